@@ -1,0 +1,1 @@
+"""chatapp-client: the Textual terminal client."""

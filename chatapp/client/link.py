@@ -1,0 +1,41 @@
+"""What a Connection reports besides server events: its state and each successful login."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, LoginAck, Presence
+
+
+class LinkState(StrEnum):
+    """Where the connection stands, as the status line shows it."""
+
+    OFFLINE = "offline"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    ONLINE = "online"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChanged:
+    """The connection changed state; `retry_in` is the wait before the next attempt."""
+
+    state: LinkState
+    reason: str = ""
+    retry_in: float | None = None
+    attempt: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    """A login succeeded: the user's first one (`again` false) or one after reconnecting."""
+
+    ack: LoginAck
+    again: bool
+
+
+Pushed = ChatMessage | GroupMessage | Presence | FriendAdded
+Incoming = Pushed | LinkChanged | LoggedIn

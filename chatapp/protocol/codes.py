@@ -1,0 +1,60 @@
+"""The closed sets of the wire protocol: message ids, error numbers and dialects."""
+
+from enum import IntEnum
+
+
+class MsgId(IntEnum):
+    """Message ids; 1 to 10 keep the numbers of the legacy protocol."""
+
+    LOGIN = 1
+    LOGIN_ACK = 2
+    LOGOUT = 3
+    REG = 4
+    REG_ACK = 5
+    ONE_CHAT = 6
+    ADD_FRIEND = 7
+    CREATE_GROUP = 8
+    ADD_GROUP = 9
+    GROUP_CHAT = 10
+    # Current protocol (v2) only.
+    ACK = 11
+    ERROR = 12
+    PRESENCE = 13
+    PING = 14
+    PONG = 15
+    FRIEND_ADDED = 16
+
+
+class Errno(IntEnum):
+    """The `errno` of a reply; 0 is success. 1 and 2 mean what they meant in the legacy protocol."""
+
+    OK = 0
+    BAD_CREDENTIALS = 1
+    ALREADY_ONLINE = 2
+    NAME_TAKEN = 3
+    NOT_LOGGED_IN = 4
+    ALREADY_LOGGED_IN = 5
+    NO_SUCH_USER = 6
+    NO_SUCH_GROUP = 7
+    NOT_A_MEMBER = 8
+    ALREADY_FRIENDS = 9
+    ALREADY_MEMBER = 10
+    SELF_FRIEND = 11
+    ID_MISMATCH = 12
+    INVALID_ARGUMENT = 13
+    BAD_FRAME = 20
+    UNKNOWN_MSGID = 21
+    BAD_FIELD = 22
+    FRAME_TOO_LARGE = 23
+    INTERNAL = 50
+    UNAVAILABLE = 51
+
+
+class Dialect(IntEnum):
+    """Which protocol a connection speaks: chosen by the `v` field of its LOGIN (or REG)."""
+
+    LEGACY = 1
+    V2 = 2
+
+
+CURRENT_VERSION = Dialect.V2

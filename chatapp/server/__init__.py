@@ -1,0 +1,1 @@
+"""chatapp-server: the asyncio chat server."""

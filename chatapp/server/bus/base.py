@@ -1,0 +1,57 @@
+"""The Bus interface: who is online anywhere, and carrying events to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from chatapp.protocol import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Doorbell:
+    """Tells a user's session that messages were stored for it: take them now.
+
+    A sender stores a message when no subscriber took it, then rings; a user who came
+    online in between hears the bell, so no stored message waits for the next login.
+    """
+
+
+DOORBELL = Doorbell()
+
+Delivery = Event | Doorbell
+Deliver = Callable[[Delivery], None]
+"""What the bus calls, on the event loop, for each delivery to a user attached here."""
+
+
+class Bus(Protocol):
+    """Presence and delivery across every server instance that shares the bus.
+
+    A user is attached on at most one instance at a time; attaching is the presence
+    claim and the subscription in one step, so two logins can never both succeed.
+    """
+
+    async def start(self) -> None:
+        """Connects; deliveries flow once this returns."""
+
+    async def close(self) -> None:
+        """Detaches every user attached through this bus object and disconnects."""
+
+    async def attach(self, user_id: int, deliver: Deliver) -> bool:
+        """Claims the user as online here and routes their deliveries to `deliver`.
+
+        Returns False, changing nothing, when the user is attached anywhere already.
+        """
+
+    async def detach(self, user_id: int) -> None:
+        """Marks the user offline, if attached here; deliveries to them stop."""
+
+    async def online(self, user_ids: Iterable[int]) -> set[int]:
+        """Which of these users are attached anywhere."""
+
+    async def publish(self, user_id: int, delivery: Delivery) -> bool:
+        """Hands a delivery to the user's session; False when nobody took it."""
+
+    async def publish_many(self, user_ids: Iterable[int], delivery: Delivery) -> list[int]:
+        """Publishes one delivery to many users; returns those whom nobody took it for."""

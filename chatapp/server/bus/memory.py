@@ -1,0 +1,55 @@
+"""MemoryBus: the in-process bus for a single server instance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .base import Deliver, Delivery
+
+
+class MemoryBus:
+    """Presence and delivery within one process: a dict of user id to session callback."""
+
+    def __init__(self) -> None:
+        self._attached: dict[int, Deliver] = {}
+
+    @classmethod
+    def from_url(cls, url: str) -> MemoryBus:
+        """memory:// takes no options."""
+        return cls()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._attached.clear()
+
+    async def attach(self, user_id: int, deliver: Deliver) -> bool:
+        # No await between the check and the insert: two logins cannot both pass.
+        if user_id in self._attached:
+            return False
+        self._attached[user_id] = deliver
+        return True
+
+    async def detach(self, user_id: int) -> None:
+        self._attached.pop(user_id, None)
+
+    async def online(self, user_ids: Iterable[int]) -> set[int]:
+        return {uid for uid in user_ids if uid in self._attached}
+
+    async def publish(self, user_id: int, delivery: Delivery) -> bool:
+        deliver = self._attached.get(user_id)
+        if deliver is None:
+            return False
+        deliver(delivery)
+        return True
+
+    async def publish_many(self, user_ids: Iterable[int], delivery: Delivery) -> list[int]:
+        missed = []
+        for uid in user_ids:
+            deliver = self._attached.get(uid)
+            if deliver is None:
+                missed.append(uid)
+            else:
+                deliver(delivery)
+        return missed

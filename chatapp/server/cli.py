@@ -1,0 +1,152 @@
+"""chatapp-server's command line: options, environment variables, signals, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from typing import Any
+
+from chatapp import __version__
+
+from .app import ChatServer
+from .config import Config
+from .storage import StorageError, open_storage
+
+log = logging.getLogger("chatapp.server")
+
+# option, Config field, type, help. Each is also read from CHATAPP_<FIELD in capitals>.
+OPTIONS: list[tuple[str, str, Callable[[str], Any], str]] = [
+    ("--host", "host", str, "address to listen on"),
+    ("--port", "port", int, "TCP port to listen on"),
+    (
+        "--storage",
+        "storage",
+        str,
+        "storage URL: sqlite:///path/to/file.db (embedded, the default) or "
+        "mysql://user:password@host:3306/dbname",
+    ),
+    ("--bus", "bus", str, "message bus URL: memory:// (one instance, the default)"),
+    ("--max-frame", "max_frame", int, "longest frame in bytes; a longer one closes the connection"),
+    ("--max-message-chars", "max_message_chars", int, "longest chat message in characters"),
+    ("--max-name-chars", "max_name_chars", int, "longest user or group name in characters"),
+    ("--max-desc-chars", "max_desc_chars", int, "longest group description in characters"),
+    ("--max-password-chars", "max_password_chars", int, "longest password in characters"),
+    (
+        "--max-outbound-bytes",
+        "max_outbound_bytes",
+        int,
+        "bytes queued to a client that does not read before it is disconnected",
+    ),
+    ("--hash-cost", "hash_cost", int, "log2 of scrypt's N for new password hashes"),
+    ("--backlog", "backlog", int, "listen backlog"),
+]
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a Config field."""
+    return f"CHATAPP_{field_name.upper()}"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Namespace]:
+    """The Config from defaults, then environment variables, then command-line options."""
+    defaults = Config()
+    parser = argparse.ArgumentParser(
+        prog="chatapp-server",
+        description="chatapp's chat server. Every option can also be set by the environment "
+        "variable shown; an option on the command line wins.",
+    )
+    for flag, name, kind, text in OPTIONS:
+        current = getattr(defaults, name)
+        parser.add_argument(
+            flag,
+            dest=name,
+            type=kind,
+            metavar=name.upper(),
+            default=None,
+            help=f"{text} (env {env_name(name)}; default: {current})",
+        )
+    parser.add_argument(
+        "--init-db",
+        action="store_true",
+        help="create or upgrade the storage schema, then exit",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("CHATAPP_LOG_LEVEL", "INFO"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging verbosity (env CHATAPP_LOG_LEVEL; default: INFO)",
+    )
+    parser.add_argument("--version", action="version", version=f"chatapp {__version__}")
+    args = parser.parse_args(argv)
+    values: dict[str, Any] = {}
+    kinds = {name: kind for _, name, kind, _ in OPTIONS}
+    for f in fields(Config):
+        given = getattr(args, f.name, None)
+        if given is None and env_name(f.name) in os.environ:
+            raw = os.environ[env_name(f.name)]
+            try:
+                given = kinds[f.name](raw)
+            except ValueError:
+                parser.error(f"{env_name(f.name)}={raw!r} is not a valid {f.name}")
+        if given is not None:
+            values[f.name] = given
+    return Config(**values), args
+
+
+async def init_db(config: Config) -> None:
+    """Creates or upgrades the schema of the configured storage."""
+    storage = open_storage(config.storage)
+    await storage.open(upgrade=True)
+    await storage.close()
+
+
+async def serve(config: Config) -> None:
+    """Runs a server until SIGINT or SIGTERM, then shuts it down gracefully."""
+    server = ChatServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+        log.info("signal received: shutting down")
+    finally:
+        await server.shutdown()
+
+
+def _runner() -> Callable[[Any], Any]:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `chatapp-server`; returns the process exit code."""
+    config, args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    run = _runner()
+    try:
+        if args.init_db:
+            run(init_db(config))
+            print(f"storage schema ready: {config.storage.split('@')[-1]}")
+            return 0
+        run(serve(config))
+    except (StorageError, ValueError, OSError) as exc:
+        log.error("%s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

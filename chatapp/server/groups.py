@@ -1,0 +1,41 @@
+"""GroupDirectory: group membership kept in memory, so a group chat costs no query."""
+
+from __future__ import annotations
+
+from .storage import Storage
+
+DEFAULT_CAPACITY = 10_000
+
+
+class GroupDirectory:
+    """Member ids per group, loaded on first use and updated by this instance's changes.
+
+    Bounded: past `capacity` groups the least recently loaded is forgotten and read
+    again when next needed.
+    """
+
+    def __init__(self, storage: Storage, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._storage = storage
+        self._capacity = capacity
+        self._members: dict[int, frozenset[int]] = {}
+
+    async def members(self, group_id: int) -> frozenset[int] | None:
+        """The ids of the group's members, or None for an unknown group."""
+        members = self._members.get(group_id)
+        if members is None:
+            ids = await self._storage.group_member_ids(group_id)
+            if ids is None:
+                return None
+            members = self._remember(group_id, frozenset(ids))
+        return members
+
+    def joined(self, group_id: int, member_ids: frozenset[int]) -> None:
+        """Records a group's members after a change made here."""
+        self._remember(group_id, member_ids)
+
+    def _remember(self, group_id: int, members: frozenset[int]) -> frozenset[int]:
+        self._members.pop(group_id, None)
+        if len(self._members) >= self._capacity:
+            del self._members[next(iter(self._members))]
+        self._members[group_id] = members
+        return members

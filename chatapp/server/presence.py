@@ -1,0 +1,28 @@
+"""Presence: telling friends when a user comes and goes, and reading who is online."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import OFFLINE, ONLINE, Presence
+
+from .storage import User
+
+if TYPE_CHECKING:
+    from .app import ChatServer
+
+
+async def announce_presence(
+    server: ChatServer, user: User, friend_ids: Iterable[int], *, online: bool
+) -> None:
+    """Tells each online friend that `user` came online or went offline; nothing is stored."""
+    event = Presence(user.id, user.name, ONLINE if online else OFFLINE)
+    await server.bus.publish_many(friend_ids, event)
+
+
+async def states(server: ChatServer, user_ids: Iterable[int]) -> dict[int, str]:
+    """`online` or `offline` for each user, wherever they are logged in."""
+    ids = set(user_ids)
+    online = await server.bus.online(ids)
+    return {uid: ONLINE if uid in online else OFFLINE for uid in ids}

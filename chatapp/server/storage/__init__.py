@@ -1,0 +1,59 @@
+"""Storage backends, chosen by the scheme of a URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from .base import (
+    CREATOR,
+    NORMAL,
+    AlreadyExists,
+    Contact,
+    Group,
+    Member,
+    NameTaken,
+    NoSuchGroup,
+    NoSuchUser,
+    Storage,
+    StorageError,
+    StorageUnavailable,
+    User,
+)
+
+
+def _sqlite(url: str) -> Storage:
+    from .sqlite import SQLiteStorage
+
+    return SQLiteStorage.from_url(url)
+
+
+BACKENDS: dict[str, Callable[[str], Storage]] = {"sqlite": _sqlite}
+
+
+def open_storage(url: str) -> Storage:
+    """The backend for `url` (sqlite:///path or mysql://user:pw@host:port/db), not yet opened."""
+    scheme = urlsplit(url).scheme
+    factory = BACKENDS.get(scheme)
+    if factory is None:
+        raise ValueError(f"unknown storage URL scheme {scheme!r}; use one of {sorted(BACKENDS)}")
+    return factory(url)
+
+
+__all__ = [
+    "BACKENDS",
+    "CREATOR",
+    "NORMAL",
+    "AlreadyExists",
+    "Contact",
+    "Group",
+    "Member",
+    "NameTaken",
+    "NoSuchGroup",
+    "NoSuchUser",
+    "Storage",
+    "StorageError",
+    "StorageUnavailable",
+    "User",
+    "open_storage",
+]
