@@ -221,7 +221,7 @@ def _group(f: _Fields) -> GroupInfo:
 def _chat(f: _Fields) -> ChatMessage | GroupMessage:
     sender, name, msg = f.req_int("id"), f.req_str("name"), f.req_str("msg")
     time, mid, ts = f.opt_str("time") or "", f.opt_int("mid") or 0, f.opt_int("ts") or 0
-    if f.msgid == MsgId.GROUP_CHAT:
+    if f.obj.get("msgid") == MsgId.GROUP_CHAT:
         return GroupMessage(sender, name, f.req_int("groupid"), msg, time, mid, ts)
     return ChatMessage(sender, name, f.req_int("toid"), msg, time, mid, ts)
 

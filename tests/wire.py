@@ -1,0 +1,99 @@
+"""WireClient: a raw-socket test client that speaks either dialect byte for byte."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+
+from chatapp.protocol import FrameSplitter, MsgId
+
+TIMEOUT = 5.0
+
+
+class WireClient:
+    """Writes frames as given and reads the server's newline-ended JSON objects.
+
+    `legacy=True` ends each request with NUL like the original console client.
+    """
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, legacy: bool
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.legacy = legacy
+        self.raw_frames: list[bytes] = []
+        self._splitter = FrameSplitter(max_frame=1 << 24)
+        self._ready: list[dict[str, Any]] = []
+        self._rid = 0
+
+    @classmethod
+    async def connect(cls, port: int, *, legacy: bool = False) -> WireClient:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer, legacy=legacy)
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+    def next_rid(self) -> int:
+        self._rid += 1
+        return self._rid
+
+    async def send_raw(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def send(self, **obj: Any) -> None:
+        """Sends one request object, ended as this client's dialect ends frames."""
+        end = b"\0" if self.legacy else b"\n"
+        await self.send_raw(orjson.dumps(obj) + end)
+
+    async def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The next object from the server; fails the test if none comes in time."""
+        async with asyncio.timeout(timeout):
+            while not self._ready:
+                data = await self.reader.read(65536)
+                if not data:
+                    raise ConnectionError("server closed the connection")
+                for frame in self._splitter.feed(data):
+                    self.raw_frames.append(frame)
+                    obj = orjson.loads(frame)
+                    assert isinstance(obj, dict)
+                    self._ready.append(obj)
+        return self._ready.pop(0)
+
+    async def expect(self, msgid: int, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The next object, which must have this msgid."""
+        obj = await self.recv(timeout)
+        assert obj.get("msgid") == msgid, f"expected msgid {msgid}, got {obj}"
+        return obj
+
+    async def request(self, **obj: Any) -> dict[str, Any]:
+        """Sends a current-protocol request with a fresh rid and returns its reply."""
+        rid = self.next_rid()
+        await self.send(rid=rid, **obj)
+        reply = await self.recv()
+        assert reply.get("rid") == rid, f"reply {reply} does not answer rid {rid}"
+        return reply
+
+    async def quiet(self) -> None:
+        """Asserts that nothing is pending: a PING's PONG must be the very next object.
+
+        The server answers in order, so this proves a request got no reply without
+        sleeping.
+        """
+        await self.send(msgid=MsgId.PING, rid="quiet")
+        obj = await self.recv()
+        assert obj == {"msgid": MsgId.PONG, "rid": "quiet"}, f"unexpected {obj}"
+
+    async def closed(self, timeout: float = TIMEOUT) -> bool:
+        """True once the server has closed the connection (reads to EOF)."""
+        async with asyncio.timeout(timeout):
+            while await self.reader.read(65536):
+                pass
+        return True
