@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from .bus import Bus, open_bus
+from chatapp.protocol import ChatMessage, Dialect, GroupMessage
+
+from .bus import DOORBELL, Bus, Delivery, open_bus
 from .config import Config
 from .groups import GroupDirectory
 from .ids import MessageIds
@@ -45,6 +47,7 @@ class ChatServer:
         self.decoy_hash = hash_password("decoy", config.hash_cost)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def port(self) -> int:
@@ -73,7 +76,7 @@ class ChatServer:
     async def start(self) -> None:
         """Opens storage and bus, then listens; connections are served once this returns."""
         await self.storage.open()
-        await self.bus.start()
+        await self.bus.start(self)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: Session(self),
@@ -85,6 +88,7 @@ class ChatServer:
         for sock in self._server.sockets:
             if sock.family in (socket.AF_INET, socket.AF_INET6):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sweeper = loop.create_task(self._sweep_idle())
         log.info(
             "chatapp-server listening on %s:%d (storage %s, bus %s)",
             self.config.host,
@@ -97,6 +101,8 @@ class ChatServer:
         """Stops accepting, logs out this instance's users (only these), closes, releases."""
         if self._server is not None:
             self._server.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         sessions = list(self.sessions)
         results = await asyncio.gather(*(s.leave() for s in sessions), return_exceptions=True)
         for result in results:
@@ -109,6 +115,54 @@ class ChatServer:
         await self.bus.close()
         await self.storage.close()
         log.info("chatapp-server stopped")
+
+    # --- connections that went quiet ------------------------------------------------
+
+    async def _sweep_idle(self) -> None:
+        limit = self.config.idle_timeout
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(5.0, limit / 3))
+            deadline = loop.time() - limit
+            for session in list(self.sessions):
+                # Legacy clients cannot PING; TCP keepalive finds their dead peers.
+                pings = session.user is None or session.dialect is not Dialect.LEGACY
+                if pings and session.last_heard < deadline:
+                    log.info("%s: silent for %.0f s: closing", session.peer, limit)
+                    session.close()
+
+    # --- what the bus tells this instance (BusListener) ------------------------------
+
+    def undeliverable(self, user_id: int, delivery: Delivery) -> None:
+        """A chat reached this instance after its user left: store it for their next login."""
+        if isinstance(delivery, ChatMessage | GroupMessage):
+            self.spawn(self._store_late(user_id, delivery))
+
+    async def _store_late(self, user_id: int, message: ChatMessage | GroupMessage) -> None:
+        await self.storage.store_offline([user_id], message)
+        # The user may already be logged in elsewhere: ring there.
+        await self.bus.publish(user_id, DOORBELL)
+
+    def group_changed(self, group_id: int) -> None:
+        """Another instance changed the group: read its members again when next needed."""
+        self.groups.forget(group_id)
+
+    def resumed(self, user_ids: list[int]) -> None:
+        """The bus was cut off: deliveries may have been stored meanwhile, so look."""
+        wanted = set(user_ids)
+        for session in list(self.sessions):
+            if session.user is not None and session.user.id in wanted:
+                session.deliver(DOORBELL)
+
+    def evicted(self, user_ids: list[int]) -> None:
+        """These users logged in elsewhere while the bus was cut off: end them here."""
+        wanted = set(user_ids)
+        for session in list(self.sessions):
+            if session.user is not None and session.user.id in wanted:
+                log.warning(
+                    "%s: user %d logged in elsewhere: closing", session.peer, session.user.id
+                )
+                session.close()
 
 
 def _redact(url: str) -> str:

@@ -31,7 +31,13 @@ OPTIONS: list[tuple[str, str, Callable[[str], Any], str]] = [
         "storage URL: sqlite:///path/to/file.db (embedded, the default) or "
         "mysql://user:password@host:3306/dbname",
     ),
-    ("--bus", "bus", str, "message bus URL: memory:// (one instance, the default)"),
+    (
+        "--bus",
+        "bus",
+        str,
+        "message bus URL: memory:// (one instance, the default) or "
+        "redis://host:6379/0?prefix=chatapp:&lease=10 (many instances)",
+    ),
     ("--max-frame", "max_frame", int, "longest frame in bytes; a longer one closes the connection"),
     ("--max-message-chars", "max_message_chars", int, "longest chat message in characters"),
     ("--max-name-chars", "max_name_chars", int, "longest user or group name in characters"),
@@ -45,6 +51,12 @@ OPTIONS: list[tuple[str, str, Callable[[str], Any], str]] = [
     ),
     ("--hash-cost", "hash_cost", int, "log2 of scrypt's N for new password hashes"),
     ("--backlog", "backlog", int, "listen backlog"),
+    (
+        "--idle-timeout",
+        "idle_timeout",
+        float,
+        "seconds of silence before a current-protocol or not-logged-in connection is closed",
+    ),
 ]
 
 

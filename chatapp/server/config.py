@@ -39,3 +39,7 @@ class Config:
     """log2 of scrypt's N for new password hashes (14: 16 MiB and ~50 ms per hash)."""
     backlog: int = 1024
     """Listen backlog of the server socket."""
+    idle_timeout: float = 90.0
+    """Seconds of silence after which a current-protocol connection, or one that has not
+    logged in, is closed; clients PING more often than this. Legacy clients cannot PING:
+    TCP keepalive finds their dead connections instead."""

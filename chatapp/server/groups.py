@@ -33,6 +33,10 @@ class GroupDirectory:
         """Records a group's members after a change made here."""
         self._remember(group_id, member_ids)
 
+    def forget(self, group_id: int) -> None:
+        """Drops a group whose membership changed elsewhere."""
+        self._members.pop(group_id, None)
+
     def _remember(self, group_id: int, members: frozenset[int]) -> frozenset[int]:
         self._members.pop(group_id, None)
         if len(self._members) >= self._capacity:

@@ -6,6 +6,8 @@ Identity always comes from the session's login, never from a field of the reques
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from chatapp.protocol import (
     Ack,
     AddFriend,
     AddGroup,
+    Chat,
     ChatMessage,
     CreateGroup,
     Dialect,
@@ -38,7 +41,7 @@ from chatapp.protocol import (
     Register,
 )
 
-from .bus import DOORBELL
+from .bus import DOORBELL, BusUnavailable
 from .errors import ChatError
 from .passwords import hash_password_async, verify_password_async
 from .presence import announce_presence, states
@@ -46,6 +49,8 @@ from .storage import AlreadyExists, Group, NameTaken, NoSuchGroup, NoSuchUser, U
 
 if TYPE_CHECKING:
     from .session import Session
+
+log = logging.getLogger(__name__)
 
 # Legacy texts, kept word for word: the original console client prints them.
 BAD_CREDENTIALS = "id or password is invalid!"
@@ -176,7 +181,8 @@ async def add_friend(session: Session, req: AddFriend) -> Event:
         ) from None
     session.friend_ids.add(friend.id)
     state = await states(server, [friend.id])
-    await server.bus.publish(friend.id, FriendAdded(FriendInfo(me.id, me.name, ONLINE)))
+    with contextlib.suppress(BusUnavailable):  # a notice; the friend sees it at login anyway
+        await server.bus.publish(friend.id, FriendAdded(FriendInfo(me.id, me.name, ONLINE)))
     return Ack(
         MsgId.ADD_FRIEND, rid=req.rid, friend=FriendInfo(friend.id, friend.name, state[friend.id])
     )
@@ -188,13 +194,27 @@ async def one_chat(session: Session, req: OneChat) -> Event:
     server = session.server
     time, mid, ts = server.stamp()
     message = ChatMessage(me.id, me.name, req.toid, text, time, mid, ts)
-    if not await server.bus.publish(req.toid, message):
+    missed = await _publish(session, [req.toid], message)
+    if missed:
         if await server.storage.user_by_id(req.toid) is None:
             raise ChatError(Errno.NO_SUCH_USER, f"no user with id {req.toid}")
-        await server.storage.store_offline([req.toid], message)
-        # The recipient may have logged in since the publish: the bell makes them look.
-        await server.bus.publish(req.toid, DOORBELL)
+        await _store(session, missed, message)
     return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=mid)
+
+
+async def _publish(session: Session, user_ids: list[int], message: Chat) -> list[int]:
+    """Publishes a chat; returns the recipients it must be stored for."""
+    try:
+        return await session.server.bus.publish_many(user_ids, message)
+    except BusUnavailable:
+        return user_ids  # stored instead; their instances look again when the bus is back
+
+
+async def _store(session: Session, user_ids: list[int], message: Chat) -> None:
+    await session.server.storage.store_offline(user_ids, message)
+    # A recipient may have logged in since the publish: the bell makes them look.
+    with contextlib.suppress(BusUnavailable):
+        await session.server.bus.publish_many(user_ids, DOORBELL)
 
 
 # --- groups --------------------------------------------------------------------------
@@ -212,7 +232,7 @@ async def create_group(session: Session, req: CreateGroup) -> Event:
         group = await session.server.storage.create_group(name, req.groupdesc, me.id)
     except NameTaken:
         raise ChatError(Errno.NAME_TAKEN, f"group name {name!r} is taken") from None
-    session.server.groups.joined(group.id, frozenset(m.id for m in group.members))
+    await _group_changed(session, group)
     return Ack(MsgId.CREATE_GROUP, rid=req.rid, groupid=group.id)
 
 
@@ -225,9 +245,17 @@ async def add_group(session: Session, req: AddGroup) -> Event:
         raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}") from None
     except AlreadyExists:
         raise ChatError(Errno.ALREADY_MEMBER, f"you are in group {req.groupid} already") from None
-    server.groups.joined(group.id, frozenset(m.id for m in group.members))
+    await _group_changed(session, group)
     state = await states(server, [m.id for m in group.members])
     return Ack(MsgId.ADD_GROUP, rid=req.rid, group=_group_info(group, state))
+
+
+async def _group_changed(session: Session, group: Group) -> None:
+    session.server.groups.joined(group.id, frozenset(m.id for m in group.members))
+    try:
+        await session.server.bus.group_changed(group.id)
+    except BusUnavailable as exc:
+        log.warning("group %d changed, other instances not told: %s", group.id, exc)
 
 
 async def group_chat(session: Session, req: GroupChat) -> Event:
@@ -241,10 +269,9 @@ async def group_chat(session: Session, req: GroupChat) -> Event:
         raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
     time, mid, ts = server.stamp()
     message = GroupMessage(me.id, me.name, req.groupid, text, time, mid, ts)
-    missed = await server.bus.publish_many((m for m in members if m != me.id), message)
+    missed = await _publish(session, [m for m in members if m != me.id], message)
     if missed:
-        await server.storage.store_offline(missed, message)
-        await server.bus.publish_many(missed, DOORBELL)
+        await _store(session, missed, message)
     return Ack(MsgId.GROUP_CHAT, rid=req.rid, mid=mid)
 
 

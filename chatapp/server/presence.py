@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import OFFLINE, ONLINE, Presence
 
+from .bus import BusUnavailable
 from .storage import User
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .app import ChatServer
@@ -18,7 +22,11 @@ async def announce_presence(
 ) -> None:
     """Tells each online friend that `user` came online or went offline; nothing is stored."""
     event = Presence(user.id, user.name, ONLINE if online else OFFLINE)
-    await server.bus.publish_many(friend_ids, event)
+    try:
+        await server.bus.publish_many(friend_ids, event)
+    except BusUnavailable as exc:
+        # Presence is a notice, not a message: friends see the state at their next login.
+        log.warning("presence of user %d not announced: %s", user.id, exc)
 
 
 async def states(server: ChatServer, user_ids: Iterable[int]) -> dict[int, str]:

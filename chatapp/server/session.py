@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import deque
 from typing import TYPE_CHECKING, cast
 
@@ -26,7 +27,7 @@ from chatapp.protocol import (
     encode,
 )
 
-from .bus import Delivery, Doorbell
+from .bus import BusUnavailable, Delivery, Doorbell
 from .errors import ChatError
 from .handlers import ROUTES
 from .presence import announce_presence
@@ -57,6 +58,7 @@ class Session(asyncio.Protocol):
         self._held: list[Delivery] | None = None
         self._pulling = False
         self._paused = False
+        self.last_heard = 0.0
 
     # --- transport callbacks -------------------------------------------------------
 
@@ -65,9 +67,12 @@ class Session(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.last_heard = asyncio.get_running_loop().time()
+        _keepalive(transport.get_extra_info("socket"))
         self.server.sessions.add(self)
 
     def data_received(self, data: bytes) -> None:
+        self.last_heard = asyncio.get_running_loop().time()
         self._frames.extend(self._splitter.feed(data))
         if self._splitter.overflowed or len(self._frames) >= MAX_QUEUED_FRAMES:
             self._pause()
@@ -109,15 +114,15 @@ class Session(asyncio.Protocol):
             reply = await route.handler(self, request)
         except ChatError as exc:
             reply = _refusal(request, route.msgid, exc.errno, exc.errmsg)
-        except StorageUnavailable as exc:
-            log.warning("%s: storage unavailable: %s", self.peer, exc)
-            reply = _refusal(request, route.msgid, Errno.UNAVAILABLE, "storage unavailable, retry")
+        except (StorageUnavailable, BusUnavailable) as exc:
+            log.warning("%s: %s", self.peer, exc)
+            reply = _refusal(request, route.msgid, Errno.UNAVAILABLE, "service unavailable, retry")
         except Exception:
             log.exception("%s: request %s failed", self.peer, route.msgid.name)
             reply = _refusal(request, route.msgid, Errno.INTERNAL, "internal server error")
         self.send(reply, dialect if self.user is None else self.dialect)
         if self._held is not None:
-            self._release_held()
+            self.release_held()
 
     def _reply_dialect(self, request: Request) -> Dialect:
         # Before login a connection has no dialect yet: LOGIN and REG choose it with `v`.
@@ -157,7 +162,7 @@ class Session(asyncio.Protocol):
         """Queues deliveries until the login ack has gone out, so it is always first."""
         self._held = []
 
-    def _release_held(self) -> None:
+    def release_held(self) -> None:
         held, self._held = self._held or [], None
         for delivery in held:
             self.deliver(delivery)
@@ -208,6 +213,17 @@ class Session(asyncio.Protocol):
         if self._paused and self._transport is not None and not self._splitter.overflowed:
             self._paused = False
             self._transport.resume_reading()
+
+
+def _keepalive(sock: socket.socket | None) -> None:
+    """Probes a silent peer after 60 s, so a dead legacy client is found in about 90 s."""
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    if hasattr(socket, "TCP_KEEPIDLE"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
 
 
 def _refusal(request: Request, msgid: int, errno: Errno, errmsg: str) -> Event:

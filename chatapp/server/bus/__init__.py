@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from .base import DOORBELL, Bus, Deliver, Delivery, Doorbell
+from .base import DOORBELL, Bus, BusListener, BusUnavailable, Deliver, Delivery, Doorbell
 from .memory import MemoryBus
 
-BACKENDS: dict[str, Callable[[str], Bus]] = {"memory": MemoryBus.from_url}
+
+def _redis(url: str) -> Bus:
+    from .redis import RedisBus
+
+    return RedisBus.from_url(url)
+
+
+BACKENDS: dict[str, Callable[[str], Bus]] = {"memory": MemoryBus.from_url, "redis": _redis}
 
 
 def open_bus(url: str) -> Bus:
-    """The bus for `url` (memory:// or, with the cluster work, redis://host:6379/0)."""
+    """The bus for `url` (memory:// or redis://host:6379/0?prefix=...&lease=...)."""
     scheme = urlsplit(url).scheme
     factory = BACKENDS.get(scheme)
     if factory is None:
@@ -24,6 +31,8 @@ __all__ = [
     "BACKENDS",
     "DOORBELL",
     "Bus",
+    "BusListener",
+    "BusUnavailable",
     "Deliver",
     "Delivery",
     "Doorbell",

@@ -25,14 +25,37 @@ Deliver = Callable[[Delivery], None]
 """What the bus calls, on the event loop, for each delivery to a user attached here."""
 
 
+class BusUnavailable(Exception):
+    """The bus cannot be reached; callers store what they could not publish."""
+
+
+class BusListener(Protocol):
+    """What a bus tells the server it serves, besides deliveries to attached users."""
+
+    def undeliverable(self, user_id: int, delivery: Delivery) -> None:
+        """A delivery reached this instance after its user left: keep what must not be lost."""
+
+    def group_changed(self, group_id: int) -> None:
+        """Another instance changed a group's membership: forget what is cached of it."""
+
+    def resumed(self, user_ids: list[int]) -> None:
+        """The bus was cut off and is back: deliveries may have been missed, so these
+        attached users should look for stored messages."""
+
+    def evicted(self, user_ids: list[int]) -> None:
+        """These users' presence was lost while the bus was cut off and another instance
+        logged them in: their sessions here must end."""
+
+
 class Bus(Protocol):
     """Presence and delivery across every server instance that shares the bus.
 
     A user is attached on at most one instance at a time; attaching is the presence
     claim and the subscription in one step, so two logins can never both succeed.
+    Errors of the transport underneath surface as BusUnavailable.
     """
 
-    async def start(self) -> None:
+    async def start(self, listener: BusListener) -> None:
         """Connects; deliveries flow once this returns."""
 
     async def close(self) -> None:
@@ -55,3 +78,6 @@ class Bus(Protocol):
 
     async def publish_many(self, user_ids: Iterable[int], delivery: Delivery) -> list[int]:
         """Publishes one delivery to many users; returns those whom nobody took it for."""
+
+    async def group_changed(self, group_id: int) -> None:
+        """Tells the other instances that a group's membership changed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .base import Deliver, Delivery
+from .base import BusListener, Deliver, Delivery
 
 
 class MemoryBus:
@@ -18,7 +18,8 @@ class MemoryBus:
         """memory:// takes no options."""
         return cls()
 
-    async def start(self) -> None:
+    async def start(self, listener: BusListener) -> None:
+        # Deliveries are synchronous calls, so none can arrive after its user left.
         return None
 
     async def close(self) -> None:
@@ -53,3 +54,7 @@ class MemoryBus:
             else:
                 deliver(delivery)
         return missed
+
+    async def group_changed(self, group_id: int) -> None:
+        # There is no other instance to tell.
+        return None

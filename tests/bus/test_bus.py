@@ -1,0 +1,224 @@
+"""The Bus contract on both buses, and what only the Redis bus must survive."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from chatapp.protocol import ChatMessage, Presence
+from chatapp.server.bus import DOORBELL, Bus, BusUnavailable, Delivery, MemoryBus, open_bus
+from chatapp.server.bus.redis import RedisBus, decode_delivery, encode_delivery
+from tests.redis_service import PrivateRedis
+
+CHAT = ChatMessage(1, "ann", 2, "hello 你好 😀", "2026-01-01 00:00:00", 42, 1767225600000)
+
+
+class Listener:
+    """Records what a bus tells its server."""
+
+    def __init__(self) -> None:
+        self.undelivered: asyncio.Queue[tuple[int, Delivery]] = asyncio.Queue()
+        self.groups: asyncio.Queue[int] = asyncio.Queue()
+        self.resumes: asyncio.Queue[list[int]] = asyncio.Queue()
+        self.evictions: asyncio.Queue[list[int]] = asyncio.Queue()
+
+    def undeliverable(self, user_id: int, delivery: Delivery) -> None:
+        self.undelivered.put_nowait((user_id, delivery))
+
+    def group_changed(self, group_id: int) -> None:
+        self.groups.put_nowait(group_id)
+
+    def resumed(self, user_ids: list[int]) -> None:
+        self.resumes.put_nowait(user_ids)
+
+    def evicted(self, user_ids: list[int]) -> None:
+        self.evictions.put_nowait(user_ids)
+
+
+class Inbox:
+    """A session stand-in: the deliveries made to one user."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Delivery] = asyncio.Queue()
+
+    def __call__(self, delivery: Delivery) -> None:
+        self.queue.put_nowait(delivery)
+
+    async def get(self) -> Delivery:
+        async with asyncio.timeout(5):
+            return await self.queue.get()
+
+
+async def get(queue: asyncio.Queue[Any]) -> Any:
+    async with asyncio.timeout(10):
+        return await queue.get()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def bus_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "memory":
+        return "memory://"
+    return str(request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture
+async def make_bus(bus_url: str) -> AsyncIterator[Callable[[], Any]]:
+    """Opens buses on one URL: for Redis each is another instance of the cluster."""
+    buses: list[Bus] = []
+    shared = open_bus(bus_url) if bus_url == "memory://" else None
+
+    async def start() -> tuple[Bus, Listener]:
+        bus = shared or open_bus(bus_url)
+        listener = Listener()
+        if bus not in buses:
+            await bus.start(listener)
+            buses.append(bus)
+        return bus, listener
+
+    yield start
+    for bus in buses:
+        await bus.close()
+
+
+async def test_attach_is_exclusive_and_detach_frees(make_bus: Callable[[], Any]) -> None:
+    bus, _ = await make_bus()
+    other, _ = await make_bus()
+    assert await bus.attach(1, Inbox())
+    assert not await bus.attach(1, Inbox())
+    assert not await other.attach(1, Inbox())
+    assert await bus.online([1, 2]) == {1}
+    assert await other.online([1, 2]) == {1}
+    await bus.detach(1)
+    assert await other.online([1]) == set()
+    assert await other.attach(1, Inbox())
+
+
+async def test_concurrent_attaches_admit_exactly_one(make_bus: Callable[[], Any]) -> None:
+    a, _ = await make_bus()
+    b, _ = await make_bus()
+    results = await asyncio.gather(*(bus.attach(7, Inbox()) for bus in (a, b, a, b)))
+    assert sorted(results) == [False, False, False, True]
+
+
+async def test_publish_reaches_the_attached_user_on_any_instance(
+    make_bus: Callable[[], Any],
+) -> None:
+    here, _ = await make_bus()
+    there, _ = await make_bus()
+    inbox = Inbox()
+    assert await here.attach(2, inbox)
+    assert await there.publish(2, CHAT)
+    assert await inbox.get() == CHAT
+    assert await here.publish(2, DOORBELL)
+    assert await inbox.get() == DOORBELL
+
+
+async def test_publish_to_nobody_says_so(make_bus: Callable[[], Any]) -> None:
+    bus, _ = await make_bus()
+    inbox = Inbox()
+    await bus.attach(3, inbox)
+    assert not await bus.publish(4, CHAT)
+    assert await bus.publish_many([3, 4, 5], CHAT) == [4, 5]
+    assert await inbox.get() == CHAT
+
+
+async def test_publish_many_reaches_users_on_several_instances(
+    make_bus: Callable[[], Any],
+) -> None:
+    a, _ = await make_bus()
+    b, _ = await make_bus()
+    inboxes = {uid: Inbox() for uid in range(10, 16)}
+    for uid, inbox in inboxes.items():
+        await (a if uid % 2 else b).attach(uid, inbox)
+    event = Presence(1, "ann", "online")
+    assert await a.publish_many([*inboxes, 99], event) == [99]
+    for inbox in inboxes.values():
+        assert await inbox.get() == event
+
+
+def test_deliveries_survive_the_redis_encoding() -> None:
+    for delivery in (CHAT, DOORBELL, Presence(1, "ann", "offline")):
+        assert decode_delivery(encode_delivery(delivery)) == delivery
+
+
+@pytest.mark.redis
+async def test_group_changes_reach_the_other_instances(redis_url: str) -> None:
+    a, b = open_bus(redis_url), open_bus(redis_url)
+    heard = Listener()
+    await a.start(Listener())
+    await b.start(heard)
+    await a.group_changed(12)
+    assert await get(heard.groups) == 12
+    await a.close()
+    await b.close()
+
+
+@pytest.mark.redis
+async def test_a_delivery_for_a_user_who_just_left_goes_to_the_listener(redis_url: str) -> None:
+    a, b = RedisBus.from_url(redis_url), RedisBus.from_url(redis_url)
+    heard = Listener()
+    await a.start(heard)
+    await b.start(Listener())
+    await a.attach(5, Inbox())
+    # The user leaves this instance while a publish is already on its way.
+    a._local.pop(5)
+    assert await b.publish(5, CHAT)
+    assert await get(heard.undelivered) == (5, CHAT)
+    await a.close()
+    await b.close()
+
+
+@pytest.mark.redis
+async def test_a_dead_instance_frees_its_users_when_its_lease_runs_out(redis_url: str) -> None:
+    url = redis_url.replace("lease=2", "lease=0.5")
+    dead, alive = RedisBus.from_url(url), RedisBus.from_url(url)
+    await dead.start(Listener())
+    await alive.start(Listener())
+    assert await dead.attach(8, Inbox())
+    # SIGKILL, as far as Redis can tell: no more lease renewals, no detach.
+    for task in dead._tasks:
+        task.cancel()
+    assert not await alive.attach(8, Inbox())
+    async with asyncio.timeout(5):
+        while await alive.online([8]):
+            await asyncio.sleep(0.05)  # waiting out the lease is the point of this test
+    assert await alive.attach(8, Inbox())
+    assert not await alive.publish(9, CHAT)
+    await alive.close()
+    await dead._redis.aclose()
+    await dead._sub_client.aclose()
+
+
+@pytest.mark.redis
+async def test_the_bus_recovers_from_a_redis_restart(private_redis: PrivateRedis) -> None:
+    url = private_redis.url + "?prefix=t:&lease=5"
+    here, heard = RedisBus.from_url(url), Listener()
+    await here.start(heard)
+    inbox = Inbox()
+    assert await here.attach(20, inbox)
+
+    private_redis.stop()
+    with pytest.raises(BusUnavailable):
+        await here.publish_many([21], CHAT)
+    await private_redis.start()  # empty: presence and subscriptions are gone
+
+    # The bus reconnects by itself, claims its users again and asks for a look at storage.
+    assert await get(heard.resumes) == [20]
+    there = RedisBus.from_url(url)
+    await there.start(Listener())
+    assert await there.online([20]) == {20}
+    assert not await there.attach(20, Inbox())
+    assert await there.publish(20, CHAT)
+    assert await inbox.get() == CHAT
+    await there.close()
+    await here.close()
+
+
+async def test_memory_bus_has_no_other_instances() -> None:
+    bus = MemoryBus()
+    await bus.start(Listener())
+    await bus.group_changed(1)
+    await bus.close()
