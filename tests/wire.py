@@ -53,19 +53,31 @@ class WireClient:
         end = b"\0" if self.legacy else b"\n"
         await self.send_raw(orjson.dumps(obj) + end)
 
+    async def _fill(self) -> None:
+        data = await self.reader.read(65536)
+        if not data:
+            raise ConnectionError("server closed the connection")
+        for frame in self._splitter.feed(data):
+            self.raw_frames.append(frame)
+            obj = orjson.loads(frame)
+            assert isinstance(obj, dict)
+            self._ready.append(obj)
+
     async def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         """The next object from the server; fails the test if none comes in time."""
         async with asyncio.timeout(timeout):
             while not self._ready:
-                data = await self.reader.read(65536)
-                if not data:
-                    raise ConnectionError("server closed the connection")
-                for frame in self._splitter.feed(data):
-                    self.raw_frames.append(frame)
-                    obj = orjson.loads(frame)
-                    assert isinstance(obj, dict)
-                    self._ready.append(obj)
+                await self._fill()
         return self._ready.pop(0)
+
+    async def reply_to(self, rid: object, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The reply carrying `rid`; pushed events read meanwhile stay queued for recv."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for index, obj in enumerate(self._ready):
+                    if obj.get("rid") == rid:
+                        return self._ready.pop(index)
+                await self._fill()
 
     async def expect(self, msgid: int, timeout: float = TIMEOUT) -> dict[str, Any]:
         """The next object, which must have this msgid."""
@@ -74,12 +86,13 @@ class WireClient:
         return obj
 
     async def request(self, **obj: Any) -> dict[str, Any]:
-        """Sends a current-protocol request with a fresh rid and returns its reply."""
+        """Sends a current-protocol request with a fresh rid and returns its reply.
+
+        Pushed events that arrive first are kept, in order, for `recv`.
+        """
         rid = self.next_rid()
         await self.send(rid=rid, **obj)
-        reply = await self.recv()
-        assert reply.get("rid") == rid, f"reply {reply} does not answer rid {rid}"
-        return reply
+        return await self.reply_to(rid)
 
     async def quiet(self) -> None:
         """Asserts that nothing is pending: a PING's PONG must be the very next object.
@@ -90,6 +103,7 @@ class WireClient:
         await self.send(msgid=MsgId.PING, rid="quiet")
         obj = await self.recv()
         assert obj == {"msgid": MsgId.PONG, "rid": "quiet"}, f"unexpected {obj}"
+        assert not self._ready, f"unexpected {self._ready}"
 
     async def closed(self, timeout: float = TIMEOUT) -> bool:
         """True once the server has closed the connection (reads to EOF)."""

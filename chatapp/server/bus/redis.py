@@ -134,7 +134,7 @@ class RedisBus:
         try:
             await self._renew_lease()
             self._pubsub = await self._subscribe_all()
-        except RedisError as exc:
+        except (RedisError, TimeoutError) as exc:
             raise BusUnavailable(f"redis: {exc}") from exc
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._listen()), loop.create_task(self._keep_lease())]
@@ -194,10 +194,10 @@ class RedisBus:
             if self._pubsub is not None:
                 await self._pubsub.unsubscribe(self.channel(user_id))
             await self._detach(keys=[self._online_key(user_id)], args=[self.instance_id])
-        except RedisError as exc:
+        except Exception as exc:  # a logout must finish whatever the connection's state
             # The key names this instance; if it is left behind, another instance sees
             # the user online until this one stops renewing its lease.
-            log.warning("redis bus: detaching user %d failed: %s", user_id, exc)
+            log.warning("redis bus: detaching user %d failed: %r", user_id, exc)
 
     async def online(self, user_ids: Iterable[int]) -> set[int]:
         ids = list(user_ids)
@@ -254,8 +254,20 @@ class RedisBus:
             await confirmed
 
     async def _subscribe_all(self) -> PubSub:
+        """A new subscriber for the control channel and every local user, once Redis has
+        confirmed each subscription (the listening task is not running meanwhile)."""
         pubsub = self._sub_client.pubsub()
-        await pubsub.subscribe(self._control, *(self.channel(uid) for uid in self._local))
+        channels = {self._control, *(self.channel(uid) for uid in self._local)}
+        await pubsub.subscribe(*channels)
+        async with asyncio.timeout(self.lease_seconds):
+            while channels:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":
+                    channels.discard(message["channel"].decode())
+                elif message["type"] == "message":
+                    self._dispatch(message["channel"], message["data"])
         return pubsub
 
     async def _listen(self) -> None:
@@ -287,7 +299,7 @@ class RedisBus:
                 self._pubsub = await self._subscribe_all()
                 await self._renew_lease()
                 evicted = await self._reclaim()
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, TimeoutError) as exc:
                 log.info("redis bus: still unreachable: %s", exc)
                 continue
             break
