@@ -14,14 +14,9 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from tests.services import need_service
+
 REDIS_URL = os.environ.get("CHATAPP_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def need_service(reason: str) -> None:
-    """Skips the test, or fails it where CHATAPP_REQUIRE_SERVICES=1 (as in CI)."""
-    if os.environ.get("CHATAPP_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"required service missing: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def free_port() -> int:

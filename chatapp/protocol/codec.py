@@ -36,6 +36,8 @@ from .messages import (
 )
 
 MAX_RID_LENGTH = 64
+# Integers must fit a signed 64-bit column in every storage backend.
+_INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
 
 
 class _Fields:
@@ -57,6 +59,8 @@ class _Fields:
             return None
         if type(value) is not int:
             raise self._fail(f"field '{key}' must be an integer")
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise self._fail(f"field '{key}' is out of range")
         return value
 
     def req_int(self, key: str) -> int:

@@ -12,7 +12,8 @@ import pytest
 
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.localcluster import STREAM_MODULE, ClusterSpec, LocalCluster
-from tests.redis_service import free_port, need_service
+from tests.redis_service import free_port
+from tests.services import need_service
 from tests.wire import WireClient
 
 LEASE_SECONDS = 2.0

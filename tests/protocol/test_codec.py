@@ -195,6 +195,8 @@ def test_current_login_ack_lists_are_present_even_when_empty() -> None:
         (b'{"msgid":6,"toid":2,"msg":"x","rid":[1]}', Errno.BAD_FIELD),
         (b'{"msgid":6,"toid":2,"msg":"x","rid":"' + b"r" * 65 + b'"}', Errno.BAD_FIELD),
         (b'{"msgid":8,"groupname":null}', Errno.BAD_FIELD),
+        (b'{"msgid":6,"toid":9223372036854775808,"msg":"x"}', Errno.BAD_FIELD),
+        (b'{"msgid":9,"groupid":-9223372036854775809}', Errno.BAD_FIELD),
         (b'{"msgid":10,"groupid":1,"msg":{"a":1}}', Errno.BAD_FIELD),
     ],
 )

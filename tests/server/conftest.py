@@ -19,13 +19,9 @@ Connect = Callable[..., Awaitable[WireClient]]
 
 
 @pytest.fixture
-def backend_url(tmp_path: Any) -> str:
-    return f"sqlite:///{tmp_path}/chat.db"
-
-
-@pytest.fixture
-async def server(backend_url: str) -> AsyncIterator[ChatServer]:
-    config = Config(host="127.0.0.1", port=0, storage=backend_url, hash_cost=TEST_HASH_COST)
+async def server(storage_url: str) -> AsyncIterator[ChatServer]:
+    """The server on each storage backend in turn: SQLite, then a fresh MySQL database."""
+    config = Config(host="127.0.0.1", port=0, storage=storage_url, hash_cost=TEST_HASH_COST)
     chat = ChatServer(config)
     await chat.start()
     yield chat

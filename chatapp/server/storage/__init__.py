@@ -28,7 +28,13 @@ def _sqlite(url: str) -> Storage:
     return SQLiteStorage.from_url(url)
 
 
-BACKENDS: dict[str, Callable[[str], Storage]] = {"sqlite": _sqlite}
+def _mysql(url: str) -> Storage:
+    from .mysql import MySQLStorage
+
+    return MySQLStorage.from_url(url)
+
+
+BACKENDS: dict[str, Callable[[str], Storage]] = {"sqlite": _sqlite, "mysql": _mysql}
 
 
 def open_storage(url: str) -> Storage:

@@ -83,7 +83,8 @@ class Storage(Protocol):
         """Connects; creates the schema on an empty database.
 
         Raises StorageError, with a message for the operator, when the database holds a
-        schema newer than this code knows, or an older one and `upgrade` is false.
+        schema newer than this code knows, or an older one and `upgrade` is false. A
+        backend whose database belongs to one server alone (SQLite) upgrades in place.
         """
 
     async def close(self) -> None:

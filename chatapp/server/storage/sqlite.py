@@ -117,8 +117,9 @@ class SQLiteStorage:
 
         return await asyncio.get_running_loop().run_in_executor(self._thread, call)
 
-    async def open(self, *, upgrade: bool = True) -> None:
-        # The embedded database belongs to this server alone, so it upgrades in place.
+    async def open(self, *, upgrade: bool = False) -> None:
+        # The embedded database belongs to this one server, so it is upgraded in place
+        # whatever `upgrade` says: the embedded default needs no set-up, ever.
         def connect() -> None:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +135,7 @@ class SQLiteStorage:
                     f"{self.path} has schema version {version}; this chatapp knows up to "
                     f"{SCHEMA_VERSION}: upgrade chatapp"
                 )
+
             db.executescript(SCHEMA)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._db = db
@@ -195,8 +197,8 @@ class SQLiteStorage:
                         "INSERT INTO friends (user_id, friend_id) VALUES (?, ?)",
                         [(user_id, friend_id), (friend_id, user_id)],
                     )
-                except sqlite3.IntegrityError:
-                    raise AlreadyExists(f"{user_id} and {friend_id} are friends") from None
+                except sqlite3.IntegrityError as exc:
+                    raise _refused(exc, AlreadyExists(f"{user_id}, {friend_id}: friends")) from None
             return Contact(*row)
 
         return await self._run(insert)
@@ -224,10 +226,13 @@ class SQLiteStorage:
                 except sqlite3.IntegrityError:
                     raise NameTaken(name) from None
                 assert cur.lastrowid is not None
-                db.execute(
-                    "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
-                    (cur.lastrowid, creator_id, CREATOR),
-                )
+                try:
+                    db.execute(
+                        "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
+                        (cur.lastrowid, creator_id, CREATOR),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise _refused(exc, NoSuchUser(creator_id)) from None
             return _load_groups(db, [(cur.lastrowid, name, desc)])[0]
 
         return await self._run(insert)
@@ -244,8 +249,8 @@ class SQLiteStorage:
                     "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
                     (group_id, user_id, NORMAL),
                 )
-            except sqlite3.IntegrityError:
-                raise AlreadyExists(f"{user_id} is a member of group {group_id}") from None
+            except sqlite3.IntegrityError as exc:
+                raise _refused(exc, AlreadyExists(f"{user_id} in group {group_id}")) from None
             return _load_groups(db, [row])[0]
 
         return await self._run(insert)
@@ -280,11 +285,14 @@ class SQLiteStorage:
 
         def insert(db: sqlite3.Connection) -> None:
             with _transaction(db):
-                db.executemany(
-                    f"INSERT INTO offline_messages (user_id, {_CHAT_COLUMNS})"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(uid, *columns) for uid in user_ids],
-                )
+                try:
+                    db.executemany(
+                        f"INSERT INTO offline_messages (user_id, {_CHAT_COLUMNS})"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(uid, *columns) for uid in user_ids],
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise _refused(exc, NoSuchUser(list(user_ids))) from None
 
         await self._run(insert)
 
@@ -304,6 +312,14 @@ class SQLiteStorage:
             return [chat_from_columns(row[1:]) for row in rows]
 
         return await self._run(take)
+
+
+def _refused(exc: sqlite3.IntegrityError, otherwise: StorageError) -> StorageError:
+    """A foreign key names no user (the only reference a caller can get wrong), or else
+    the constraint that `otherwise` stands for."""
+    if "FOREIGN KEY" in str(exc):
+        return NoSuchUser(str(exc))
+    return otherwise
 
 
 @contextmanager

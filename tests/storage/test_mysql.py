@@ -1,0 +1,336 @@
+"""MySQL only: the URL, the schema's versions and files, the pool, and recovery from lost links."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from chatapp.server.storage import StorageError, StorageUnavailable, User, open_storage
+from chatapp.server.storage.migrations import (
+    INIT_DB,
+    Migration,
+    load_migrations,
+    pending,
+    split_statements,
+)
+from chatapp.server.storage.mysql import MySQLStorage
+from chatapp.server.storage.mysql_config import MySQLConfig
+from tests.services import mysql_query
+
+OPERATORS_SCHEMA = Path(__file__).resolve().parents[2] / "sql" / "schema.sql"
+MIGRATIONS = load_migrations()
+LATEST = MIGRATIONS[-1].version
+TABLES = {"schema_version", "users", "friends", "chat_groups", "group_members", "offline_messages"}
+
+
+def with_options(url: str, options: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(query="&".join(filter(None, [parts.query, options]))).geturl()
+
+
+def pool_connections(url: str) -> list[int]:
+    """The ids of the server's connections to the URL's database, other than our own."""
+    rows = mysql_query(
+        url,
+        "SELECT id FROM information_schema.processlist"
+        " WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command <> 'Killed'",
+    )
+    return [int(str(row[0])) for row in rows]
+
+
+def schema_version(url: str) -> object:
+    return mysql_query(url, "SELECT version FROM schema_version")[0][0]
+
+
+def bump(version: int, *statements: str) -> Migration:
+    """A migration to test upgrades with."""
+    return Migration(
+        version,
+        f"{version:03}_test.sql",
+        (*statements, f"UPDATE schema_version SET version = {version}"),
+    )
+
+
+# --- the URL -------------------------------------------------------------------------
+
+
+def test_the_url_gives_the_server_credentials_and_pool_options() -> None:
+    url = "mysql://bob:p%40ss%2Fw@db.example:3307/chat?pool_min=2&pool_max=5&connect_timeout=2.5&pool_recycle=60"
+    assert MySQLConfig.from_url(url) == MySQLConfig(
+        "chat", "db.example", 3307, "bob", "p@ss/w", 2, 5, 2.5, 60
+    )
+
+
+def test_the_url_needs_only_host_and_database() -> None:
+    assert MySQLConfig.from_url("mysql://127.0.0.1/chat") == MySQLConfig("chat")
+    assert isinstance(open_storage("mysql://127.0.0.1/chat"), MySQLStorage)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://127.0.0.1",
+        "mysql://127.0.0.1/",
+        "mysql://127.0.0.1/chat/extra",
+        "mysql://127.0.0.1/chat?pool_size=3",
+        "mysql://127.0.0.1/chat?pool_min=x",
+        "mysql://127.0.0.1/chat?pool_min=5&pool_max=2",
+        "mysql://127.0.0.1/chat?pool_max=0",
+        "mysql://127.0.0.1/chat?connect_timeout=0",
+        "mysql://127.0.0.1:port/chat",
+        "mariadb://127.0.0.1/chat",
+    ],
+)
+def test_a_wrong_url_is_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        MySQLConfig.from_url(url)
+
+
+async def test_an_unreachable_server_is_unavailable_and_the_password_stays_secret() -> None:
+    storage = MySQLStorage.from_url("mysql://root:sekret@127.0.0.1:1/chat?connect_timeout=2")
+    with pytest.raises(StorageUnavailable, match=r"127\.0\.0\.1:1/chat") as info:
+        await storage.open()
+    assert "sekret" not in str(info.value)
+
+
+# --- the schema files ----------------------------------------------------------------
+
+
+def test_the_operators_schema_is_the_packaged_migrations_together() -> None:
+    operators = split_statements(OPERATORS_SCHEMA.read_text(encoding="utf-8"))
+    assert operators == [s for m in MIGRATIONS for s in m.statements]
+
+
+def test_each_migration_ends_by_setting_its_version() -> None:
+    assert [m.version for m in MIGRATIONS] == list(range(1, LATEST + 1))
+    for migration in MIGRATIONS:
+        assert "schema_version" in migration.statements[-1]
+        assert str(migration.version) in migration.statements[-1]
+
+
+def test_migrations_must_be_numbered_without_gaps(tmp_path: Path) -> None:
+    for name in ("001_first.sql", "003_third.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    with pytest.raises(RuntimeError, match="numbered"):
+        load_migrations(tmp_path)
+
+
+def test_a_statement_must_end_with_a_semicolon() -> None:
+    assert split_statements("-- note\nSELECT 1;\n\nSELECT\n  2;\n") == ["SELECT 1", "SELECT\n  2"]
+    with pytest.raises(ValueError):
+        split_statements("SELECT 1;\nSELECT 2\n")
+
+
+def test_which_migrations_a_database_needs() -> None:
+    one, two, three = bump(1), bump(2), bump(3)
+    every = [one, two, three]
+    assert pending(every, None, 0, upgrade=False, where="db") == every
+    assert pending(every, 3, 6, upgrade=False, where="db") == []
+    assert pending(every, 1, 6, upgrade=True, where="db") == [two, three]
+    with pytest.raises(StorageError, match=f"version 1; this chatapp needs 3.*`{INIT_DB}`"):
+        pending(every, 1, 6, upgrade=False, where="db")
+    with pytest.raises(StorageError, match="version 4, newer than the 3"):
+        pending(every, 4, 6, upgrade=True, where="db")
+    with pytest.raises(StorageError, match="not empty"):
+        pending(every, None, 1, upgrade=True, where="db")
+
+
+# --- the schema in a database --------------------------------------------------------
+
+
+@pytest.mark.mysql
+async def test_open_creates_the_schema_in_an_empty_database(mysql_url: str) -> None:
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    await storage.close()
+    tables = mysql_query(
+        mysql_url,
+        "SELECT table_name, engine, table_collation FROM information_schema.tables"
+        " WHERE table_schema = DATABASE()",
+    )
+    assert {t[0] for t in tables} == TABLES
+    assert {(t[1], t[2]) for t in tables} == {("InnoDB", "utf8mb4_bin")}
+    assert schema_version(mysql_url) == LATEST
+    columns = mysql_query(
+        mysql_url,
+        "SELECT table_name, column_name, data_type, collation_name FROM information_schema.columns"
+        " WHERE table_schema = DATABASE() AND column_name IN ('name', 'body')",
+    )
+    assert sorted(columns) == [
+        ("chat_groups", "name", "varchar", "utf8mb4_bin"),
+        ("offline_messages", "body", "mediumtext", "utf8mb4_bin"),
+        ("users", "name", "varchar", "utf8mb4_bin"),
+    ]
+
+
+@pytest.mark.mysql
+async def test_reopening_keeps_the_data(mysql_url: str) -> None:
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    alice = await storage.create_user("alice", "hash")
+    await storage.close()
+    again = MySQLStorage.from_url(mysql_url)
+    await again.open()
+    try:
+        assert await again.user_by_name("alice") == alice
+    finally:
+        await again.close()
+
+
+@pytest.mark.mysql
+async def test_a_newer_schema_is_refused_even_when_upgrading(mysql_url: str) -> None:
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    await storage.close()
+    mysql_query(mysql_url, "UPDATE schema_version SET version = %s", LATEST + 1)
+    with pytest.raises(StorageError, match=f"version {LATEST + 1}, newer .*upgrade chatapp"):
+        await storage.open(upgrade=True)
+    assert schema_version(mysql_url) == LATEST + 1
+
+
+@pytest.mark.mysql
+async def test_an_older_schema_is_upgraded_only_when_asked(mysql_url: str) -> None:
+    old = MySQLStorage.from_url(mysql_url)
+    await old.open()
+    alice = await old.create_user("alice", "hash")
+    await old.close()
+    newer = (*MIGRATIONS, bump(LATEST + 1, "ALTER TABLE users ADD COLUMN nickname VARCHAR(64)"))
+    new = MySQLStorage(MySQLConfig.from_url(mysql_url), migrations=newer)
+    with pytest.raises(StorageError, match=f"version {LATEST}; .*`chatapp-server --init-db`"):
+        await new.open()
+    assert schema_version(mysql_url) == LATEST
+
+    await new.open(upgrade=True)
+    try:
+        assert await new.user_by_name("alice") == alice
+    finally:
+        await new.close()
+    assert schema_version(mysql_url) == LATEST + 1
+    assert mysql_query(mysql_url, "SELECT nickname FROM users") == [(None,)]
+    with pytest.raises(StorageError, match="newer"):
+        await old.open()
+
+
+@pytest.mark.mysql
+async def test_a_migration_that_forgets_its_version_stops_the_server(mysql_url: str) -> None:
+    broken = Migration(LATEST + 1, "999_broken.sql", ("CREATE TABLE extra (x INT)",))
+    storage = MySQLStorage(MySQLConfig.from_url(mysql_url), migrations=(*MIGRATIONS, broken))
+    with pytest.raises(StorageError, match=r"999_broken\.sql did not set schema_version"):
+        await storage.open(upgrade=True)
+
+
+@pytest.mark.mysql
+async def test_a_database_of_another_application_is_left_alone(mysql_url: str) -> None:
+    mysql_query(mysql_url, "CREATE TABLE users (login TEXT)")
+    with pytest.raises(StorageError, match="not empty"):
+        await MySQLStorage.from_url(mysql_url).open(upgrade=True)
+    assert mysql_query(mysql_url, "SHOW TABLES") == [("users",)]
+
+
+@pytest.mark.mysql
+async def test_a_database_made_from_the_operators_schema_is_accepted(mysql_url: str) -> None:
+    for statement in split_statements(OPERATORS_SCHEMA.read_text(encoding="utf-8")):
+        mysql_query(mysql_url, statement)
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    try:
+        assert (await storage.create_user("alice", "hash")).name == "alice"
+    finally:
+        await storage.close()
+
+
+@pytest.mark.mysql
+async def test_a_value_too_long_for_its_column_is_an_error_not_an_outage(mysql_url: str) -> None:
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    try:
+        longest = "😀" * 255
+        assert await storage.user_by_name(longest) is None
+        assert (await storage.create_user(longest, "hash")).name == longest
+        with pytest.raises(StorageError, match="too long") as info:
+            await storage.create_user("x" * 256, "hash")
+        assert not isinstance(info.value, StorageUnavailable)
+    finally:
+        await storage.close()
+
+
+# --- the pool and recovery -----------------------------------------------------------
+
+
+@pytest.mark.mysql
+async def test_the_pool_sizes_come_from_the_url(mysql_url: str) -> None:
+    storage = MySQLStorage.from_url(with_options(mysql_url, "pool_min=2&pool_max=3"))
+    await storage.open()
+    try:
+        assert len(pool_connections(mysql_url)) == 2
+        user = await storage.create_user("alice", "hash")
+        await asyncio.gather(*(storage.take_offline(user.id) for _ in range(20)))
+        assert len(pool_connections(mysql_url)) == 3
+    finally:
+        await storage.close()
+
+
+def kill_pool(url: str) -> list[int]:
+    """Kills every connection to the URL's database, as a server restart would.
+
+    pymysql blocks, so the event loop does not run until the storage is called next: the
+    pool cannot notice the closed sockets before a call runs into one.
+    """
+    killed = pool_connections(url)
+    for connection_id in killed:
+        mysql_query(url, "KILL %s", connection_id)
+    return killed
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize("first", ["read", "write"])
+async def test_calls_succeed_after_the_server_kills_every_connection(
+    mysql_url: str, first: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = MySQLStorage.from_url(with_options(mysql_url, "pool_min=3"))
+    await storage.open()
+    try:
+        alice = await storage.create_user("alice", "hash")
+        assert len(kill_pool(mysql_url)) == 3
+        with caplog.at_level(logging.WARNING, logger="chatapp.server.storage.mysql"):
+            if first == "read":
+                assert await storage.user_by_name("alice") == alice
+            else:
+                bob = await storage.create_user("bob", "hash")
+                assert await storage.user_by_id(bob.id) == bob
+        assert "trying once more on a fresh connection" in caplog.text
+        carol = await storage.create_user("carol", "hash")
+        await storage.add_friendship(alice.id, carol.id)
+        assert [c.id for c in await storage.friends(carol.id)] == [alice.id]
+        assert [u.name for u in await _users(storage, "alice", "bob", "carol")] == (
+            ["alice", "bob", "carol"] if first == "write" else ["alice", "carol"]
+        )
+    finally:
+        await storage.close()
+
+
+@pytest.mark.mysql
+async def test_concurrent_calls_succeed_after_the_server_kills_every_connection(
+    mysql_url: str,
+) -> None:
+    storage = MySQLStorage.from_url(with_options(mysql_url, "pool_min=3&pool_max=4"))
+    await storage.open()
+    try:
+        alice = await storage.create_user("alice", "hash")
+        kill_pool(mysql_url)
+        found = await asyncio.gather(*(storage.user_by_id(alice.id) for _ in range(8)))
+        assert found == [alice] * 8
+        names = [f"user{n}" for n in range(6)]
+        made = await asyncio.gather(*(storage.create_user(name, "hash") for name in names))
+        assert [u.name for u in made] == names
+    finally:
+        await storage.close()
+
+
+async def _users(storage: MySQLStorage, *names: str) -> list[User]:
+    found = [await storage.user_by_name(name) for name in names]
+    return [user for user in found if user is not None]
