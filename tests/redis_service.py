@@ -6,23 +6,18 @@ import asyncio
 import os
 import secrets
 import shutil
-import socket
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
+from chatapp.tools.services import PrivateRedis, free_port
 from tests.services import need_service
 
+__all__ = ["PrivateRedis", "free_port", "private_redis", "redis_url"]
+
 REDIS_URL = os.environ.get("CHATAPP_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _reachable(url: str) -> str | None:
@@ -51,52 +46,11 @@ async def redis_url() -> AsyncIterator[str]:
     await client.aclose()
 
 
-class PrivateRedis:
-    """A redis-server of the test's own on a free loopback port, to stop and restart."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        async with asyncio.timeout(10):
-            while await _reachable(self.url):
-                await asyncio.sleep(0.05)  # polling a process that is starting
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-
 @pytest.fixture
 async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
     if shutil.which("redis-server") is None:
         need_service("redis-server is not installed")
-    server = PrivateRedis(tmp_path)
-    await server.start()
+    server = PrivateRedis(tmp_path / "redis")
+    await asyncio.to_thread(server.start)
     yield server
     server.stop()

@@ -24,7 +24,10 @@ def imported_modules(path: Path) -> set[str]:
     [
         ("protocol", ("chatapp.server", "chatapp.client", "asyncio", "socket")),
         ("server", ("chatapp.client", "textual")),
-        ("client", ("chatapp.server",)),
+        ("client", ("chatapp.server", "chatapp.bench", "chatapp.tools")),
+        ("bench", ("chatapp.server", "chatapp.client", "chatapp.tools")),
+        ("tools", ("chatapp.server", "chatapp.client", "chatapp.bench")),
+        ("server", ("chatapp.tools", "chatapp.bench")),
     ],
 )
 def test_imports_point_one_way(package: str, forbidden: tuple[str, ...]) -> None:

@@ -13,6 +13,7 @@ from .messages import (
     Chat,
     ChatMessage,
     CreateGroup,
+    Delivered,
     Error,
     Event,
     FriendAdded,
@@ -20,6 +21,7 @@ from .messages import (
     GroupChat,
     GroupInfo,
     GroupMessage,
+    History,
     Login,
     LoginAck,
     Logout,
@@ -31,6 +33,7 @@ from .messages import (
     RegAck,
     Register,
     Request,
+    Sync,
 )
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "Chat",
     "ChatMessage",
     "CreateGroup",
+    "Delivered",
     "Dialect",
     "Errno",
     "Error",
@@ -54,6 +58,7 @@ __all__ = [
     "GroupChat",
     "GroupInfo",
     "GroupMessage",
+    "History",
     "Login",
     "LoginAck",
     "Logout",
@@ -68,6 +73,7 @@ __all__ = [
     "Register",
     "Request",
     "Rid",
+    "Sync",
     "decode_event",
     "decode_request",
     "encode",

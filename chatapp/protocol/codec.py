@@ -15,6 +15,7 @@ from .messages import (
     AddGroup,
     ChatMessage,
     CreateGroup,
+    Delivered,
     Error,
     Event,
     FriendAdded,
@@ -22,6 +23,7 @@ from .messages import (
     GroupChat,
     GroupInfo,
     GroupMessage,
+    History,
     Login,
     LoginAck,
     Logout,
@@ -33,6 +35,7 @@ from .messages import (
     RegAck,
     Register,
     Request,
+    Sync,
 )
 
 MAX_RID_LENGTH = 64
@@ -125,15 +128,40 @@ def _head(obj: dict[str, Any]) -> tuple[int, Rid]:
 
 def _login(f: _Fields) -> Login:
     login = Login(
-        password=f.req_str("password"),
+        password=f.opt_str("password"),
         id=f.opt_int("id"),
         name=f.opt_str("name"),
         v=f.opt_int("v") or 1,
+        token=f.opt_str("token"),
+        last=f.opt_int("last"),
         rid=f.rid,
     )
-    if login.id is None and login.name is None:
-        raise f._fail("LOGIN needs 'id' or 'name'")
+    if login.token is None:
+        if login.password is None:
+            raise f._fail("field 'password' is missing")
+        if login.id is None and login.name is None:
+            raise f._fail("LOGIN needs 'id' or 'name'")
     return login
+
+
+def _cid(f: _Fields) -> str | None:
+    cid = f.opt_str("cid")
+    if cid is not None and not 0 < len(cid) <= MAX_RID_LENGTH:
+        raise f._fail(f"field 'cid' must be 1 to {MAX_RID_LENGTH} characters")
+    return cid
+
+
+def _history(f: _Fields) -> History:
+    history = History(
+        peer=f.opt_int("peer"),
+        groupid=f.opt_int("groupid"),
+        before=f.opt_int("before"),
+        limit=f.opt_int("limit"),
+        rid=f.rid,
+    )
+    if (history.peer is None) == (history.groupid is None):
+        raise f._fail("HISTORY needs exactly one of 'peer' and 'groupid'")
+    return history
 
 
 def _register(f: _Fields) -> Register:
@@ -147,7 +175,7 @@ _REQUESTS: dict[int, Callable[[_Fields], Request]] = {
     MsgId.LOGOUT: lambda f: Logout(id=f.opt_int("id"), rid=f.rid),
     MsgId.REG: _register,
     MsgId.ONE_CHAT: lambda f: OneChat(
-        toid=f.req_int("toid"), msg=f.req_str("msg"), id=f.opt_int("id"), rid=f.rid
+        toid=f.req_int("toid"), msg=f.req_str("msg"), id=f.opt_int("id"), cid=_cid(f), rid=f.rid
     ),
     MsgId.ADD_FRIEND: lambda f: AddFriend(
         friendid=f.req_int("friendid"), id=f.opt_int("id"), rid=f.rid
@@ -162,9 +190,16 @@ _REQUESTS: dict[int, Callable[[_Fields], Request]] = {
         groupid=f.req_int("groupid"), id=f.opt_int("id"), rid=f.rid
     ),
     MsgId.GROUP_CHAT: lambda f: GroupChat(
-        groupid=f.req_int("groupid"), msg=f.req_str("msg"), id=f.opt_int("id"), rid=f.rid
+        groupid=f.req_int("groupid"),
+        msg=f.req_str("msg"),
+        id=f.opt_int("id"),
+        cid=_cid(f),
+        rid=f.rid,
     ),
     MsgId.PING: lambda f: Ping(rid=f.rid),
+    MsgId.DELIVERED: lambda f: Delivered(seq=f.req_int("seq")),
+    MsgId.SYNC: lambda f: Sync(last=f.req_int("last"), limit=f.opt_int("limit"), rid=f.rid),
+    MsgId.HISTORY: _history,
 }
 
 
@@ -193,8 +228,10 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     presence, no friend notices, no acknowledgements. A refused request is still answered
     with ERROR, which the original console client ignores.
     """
-    if dialect is Dialect.LEGACY and isinstance(event, Ack | Presence | FriendAdded):
+    if dialect is Dialect.LEGACY and isinstance(event, Presence | FriendAdded):
         return None
+    if dialect is Dialect.LEGACY and isinstance(event, Ack) and event.messages is None:
+        return None  # SYNC and HISTORY, which only current clients send, are answered
     return orjson.dumps(event.to_wire(dialect)) + b"\n"
 
 
@@ -225,9 +262,10 @@ def _group(f: _Fields) -> GroupInfo:
 def _chat(f: _Fields) -> ChatMessage | GroupMessage:
     sender, name, msg = f.req_int("id"), f.req_str("name"), f.req_str("msg")
     time, mid, ts = f.opt_str("time") or "", f.opt_int("mid") or 0, f.opt_int("ts") or 0
+    seq = f.opt_int("seq") or 0
     if f.obj.get("msgid") == MsgId.GROUP_CHAT:
-        return GroupMessage(sender, name, f.req_int("groupid"), msg, time, mid, ts)
-    return ChatMessage(sender, name, f.req_int("toid"), msg, time, mid, ts)
+        return GroupMessage(sender, name, f.req_int("groupid"), msg, time, mid, ts, seq)
+    return ChatMessage(sender, name, f.req_int("toid"), msg, time, mid, ts, seq)
 
 
 def _errno(f: _Fields) -> Errno:
@@ -248,6 +286,8 @@ def _login_ack(f: _Fields) -> LoginAck:
         friends=tuple(_friend(f.sub(x)) for x in f.array("friends")),
         groups=tuple(_group(f.sub(x)) for x in f.array("groups")),
         offlinemsg=tuple(_chat(f.sub(x)) for x in f.array("offlinemsg")),
+        token=f.opt_str("token"),
+        more=f.obj.get("more") is True,
         rid=f.rid,
     )
 
@@ -256,6 +296,7 @@ def _ack(f: _Fields) -> Ack:
     re_value = f.req_int("re")
     friend = f.obj.get("friend")
     group = f.obj.get("group")
+    messages = f.obj.get("messages")
     return Ack(
         re=MsgId(re_value) if re_value in MsgId._value2member_map_ else MsgId.ACK,
         rid=f.rid,
@@ -263,6 +304,10 @@ def _ack(f: _Fields) -> Ack:
         groupid=f.opt_int("groupid"),
         friend=_friend(f.sub(friend)) if friend is not None else None,
         group=_group(f.sub(group)) if group is not None else None,
+        messages=tuple(_chat(f.sub(m)) for m in f.array("messages"))
+        if messages is not None
+        else None,
+        more=f.obj.get("more") is True,
     )
 
 

@@ -23,6 +23,9 @@ class MsgId(IntEnum):
     PING = 14
     PONG = 15
     FRIEND_ADDED = 16
+    DELIVERED = 17
+    SYNC = 18
+    HISTORY = 19
 
 
 class Errno(IntEnum):
@@ -42,6 +45,8 @@ class Errno(IntEnum):
     SELF_FRIEND = 11
     ID_MISMATCH = 12
     INVALID_ARGUMENT = 13
+    RATE_LIMITED = 14
+    LOGIN_LOCKED = 15
     BAD_FRAME = 20
     UNKNOWN_MSGID = 21
     BAD_FIELD = 22

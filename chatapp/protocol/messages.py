@@ -22,6 +22,12 @@ def _with_rid(obj: Wire, rid: Rid) -> Wire:
     return obj
 
 
+def _optional(obj: Wire, **fields: object) -> Wire:
+    """Adds the fields that are not None."""
+    obj.update((key, value) for key, value in fields.items() if value is not None)
+    return obj
+
+
 def _legacy_list(items: list[Wire]) -> list[str]:
     # The original server encodes each list element as JSON text of its own.
     return [orjson.dumps(item).decode() for item in items]
@@ -79,20 +85,23 @@ class GroupInfo:
 
 @dataclass(frozen=True, slots=True)
 class Login:
-    """Log in by numeric id or by name; `v` 2 selects the current protocol."""
+    """Log in by id or name and password, or with a resume token; `v` 2 selects the
+    current protocol. `last` is the highest delivery sequence number the client holds."""
 
-    password: str
+    password: str | None = None
     id: int | None = None
     name: str | None = None
     v: int = 1
+    token: str | None = None
+    last: int | None = None
     rid: Rid = None
 
     def to_wire(self) -> Wire:
-        obj: Wire = {"msgid": MsgId.LOGIN, "password": self.password, "v": self.v}
-        if self.id is not None:
-            obj["id"] = self.id
-        if self.name is not None:
-            obj["name"] = self.name
+        obj: Wire = {"msgid": MsgId.LOGIN, "v": self.v}
+        for key in ("id", "name", "password", "token", "last"):
+            value = getattr(self, key)
+            if value is not None:
+                obj[key] = value
         return _with_rid(obj, self.rid)
 
 
@@ -127,18 +136,18 @@ class Register:
 
 @dataclass(frozen=True, slots=True)
 class OneChat:
-    """Send `msg` to user `toid`. `id`, if given, must be the sender's own id."""
+    """Send `msg` to user `toid`. `id`, if given, must be the sender's own id; `cid`, a
+    client-chosen message id, makes a retry after a lost acknowledgement harmless."""
 
     toid: int
     msg: str
     id: int | None = None
+    cid: str | None = None
     rid: Rid = None
 
     def to_wire(self) -> Wire:
         obj: Wire = {"msgid": MsgId.ONE_CHAT, "toid": self.toid, "msg": self.msg}
-        if self.id is not None:
-            obj["id"] = self.id
-        return _with_rid(obj, self.rid)
+        return _with_rid(_optional(obj, id=self.id, cid=self.cid), self.rid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,18 +202,58 @@ class AddGroup:
 
 @dataclass(frozen=True, slots=True)
 class GroupChat:
-    """Send `msg` to every other member of group `groupid`."""
+    """Send `msg` to every other member of group `groupid`; `cid` as for OneChat."""
 
     groupid: int
     msg: str
     id: int | None = None
+    cid: str | None = None
     rid: Rid = None
 
     def to_wire(self) -> Wire:
         obj: Wire = {"msgid": MsgId.GROUP_CHAT, "groupid": self.groupid, "msg": self.msg}
-        if self.id is not None:
-            obj["id"] = self.id
-        return _with_rid(obj, self.rid)
+        return _with_rid(_optional(obj, id=self.id, cid=self.cid), self.rid)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """The client holds every delivery up to sequence number `seq`; it gets no reply."""
+
+    seq: int
+
+    def to_wire(self) -> Wire:
+        return {"msgid": MsgId.DELIVERED, "seq": self.seq}
+
+
+@dataclass(frozen=True, slots=True)
+class Sync:
+    """Asks again for the deliveries after sequence number `last`, at most `limit`."""
+
+    last: int
+    limit: int | None = None
+    rid: Rid = None
+
+    def to_wire(self) -> Wire:
+        obj: Wire = {"msgid": MsgId.SYNC, "last": self.last}
+        return _with_rid(_optional(obj, limit=self.limit), self.rid)
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A page of a conversation, newest first, before message `before` (or the newest):
+    with user `peer`, or in group `groupid`."""
+
+    peer: int | None = None
+    groupid: int | None = None
+    before: int | None = None
+    limit: int | None = None
+    rid: Rid = None
+
+    def to_wire(self) -> Wire:
+        obj: Wire = {"msgid": MsgId.HISTORY}
+        fields = {"peer": self.peer, "groupid": self.groupid}
+        fields.update(before=self.before, limit=self.limit)
+        return _with_rid(_optional(obj, **fields), self.rid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +267,18 @@ class Ping:
 
 
 Request = (
-    Login | Logout | Register | OneChat | AddFriend | CreateGroup | AddGroup | GroupChat | Ping
+    Login
+    | Logout
+    | Register
+    | OneChat
+    | AddFriend
+    | CreateGroup
+    | AddGroup
+    | GroupChat
+    | Ping
+    | Delivered
+    | Sync
+    | History
 )
 
 
@@ -236,6 +296,8 @@ class ChatMessage:
     time: str
     mid: int
     ts: int
+    seq: int = 0
+    """The recipient's delivery sequence number; 0 where it has none (history, echoes)."""
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {
@@ -249,6 +311,8 @@ class ChatMessage:
         if dialect is Dialect.V2:
             obj["mid"] = self.mid
             obj["ts"] = self.ts
+            if self.seq:
+                obj["seq"] = self.seq
         return obj
 
 
@@ -263,6 +327,7 @@ class GroupMessage:
     time: str
     mid: int
     ts: int
+    seq: int = 0
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {
@@ -276,6 +341,8 @@ class GroupMessage:
         if dialect is Dialect.V2:
             obj["mid"] = self.mid
             obj["ts"] = self.ts
+            if self.seq:
+                obj["seq"] = self.seq
         return obj
 
 
@@ -293,6 +360,10 @@ class LoginAck:
     friends: tuple[FriendInfo, ...] = ()
     groups: tuple[GroupInfo, ...] = ()
     offlinemsg: tuple[Chat, ...] = ()
+    token: str | None = None
+    """A resume token for the next login without the password (current protocol)."""
+    more: bool = False
+    """More deliveries wait than `offlinemsg` holds: SYNC after the last one."""
     rid: Rid = None
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
@@ -310,6 +381,10 @@ class LoginAck:
                     obj[key] = _legacy_list(items)
             return obj
         obj.update(friends=friends, groups=groups, offlinemsg=offline)
+        if self.token is not None:
+            obj["token"] = self.token
+        if self.more:
+            obj["more"] = True
         return _with_rid(obj, self.rid)
 
 
@@ -341,7 +416,8 @@ class Ack:
     """Success for a request that has no reply of its own (current protocol).
 
     `re` names the request answered; the optional fields carry its result: `mid` for a
-    chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP.
+    chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
+    `messages` (and `more` when a page is full) for SYNC and HISTORY.
     Failures are answered with ERROR instead.
     """
 
@@ -351,6 +427,8 @@ class Ack:
     groupid: int | None = None
     friend: FriendInfo | None = None
     group: GroupInfo | None = None
+    messages: tuple[ChatMessage | GroupMessage, ...] | None = None
+    more: bool = False
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
@@ -362,6 +440,9 @@ class Ack:
             obj["friend"] = self.friend.to_wire()
         if self.group is not None:
             obj["group"] = self.group.to_wire()
+        if self.messages is not None:
+            obj["messages"] = [m.to_wire(dialect) for m in self.messages]
+            obj["more"] = self.more
         return _with_rid(obj, self.rid)
 
 

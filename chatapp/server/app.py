@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from chatapp.protocol import ChatMessage, Dialect, GroupMessage
+from chatapp.protocol import Dialect, Errno, Error
 
-from .bus import DOORBELL, Bus, Delivery, open_bus
+from .bus import DOORBELL, Bus, open_bus
 from .config import Config
-from .groups import GroupDirectory
+from .directory import GroupDirectory, KnownUsers
 from .ids import MessageIds
+from .journal import Journal
+from .limits import LoginGuard
 from .passwords import hash_password
 from .session import Session
 from .storage import Storage, open_storage
@@ -23,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # How long shutdown waits for connections to finish their last request.
 SHUTDOWN_GRACE_SECONDS = 5.0
+# A TLS client that has not finished its handshake by then is dropped.
+TLS_HANDSHAKE_SECONDS = 10.0
 
 
 class ChatServer:
@@ -40,11 +45,19 @@ class ChatServer:
         self.storage = storage if storage is not None else open_storage(config.storage)
         self.bus = bus if bus is not None else open_bus(config.bus)
         self.clock = clock
-        self.ids = MessageIds(lambda: int(clock() * 1000))
+        self.ids = MessageIds(self.now_ms, node=0)
         self.groups = GroupDirectory(self.storage)
+        self.users = KnownUsers(self.storage)
+        self.journal = Journal(self.storage)
         self.sessions: set[Session] = set()
         # Verified against when a login names an unknown account (see handlers.login).
         self.decoy_hash = hash_password("decoy", config.hash_cost)
+        self.logins = LoginGuard(
+            config.login_failures,
+            config.login_address_failures,
+            config.login_window,
+            time.monotonic,
+        )
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -55,6 +68,9 @@ class ChatServer:
         assert self._server is not None, "server not started"
         sockets = self._server.sockets
         return int(sockets[0].getsockname()[1])
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
 
     def stamp(self) -> tuple[str, int, int]:
         """The server time of a new message: local `YYYY-MM-DD HH:MM:SS`, its id, epoch ms."""
@@ -75,8 +91,11 @@ class ChatServer:
 
     async def start(self) -> None:
         """Opens storage and bus, then listens; connections are served once this returns."""
+        tls = tls_context(self.config)  # a bad certificate stops the start before anything
         await self.storage.open()
         await self.bus.start(self)
+        # Message ids are primary keys in the shared log: each live instance has its node.
+        self.ids = MessageIds(self.now_ms, node=self.bus.node)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: Session(self),
@@ -84,15 +103,18 @@ class ChatServer:
             self.config.port,
             backlog=self.config.backlog,
             reuse_address=True,
+            ssl=tls,
+            ssl_handshake_timeout=TLS_HANDSHAKE_SECONDS if tls else None,
         )
         for sock in self._server.sockets:
             if sock.family in (socket.AF_INET, socket.AF_INET6):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sweeper = loop.create_task(self._sweep_idle())
         log.info(
-            "chatapp-server listening on %s:%d (storage %s, bus %s)",
+            "chatapp-server listening on %s:%d%s (storage %s, bus %s)",
             self.config.host,
             self.port,
+            " with TLS" if tls else "",
             _redact(self.config.storage),
             _redact(self.config.bus),
         )
@@ -112,6 +134,7 @@ class ChatServer:
             session.close()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE_SECONDS)
+        await self.journal.drain()
         await self.bus.close()
         await self.storage.close()
         log.info("chatapp-server stopped")
@@ -119,29 +142,25 @@ class ChatServer:
     # --- connections that went quiet ------------------------------------------------
 
     async def _sweep_idle(self) -> None:
-        limit = self.config.idle_timeout
+        limit, login = self.config.idle_timeout, self.config.login_timeout
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(min(5.0, limit / 3))
-            deadline = loop.time() - limit
+            await asyncio.sleep(min(5.0, *(t / 3 for t in (limit, login) if t > 0)))
+            now = loop.time()
             for session in list(self.sessions):
-                # Legacy clients cannot PING; TCP keepalive finds their dead peers.
-                pings = session.user is None or session.dialect is not Dialect.LEGACY
-                if pings and session.last_heard < deadline:
+                if 0 < login < now - session.anonymous_since and session.user is None:
+                    log.info("%s: no login within %g s: closing", session.peer, login)
+                    session.send(Error(Errno.NOT_LOGGED_IN, f"log in within {login:g} s"))
+                    session.close()
+                    continue
+                # Legacy clients cannot PING; TCP keepalive finds their dead peers. Before
+                # a login the deadline above applies, not this.
+                pings = session.user is not None and session.dialect is not Dialect.LEGACY
+                if 0 < limit < now - session.last_heard and pings:
                     log.info("%s: silent for %.0f s: closing", session.peer, limit)
                     session.close()
 
     # --- what the bus tells this instance (BusListener) ------------------------------
-
-    def undeliverable(self, user_id: int, delivery: Delivery) -> None:
-        """A chat reached this instance after its user left: store it for their next login."""
-        if isinstance(delivery, ChatMessage | GroupMessage):
-            self.spawn(self._store_late(user_id, delivery))
-
-    async def _store_late(self, user_id: int, message: ChatMessage | GroupMessage) -> None:
-        await self.storage.store_offline([user_id], message)
-        # The user may already be logged in elsewhere: ring there.
-        await self.bus.publish(user_id, DOORBELL)
 
     def group_changed(self, group_id: int) -> None:
         """Another instance changed the group: read its members again when next needed."""
@@ -163,6 +182,22 @@ class ChatServer:
                     "%s: user %d logged in elsewhere: closing", session.peer, session.user.id
                 )
                 session.close()
+
+
+def tls_context(config: Config) -> ssl.SSLContext | None:
+    """The server's TLS context (TLS 1.2 or newer), or None to listen in plain TCP."""
+    cert, key = config.tls_cert, config.tls_key
+    if not cert and not key:
+        return None
+    if not cert or not key:
+        raise ValueError("--tls-cert and --tls-key go together: give both or neither")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load TLS certificate {cert} with key {key}: {exc}") from exc
+    return context
 
 
 def _redact(url: str) -> str:

@@ -20,6 +20,17 @@ from .storage import StorageError, open_storage
 
 log = logging.getLogger("chatapp.server")
 
+
+def switch(text: str) -> bool:
+    """on/off, yes/no, true/false, 1/0."""
+    value = text.strip().lower()
+    if value in ("1", "on", "yes", "true"):
+        return True
+    if value in ("0", "off", "no", "false"):
+        return False
+    raise ValueError(f"{text!r} is not on or off")
+
+
 # option, Config field, type, help. Each is also read from CHATAPP_<FIELD in capitals>.
 OPTIONS: list[tuple[str, str, Callable[[str], Any], str]] = [
     ("--host", "host", str, "address to listen on"),
@@ -52,10 +63,59 @@ OPTIONS: list[tuple[str, str, Callable[[str], Any], str]] = [
     ("--hash-cost", "hash_cost", int, "log2 of scrypt's N for new password hashes"),
     ("--backlog", "backlog", int, "listen backlog"),
     (
+        "--sync-page",
+        "sync_page",
+        int,
+        "deliveries per login ack, SYNC reply or catch-up page; largest HISTORY page",
+    ),
+    ("--resume-token-ttl", "resume_token_ttl", float, "seconds a resume token stays valid"),
+    (
         "--idle-timeout",
         "idle_timeout",
         float,
         "seconds of silence before a current-protocol or not-logged-in connection is closed",
+    ),
+    (
+        "--login-timeout",
+        "login_timeout",
+        float,
+        "seconds a connection may stay without a login before it is closed (0: no limit)",
+    ),
+    (
+        "--rate-limit",
+        "rate_limit",
+        float,
+        "requests per second per connection, on average; more are refused (0: no limit)",
+    ),
+    ("--rate-burst", "rate_burst", float, "requests a connection may make at once"),
+    (
+        "--rate-strikes",
+        "rate_strikes",
+        int,
+        "refused requests in a row that close the connection (0: never)",
+    ),
+    (
+        "--login-failures",
+        "login_failures",
+        int,
+        "failed logins to one account within the window that lock it (0: no limit)",
+    ),
+    (
+        "--login-address-failures",
+        "login_address_failures",
+        int,
+        "failed logins from one address within the window that lock it (0: no limit; "
+        "use 0 behind a proxy that hides client addresses)",
+    ),
+    ("--login-window", "login_window", float, "seconds over which failed logins are counted"),
+    ("--tls-cert", "tls_cert", str, "PEM certificate chain: listen with TLS (needs --tls-key)"),
+    ("--tls-key", "tls_key", str, "PEM private key of --tls-cert"),
+    (
+        "--proxy-protocol",
+        "proxy_protocol",
+        switch,
+        "on: each connection starts with a PROXY v1 header from the load balancer "
+        "(nginx: proxy_protocol on), which gives the client's real address",
     ),
 ]
 

@@ -39,7 +39,38 @@ class Config:
     """log2 of scrypt's N for new password hashes (14: 16 MiB and ~50 ms per hash)."""
     backlog: int = 1024
     """Listen backlog of the server socket."""
+    sync_page: int = 200
+    """Deliveries in one LOGIN_ACK, SYNC reply or catch-up page; also the largest
+    HISTORY page."""
+    resume_token_ttl: float = 30 * 24 * 3600.0
+    """Seconds a resume token stays valid (each is used once and replaced)."""
     idle_timeout: float = 90.0
     """Seconds of silence after which a current-protocol connection, or one that has not
     logged in, is closed; clients PING more often than this. Legacy clients cannot PING:
     TCP keepalive finds their dead connections instead."""
+    proxy_protocol: bool = False
+    """Expect a PROXY protocol v1 header first on each connection (nginx:
+    `proxy_protocol on;`) and take the client's address from it."""
+    login_timeout: float = 300.0
+    """Seconds a connection may stay without a login (from connecting or logging out)
+    before it is closed, whether it talks or not; 0 disables. Generous, because the
+    original console client connects first and then waits for a person at its menu."""
+    rate_limit: float = 50.0
+    """Requests per second one connection may make on average (PING and DELIVERED cost a
+    fifth); more are refused with errno 14 and not executed. 0 disables."""
+    rate_burst: float = 200.0
+    """Requests one connection may make at once above `rate_limit`."""
+    rate_strikes: int = 100
+    """Refusals in a row (errno 14) after which the connection is closed; 0: never."""
+    login_failures: int = 10
+    """Failed logins to one account within `login_window` that lock its password logins
+    for the rest of the window (errno 15); 0 disables."""
+    login_address_failures: int = 100
+    """Failed logins from one address within `login_window` that lock its logins for the
+    rest of the window (errno 15); 0 disables (behind a proxy that hides addresses)."""
+    login_window: float = 300.0
+    """Seconds over which failed logins are counted."""
+    tls_cert: str | None = None
+    """PEM certificate chain: with `tls_key`, the server listens with TLS (1.2 or newer)."""
+    tls_key: str | None = None
+    """PEM private key of `tls_cert`."""

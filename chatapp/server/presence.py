@@ -23,7 +23,7 @@ async def announce_presence(
     """Tells each online friend that `user` came online or went offline; nothing is stored."""
     event = Presence(user.id, user.name, ONLINE if online else OFFLINE)
     try:
-        await server.bus.publish_many(friend_ids, event)
+        await server.bus.publish_many((uid, event) for uid in friend_ids)
     except BusUnavailable as exc:
         # Presence is a notice, not a message: friends see the state at their next login.
         log.warning("presence of user %d not announced: %s", user.id, exc)

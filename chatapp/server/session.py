@@ -6,10 +6,13 @@ import asyncio
 import logging
 import socket
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from chatapp.protocol import (
+    Chat,
     ChatMessage,
+    Delivered,
     Dialect,
     Errno,
     Error,
@@ -19,6 +22,7 @@ from chatapp.protocol import (
     GroupMessage,
     Login,
     LoginAck,
+    Ping,
     ProtocolError,
     RegAck,
     Register,
@@ -30,7 +34,10 @@ from chatapp.protocol import (
 from .bus import BusUnavailable, Delivery, Doorbell
 from .errors import ChatError
 from .handlers import ROUTES
+from .limits import TokenBucket
 from .presence import announce_presence
+from .proxyheader import parse_proxy_v1
+from .sequence import SentSequence
 from .storage import StorageUnavailable, User
 
 if TYPE_CHECKING:
@@ -40,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # Reading pauses while this many frames wait, so a flooding client cannot grow memory.
 MAX_QUEUED_FRAMES = 256
+# What a request costs of the rate limit: PING and DELIVERED are cheap to serve.
+LIGHT_COST = 0.2
 
 
 class Session(asyncio.Protocol):
@@ -56,9 +65,20 @@ class Session(asyncio.Protocol):
         self._frames: deque[bytes] = deque()
         self._worker: asyncio.Task[None] | None = None
         self._held: list[Delivery] | None = None
-        self._pulling = False
+        self._catching_up = False
+        self._catch_up_again = False
         self._paused = False
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self.sent = SentSequence()
+        self.token_hash: str | None = None
         self.last_heard = 0.0
+        self.host = "?"
+        self._proxy_header_due = server.config.proxy_protocol
+        self.anonymous_since = 0.0
+        """Loop time since which the connection has had no login: connected or logged out."""
+        self._bucket: TokenBucket | None = None
+        self._strikes = 0
 
     # --- transport callbacks -------------------------------------------------------
 
@@ -67,7 +87,12 @@ class Session(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        self.last_heard = asyncio.get_running_loop().time()
+        self.host = str(peer[0]) if isinstance(peer, tuple) else self.peer
+        loop = asyncio.get_running_loop()
+        self.last_heard = self.anonymous_since = loop.time()
+        config = self.server.config
+        if config.rate_limit > 0:
+            self._bucket = TokenBucket(config.rate_limit, max(1.0, config.rate_burst), loop.time)
         _keepalive(transport.get_extra_info("socket"))
         self.server.sessions.add(self)
 
@@ -79,7 +104,14 @@ class Session(asyncio.Protocol):
         if self._worker is None and (self._frames or self._splitter.overflowed):
             self._worker = asyncio.get_running_loop().create_task(self._work())
 
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
     def connection_lost(self, exc: Exception | None) -> None:
+        self._writable.set()  # a catch-up waiting to write sees the user is gone
         self.server.sessions.discard(self)
         self._frames.clear()
         self._transport = None
@@ -90,7 +122,12 @@ class Session(asyncio.Protocol):
     async def _work(self) -> None:
         try:
             while self._frames:
-                await self._handle(self._frames.popleft())
+                frame = self._frames.popleft()
+                if self._proxy_header_due:
+                    if not self._take_proxy_header(frame):
+                        return
+                    continue
+                await self._handle(frame)
                 if self._paused and len(self._frames) < MAX_QUEUED_FRAMES // 2:
                     self._resume()
             if self._splitter.overflowed:
@@ -100,18 +137,43 @@ class Session(asyncio.Protocol):
         finally:
             self._worker = None
 
+    def _take_proxy_header(self, frame: bytes) -> bool:
+        """Reads the balancer's PROXY header: the real client's address, for logs and the
+        per-address login limit. A connection without a valid one is closed."""
+        self._proxy_header_due = False
+        try:
+            source = parse_proxy_v1(frame)
+        except ValueError as exc:
+            log.warning("%s: expected a PROXY header (--proxy-protocol): %s", self.peer, exc)
+            self.close()
+            self._frames.clear()
+            return False
+        if source is not None:
+            self.host = source[0]
+            self.peer = f"{source[0]}:{source[1]}"
+        return True
+
     async def _handle(self, frame: bytes) -> None:
         try:
             request = decode_request(frame)
         except ProtocolError as exc:
-            self.send(Error(exc.errno, exc.errmsg, re=exc.msgid, rid=exc.rid))
+            if self._admit(1.0):
+                self.send(Error(exc.errno, exc.errmsg, re=exc.msgid, rid=exc.rid))
+            else:
+                self._rate_limited(Error(Errno.RATE_LIMITED, self._slow_down(), exc.msgid, exc.rid))
             return
         route = ROUTES[type(request)]
         dialect = self._reply_dialect(request)
+        if not self._admit(LIGHT_COST if isinstance(request, Ping | Delivered) else 1.0):
+            refusal = _refusal(request, route.msgid, Errno.RATE_LIMITED, self._slow_down())
+            self._rate_limited(refusal, dialect if self.user is None else self.dialect)
+            return
         try:
             if route.needs_login and self.user is None:
                 raise ChatError(Errno.NOT_LOGGED_IN, "log in first")
             reply = await route.handler(self, request)
+            if reply is None:  # DELIVERED is the one request without a reply
+                return
         except ChatError as exc:
             reply = _refusal(request, route.msgid, exc.errno, exc.errmsg)
         except (StorageUnavailable, BusUnavailable) as exc:
@@ -123,6 +185,28 @@ class Session(asyncio.Protocol):
         self.send(reply, dialect if self.user is None else self.dialect)
         if self._held is not None:
             self.release_held()
+
+    def _admit(self, cost: float) -> bool:
+        """Takes the request's cost from the rate limit; False: it must be refused."""
+        if self._bucket is None or self._bucket.take(cost):
+            self._strikes = 0
+            return True
+        self._strikes += 1
+        return False
+
+    def _slow_down(self) -> str:
+        wait = self._bucket.wait() if self._bucket is not None else 0.0
+        limit = self.server.config.rate_limit
+        return f"too many requests (over {limit:g} a second): retry in {wait:.2f} s"
+
+    def _rate_limited(self, reply: Event, dialect: Dialect | None = None) -> None:
+        """Sends the refusal; a client that goes on regardless is cut off."""
+        self.send(reply, dialect)
+        strikes = self.server.config.rate_strikes
+        if 0 < strikes <= self._strikes:
+            log.warning("%s: %d requests refused in a row: disconnecting", self.peer, strikes)
+            self._frames.clear()
+            self.close()
 
     def _reply_dialect(self, request: Request) -> Dialect:
         # Before login a connection has no dialect yet: LOGIN and REG choose it with `v`.
@@ -150,13 +234,23 @@ class Session(asyncio.Protocol):
         if self._held is not None:
             self._held.append(delivery)
         elif isinstance(delivery, Doorbell):
-            if not self._pulling:
-                self._pulling = True
-                self.server.spawn(self._pull_offline())
+            self.catch_up()
+        elif isinstance(delivery, ChatMessage | GroupMessage):
+            self.send_chats([delivery])
         else:
             if isinstance(delivery, FriendAdded):
                 self.friend_ids.add(delivery.friend.id)
             self.send(delivery)
+
+    def send_chats(self, messages: Sequence[Chat]) -> list[Chat]:
+        """Sends the deliveries not sent before; returns them. A legacy client cannot
+        acknowledge, so what it was sent counts as delivered, as in the original."""
+        fresh = [m for m in messages if not m.seq or self.sent.add(m.seq)]
+        for message in fresh:
+            self.send(message)
+        if self.dialect is Dialect.LEGACY and self.user is not None and fresh:
+            self.server.journal.ack(self.user.id, self.sent.floor)
+        return fresh
 
     def hold(self) -> None:
         """Queues deliveries until the login ack has gone out, so it is always first."""
@@ -167,14 +261,29 @@ class Session(asyncio.Protocol):
         for delivery in held:
             self.deliver(delivery)
 
-    async def _pull_offline(self) -> None:
+    def catch_up(self) -> None:
+        """Sends what the log holds for the user beyond what was sent, page by page, as
+        fast as the client reads: after a long absence, or when the bus was cut off."""
+        if self._catching_up:
+            self._catch_up_again = True
+        else:
+            self._catching_up = True
+            self.server.spawn(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        page = self.server.config.sync_page
         try:
-            while self._pulling and self.user is not None:
-                self._pulling = False
-                for message in await self.server.storage.take_offline(self.user.id):
-                    self.send(message)
+            while self.user is not None:
+                self._catch_up_again = False
+                await self._writable.wait()
+                if self.user is None:
+                    return
+                pending = await self.server.storage.pending(self.user.id, self.sent.floor, page)
+                self.send_chats(pending.messages)
+                if len(pending.messages) < page and not self._catch_up_again:
+                    return
         finally:
-            self._pulling = False
+            self._catching_up = False
 
     # --- leaving -------------------------------------------------------------------
 
@@ -183,13 +292,10 @@ class Session(asyncio.Protocol):
         user, self.user = self.user, None
         if user is None:
             return
+        self.anonymous_since = asyncio.get_running_loop().time()
         await self.server.bus.detach(user.id)
-        # Chats published to this user while the login was still in progress were taken
-        # by nobody: keep them for the next login.
-        held, self._held = self._held or [], None
-        for message in held:
-            if isinstance(message, ChatMessage | GroupMessage):
-                await self.server.storage.store_offline([user.id], message)
+        # Chats held during an unfinished login are in the log: the next login sends them.
+        self._held = None
         if announce:
             await announce_presence(self.server, user, self.friend_ids, online=False)
         self.friend_ids = set()
@@ -231,4 +337,4 @@ def _refusal(request: Request, msgid: int, errno: Errno, errmsg: str) -> Event:
         return LoginAck(errno=errno, errmsg=errmsg, rid=request.rid)
     if isinstance(request, Register):
         return RegAck(errno=errno, errmsg=errmsg, rid=request.rid)
-    return Error(errno, errmsg, re=msgid, rid=request.rid)
+    return Error(errno, errmsg, re=msgid, rid=getattr(request, "rid", None))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chatapp.protocol import Errno, MsgId
-from chatapp.server.localcluster import STREAM_MODULE, ClusterSpec, LocalCluster
+from chatapp.tools.localcluster import STREAM_MODULE, ClusterSpec, LocalCluster
 from tests.redis_service import free_port
 from tests.services import need_service
 from tests.wire import WireClient

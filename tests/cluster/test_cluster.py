@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chatapp.protocol import Errno, MsgId
-from chatapp.server.localcluster import LocalCluster
+from chatapp.tools.localcluster import LocalCluster
 from tests.cluster.conftest import LEASE_SECONDS, Clients, MakeCluster, login_when_free
 from tests.redis_service import PrivateRedis
 from tests.wire import WireClient
@@ -174,7 +174,7 @@ async def test_a_redis_restart_loses_no_message(
     await send(5, "before")
     private_redis.stop()
     await send(5, "during")
-    await private_redis.start()
+    await asyncio.to_thread(private_redis.start)
     await send(5, "after")
 
     received: list[int] = []

@@ -18,7 +18,10 @@ IDLE = 0.6
 
 @pytest.fixture
 async def quick_server(tmp_path: Path) -> AsyncIterator[ChatServer]:
-    config = Config(port=0, storage=f"sqlite:///{tmp_path}/c.db", hash_cost=10, idle_timeout=IDLE)
+    config = Config(
+        port=0, storage=f"sqlite:///{tmp_path}/c.db", hash_cost=10, idle_timeout=IDLE,
+        login_timeout=IDLE,
+    )  # fmt: skip
     server = ChatServer(config)
     await server.start()
     yield server

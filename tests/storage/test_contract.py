@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import random
+from dataclasses import replace
 
 import pytest
 
@@ -13,13 +16,17 @@ from chatapp.server.storage import (
     AlreadyExists,
     Contact,
     Group,
+    Logged,
     Member,
     NameTaken,
+    NewMessage,
     NoSuchGroup,
     NoSuchUser,
+    Pending,
     Storage,
     User,
 )
+from chatapp.server.storage.base import conversation_of
 
 INJECTION = "x'); DROP TABLE users; --"
 
@@ -41,12 +48,28 @@ LONGEST = "😀" * 16_000
 T0 = 1_714_564_800_000
 
 
-def one_chat(n: int, text: str = "hello", name: str = "alice") -> ChatMessage:
-    return ChatMessage(1, name, 2, text, "2024-05-01 12:00:00", (1 << 62) + n, T0 + n)
+MID0 = 1 << 40
+"""Message ids as the server makes them: time-ordered, below 2**53."""
 
 
-def group_chat(n: int, text: str = "hi all", name: str = "alice") -> GroupMessage:
-    return GroupMessage(1, name, 7, text, "2024-05-01 12:00:01", (1 << 62) + n, T0 + n)
+def one_chat(sender: User, toid: int, n: int, text: str = "hello") -> ChatMessage:
+    """Message n from `sender` to `toid`; its mid grows with n."""
+    return ChatMessage(sender.id, sender.name, toid, text, "2024-05-01 12:00:00", MID0 + n, T0 + n)
+
+
+def group_chat(sender: User, groupid: int, n: int, text: str = "hi all") -> GroupMessage:
+    return GroupMessage(
+        sender.id, sender.name, groupid, text, "2024-05-01 12:00:01", MID0 + n, T0 + n
+    )
+
+
+def delivered(message: Chat, seq: int) -> Chat:
+    """The message as its recipient gets it: numbered in their delivery sequence."""
+    return replace(message, seq=seq)
+
+
+def to(message: Chat, *recipients: User, cid: str | None = None) -> NewMessage:
+    return NewMessage(message, tuple(r.id for r in recipients), cid)
 
 
 async def make_users(storage: Storage, *names: str) -> list[User]:
@@ -252,100 +275,295 @@ async def test_an_unknown_user_joining_raises_no_such_user(storage: Storage) -> 
         await storage.join_group(group.id, a.id + 1000)
 
 
-# --- offline messages --------------------------------------------------------------
+# --- the message log ---------------------------------------------------------------
 
 
-async def test_nothing_stored_is_an_empty_list(storage: Storage) -> None:
+async def test_nothing_logged_is_nothing_pending(storage: Storage) -> None:
     (a,) = await make_users(storage, "a")
-    assert await storage.take_offline(a.id) == []
+    assert await storage.pending(a.id, None, 10) == Pending(0, [])
+    assert await storage.pending(a.id + 1000, None, 10) == Pending(0, [])
+    assert await storage.log_messages([], {}) == []
 
 
-async def test_offline_messages_come_back_once_in_order(storage: Storage) -> None:
+async def test_logged_messages_are_pending_numbered_per_recipient(storage: Storage) -> None:
     a, b, c = await make_users(storage, "a", "b", "c")
-    first, second, third = one_chat(1), group_chat(2), one_chat(3, "last")
-    await storage.store_offline([b.id], first)
-    await storage.store_offline([c.id, b.id], second)
-    await storage.store_offline([b.id], third)
-    assert await storage.take_offline(b.id) == [first, second, third]
-    assert await storage.take_offline(c.id) == [second]
-    assert await storage.take_offline(b.id) == []
-    assert await storage.take_offline(a.id) == []
+    first, second, third = one_chat(a, b.id, 1), group_chat(a, 7, 2), one_chat(c, b.id, 3)
+    logged = await storage.log_messages([to(first, b), to(second, c, b), to(third, b)], {})
+    assert logged == [
+        Logged(first.mid, ((b.id, 1),)),
+        Logged(second.mid, ((c.id, 1), (b.id, 2))),
+        Logged(third.mid, ((b.id, 3),)),
+    ]
+    assert await storage.pending(b.id, None, 10) == Pending(
+        0, [delivered(first, 1), delivered(second, 2), delivered(third, 3)]
+    )
+    assert await storage.pending(c.id, None, 10) == Pending(0, [delivered(second, 1)])
+    assert await storage.pending(a.id, None, 10) == Pending(0, [])
+    # Reading does not consume: only acknowledgements do.
+    assert len((await storage.pending(b.id, None, 10)).messages) == 3
 
 
-async def test_a_message_stored_after_a_take_comes_with_the_next(storage: Storage) -> None:
-    (b,) = await make_users(storage, "b")
-    await storage.store_offline([b.id], one_chat(1))
-    assert await storage.take_offline(b.id) == [one_chat(1)]
-    await storage.store_offline([b.id], group_chat(2))
-    assert await storage.take_offline(b.id) == [group_chat(2)]
+async def test_sequences_continue_across_batches_without_gaps(storage: Storage) -> None:
+    a, b, c = await make_users(storage, "a", "b", "c")
+    n = 0
+    for size in (1, 3, 2, 5):
+        batch = []
+        for _ in range(size):
+            n += 1
+            recipients = (b, c) if n % 2 else (c, a, b)
+            batch.append(to(group_chat(a, 7, n), *recipients))
+        await storage.log_messages(batch, {})
+    for user, count in ((a, 5), (b, 11), (c, 11)):
+        pending = await storage.pending(user.id, None, 100)
+        assert [m.seq for m in pending.messages] == list(range(1, count + 1))
+        assert [m.mid for m in pending.messages] == sorted(m.mid for m in pending.messages)
 
 
-async def test_storing_for_nobody_does_nothing(storage: Storage) -> None:
-    (b,) = await make_users(storage, "b")
-    await storage.store_offline([], one_chat(1))
-    assert await storage.take_offline(b.id) == []
+async def test_a_message_for_nobody_is_kept_for_history_only(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    alone = group_chat(a, 7, 1)
+    assert await storage.log_messages([to(alone)], {}) == [Logged(alone.mid, ())]
+    assert await storage.history(conversation_of(alone), None, 10) == [alone]
+    assert await storage.pending(a.id, None, 10) == Pending(0, [])
+    second = one_chat(a, b.id, 2)
+    assert await storage.log_messages([to(second, b)], {}) == [Logged(second.mid, ((b.id, 1),))]
 
 
-async def test_storing_for_an_unknown_user_raises_no_such_user(storage: Storage) -> None:
-    (b,) = await make_users(storage, "b")
+async def test_acks_move_the_cursor_forward_only(storage: Storage) -> None:
+    a, b, c = await make_users(storage, "a", "b", "c")
+    sent = [one_chat(a, b.id, n) for n in range(1, 6)]
+    await storage.log_messages([to(m, b, c) for m in sent], {})
+    assert await storage.log_messages([], {b.id: 3}) == []
+    rest = [delivered(sent[3], 4), delivered(sent[4], 5)]
+    assert await storage.pending(b.id, None, 10) == Pending(3, rest)
+    # Acknowledged deliveries are forgotten, whatever `after` asks for.
+    assert await storage.pending(b.id, 0, 10) == Pending(0, rest)
+    await storage.log_messages([], {b.id: 1})
+    assert await storage.pending(b.id, None, 10) == Pending(3, rest)
+    # Another user's cursor did not move.
+    assert (await storage.pending(c.id, None, 10)).after == 0
+    assert len((await storage.pending(c.id, None, 10)).messages) == 5
+    # Acks ride along with a batch; the cursor may move past what was delivered so far.
+    sixth = one_chat(a, b.id, 6)
+    logged = await storage.log_messages([to(sixth, b)], {b.id: 5, c.id: 2})
+    assert logged == [Logged(sixth.mid, ((b.id, 6),))]
+    assert await storage.pending(b.id, None, 10) == Pending(5, [delivered(sixth, 6)])
+    assert (await storage.pending(c.id, None, 10)).after == 2
+    await storage.log_messages([], {b.id: 6})
+    assert await storage.pending(b.id, None, 10) == Pending(6, [])
+
+
+async def test_pending_after_a_number_and_up_to_a_limit(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    sent = [one_chat(a, b.id, n) for n in range(1, 6)]
+    await storage.log_messages([to(m, b) for m in sent], {})
+    numbered = [delivered(m, n) for n, m in enumerate(sent, 1)]
+    assert await storage.pending(b.id, 2, 2) == Pending(2, numbered[2:4])
+    assert await storage.pending(b.id, 4, 10) == Pending(4, numbered[4:])
+    assert await storage.pending(b.id, 5, 10) == Pending(5, [])
+    assert await storage.pending(b.id, 9, 10) == Pending(9, [])
+    assert await storage.pending(b.id, None, 1) == Pending(0, numbered[:1])
+    assert await storage.pending(b.id, None, 0) == Pending(0, [])
+    await storage.log_messages([], {b.id: 1})
+    assert await storage.pending(b.id, None, 0) == Pending(1, [])
+
+
+async def test_a_cid_logged_before_makes_a_duplicate(storage: Storage) -> None:
+    a, b, c = await make_users(storage, "a", "b", "c")
+    first = one_chat(a, b.id, 1)
+    assert await storage.log_messages([to(first, b, cid="x")], {}) == [
+        Logged(first.mid, ((b.id, 1),))
+    ]
+    retry = one_chat(a, b.id, 2, "hello again")
+    assert await storage.log_messages([to(retry, b, cid="x")], {}) == [
+        Logged(first.mid, duplicate=True)
+    ]
+    # Another sender's cid, a cid differing only in trailing space or case, and no cid at
+    # all are not duplicates.
+    others = [
+        to(one_chat(c, b.id, 3), b, cid="x"),
+        to(one_chat(a, b.id, 4), b, cid="x "),
+        to(one_chat(a, b.id, 5), b, cid="X"),
+        to(one_chat(a, b.id, 6), b),
+        to(one_chat(a, b.id, 7), b),
+    ]
+    logged = await storage.log_messages(others, {})
+    assert [(x.duplicate, x.deliveries) for x in logged] == [
+        (False, ((b.id, n),)) for n in range(2, 7)
+    ]
+    pending = await storage.pending(b.id, None, 10)
+    assert [m.mid for m in pending.messages] == [MID0 + n for n in (1, 3, 4, 5, 6, 7)]
+    assert retry.mid not in [m.mid for m in await storage.history(conversation_of(first), None, 10)]
+
+
+async def test_a_cid_twice_in_one_batch_logs_the_first(storage: Storage) -> None:
+    a, b, c = await make_users(storage, "a", "b", "c")
+    first, again, other = group_chat(a, 7, 1), group_chat(a, 7, 2), group_chat(a, 7, 3)
+    batch = [to(first, b, c, cid="x"), to(again, b, c, cid="x"), to(other, b, cid="y")]
+    assert await storage.log_messages(batch, {}) == [
+        Logged(first.mid, ((b.id, 1), (c.id, 1))),
+        Logged(first.mid, duplicate=True),
+        Logged(other.mid, ((b.id, 2),)),
+    ]
+    assert await storage.pending(c.id, None, 10) == Pending(0, [delivered(first, 1)])
+    assert await storage.history(conversation_of(first), None, 10) == [other, first]
+
+
+async def test_an_unknown_recipient_raises_and_logs_nothing(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    first = one_chat(a, b.id, 1)
+    await storage.log_messages([to(first, b)], {})
+    good, bad = one_chat(a, b.id, 2), group_chat(a, 7, 3)
+    batch = [to(good, b, cid="c"), NewMessage(bad, (b.id, b.id + 1000))]
     with pytest.raises(NoSuchUser):
-        await storage.store_offline([b.id, b.id + 1000], one_chat(1))
-    assert await storage.take_offline(b.id) == []
+        await storage.log_messages(batch, {b.id: 1})
+    assert await storage.pending(b.id, None, 10) == Pending(0, [delivered(first, 1)])
+    assert await storage.history(conversation_of(good), None, 10) == [first]
+    assert await storage.history(conversation_of(bad), None, 10) == []
+    # The failed batch used no sequence number and no cid.
+    assert await storage.log_messages(batch[:1], {}) == [Logged(good.mid, ((b.id, 2),))]
+
+
+async def test_an_unknown_sender_raises_no_such_user(storage: Storage) -> None:
+    (b,) = await make_users(storage, "b")
+    ghost = User(b.id + 1000, "ghost", "")
+    with pytest.raises(NoSuchUser):
+        await storage.log_messages([to(one_chat(ghost, b.id, 1), b)], {})
+    assert await storage.pending(b.id, None, 10) == Pending(0, [])
+
+
+async def test_history_of_two_users_is_one_conversation_newest_first(storage: Storage) -> None:
+    a, b, c = await make_users(storage, "a", "b", "c")
+    talk = [one_chat(a, b.id, 1), one_chat(b, a.id, 2), one_chat(a, b.id, 4), one_chat(b, a.id, 5)]
+    elsewhere: list[Chat] = [one_chat(a, c.id, 3), one_chat(c, b.id, 6), group_chat(a, b.id, 7)]
+    await storage.log_messages([to(m, b) for m in talk[:2] + elsewhere[:1]], {})
+    await storage.log_messages([to(m, b) for m in talk[2:] + elsewhere[1:]], {})
+    assert conversation_of(talk[0]) == conversation_of(talk[1])
+    conversation = conversation_of(talk[1])
+    newest_first = talk[::-1]
+    assert await storage.history(conversation, None, 10) == newest_first
+    assert await storage.history(conversation, None, 2) == newest_first[:2]
+    assert await storage.history(conversation, talk[2].mid, 10) == newest_first[2:]
+    assert await storage.history(conversation, talk[2].mid, 1) == newest_first[2:3]
+    assert await storage.history(conversation, talk[0].mid, 10) == []
+    assert await storage.history(conversation, MID0 + 1000, 10) == newest_first
+    assert await storage.history(conversation_of(elsewhere[0]), None, 10) == [elsewhere[0]]
+
+
+async def test_history_of_a_group_newest_first(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    team = [group_chat(a, 7, 1), group_chat(b, 7, 2), group_chat(a, 7, 4)]
+    other: list[Chat] = [
+        group_chat(a, 8, 3),
+        one_chat(a, 7, 5),
+    ]  # a chat with user 7 is no group chat
+    await storage.log_messages([to(m, b) for m in team + other], {})
+    conversation = conversation_of(team[0])
+    assert await storage.history(conversation, None, 10) == team[::-1]
+    assert await storage.history(conversation, team[2].mid, 10) == team[1::-1]
+    assert await storage.history(conversation, None, 1) == team[2:]
+    assert await storage.history(conversation_of(other[0]), None, 10) == other[:1]
+    assert await storage.history(conversation_of(other[1]), None, 10) == other[1:]
+    assert await storage.history((10, 9, 0), None, 10) == []
 
 
 async def test_message_fields_survive_at_their_limits(storage: Storage) -> None:
     (b,) = await make_users(storage, "b")
-    edge = ChatMessage(-1, "", -(1 << 63), "", "", (1 << 63) - 1, 0)
-    also = GroupMessage((1 << 63) - 1, "x" * 255, (1 << 63) - 1, "x", "t" * 64, 0, (1 << 63) - 1)
-    await storage.store_offline([b.id], edge)
-    await storage.store_offline([b.id], also)
-    assert await storage.take_offline(b.id) == [edge, also]
+    edge = ChatMessage(b.id, "", -(1 << 63), "", "", (1 << 63) - 1, 0)
+    also = GroupMessage(b.id, "x" * 255, (1 << 63) - 1, "x", "t" * 64, 0, (1 << 63) - 1)
+    await storage.log_messages([to(edge, b), to(also, b)], {})
+    assert await storage.pending(b.id, None, 10) == Pending(
+        0, [delivered(edge, 1), delivered(also, 2)]
+    )
+    assert await storage.history(conversation_of(edge), None, 10) == [edge]
+    assert await storage.history(conversation_of(also), None, 10) == [also]
 
 
 @pytest.mark.parametrize("text", [*TRICKY_TEXT, LONGEST], ids=range(len(TRICKY_TEXT) + 1))
 async def test_message_text_survives_exactly(storage: Storage, text: str) -> None:
-    (b,) = await make_users(storage, "b")
-    sender = text if len(text) <= 64 else "alice"
-    messages: list[Chat] = [one_chat(1, text, sender), group_chat(2, text, sender)]
+    a, b = await make_users(storage, "a", "b")
+    sender = replace(a, name=text if len(text) <= 64 else "alice")
+    messages: list[Chat] = [one_chat(sender, b.id, 1, text), group_chat(sender, 7, 2, text)]
+    cid = text[:64]  # the longest cid the protocol allows, 4 bytes a character here
+    logged = await storage.log_messages([to(messages[0], b, cid=cid), to(messages[1], b)], {})
+    assert await storage.pending(b.id, None, 10) == Pending(
+        0, [delivered(m, n) for n, m in enumerate(messages, 1)]
+    )
     for message in messages:
-        await storage.store_offline([b.id], message)
-    assert await storage.take_offline(b.id) == messages
+        assert await storage.history(conversation_of(message), None, 10) == [message]
+    again = await storage.log_messages([to(one_chat(sender, b.id, 3, text), b, cid=cid)], {})
+    assert again == [Logged(logged[0].mid, duplicate=True)]
 
 
-async def test_concurrent_takes_return_each_message_exactly_once(storage: Storage) -> None:
-    (b,) = await make_users(storage, "b")
-    sent = [one_chat(n) for n in range(20)]
-    for message in sent:
-        await storage.store_offline([b.id], message)
-    results = await asyncio.gather(*(storage.take_offline(b.id) for _ in range(8)))
-    assert sorted((m for batch in results for m in batch), key=lambda m: m.mid) == sent
-    assert [batch for batch in results if batch] == [sent]
+async def test_concurrent_batches_number_each_users_deliveries_once(storage: Storage) -> None:
+    users = await make_users(storage, *"abcdef")
+    rng = random.Random(7)
+    batches = []
+    for b in range(16):
+        batch = []
+        for n in range(8):
+            sender = rng.choice(users)
+            recipients = rng.sample(users, rng.randint(1, 4))
+            message = group_chat(sender, 7, b * 100 + n)
+            batch.append(to(message, *recipients, cid=f"{b}-{n % 6}"))
+        batches.append(batch)
+    results = await asyncio.gather(*(storage.log_messages(batch, {}) for batch in batches))
+    given: dict[int, list[tuple[int, int]]] = {u.id: [] for u in users}
+    for result in results:
+        for logged in result:
+            for uid, seq in logged.deliveries:
+                given[uid].append((seq, logged.mid))
+    for user in users:
+        seqs = sorted(seq for seq, _ in given[user.id])
+        assert seqs == list(range(1, len(seqs) + 1))
+        pending = await storage.pending(user.id, None, 1000)
+        assert [(m.seq, m.mid) for m in pending.messages] == sorted(given[user.id])
 
 
-async def test_takes_while_storing_never_lose_nor_repeat_a_message(storage: Storage) -> None:
-    b, c = await make_users(storage, "b", "c")
-    sent = [one_chat(n) if n % 2 else group_chat(n) for n in range(60)]
-    stored = asyncio.Event()
+# --- resume tokens -----------------------------------------------------------------
 
-    async def store() -> None:
-        try:
-            for message in sent:
-                await storage.store_offline([b.id, c.id], message)
-        finally:
-            stored.set()  # the takers stop even when storing fails
 
-    async def take(user_id: int) -> list[Chat]:
-        taken: list[Chat] = []
-        while not stored.is_set():
-            taken.extend(await storage.take_offline(user_id))
-        return taken
+def token(n: int) -> str:
+    return hashlib.sha256(str(n).encode()).hexdigest()
 
-    async with asyncio.TaskGroup() as tasks:
-        tasks.create_task(store())
-        takers = [tasks.create_task(take(user.id)) for user in (b, b, b, c)]
-    results = [taker.result() for taker in takers]
-    for user, taken in [(b, [m for r in results[:3] for m in r]), (c, results[3])]:
-        everything = taken + await storage.take_offline(user.id)
-        assert sorted(everything, key=lambda m: m.mid) == sent
-    for taken in results:
-        assert taken == sorted(taken, key=lambda m: m.mid)
+
+async def test_a_token_names_its_user_until_it_expires(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    await storage.save_token(token(1), a.id, T0 + 100, T0)
+    await storage.save_token(token(2), b.id, T0 + 200, T0)
+    assert await storage.token_user(token(1), T0) == a.id
+    assert await storage.token_user(token(1), T0 + 99) == a.id
+    assert await storage.token_user(token(1), T0 + 100) is None
+    assert await storage.token_user(token(2), T0 + 100) == b.id
+    assert await storage.token_user(token(3), T0) is None
+    assert await storage.token_user(token(1).upper(), T0) is None
+
+
+async def test_a_dropped_token_is_forgotten(storage: Storage) -> None:
+    (a,) = await make_users(storage, "a")
+    await storage.save_token(token(1), a.id, T0 + 100, T0)
+    await storage.save_token(token(2), a.id, T0 + 100, T0)
+    await storage.drop_token(token(1))
+    await storage.drop_token(token(3))
+    assert await storage.token_user(token(1), T0) is None
+    assert await storage.token_user(token(2), T0) == a.id
+
+
+async def test_saving_a_token_forgets_the_users_expired_ones(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    await storage.save_token(token(1), a.id, T0 + 10, T0)
+    await storage.save_token(token(2), a.id, T0 + 50, T0)
+    await storage.save_token(token(3), b.id, T0 + 10, T0)
+    await storage.save_token(token(4), a.id, T0 + 100, T0 + 10)
+    # Asked as of an earlier time, the forgotten token is gone; the others are kept.
+    assert await storage.token_user(token(1), T0) is None
+    assert await storage.token_user(token(2), T0) == a.id
+    assert await storage.token_user(token(3), T0) == b.id
+    assert await storage.token_user(token(4), T0) == a.id
+
+
+async def test_a_token_of_an_unknown_user_raises_no_such_user(storage: Storage) -> None:
+    (a,) = await make_users(storage, "a")
+    with pytest.raises(NoSuchUser):
+        await storage.save_token(token(1), a.id + 1000, T0 + 100, T0)
+    assert await storage.token_user(token(1), T0) is None

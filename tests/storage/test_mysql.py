@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from chatapp.server.storage import StorageError, StorageUnavailable, User, open_storage
+from chatapp.protocol import ChatMessage
+from chatapp.server.storage import (
+    Logged,
+    NewMessage,
+    Pending,
+    StorageError,
+    StorageUnavailable,
+    User,
+    open_storage,
+)
+from chatapp.server.storage.base import conversation_of
 from chatapp.server.storage.migrations import (
     INIT_DB,
     Migration,
@@ -19,12 +32,22 @@ from chatapp.server.storage.migrations import (
 )
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
-from tests.services import mysql_query
+from tests.services import mysql_admin, mysql_query
+from tests.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 
 OPERATORS_SCHEMA = Path(__file__).resolve().parents[2] / "sql" / "schema.sql"
 MIGRATIONS = load_migrations()
 LATEST = MIGRATIONS[-1].version
-TABLES = {"schema_version", "users", "friends", "chat_groups", "group_members", "offline_messages"}
+TABLES = {
+    "schema_version",
+    "users",
+    "friends",
+    "chat_groups",
+    "group_members",
+    "messages",
+    "deliveries",
+    "resume_tokens",
+}
 
 
 def with_options(url: str, options: str) -> str:
@@ -158,11 +181,15 @@ async def test_open_creates_the_schema_in_an_empty_database(mysql_url: str) -> N
     columns = mysql_query(
         mysql_url,
         "SELECT table_name, column_name, data_type, collation_name FROM information_schema.columns"
-        " WHERE table_schema = DATABASE() AND column_name IN ('name', 'body')",
+        " WHERE table_schema = DATABASE()"
+        " AND column_name IN ('name', 'body', 'sender_name', 'cid', 'cid_key')",
     )
     assert sorted(columns) == [
         ("chat_groups", "name", "varchar", "utf8mb4_bin"),
-        ("offline_messages", "body", "mediumtext", "utf8mb4_bin"),
+        ("messages", "body", "mediumtext", "utf8mb4_bin"),
+        ("messages", "cid", "varchar", "utf8mb4_bin"),
+        ("messages", "cid_key", "varbinary", None),
+        ("messages", "sender_name", "varchar", "utf8mb4_bin"),
         ("users", "name", "varchar", "utf8mb4_bin"),
     ]
 
@@ -268,7 +295,7 @@ async def test_the_pool_sizes_come_from_the_url(mysql_url: str) -> None:
     try:
         assert len(pool_connections(mysql_url)) == 2
         user = await storage.create_user("alice", "hash")
-        await asyncio.gather(*(storage.take_offline(user.id) for _ in range(20)))
+        await asyncio.gather(*(storage.pending(user.id, None, 10) for _ in range(20)))
         assert len(pool_connections(mysql_url)) == 3
     finally:
         await storage.close()
@@ -334,3 +361,164 @@ async def test_concurrent_calls_succeed_after_the_server_kills_every_connection(
 async def _users(storage: MySQLStorage, *names: str) -> list[User]:
     found = [await storage.user_by_name(name) for name in names]
     return [user for user in found if user is not None]
+
+
+# --- the message log -----------------------------------------------------------------
+
+
+def chat(sender: int, toid: int, n: int) -> ChatMessage:
+    return ChatMessage(sender, "x", toid, f"message {n}", "t", (1 << 40) + n, n)
+
+
+@pytest.mark.mysql
+async def test_a_version_1_database_with_waiting_messages_is_upgraded_when_asked(
+    mysql_url: str,
+) -> None:
+    old = MySQLStorage(MySQLConfig.from_url(mysql_url), migrations=MIGRATIONS[:1])
+    await old.open()
+    a, b, c = [(await old.create_user(name, "hash")).id for name in "abc"]
+    await old.close()
+    rows = waiting(a, b, c)
+    for uid, message in rows:
+        mysql_query(mysql_url, OFFLINE_INSERT.format("%s"), *offline_row(uid, message))
+
+    storage = MySQLStorage.from_url(mysql_url)
+    with pytest.raises(StorageError, match=f"version 1; this chatapp needs {LATEST}"):
+        await storage.open()
+    assert schema_version(mysql_url) == 1
+    assert mysql_query(mysql_url, "SELECT COUNT(*) FROM offline_messages") == [(len(rows),)]
+
+    await storage.open(upgrade=True)
+    try:
+        for uid in (a, b, c):
+            assert await storage.pending(uid, None, 10) == Pending(0, expected_pending(rows, uid))
+        group = rows[1][1]
+        assert await storage.history(conversation_of(group), None, 10) == [group]
+        later = chat(a, b, 100)
+        assert await storage.log_messages([NewMessage(later, (b, c))], {}) == [
+            Logged(later.mid, ((b, 4), (c, 3)))
+        ]
+    finally:
+        await storage.close()
+    assert schema_version(mysql_url) == LATEST
+    assert {row[0] for row in mysql_query(mysql_url, "SHOW TABLES")} == TABLES
+
+
+@pytest.mark.mysql
+async def test_instances_logging_at_once_number_deliveries_in_order_without_deadlock(
+    mysql_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    options = "pool_min=1&pool_max=4"
+    instances = [MySQLStorage.from_url(with_options(mysql_url, options)) for _ in range(2)]
+    for instance in instances:
+        await instance.open()
+    try:
+        users = [(await instances[0].create_user(f"u{n}", "hash")).id for n in range(8)]
+        rng = random.Random(11)
+        batches: list[tuple[MySQLStorage, list[NewMessage], dict[int, int]]] = []
+        for b in range(24):
+            batch = [
+                NewMessage(
+                    chat(rng.choice(users), 0, b * 100 + n),
+                    tuple(rng.sample(users, rng.randint(1, 5))),
+                    f"{n % 4}",
+                )
+                for n in range(rng.randint(1, 30))
+            ]
+            acks = {uid: rng.randint(0, 3) for uid in rng.sample(users, rng.randint(0, 4))}
+            batches.append((instances[b % 2], batch, acks))
+        with caplog.at_level(logging.WARNING, logger="chatapp.server.storage.mysql"):
+            results = await asyncio.gather(*(s.log_messages(bt, ak) for s, bt, ak in batches))
+        assert caplog.text == ""  # not even a deadlock retried
+        given: dict[int, list[tuple[int, int]]] = {uid: [] for uid in users}
+        for result in results:
+            for logged in result:
+                for uid, seq in logged.deliveries:
+                    given[uid].append((seq, logged.mid))
+        acked = {uid: max((a.get(uid, 0) for _, _, a in batches), default=0) for uid in users}
+        for uid in users:
+            numbered = sorted(given[uid])
+            assert [seq for seq, _ in numbered] == list(range(1, len(numbered) + 1))
+            pending = await instances[1].pending(uid, None, 1000)
+            assert pending.after == acked[uid]
+            assert [(m.seq, m.mid) for m in pending.messages] == numbered[acked[uid] :]
+        found = mysql_query(mysql_url, "SELECT id, last_seq, acked_seq FROM users ORDER BY id")
+        assert found == [(uid, len(given[uid]), acked[uid]) for uid in users]
+    finally:
+        for instance in instances:
+            await instance.close()
+
+
+@pytest.mark.mysql
+async def test_a_batch_waits_only_for_the_users_it_touches(mysql_url: str) -> None:
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    admin = mysql_admin(mysql_url)
+    try:
+        a, b, c, d = [(await storage.create_user(name, "hash")).id for name in "abcd"]
+        with admin.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (b,))
+            # Another instance is logging for b: a batch for others and acks go ahead...
+            logged = await asyncio.wait_for(
+                storage.log_messages([NewMessage(chat(a, c, 1), (c,))], {d: 1}), 5
+            )
+            assert logged == [Logged((1 << 40) + 1, ((c, 1),))]
+            # ... one for b waits for it, and one from b too.
+            for new in (NewMessage(chat(a, b, 2), (b,)), NewMessage(chat(b, c, 3), (c,))):
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(storage.log_messages([new], {}), 0.5)
+            cur.execute("ROLLBACK")
+        third = NewMessage(chat(a, b, 4), (b,))
+        assert await asyncio.wait_for(storage.log_messages([third], {}), 30) == [
+            Logged((1 << 40) + 4, ((b, 1),))
+        ]
+    finally:
+        admin.close()
+        await storage.close()
+
+
+@pytest.mark.mysql
+async def test_a_batch_is_logged_once_after_the_server_kills_every_connection(
+    mysql_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = MySQLStorage.from_url(with_options(mysql_url, "pool_min=2"))
+    await storage.open()
+    try:
+        a, b = [(await storage.create_user(name, "hash")).id for name in "ab"]
+        await storage.log_messages([NewMessage(chat(a, b, 1), (b,), "one")], {})
+        kill_pool(mysql_url)
+        with caplog.at_level(logging.WARNING, logger="chatapp.server.storage.mysql"):
+            logged = await storage.log_messages([NewMessage(chat(a, b, 2), (b,), "two")], {b: 1})
+        assert "trying once more on a fresh connection" in caplog.text
+        assert logged == [Logged((1 << 40) + 2, ((b, 2),))]
+        assert await storage.pending(b, None, 10) == Pending(1, [replace(chat(a, b, 2), seq=2)])
+    finally:
+        await storage.close()
+
+
+@pytest.mark.mysql
+async def test_a_call_waiting_for_a_connection_gets_one_when_the_busy_one_is_lost(
+    mysql_url: str,
+) -> None:
+    storage = MySQLStorage.from_url(with_options(mysql_url, "pool_min=1&pool_max=1"))
+    await storage.open()
+    admin = mysql_admin(mysql_url)
+    try:
+        a, b = [(await storage.create_user(name, "hash")).id for name in "ab"]
+        with admin.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (b,))
+            busy = asyncio.create_task(storage.log_messages([NewMessage(chat(a, b, 1), (b,))], {}))
+            await asyncio.sleep(0.2)  # it holds the only connection, waiting for the lock
+            waiting = asyncio.create_task(storage.user_by_id(a))
+            await asyncio.sleep(0.2)
+            busy.cancel()  # its connection is closed: the state of the transaction is unknown
+            found = await asyncio.wait_for(waiting, 5)
+            assert found is not None and found.id == a
+            with contextlib.suppress(asyncio.CancelledError):
+                await busy
+            cur.execute("ROLLBACK")
+    finally:
+        admin.close()
+        await asyncio.wait_for(storage.close(), 5)

@@ -32,9 +32,6 @@ class BusUnavailable(Exception):
 class BusListener(Protocol):
     """What a bus tells the server it serves, besides deliveries to attached users."""
 
-    def undeliverable(self, user_id: int, delivery: Delivery) -> None:
-        """A delivery reached this instance after its user left: keep what must not be lost."""
-
     def group_changed(self, group_id: int) -> None:
         """Another instance changed a group's membership: forget what is cached of it."""
 
@@ -54,6 +51,10 @@ class Bus(Protocol):
     claim and the subscription in one step, so two logins can never both succeed.
     Errors of the transport underneath surface as BusUnavailable.
     """
+
+    node: int
+    """A number from 0 to 63 that no other live instance on this bus holds, once started:
+    it keeps the message ids the instances make apart."""
 
     async def start(self, listener: BusListener) -> None:
         """Connects; deliveries flow once this returns."""
@@ -76,8 +77,8 @@ class Bus(Protocol):
     async def publish(self, user_id: int, delivery: Delivery) -> bool:
         """Hands a delivery to the user's session; False when nobody took it."""
 
-    async def publish_many(self, user_ids: Iterable[int], delivery: Delivery) -> list[int]:
-        """Publishes one delivery to many users; returns those whom nobody took it for."""
+    async def publish_many(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
+        """Publishes a delivery to each user; returns the users nobody took theirs for."""
 
     async def group_changed(self, group_id: int) -> None:
         """Tells the other instances that a group's membership changed."""

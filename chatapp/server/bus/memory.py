@@ -12,6 +12,7 @@ class MemoryBus:
 
     def __init__(self) -> None:
         self._attached: dict[int, Deliver] = {}
+        self.node = 0  # the only instance
 
     @classmethod
     def from_url(cls, url: str) -> MemoryBus:
@@ -45,9 +46,9 @@ class MemoryBus:
         deliver(delivery)
         return True
 
-    async def publish_many(self, user_ids: Iterable[int], delivery: Delivery) -> list[int]:
+    async def publish_many(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
         missed = []
-        for uid in user_ids:
+        for uid, delivery in items:
             deliver = self._attached.get(uid)
             if deliver is None:
                 missed.append(uid)

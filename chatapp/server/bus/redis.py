@@ -13,6 +13,8 @@ Keys and channels, with the default prefix:
 - ``chatapp:online:<id>``: the id of the instance the user is logged in on.
 - ``chatapp:instance:<instance id>``: the instance's lease, renewed every lease/3 seconds.
   A user counts as online only while the instance named in their key holds its lease.
+- ``chatapp:node:<n>``: node numbers 0 to 63, one per live instance, which keep the
+  message ids made by different instances apart; held like the lease.
 - ``chatapp:control``: group membership changes, heard by every instance.
 """
 
@@ -39,6 +41,7 @@ from .base import DOORBELL, BusListener, BusUnavailable, Deliver, Delivery, Door
 log = logging.getLogger(__name__)
 
 _BELL = b"bell"
+NODES = 64  # as many as MessageIds has room for
 _MAX_BACKOFF = 5.0
 
 # Claim a user unless another instance that still holds its lease has them.
@@ -52,6 +55,13 @@ return 1
 """
 _DETACH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+# Keep the node number while this instance holds it (or nobody does).
+_RENEW_NODE = """
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
 _ONLINE = """
@@ -81,6 +91,7 @@ class RedisBus:
 
     def __init__(self, url: str, *, prefix: str = "chatapp:", lease_seconds: float = 10.0) -> None:
         self.instance_id = secrets.token_hex(8)
+        self.node = 0
         self.prefix = prefix
         self.lease_seconds = lease_seconds
         self._url = url
@@ -132,6 +143,7 @@ class RedisBus:
     async def start(self, listener: BusListener) -> None:
         self._listener = listener
         try:
+            await self._claim_node()
             await self._renew_lease()
             self._pubsub = await self._subscribe_all()
         except (RedisError, TimeoutError) as exc:
@@ -147,7 +159,9 @@ class RedisBus:
         try:
             for user_id in list(self._local):
                 await self.detach(user_id)
-            await self._redis.delete(self._instance_prefix + self.instance_id)
+            await self._redis.delete(
+                self._instance_prefix + self.instance_id, self._node_key(self.node)
+            )
         except (RedisError, BusUnavailable) as exc:
             log.warning("redis bus: could not release presence on close: %s", exc)
         if self._pubsub is not None:
@@ -156,8 +170,29 @@ class RedisBus:
         await self._redis.aclose()
 
     async def _renew_lease(self) -> None:
+        lease_ms = int(self.lease_seconds * 1000)
         key = self._instance_prefix + self.instance_id
-        await self._redis.set(key, b"1", px=int(self.lease_seconds * 1000))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(key, b"1", px=lease_ms)
+            pipe.eval(_RENEW_NODE, 1, self._node_key(self.node), self.instance_id, lease_ms)
+            _, node_kept = await pipe.execute()
+        if not node_kept:
+            log.error(
+                "redis bus: node %d was taken by another instance while this one was cut "
+                "off; message ids may collide until it restarts",
+                self.node,
+            )
+
+    async def _claim_node(self) -> None:
+        lease_ms = int(self.lease_seconds * 1000)
+        for node in range(NODES):
+            if await self._redis.set(self._node_key(node), self.instance_id, nx=True, px=lease_ms):
+                self.node = node
+                return
+        raise BusUnavailable(f"redis bus: all {NODES} node numbers are held by live instances")
+
+    def _node_key(self, node: int) -> str:
+        return f"{self.prefix}node:{node}"
 
     async def _keep_lease(self) -> None:
         while True:
@@ -214,22 +249,27 @@ class RedisBus:
     # --- delivery ------------------------------------------------------------------
 
     async def publish(self, user_id: int, delivery: Delivery) -> bool:
-        return not await self.publish_many([user_id], delivery)
+        return not await self.publish_many([(user_id, delivery)])
 
-    async def publish_many(self, user_ids: Iterable[int], delivery: Delivery) -> list[int]:
+    async def publish_many(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
         remote: list[int] = []
-        for uid in user_ids:
+        payloads: list[bytes] = []
+        encoded: dict[int, bytes] = {}  # one delivery to many users is encoded once
+        for uid, delivery in items:
             deliver = self._local.get(uid)
             if deliver is not None:
                 deliver(delivery)  # attached here: no round trip through Redis
-            else:
-                remote.append(uid)
+                continue
+            remote.append(uid)
+            key = id(delivery)
+            if key not in encoded:
+                encoded[key] = encode_delivery(delivery)
+            payloads.append(encoded[key])
         if not remote:
             return []
-        payload = encode_delivery(delivery)
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for uid in remote:
+                for uid, payload in zip(remote, payloads, strict=True):
                     pipe.publish(self.channel(uid), payload)
                 counts = await pipe.execute()
         except RedisError as exc:
@@ -336,5 +376,5 @@ class RedisBus:
         deliver = self._local.get(user_id)
         if deliver is not None:
             deliver(delivery)
-        elif self._listener is not None:
-            self._listener.undeliverable(user_id, delivery)
+        # Otherwise the user left this instance meanwhile: chats are in the log, and the
+        # next login sends them; a notice for someone who left is moot.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -73,7 +73,7 @@ class AlreadyExists(StorageError):
 
 
 class Storage(Protocol):
-    """Accounts, friendships, groups and undelivered messages.
+    """Accounts, friendships, groups, the message log with its deliveries, resume tokens.
 
     Methods speak the domain and return frozen rows. Every method is safe to call
     concurrently; a method that writes several rows does it in one transaction.
@@ -123,41 +123,100 @@ class Storage(Protocol):
     async def groups_of(self, user_id: int) -> list[Group]:
         """Every group the user belongs to, with all members, ordered by group id."""
 
-    async def store_offline(self, user_ids: Sequence[int], message: Chat) -> None:
-        """Keeps a message for each of these users until they take it."""
+    async def log_messages(
+        self, batch: Sequence[NewMessage], acks: Mapping[int, int]
+    ) -> list[Logged]:
+        """Logs a batch of messages and moves delivery cursors, in one transaction.
 
-    async def take_offline(self, user_id: int) -> list[Chat]:
-        """Removes and returns the user's stored messages, oldest first, in one transaction."""
+        Each message is kept for history and given to each recipient with the next number
+        of the recipient's delivery sequence. A message whose sender logged a message with
+        the same `cid` before is not logged again: its Logged names the first one.
+        `acks` moves each user's cursor up to the sequence number given (never back) and
+        forgets the deliveries at or below it. Raises NoSuchUser for an unknown recipient.
+        """
+
+    async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
+        """Up to `limit` deliveries to the user numbered above `after`, oldest first;
+        above the user's cursor where `after` is None."""
+
+    async def history(
+        self, conversation: Conversation, before: int | None, limit: int
+    ) -> list[Chat]:
+        """Up to `limit` messages of a conversation with ids below `before`, newest first."""
+
+    async def save_token(self, token_hash: str, user_id: int, expires_ms: int, now_ms: int) -> None:
+        """Keeps a resume token's hash until `expires_ms`; the user's tokens that have
+        expired by `now_ms` are forgotten."""
+
+    async def token_user(self, token_hash: str, now_ms: int) -> int | None:
+        """The user a resume token belongs to, if it exists and has not expired."""
+
+    async def drop_token(self, token_hash: str) -> None:
+        """Forgets a resume token (spent or revoked)."""
 
 
-ChatColumns = tuple[int, int, str, int, str, str, int, int]
-"""A message as stored: msgid, sender id, sender name, toid or groupid, text, time, mid, ts."""
+Conversation = tuple[int, int, int]
+"""(msgid, low, high): ONE_CHAT with both user ids in order, or GROUP_CHAT, group id, 0."""
 
 
-def chat_columns(message: Chat) -> ChatColumns:
-    """The columns both backends store for a message."""
+def conversation_of(message: Chat) -> Conversation:
+    """The conversation a message belongs to."""
     if isinstance(message, GroupMessage):
-        kind, target = int(MsgId.GROUP_CHAT), message.groupid
-    else:
-        kind, target = int(MsgId.ONE_CHAT), message.toid
+        return (int(MsgId.GROUP_CHAT), message.groupid, 0)
+    low, high = sorted((message.id, message.toid))
+    return (int(MsgId.ONE_CHAT), low, high)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A chat to log, the users it goes to, and the sender's own id for it (`cid`)."""
+
+    message: Chat
+    recipients: tuple[int, ...]
+    cid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """What the log made of a NewMessage: its id, and (user id, sequence number) per
+    recipient; `duplicate` where the sender's cid was logged before (nothing new was)."""
+
+    mid: int
+    deliveries: tuple[tuple[int, int], ...] = ()
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Deliveries waiting for a user, each message carrying its `seq`, oldest first;
+    `after` is the sequence number they follow."""
+
+    after: int
+    messages: list[Chat]
+
+
+MESSAGE_COLUMNS = "kind, sender_id, sender_name, target_id, body, sent_time, id, ts"
+"""The columns `chat_from_row` reads, in its order, after which a query may add seq."""
+
+
+def message_row(message: Chat, cid: str | None) -> tuple[object, ...]:
+    """The values of a `messages` row: id, kind, sender id and name, target, conversation,
+    text, time, ts, cid."""
+    kind, low, high = conversation_of(message)
+    target = message.groupid if isinstance(message, GroupMessage) else message.toid
     return (
-        kind,
-        message.id,
-        message.name,
-        target,
-        message.msg,
-        message.time,
-        message.mid,
-        message.ts,
-    )
+        message.mid, kind, message.id, message.name, target, low, high,
+        message.msg, message.time, message.ts, cid,
+    )  # fmt: skip
 
 
-def chat_from_columns(row: Sequence[object]) -> Chat:
-    """The message that `chat_columns` stored."""
-    kind, sender, name, target, text, time, mid, ts = row
-    assert isinstance(sender, int) and isinstance(target, int)
+def chat_from_row(row: Sequence[object]) -> Chat:
+    """The message of a row of MESSAGE_COLUMNS, with the delivery seq where one follows."""
+    kind, sender, name, target, text, time, mid, ts, *rest = row
+    seq = rest[0] if rest else 0
+    assert isinstance(sender, int) and isinstance(target, int) and isinstance(seq, int)
     assert isinstance(mid, int) and isinstance(ts, int)
-    fields = (sender, str(name), target, str(text), str(time), mid, ts)
+    fields = (sender, str(name), target, str(text), str(time), mid, ts, seq)
     if kind == MsgId.GROUP_CHAT:
         return GroupMessage(*fields)
     return ChatMessage(*fields)

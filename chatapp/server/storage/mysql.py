@@ -14,7 +14,7 @@ defaults to 3306. Query options, all optional:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -23,21 +23,24 @@ import pymysql
 
 from chatapp.protocol import Chat
 
+from . import mysql_log
 from .base import (
     CREATOR,
     NORMAL,
     AlreadyExists,
     Contact,
+    Conversation,
     Group,
+    Logged,
     Member,
     NameTaken,
+    NewMessage,
     NoSuchGroup,
     NoSuchUser,
+    Pending,
     StorageError,
     StorageUnavailable,
     User,
-    chat_columns,
-    chat_from_columns,
 )
 from .migrations import Migration, load_migrations, migrate
 from .mysql_config import MySQLConfig
@@ -57,8 +60,10 @@ _NO_PARENT = 1452
 _TOO_LONG = 1406
 _DENIED = frozenset({1044, 1142, 1143})  # no privilege: retrying cannot help
 _SQL_MODE = "'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"  # too long is an error, never cut
-_CHAT_COLUMNS = "kind, sender_id, sender_name, target_id, body, sent_time, mid, ts"
-_BY_USER = "FORCE INDEX (offline_messages_by_user)"
+# READ COMMITTED: no gap locks, so transactions that lock different rows never wait for
+# each other, and each statement sees what others committed before it (the cid lookup of
+# log_messages must). Row-based or mixed binary logging (the defaults) allow it.
+_ISOLATION = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
 _GROUPS_SQL = (
     "SELECT g.id, g.name, g.description, u.id, u.name, m.role FROM chat_groups g"
     " JOIN group_members m ON m.group_id = g.id JOIN users u ON u.id = m.user_id"
@@ -105,6 +110,7 @@ class MySQLStorage:
                 charset="utf8mb4",
                 autocommit=True,
                 sql_mode=_SQL_MODE,
+                init_command=_ISOLATION,
             )
         except (pymysql.err.Error, OSError) as exc:
             raise StorageUnavailable(f"cannot connect to {c.where}: {exc}") from exc
@@ -139,7 +145,7 @@ class MySQLStorage:
                     raise StorageUnavailable(f"mysql: {exc.__cause__}") from exc.__cause__
                 log.warning("mysql: %s; trying once more on a fresh connection", exc.__cause__)
             finally:
-                pool.release(conn)
+                await _release(pool, conn)
         raise AssertionError("unreachable")
 
     async def _acquire(self, pool: Any, *, check: bool) -> Any:
@@ -156,7 +162,7 @@ class MySQLStorage:
                 await conn.ping(reconnect=True)
             except (pymysql.err.Error, OSError) as exc:
                 conn.close()
-                pool.release(conn)
+                await _release(pool, conn)
                 raise StorageUnavailable(f"cannot reach {self.config.where}: {exc}") from exc
         return conn
 
@@ -266,44 +272,39 @@ class MySQLStorage:
         where = "g.id IN (SELECT group_id FROM group_members WHERE user_id = %s)"
         return await self._run(lambda cur: _groups(cur, where, user_id), write=False)
 
-    # --- offline messages ----------------------------------------------------------
+    # --- the message log ----------------------------------------------------------
 
-    async def store_offline(self, user_ids: Sequence[int], message: Chat) -> None:
-        if not user_ids:
-            return
-        columns = chat_columns(message)
+    async def log_messages(
+        self, batch: Sequence[NewMessage], acks: Mapping[int, int]
+    ) -> list[Logged]:
+        return await self._run(lambda cur: mysql_log.log_messages(cur, batch, acks), write=True)
 
+    async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
+        return await self._run(
+            lambda cur: mysql_log.pending(cur, user_id, after, limit), write=False
+        )
+
+    async def history(
+        self, conversation: Conversation, before: int | None, limit: int
+    ) -> list[Chat]:
+        return await self._run(
+            lambda cur: mysql_log.history(cur, conversation, before, limit), write=False
+        )
+
+    async def save_token(self, token_hash: str, user_id: int, expires_ms: int, now_ms: int) -> None:
         async def insert(cur: Cursor) -> None:
-            with _conflicts(missing=NoSuchUser(f"one of {list(user_ids)}")):
-                await cur.executemany(
-                    f"INSERT INTO offline_messages (user_id, {_CHAT_COLUMNS})"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [(uid, *columns) for uid in user_ids],
-                )
+            with _conflicts(missing=NoSuchUser(user_id)):
+                await mysql_log.save_token(cur, token_hash, user_id, expires_ms, now_ms)
 
         await self._run(insert, write=True)
 
-    async def take_offline(self, user_id: int) -> list[Chat]:
-        async def take(cur: Cursor) -> list[Chat]:
-            # FOR UPDATE makes a concurrent take wait for this one, and deleting up to the
-            # last id read keeps a message stored meanwhile for the next take. FORCE INDEX:
-            # on a small table the optimizer scans the primary key instead, which locks every
-            # user's messages and makes takes for different users deadlock.
-            await cur.execute(
-                f"SELECT id, {_CHAT_COLUMNS} FROM offline_messages {_BY_USER}"
-                " WHERE user_id = %s ORDER BY id FOR UPDATE",
-                (user_id,),
-            )
-            rows = await cur.fetchall()
-            if rows:
-                await cur.execute(
-                    f"DELETE m FROM offline_messages m {_BY_USER}"
-                    " WHERE m.user_id = %s AND m.id <= %s",
-                    (user_id, rows[-1][0]),
-                )
-            return [chat_from_columns(row[1:]) for row in rows]
+    async def token_user(self, token_hash: str, now_ms: int) -> int | None:
+        return await self._run(
+            lambda cur: mysql_log.token_user(cur, token_hash, now_ms), write=False
+        )
 
-        return await self._run(take, write=True)
+    async def drop_token(self, token_hash: str) -> None:
+        await self._run(lambda cur: mysql_log.drop_token(cur, token_hash), write=True)
 
 
 async def _attempt(conn: Any, work: Work[T], write: bool) -> T:
@@ -347,6 +348,17 @@ async def _attempt(conn: Any, work: Work[T], write: bool) -> T:
     except BaseException:
         conn.close()  # cancelled, or a bug: the connection's state is unknown
         raise
+
+
+async def _release(pool: Any, conn: Any) -> None:
+    """Gives a connection back to the pool; a closed one leaves room for a new one."""
+    pool.release(conn)
+    if conn.closed:
+        # aiomysql (0.2, 0.3) wakes those waiting for a connection only when an open one
+        # comes back: without this, callers waiting while the connections in use were
+        # lost, and close(), would wait for ever.
+        async with pool._cond:
+            pool._cond.notify_all()
 
 
 async def _rollback(conn: Any) -> None:

@@ -3,80 +3,51 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
+from importlib.resources import files
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 from chatapp.protocol import Chat
 
+from . import sqlite_log
 from .base import (
     CREATOR,
     NORMAL,
     AlreadyExists,
     Contact,
+    Conversation,
     Group,
+    Logged,
     Member,
     NameTaken,
+    NewMessage,
     NoSuchGroup,
     NoSuchUser,
+    Pending,
     StorageError,
     StorageUnavailable,
     User,
-    chat_columns,
-    chat_from_columns,
 )
+from .migrations import load_migrations
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS friends (
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    friend_id INTEGER NOT NULL REFERENCES users(id),
-    PRIMARY KEY (user_id, friend_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS chat_groups (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    description TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS group_members (
-    group_id INTEGER NOT NULL REFERENCES chat_groups(id),
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    role TEXT NOT NULL CHECK (role IN ('creator', 'normal')),
-    PRIMARY KEY (group_id, user_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS group_members_by_user ON group_members (user_id, group_id);
-CREATE TABLE IF NOT EXISTS offline_messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    kind INTEGER NOT NULL,
-    sender_id INTEGER NOT NULL,
-    sender_name TEXT NOT NULL,
-    target_id INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    sent_time TEXT NOT NULL,
-    mid INTEGER NOT NULL,
-    ts INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS offline_messages_by_user ON offline_messages (user_id, id);
-"""
+MIGRATIONS = load_migrations(files("chatapp.server.storage").joinpath("schema", "sqlite"))
+SCHEMA_VERSION = MIGRATIONS[-1].version
 
 _MEMBERS_SQL = (
     "SELECT m.group_id, u.id, u.name, m.role FROM group_members m"
     " JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({}) ORDER BY m.group_id, u.id"
 )
-_CHAT_COLUMNS = "kind, sender_id, sender_name, target_id, body, sent_time, mid, ts"
 
 
 class SQLiteStorage:
@@ -135,9 +106,12 @@ class SQLiteStorage:
                     f"{self.path} has schema version {version}; this chatapp knows up to "
                     f"{SCHEMA_VERSION}: upgrade chatapp"
                 )
-
-            db.executescript(SCHEMA)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            for migration in MIGRATIONS[version:]:
+                log.info("%s: applying schema migration %s", self.path, migration.name)
+                with _transaction(db):
+                    for statement in migration.statements:
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version={migration.version}")
             self._db = db
 
         try:
@@ -278,40 +252,47 @@ class SQLiteStorage:
 
         return await self._run(select)
 
-    # --- offline messages ----------------------------------------------------------
+    # --- the message log ----------------------------------------------------------
 
-    async def store_offline(self, user_ids: Sequence[int], message: Chat) -> None:
-        columns = chat_columns(message)
-
-        def insert(db: sqlite3.Connection) -> None:
+    async def log_messages(
+        self, batch: Sequence[NewMessage], acks: Mapping[int, int]
+    ) -> list[Logged]:
+        def write(db: sqlite3.Connection) -> list[Logged]:
             with _transaction(db):
                 try:
-                    db.executemany(
-                        f"INSERT INTO offline_messages (user_id, {_CHAT_COLUMNS})"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(uid, *columns) for uid in user_ids],
-                    )
+                    return sqlite_log.log_messages(db, batch, acks)
                 except sqlite3.IntegrityError as exc:
-                    raise _refused(exc, NoSuchUser(list(user_ids))) from None
+                    raise _refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
 
-        await self._run(insert)
+        return await self._run(write)
 
-    async def take_offline(self, user_id: int) -> list[Chat]:
-        def take(db: sqlite3.Connection) -> list[Chat]:
+    async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
+        return await self._run(
+            partial(sqlite_log.pending, user_id=user_id, after=after, limit=limit)
+        )
+
+    async def history(
+        self, conversation: Conversation, before: int | None, limit: int
+    ) -> list[Chat]:
+        return await self._run(
+            partial(sqlite_log.history, conversation=conversation, before=before, limit=limit)
+        )
+
+    async def save_token(self, token_hash: str, user_id: int, expires_ms: int, now_ms: int) -> None:
+        def write(db: sqlite3.Connection) -> None:
             with _transaction(db):
-                rows = db.execute(
-                    f"SELECT id, {_CHAT_COLUMNS} FROM offline_messages"
-                    " WHERE user_id = ? ORDER BY id",
-                    (user_id,),
-                ).fetchall()
-                if rows:
-                    db.execute(
-                        "DELETE FROM offline_messages WHERE user_id = ? AND id <= ?",
-                        (user_id, rows[-1][0]),
-                    )
-            return [chat_from_columns(row[1:]) for row in rows]
+                try:
+                    sqlite_log.save_token(db, token_hash, user_id, expires_ms, now_ms)
+                except sqlite3.IntegrityError as exc:
+                    raise _refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
 
-        return await self._run(take)
+        await self._run(write)
+
+    async def token_user(self, token_hash: str, now_ms: int) -> int | None:
+        return await self._run(partial(sqlite_log.token_user, token_hash=token_hash, now_ms=now_ms))
+
+    async def drop_token(self, token_hash: str) -> None:
+        await self._run(partial(sqlite_log.drop_token, token_hash=token_hash))
 
 
 def _refused(exc: sqlite3.IntegrityError, otherwise: StorageError) -> StorageError:

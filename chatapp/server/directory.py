@@ -1,4 +1,4 @@
-"""GroupDirectory: group membership kept in memory, so a group chat costs no query."""
+"""What is kept in memory of users and groups, so that a chat costs no query but its log."""
 
 from __future__ import annotations
 
@@ -43,3 +43,23 @@ class GroupDirectory:
             del self._members[next(iter(self._members))]
         self._members[group_id] = members
         return members
+
+
+class KnownUsers:
+    """Ids of existing accounts. Accounts are never deleted, so an id once found stays
+    valid; ids not found are asked again (they may be registered on another instance)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._known: set[int] = set()
+
+    def add(self, user_id: int) -> None:
+        self._known.add(user_id)
+
+    async def exists(self, user_id: int) -> bool:
+        if user_id in self._known:
+            return True
+        if await self._storage.user_by_id(user_id) is None:
+            return False
+        self._known.add(user_id)
+        return True

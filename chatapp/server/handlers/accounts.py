@@ -1,0 +1,156 @@
+"""Accounts and sessions: register, log in (password or resume token), log out, ping."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import (
+    ONLINE,
+    Ack,
+    Dialect,
+    Errno,
+    Event,
+    FriendInfo,
+    Login,
+    LoginAck,
+    Logout,
+    MsgId,
+    Ping,
+    Pong,
+    RegAck,
+    Register,
+)
+
+from ..bus import DOORBELL
+from ..errors import ChatError
+from ..limits import retry_text
+from ..passwords import hash_password_async, verify_password_async
+from ..presence import announce_presence, states
+from ..storage import NameTaken, User
+from ..tokens import new_token, token_hash
+from . import checks
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+# Legacy texts, kept word for word: the original console client prints them.
+BAD_CREDENTIALS = "id or password is invalid!"
+ALREADY_ONLINE = "this account is using, input another!"
+
+
+async def register(session: Session, req: Register) -> Event:
+    config = session.server.config
+    name = checks.name(req.name, config.max_name_chars, "name")
+    if not req.password or len(req.password) > config.max_password_chars:
+        raise ChatError(
+            Errno.INVALID_ARGUMENT, f"password must be 1 to {config.max_password_chars} characters"
+        )
+    password_hash = await hash_password_async(req.password, config.hash_cost)
+    try:
+        user = await session.server.storage.create_user(name, password_hash)
+    except NameTaken:
+        raise ChatError(Errno.NAME_TAKEN, f"name {name!r} is taken") from None
+    session.server.users.add(user.id)
+    return RegAck(id=user.id, rid=req.rid)
+
+
+def _check_lock(session: Session, account: Hashable | None = None) -> None:
+    """Refuses, before any hashing, a login from a locked address or to a locked account."""
+    wait = session.server.logins.locked_for(session.host, account)
+    if wait > 0:
+        raise ChatError(Errno.LOGIN_LOCKED, f"too many failed logins: retry in {retry_text(wait)}")
+
+
+async def _by_password(session: Session, req: Login) -> User:
+    storage = session.server.storage
+    user = await (storage.user_by_id(req.id) if req.id is not None else
+                  storage.user_by_name(req.name or ""))  # fmt: skip
+    # Unknown accounts lock too, so that locking does not tell which accounts exist.
+    account = user.id if user else req.id if req.id is not None else ("name", req.name)
+    _check_lock(session, account)
+    logins = session.server.logins
+    logins.failed(session.host, account)
+    # An unknown account costs a hash too, so timing does not tell which accounts exist.
+    stored = user.password_hash if user else session.server.decoy_hash
+    if not await verify_password_async(req.password or "", stored) or user is None:
+        raise ChatError(Errno.BAD_CREDENTIALS, BAD_CREDENTIALS)
+    logins.succeeded(session.host, account)
+    return user
+
+
+async def _by_token(session: Session, req: Login) -> User:
+    server = session.server
+    spent = token_hash(req.token or "")
+    user_id = await server.storage.token_user(spent, server.now_ms())
+    user = await server.storage.user_by_id(user_id) if user_id is not None else None
+    if user is None or (req.id is not None and req.id != user.id):
+        server.logins.failed(session.host)
+        raise ChatError(Errno.BAD_CREDENTIALS, "resume token is invalid or expired")
+    await server.storage.drop_token(spent)  # each token serves one login
+    return user
+
+
+async def login(session: Session, req: Login) -> Event:
+    if session.user is not None:
+        raise ChatError(Errno.ALREADY_LOGGED_IN, "already logged in: log out first")
+    _check_lock(session)  # an account's lock binds its password, not its resume tokens
+    server = session.server
+    user = await (_by_token(session, req) if req.token is not None else _by_password(session, req))
+
+    session.dialect = Dialect.V2 if req.v >= 2 else Dialect.LEGACY
+    session.hold()
+    if not await server.bus.attach(user.id, session.deliver):
+        raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
+    session.user = user
+    try:
+        friends = await server.storage.friends(user.id)
+        groups = await server.storage.groups_of(user.id)
+        state = await states(
+            server, {f.id for f in friends} | {m.id for g in groups for m in g.members}
+        )
+        page = server.config.sync_page
+        after = req.last if session.dialect is Dialect.V2 else None
+        pending = await server.storage.pending(user.id, after, page + 1)
+        token = None
+        if session.dialect is Dialect.V2:
+            token, session.token_hash = new_token()
+            expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
+            await server.storage.save_token(session.token_hash, user.id, expires, server.now_ms())
+    except BaseException:
+        await session.leave(announce=False)
+        raise
+    state[user.id] = ONLINE
+    session.friend_ids = {f.id for f in friends}
+    session.sent.restart(pending.after)
+    offline = pending.messages[:page]
+    for message in offline:
+        session.sent.add(message.seq)
+    if session.dialect is Dialect.LEGACY:
+        server.journal.ack(user.id, session.sent.floor)
+    if len(pending.messages) > page:
+        session.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
+    await announce_presence(server, user, session.friend_ids, online=True)
+    return LoginAck(
+        id=user.id,
+        name=user.name,
+        friends=tuple(FriendInfo(f.id, f.name, state[f.id]) for f in friends),
+        groups=tuple(checks.group_info(g, state) for g in groups),
+        offlinemsg=tuple(offline),
+        token=token,
+        more=len(pending.messages) > page,
+        rid=req.rid,
+    )
+
+
+async def logout(session: Session, req: Logout) -> Event:
+    checks.me(session, req.id)
+    if session.token_hash is not None:
+        await session.server.storage.drop_token(session.token_hash)
+        session.token_hash = None
+    await session.leave()
+    return Ack(MsgId.LOGOUT, rid=req.rid)
+
+
+async def ping(session: Session, req: Ping) -> Event:
+    return Pong(rid=req.rid)

@@ -1,0 +1,58 @@
+"""Checks shared by handlers: who is asking, and whether names and texts are acceptable."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import Errno, GroupInfo, MemberInfo
+
+from ..errors import ChatError
+from ..storage import Group, User
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+
+def me(session: Session, claimed_id: int | None) -> User:
+    """The logged-in user; a request naming another id is refused, never believed."""
+    user = session.user
+    assert user is not None  # ROUTES lets no such request through before login
+    if claimed_id is not None and claimed_id != user.id:
+        raise ChatError(Errno.ID_MISMATCH, f"id {claimed_id} is not the logged-in user {user.id}")
+    return user
+
+
+def name(value: str, limit: int, what: str) -> str:
+    """A user or group name: not blank, not too long, no control characters."""
+    if not value.strip():
+        raise ChatError(Errno.INVALID_ARGUMENT, f"{what} must not be empty")
+    if len(value) > limit:
+        raise ChatError(Errno.INVALID_ARGUMENT, f"{what} is longer than {limit} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ChatError(Errno.INVALID_ARGUMENT, f"{what} must not contain control characters")
+    return value
+
+
+def text(session: Session, value: str) -> str:
+    """A chat message: not empty, not longer than the configured limit."""
+    limit = session.server.config.max_message_chars
+    if not value:
+        raise ChatError(Errno.INVALID_ARGUMENT, "message must not be empty")
+    if len(value) > limit:
+        raise ChatError(Errno.INVALID_ARGUMENT, f"message is longer than {limit} characters")
+    return value
+
+
+def page_size(requested: int | None, default: int, limit: int) -> int:
+    """How many items a page may hold: as asked, within 1 and `limit`."""
+    size = default if requested is None else requested
+    if not 0 < size <= limit:
+        raise ChatError(Errno.INVALID_ARGUMENT, f"limit must be 1 to {limit}")
+    return size
+
+
+def group_info(group: Group, state: dict[int, str]) -> GroupInfo:
+    """A group as a client sees it: members with their presence."""
+    users = tuple(MemberInfo(m.id, m.name, state[m.id], m.role) for m in group.members)
+    return GroupInfo(group.id, group.name, group.desc, users)

@@ -1,0 +1,86 @@
+"""Journal: group commit of chats and delivery acknowledgements to the message log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .storage import Logged, NewMessage, Storage
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BATCH = 256
+
+
+class Journal:
+    """Appends messages to the log in batches, each batch one transaction.
+
+    A writer task runs while there is work: whatever arrived while it was committing goes
+    into its next transaction, so a busy server commits many messages at once and an idle
+    one commits each at once. Acknowledged cursors ride along in the same transactions.
+    """
+
+    def __init__(self, storage: Storage, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+        self._storage = storage
+        self._max_batch = max_batch
+        self._queue: list[tuple[NewMessage, asyncio.Future[Logged]]] = []
+        self._acks: dict[int, int] = {}
+        self._writer: asyncio.Task[None] | None = None
+        # A retry of a message still being written waits for the first one's result.
+        self._in_flight: dict[tuple[int, str], asyncio.Future[Logged]] = {}
+
+    async def append(self, new: NewMessage) -> Logged:
+        """Logs a message; returns once it is committed (raises StorageError if it is not)."""
+        key = (new.message.id, new.cid) if new.cid is not None else None
+        if key is not None and key in self._in_flight:
+            first = await asyncio.shield(self._in_flight[key])
+            return Logged(first.mid, duplicate=True)
+        future: asyncio.Future[Logged] = asyncio.get_running_loop().create_future()
+        self._queue.append((new, future))
+        if key is not None:
+            self._in_flight[key] = future
+        self._kick()
+        try:
+            return await asyncio.shield(future)
+        finally:
+            if key is not None and self._in_flight.get(key) is future:
+                del self._in_flight[key]
+
+    def ack(self, user_id: int, seq: int) -> None:
+        """Moves the user's delivery cursor up to `seq` with the next batch."""
+        if seq > self._acks.get(user_id, 0):
+            self._acks[user_id] = seq
+            self._kick()
+
+    async def drain(self) -> None:
+        """Waits until everything appended or acknowledged so far is written."""
+        while self._writer is not None:
+            await asyncio.wait([self._writer])
+
+    def _kick(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        try:
+            while self._queue or self._acks:
+                batch = self._queue[: self._max_batch]
+                del self._queue[: len(batch)]
+                acks, self._acks = self._acks, {}
+                try:
+                    results = await self._storage.log_messages([n for n, _ in batch], acks)
+                except Exception as exc:  # every waiter hears of it; the writer goes on
+                    log.warning("journal: a batch of %d messages failed: %s", len(batch), exc)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    for user_id, seq in acks.items():
+                        self._acks[user_id] = max(seq, self._acks.get(user_id, 0))
+                    if not batch:
+                        return  # only acks, and storage is failing: retry with the next append
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._writer = None

@@ -1,0 +1,38 @@
+"""SentSequence: which delivery sequence numbers a session has sent its user."""
+
+from __future__ import annotations
+
+
+class SentSequence:
+    """Everything up to `floor` was sent, and the numbers in `above`.
+
+    Deliveries can arrive out of order (two instances publish to one user) and twice
+    (published live while the login read them from the log): a number already sent is
+    not sent again, and the floor rises only over numbers without gaps, so acknowledging
+    the floor never skips a message that is still on its way.
+    """
+
+    __slots__ = ("_above", "floor")
+
+    def __init__(self, floor: int = 0) -> None:
+        self.floor = floor
+        self._above: set[int] = set()
+
+    def restart(self, floor: int) -> None:
+        """Starts over above `floor` (at login)."""
+        self.floor = floor
+        self._above.clear()
+
+    def add(self, seq: int) -> bool:
+        """Records `seq` as sent; False if it was sent already."""
+        if seq <= self.floor or seq in self._above:
+            return False
+        if seq == self.floor + 1:
+            self.floor = seq
+            above = self._above
+            while self.floor + 1 in above:
+                self.floor += 1
+                above.discard(self.floor)
+        else:
+            self._above.add(seq)
+        return True

@@ -1,0 +1,76 @@
+-- Migration 002: the durable message log. Every chat is kept in `messages` (history); each
+-- recipient gets a row in `deliveries` numbered by their own sequence (users.last_seq),
+-- forgotten once they acknowledge it (users.acked_seq). Resume tokens are kept hashed.
+--
+-- MySQL cannot roll DDL back: back the database up before upgrading (deploy/mysql.md).
+
+ALTER TABLE users
+    ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN acked_seq BIGINT NOT NULL DEFAULT 0;
+
+-- id is the message id (mid) made by the sending instance, never by the database; a
+-- conversation is (kind, chan_lo, chan_hi): the two user ids in order, or the group id and 0.
+-- cid is the sender's own id for the message, unique per sender (NULLs never collide) and
+-- compared byte for byte through cid_key, as names are: utf8mb4_bin ignores trailing spaces.
+CREATE TABLE messages (
+    id BIGINT NOT NULL,
+    kind SMALLINT NOT NULL,
+    sender_id BIGINT NOT NULL,
+    sender_name VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    target_id BIGINT NOT NULL,
+    chan_lo BIGINT NOT NULL,
+    chan_hi BIGINT NOT NULL,
+    body MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    sent_time VARCHAR(255) NOT NULL,
+    ts BIGINT NOT NULL,
+    cid VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    cid_key VARBINARY(256) AS (CAST(cid AS BINARY)) STORED,
+    PRIMARY KEY (id),
+    UNIQUE KEY messages_by_cid (sender_id, cid_key),
+    KEY messages_by_conversation (kind, chan_lo, chan_hi, id),
+    CONSTRAINT messages_sender FOREIGN KEY (sender_id) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE deliveries (
+    user_id BIGINT NOT NULL,
+    seq BIGINT NOT NULL,
+    message_id BIGINT NOT NULL,
+    PRIMARY KEY (user_id, seq),
+    KEY deliveries_by_message (message_id),
+    CONSTRAINT deliveries_user FOREIGN KEY (user_id) REFERENCES users (id),
+    CONSTRAINT deliveries_message FOREIGN KEY (message_id) REFERENCES messages (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- token_hash is the SHA-256 of the token in hex.
+CREATE TABLE resume_tokens (
+    token_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    user_id BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL,
+    PRIMARY KEY (token_hash),
+    KEY resume_tokens_by_user (user_id),
+    CONSTRAINT resume_tokens_user FOREIGN KEY (user_id) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Messages waiting in the old table become deliveries, in the order they were stored. A
+-- group message waited once per member, with the same mid: it is logged once.
+INSERT INTO messages
+    (id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi, body, sent_time, ts)
+SELECT o.mid, o.kind, o.sender_id, o.sender_name, o.target_id,
+       CASE o.kind WHEN 10 THEN o.target_id ELSE LEAST(o.sender_id, o.target_id) END,
+       CASE o.kind WHEN 10 THEN 0 ELSE GREATEST(o.sender_id, o.target_id) END,
+       o.body, o.sent_time, o.ts
+FROM offline_messages o
+JOIN (SELECT MIN(id) AS id FROM offline_messages GROUP BY mid) f ON f.id = o.id;
+
+INSERT INTO deliveries (user_id, seq, message_id)
+SELECT user_id, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY id), mid
+FROM offline_messages;
+
+UPDATE users u
+JOIN (SELECT user_id, COUNT(*) AS n FROM offline_messages GROUP BY user_id) c
+    ON c.user_id = u.id
+SET u.last_seq = c.n;
+
+DROP TABLE offline_messages;
+
+UPDATE schema_version SET version = 2;

@@ -1,0 +1,125 @@
+"""The message log of SQLiteStorage: messages, per-user deliveries, resume tokens.
+
+Plain functions of a connection, each run on SQLiteStorage's private thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+
+from chatapp.protocol import Chat
+
+from .base import (
+    MESSAGE_COLUMNS,
+    Conversation,
+    Logged,
+    NewMessage,
+    NoSuchUser,
+    Pending,
+    chat_from_row,
+    message_row,
+)
+
+_INSERT_MESSAGE = (
+    "INSERT INTO messages (id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi,"
+    " body, sent_time, ts, cid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
+
+
+def log_messages(
+    db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
+) -> list[Logged]:
+    """Storage.log_messages; the caller holds a write transaction."""
+    recipients = sorted({uid for new in batch for uid in new.recipients})
+    last = _last_seqs(db, recipients)
+    logged: list[Logged] = []
+    rows: list[tuple[int, int, int]] = []
+    for new in batch:
+        if new.cid is not None:
+            found = db.execute(
+                "SELECT id FROM messages WHERE sender_id = ? AND cid = ?",
+                (new.message.id, new.cid),
+            ).fetchone()
+            if found:
+                logged.append(Logged(found[0], duplicate=True))
+                continue
+        db.execute(_INSERT_MESSAGE, message_row(new.message, new.cid))
+        deliveries = []
+        for uid in new.recipients:
+            last[uid] += 1
+            deliveries.append((uid, last[uid]))
+            rows.append((uid, last[uid], new.message.mid))
+        logged.append(Logged(new.message.mid, tuple(deliveries)))
+    db.executemany("INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)", rows)
+    db.executemany(
+        "UPDATE users SET last_seq = ? WHERE id = ?", [(last[uid], uid) for uid in recipients]
+    )
+    for uid, seq in acks.items():
+        db.execute("UPDATE users SET acked_seq = max(acked_seq, ?) WHERE id = ?", (seq, uid))
+        db.execute("DELETE FROM deliveries WHERE user_id = ? AND seq <= ?", (uid, seq))
+    return logged
+
+
+def _last_seqs(db: sqlite3.Connection, user_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for start in range(0, len(user_ids), 500):  # SQLite's limit on bound parameters
+        chunk = user_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(db.execute(f"SELECT id, last_seq FROM users WHERE id IN ({marks})", chunk))
+    missing = [uid for uid in user_ids if uid not in found]
+    if missing:
+        raise NoSuchUser(missing)
+    return found
+
+
+def pending(db: sqlite3.Connection, user_id: int, after: int | None, limit: int) -> Pending:
+    """Storage.pending."""
+    if after is None:
+        row = db.execute("SELECT acked_seq FROM users WHERE id = ?", (user_id,)).fetchone()
+        after = row[0] if row else 0
+    rows = db.execute(
+        f"SELECT {_COLUMNS}, d.seq FROM deliveries d JOIN messages m ON m.id = d.message_id"
+        " WHERE d.user_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?",
+        (user_id, after, limit),
+    )
+    return Pending(after, [chat_from_row(row) for row in rows])
+
+
+def history(
+    db: sqlite3.Connection, conversation: Conversation, before: int | None, limit: int
+) -> list[Chat]:
+    """Storage.history."""
+    below = "" if before is None else " AND id < ?"
+    rows = db.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE kind = ? AND chan_lo = ? AND chan_hi = ?"
+        f"{below} ORDER BY id DESC LIMIT ?",
+        (*conversation, *([] if before is None else [before]), limit),
+    )
+    return [chat_from_row(row) for row in rows]
+
+
+def save_token(
+    db: sqlite3.Connection, token_hash: str, user_id: int, expires_ms: int, now_ms: int
+) -> None:
+    """Storage.save_token."""
+    db.execute("DELETE FROM resume_tokens WHERE user_id = ? AND expires_ms <= ?", (user_id, now_ms))
+    db.execute(
+        "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (?, ?, ?)",
+        (token_hash, user_id, expires_ms),
+    )
+
+
+def token_user(db: sqlite3.Connection, token_hash: str, now_ms: int) -> int | None:
+    """Storage.token_user."""
+    row = db.execute(
+        "SELECT user_id FROM resume_tokens WHERE token_hash = ? AND expires_ms > ?",
+        (token_hash, now_ms),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
+    """Storage.drop_token."""
+    db.execute("DELETE FROM resume_tokens WHERE token_hash = ?", (token_hash,))

@@ -1,0 +1,1 @@
+"""Tools for operators: a local cluster to try, and a chaos run to trust it."""
