@@ -215,7 +215,7 @@ def decode_request(frame: bytes) -> Request:
 
 def encode_request(request: Request) -> bytes:
     """The wire form of a request as a current client sends it."""
-    return orjson.dumps(request.to_wire()) + b"\n"
+    return orjson.dumps(request.to_wire(), option=orjson.OPT_APPEND_NEWLINE)
 
 
 # --- Events ---------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
         return None
     if dialect is Dialect.LEGACY and isinstance(event, Ack) and event.messages is None:
         return None  # SYNC and HISTORY, which only current clients send, are answered
-    return orjson.dumps(event.to_wire(dialect)) + b"\n"
+    return orjson.dumps(event.to_wire(dialect), option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _friend(f: _Fields) -> FriendInfo:
