@@ -61,6 +61,8 @@ class ChatServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._stamp_second = -1
+        self._stamp_text = ""
 
     @property
     def port(self) -> int:
@@ -75,8 +77,11 @@ class ChatServer:
     def stamp(self) -> tuple[str, int, int]:
         """The server time of a new message: local `YYYY-MM-DD HH:MM:SS`, its id, epoch ms."""
         now = self.clock()
-        text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-        return text, self.ids.next(), int(now * 1000)
+        second = int(now)
+        if second != self._stamp_second:  # formatting costs more than the rest: once a second
+            self._stamp_second = second
+            self._stamp_text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        return self._stamp_text, self.ids.next(), int(now * 1000)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Runs background work that shutdown waits for; its failure is logged, not lost."""

@@ -37,13 +37,15 @@ class Journal:
             return Logged(first.mid, duplicate=True)
         future: asyncio.Future[Logged] = asyncio.get_running_loop().create_future()
         self._queue.append((new, future))
-        if key is not None:
-            self._in_flight[key] = future
         self._kick()
+        if key is None:
+            return await future
+        # Shielded: a retry may be waiting on this future too, whatever becomes of us.
+        self._in_flight[key] = future
         try:
             return await asyncio.shield(future)
         finally:
-            if key is not None and self._in_flight.get(key) is future:
+            if self._in_flight.get(key) is future:
                 del self._in_flight[key]
 
     def ack(self, user_id: int, seq: int) -> None:
