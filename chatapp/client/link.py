@@ -1,4 +1,4 @@
-"""What a Connection reports besides server events: its state and each successful login."""
+"""What a Connection reports besides server events: its state, and each login made or needed."""
 
 from __future__ import annotations
 
@@ -37,5 +37,13 @@ class LoggedIn:
     again: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LoginNeeded:
+    """The automatic login was refused (its token spent, revoked or expired): only the user,
+    with the password, can log in again."""
+
+    reason: str
+
+
 Pushed = ChatMessage | GroupMessage | Presence | FriendAdded
-Incoming = Pushed | LinkChanged | LoggedIn
+Incoming = Pushed | LinkChanged | LoggedIn | LoginNeeded

@@ -286,6 +286,7 @@ def _login_ack(f: _Fields) -> LoginAck:
         friends=tuple(_friend(f.sub(x)) for x in f.array("friends")),
         groups=tuple(_group(f.sub(x)) for x in f.array("groups")),
         offlinemsg=tuple(_chat(f.sub(x)) for x in f.array("offlinemsg")),
+        last=f.opt_int("last"),
         token=f.opt_str("token"),
         more=f.obj.get("more") is True,
         rid=f.rid,

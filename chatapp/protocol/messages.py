@@ -360,6 +360,9 @@ class LoginAck:
     friends: tuple[FriendInfo, ...] = ()
     groups: tuple[GroupInfo, ...] = ()
     offlinemsg: tuple[Chat, ...] = ()
+    last: int | None = None
+    """The delivery number `offlinemsg` follows (current protocol): the client holds
+    everything up to it, so the next delivery is numbered last + 1."""
     token: str | None = None
     """A resume token for the next login without the password (current protocol)."""
     more: bool = False
@@ -381,6 +384,8 @@ class LoginAck:
                     obj[key] = _legacy_list(items)
             return obj
         obj.update(friends=friends, groups=groups, offlinemsg=offline)
+        if self.last is not None:
+            obj["last"] = self.last
         if self.token is not None:
             obj["token"] = self.token
         if self.more:

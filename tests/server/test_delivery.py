@@ -123,6 +123,7 @@ async def test_login_resumes_after_the_last_number_the_client_holds(harness: Har
     _, _, bob, mids = await sent_while_away(harness, 4)
     _, ack = await harness.login(bob, last=2)
     assert [m["mid"] for m in ack["offlinemsg"]] == mids[2:]
+    assert ack["last"] == 2
 
 
 async def test_a_long_absence_arrives_in_pages_after_the_ack(harness: Harness) -> None:
@@ -236,7 +237,7 @@ async def test_resume_tokens_log_in_once_each_and_die_at_logout(harness: Harness
         client = await harness.connect()
         return await client.request(msgid=MsgId.LOGIN, token=token, v=2)
 
-    resumed = await _retry_while_online(lambda: by_token(first))
+    resumed = await _retry_while_online(lambda: by_token(first))  # refusals keep the token
     assert (resumed["errno"], resumed["id"], resumed["name"]) == (0, alice, "u1")
     second = resumed["token"]
     assert second != first
@@ -286,3 +287,20 @@ async def _retry_while_online(attempt: Callable[[], Awaitable[Obj]]) -> Obj:
             if reply["errno"] != Errno.ALREADY_ONLINE:
                 return reply
             await asyncio.sleep(0.02)
+
+
+async def test_a_token_survives_a_login_refused_as_already_online(harness: Harness) -> None:
+    alice = await harness.register()
+    a, ack = await harness.login(alice)
+    reconnect = await harness.connect()
+    refused = await reconnect.request(msgid=MsgId.LOGIN, token=ack["token"], v=2)
+    assert refused["errno"] == Errno.ALREADY_ONLINE  # the old connection is still up
+    await a.request(msgid=MsgId.PING)
+    await a.close()
+    await a.closed()
+
+    async def again() -> Obj:
+        client = await harness.connect()
+        return await client.request(msgid=MsgId.LOGIN, token=ack["token"], v=2)
+
+    assert (await _retry_while_online(again))["errno"] == 0

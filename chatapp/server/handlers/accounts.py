@@ -87,7 +87,6 @@ async def _by_token(session: Session, req: Login) -> User:
     if user is None or (req.id is not None and req.id != user.id):
         server.logins.failed(session.host)
         raise ChatError(Errno.BAD_CREDENTIALS, "resume token is invalid or expired")
-    await server.storage.drop_token(spent)  # each token serves one login
     return user
 
 
@@ -104,6 +103,9 @@ async def login(session: Session, req: Login) -> Event:
         raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
     session.user = user
     try:
+        if req.token is not None:
+            # Spent only now: a login refused as "already online" keeps its token.
+            await server.storage.drop_token(token_hash(req.token))
         friends = await server.storage.friends(user.id)
         groups = await server.storage.groups_of(user.id)
         state = await states(
@@ -137,6 +139,7 @@ async def login(session: Session, req: Login) -> Event:
         friends=tuple(FriendInfo(f.id, f.name, state[f.id]) for f in friends),
         groups=tuple(checks.group_info(g, state) for g in groups),
         offlinemsg=tuple(offline),
+        last=pending.after if session.dialect is Dialect.V2 else None,
         token=token,
         more=len(pending.messages) > page,
         rid=req.rid,

@@ -1,0 +1,37 @@
+"""chatapp-client: parse the command line and run the Textual client."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from .app import ChatApp
+from .settings import load, settings_path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="chatapp-client", description=__doc__)
+    parser.add_argument("--host", help="server host (default: the last one used)")
+    parser.add_argument("--port", type=int, help="server port (default: the last one used)")
+    parser.add_argument("--config-dir", type=Path, help="where settings are kept")
+    parser.add_argument("--log-file", type=Path, help="write a debug log here")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Runs the client until the user quits."""
+    args = parse_args(argv)
+    if args.log_file:
+        logging.basicConfig(filename=args.log_file, level=logging.DEBUG)
+    path = settings_path(args.config_dir)
+    settings = load(path)
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    ChatApp(settings, path).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Slash commands: one composer line in, one typed command out; the table also feeds /help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class CommandError(ValueError):
+    """A line that starts with / but is not a valid command; the text says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Plain text for the open conversation."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """Open a chat with a user (by id, or by a friend's name), optionally sending text."""
+
+    user: int | str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    """Add a friend by id."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    """Create a group."""
+
+    name: str
+    desc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """Join a group by id."""
+
+    group_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Switch the colour theme, or list themes when no name is given."""
+
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Logout:
+    """End the session and return to the login screen."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    """Leave the client."""
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """Show keys and commands."""
+
+
+Command = Say | Msg | Add | Create | Join | Theme | Logout | Quit | Help
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One command: its arguments and summary as /help shows them, and its parser."""
+
+    name: str
+    args: str
+    summary: str
+    parse: Callable[[str], Command]
+
+    @property
+    def usage(self) -> str:
+        return f"/{self.name} {self.args}".rstrip()
+
+
+def _number(text: str, spec: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CommandError(f"'{text}' is not a number; usage: {spec}") from None
+
+
+def _msg(rest: str) -> Command:
+    target, _, text = rest.partition(" ")
+    if not target:
+        raise CommandError("usage: /msg <id|friend> [text]")
+    return Msg(int(target) if target.isdigit() else target, text.strip())
+
+
+def _one_number(usage: str, build: Callable[[int], Command]) -> Callable[[str], Command]:
+    def parse(rest: str) -> Command:
+        parts = rest.split()
+        if len(parts) != 1:
+            raise CommandError(f"usage: {usage}")
+        return build(_number(parts[0], usage))
+
+    return parse
+
+
+def _create(rest: str) -> Command:
+    name, _, desc = rest.partition(" ")
+    if not name:
+        raise CommandError("usage: /create <name> [description]")
+    return Create(name, desc.strip())
+
+
+def _bare(command: Command, usage: str) -> Callable[[str], Command]:
+    def parse(rest: str) -> Command:
+        if rest:
+            raise CommandError(f"usage: {usage}")
+        return command
+
+    return parse
+
+
+COMMANDS: dict[str, Spec] = {
+    spec.name: spec
+    for spec in (
+        Spec("msg", "<id|friend> [text]", "open a chat with a user, and send text", _msg),
+        Spec("add", "<id>", "add a friend", _one_number("/add <id>", Add)),
+        Spec("create", "<name> [description]", "create a group", _create),
+        Spec("join", "<groupid>", "join a group", _one_number("/join <groupid>", Join)),
+        Spec("theme", "[name]", "switch colour theme (no name: list them)", Theme),
+        Spec("logout", "", "log out, back to the login screen", _bare(Logout(), "/logout")),
+        Spec("quit", "", "leave the client", _bare(Quit(), "/quit")),
+        Spec("help", "", "show keys and commands", _bare(Help(), "/help")),
+    )
+}
+
+
+def parse(line: str) -> Command:
+    """Parses a composer line; `//text` sends text that starts with a slash."""
+    if not line.startswith("/"):
+        return Say(line)
+    if line.startswith("//"):
+        return Say(line[1:])
+    name, _, rest = line[1:].strip().partition(" ")
+    spec = COMMANDS.get(name.lower())
+    if spec is None:
+        raise CommandError(f"unknown command /{name}; /help lists the commands")
+    return spec.parse(rest.strip())

@@ -1,0 +1,142 @@
+"""Pending: requests awaiting their replies (in flight) or a session to go out on (the outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from chatapp.protocol import (
+    AddFriend,
+    AddGroup,
+    CreateGroup,
+    Error,
+    Event,
+    GroupChat,
+    History,
+    Login,
+    Logout,
+    OneChat,
+    Ping,
+    Register,
+    Rid,
+    Sync,
+)
+
+from .errors import Disconnected, RequestFailed, RequestTimeout
+
+# What this client sends: every request that carries a rid and earns exactly one reply.
+Sendable = (
+    Login
+    | Logout
+    | Register
+    | OneChat
+    | AddFriend
+    | CreateGroup
+    | AddGroup
+    | GroupChat
+    | Ping
+    | Sync
+    | History
+)
+
+# Safe to send twice: the server logs a chat once per cid, and HISTORY only reads.
+RESENDABLE = (OneChat, GroupChat, History)
+
+
+@dataclass(slots=True, eq=False)
+class Outgoing:
+    """One request with its rid, the future its reply resolves, and when waiting ends."""
+
+    request: Sendable
+    reply: asyncio.Future[Event]
+    created: float
+    deadline: float
+
+
+class Pending:
+    """Hands out rids and chat cids, matches replies to rids, and fails what cannot be answered."""
+
+    def __init__(self) -> None:
+        self.inflight: dict[Rid, Outgoing] = {}
+        self.outbox: deque[Outgoing] = deque()
+        self._rids = itertools.count(1)
+
+    def new(self, request: Sendable, timeout: float) -> Outgoing:
+        """Numbers a request that may wait `timeout` seconds for its reply."""
+        if isinstance(request, OneChat | GroupChat) and request.cid is None:
+            request = replace(request, cid=uuid.uuid4().hex)
+        request = replace(request, rid=next(self._rids))
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        return Outgoing(request, loop.create_future(), now, now + timeout)
+
+    def request_for(self, event: Event) -> Sendable | None:
+        """The request in flight that `event` answers, if any."""
+        entry = self.inflight.get(getattr(event, "rid", None))
+        return entry.request if entry is not None else None
+
+    def settle(self, event: Event) -> bool:
+        """Resolves the request `event` answers; False if none is waiting for it."""
+        entry = self.inflight.pop(getattr(event, "rid", None), None)
+        if entry is None or entry.reply.done():
+            return False
+        if isinstance(event, Error):
+            entry.reply.set_exception(RequestFailed(event.errno, event.errmsg))
+        else:
+            entry.reply.set_result(event)
+        return True
+
+    async def wait(self, entry: Outgoing, server: str) -> Event:
+        """The reply to `entry`, or RequestTimeout once its deadline (which may move) passes."""
+        loop = asyncio.get_running_loop()
+        try:
+            while not entry.reply.done() and (left := entry.deadline - loop.time()) > 0:
+                await asyncio.wait([entry.reply], timeout=left)
+        except asyncio.CancelledError:
+            self._forget(entry)
+            entry.reply.cancel()
+            raise
+        if not entry.reply.done():
+            self._forget(entry)
+            raise RequestTimeout(f"no answer from {server}")
+        return entry.reply.result()
+
+    def release(self, reply_timeout: float) -> list[Outgoing]:
+        """Empties the outbox for sending; each may then wait `reply_timeout` for its reply."""
+        now = asyncio.get_running_loop().time()
+        entries, self.outbox = list(self.outbox), deque()
+        for entry in entries:
+            entry.deadline = max(entry.deadline, now + reply_timeout)
+        return entries
+
+    def requeue_inflight(self, reason: str, queue_timeout: float) -> None:
+        """The link dropped: what is safe to send again waits in the outbox, ahead of the
+        rest, for `queue_timeout` from its creation; the others fail."""
+        inflight, self.inflight = self.inflight, {}
+        again: list[Outgoing] = []
+        lost: list[Outgoing] = []
+        for entry in inflight.values():
+            (again if isinstance(entry.request, RESENDABLE) else lost).append(entry)
+        for entry in again:
+            entry.deadline = entry.created + queue_timeout
+        self.outbox.extendleft(reversed([e for e in again if not e.reply.done()]))
+        _fail(lost, reason)
+
+    def fail_outbox(self, reason: str) -> None:
+        outbox, self.outbox = self.outbox, deque()
+        _fail(outbox, reason)
+
+    def _forget(self, entry: Outgoing) -> None:
+        self.inflight.pop(entry.request.rid, None)
+        if entry in self.outbox:
+            self.outbox.remove(entry)
+
+
+def _fail(entries: Iterable[Outgoing], reason: str) -> None:
+    for entry in entries:
+        if not entry.reply.done():
+            entry.reply.set_exception(Disconnected(reason))

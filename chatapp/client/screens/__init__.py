@@ -1,0 +1,1 @@
+"""Screens of the chat client: login, main and help."""

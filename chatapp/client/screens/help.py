@@ -1,0 +1,77 @@
+"""HelpScreen: every key and slash command, from the same table the parser uses."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..commands import COMMANDS
+
+KEYS = (
+    ("Enter", "send the line, or run the /command"),
+    ("Up / Down", "recall earlier lines in the composer"),
+    ("Ctrl+N / Alt+Down", "next conversation"),
+    ("Ctrl+P / Alt+Up", "previous conversation"),
+    ("Alt+A", "next conversation with unread messages"),
+    ("Tab / Shift+Tab", "move between sidebar, messages and composer"),
+    ("PageUp / PageDown", "scroll; PageUp at the top loads more"),
+    ("Ctrl+Home", "oldest message shown, then older ones"),
+    ("Escape", "back to the composer"),
+    ("F1", "this help"),
+    ("Ctrl+Q", "quit"),
+)
+
+
+def help_table() -> Table:
+    """Keys, then commands, as one two-column table."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    table.add_row(Text("Keys", style="bold underline"), "")
+    for key, what in KEYS:
+        table.add_row(Text(key), Text(what))
+    table.add_row("", "")
+    table.add_row(Text("Commands", style="bold underline"), "")
+    for spec in COMMANDS.values():
+        table.add_row(Text(spec.usage), Text(spec.summary))
+    table.add_row("//text", "send text that starts with a slash")
+    table.add_row("", "")
+    table.add_row("Mouse", "click a conversation to open it; scroll the messages")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """A dismissable panel over the current screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "dismiss", "Close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        #panel {
+            width: 76;
+            max-height: 90%;
+            height: auto;
+            border: round $accent;
+            border-title-align: center;
+            border-subtitle-align: center;
+            background: $surface;
+            padding: 1 2;
+        }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="panel") as panel:
+            panel.border_title = "Help"
+            panel.border_subtitle = "Esc to close"
+            yield Static(help_table())

@@ -1,0 +1,125 @@
+"""LoginScreen: server address, name or id and password; log in or register, errors in place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
+
+from ..errors import ClientError
+from ..settings import parse_server
+
+if TYPE_CHECKING:
+    from ..app import ChatApp
+
+
+class LoginScreen(Screen[None]):
+    """A centred form; Enter moves on and, from the password, logs in."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "submit(True)", "Register"),
+        Binding("escape", "app.quit", "Quit"),
+    ]
+
+    DEFAULT_CSS = """
+    LoginScreen {
+        align: center middle;
+        background: $background;
+        #form {
+            width: 56;
+            height: auto;
+            border: round $accent;
+            border-title-align: center;
+            padding: 1 2;
+            background: $surface;
+        }
+        Label.caption { margin: 1 0 0 0; color: $text-muted; }
+        #buttons { height: auto; margin-top: 1; align: center middle; }
+        #buttons Button { margin: 0 1; }
+        #error { color: $error; margin-top: 1; height: auto; }
+        #busy { color: $text-muted; margin-top: 1; height: auto; }
+        #tagline { color: $text-muted; text-align: center; width: 100%; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        settings = self.chat_app.settings
+        with Vertical(id="form") as form:
+            form.border_title = "chatapp"
+            yield Static("a terminal chat client", id="tagline")
+            yield Label("Server (host:port)", classes="caption")
+            yield Input(settings.server, placeholder="127.0.0.1:6000", id="server")
+            yield Label("Name or id", classes="caption")
+            yield Input(settings.user, placeholder="alice or 42", id="user")
+            yield Label("Password", classes="caption")
+            yield Input(placeholder="password", password=True, id="password")
+            with Horizontal(id="buttons"):
+                yield Button("Log in", variant="primary", id="login")
+                yield Button("Register", id="register")
+            yield Static("", id="error")
+            yield Static("", id="busy")
+
+    def __init__(self, error: str = "") -> None:
+        super().__init__()
+        self._first_error = error
+
+    @property
+    def chat_app(self) -> ChatApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self.chat_app.blink
+        self.query_one("#password" if self.chat_app.settings.user else "#user", Input).focus()
+        if self._first_error:
+            self.show_error(self._first_error)
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "password":
+            self.action_submit(False)
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        self.action_submit(event.button.id == "register")
+
+    def show_error(self, text: str) -> None:
+        """Shows why the last attempt failed, under the form."""
+        self.query_one("#error", Static).update(text)
+        self.query_one("#busy", Static).update("")
+
+    def action_submit(self, register: bool) -> None:
+        """Checks the form and starts logging in (or registering) in the background."""
+        server = self.query_one("#server", Input).value
+        user = self.query_one("#user", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        try:
+            host, port = parse_server(server)
+        except ValueError as exc:
+            self.show_error(f"Server address: {exc}")
+            return
+        if not host or not user or not password:
+            self.show_error("Server, name and password are all needed.")
+            return
+        if register and user.isdigit():
+            self.show_error("A name cannot be only digits: those log in by id.")
+            return
+        self.show_error("")
+        action = "Registering" if register else "Logging in"
+        self.query_one("#busy", Static).update(f"{action} as {user} at {host}:{port}…")
+        # The app runs it: this screen goes away on success, and its own workers with it.
+        job = self._sign_in(host, port, user, password, register)
+        self.app.run_worker(job, group="sign-in", exclusive=True, exit_on_error=False)
+
+    async def _sign_in(self, host: str, port: int, user: str, password: str, reg: bool) -> None:
+        try:
+            await self.chat_app.sign_in(host, port, user, password, reg)
+        except ClientError as exc:
+            self.show_error(str(exc))

@@ -1,0 +1,297 @@
+"""MainScreen: sidebar, conversation, composer and status line; runs the slash commands."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, OptionList, Static
+
+from chatapp.protocol import GroupInfo
+
+from ..commands import Add, Command, CommandError, Create, Help, Join, Logout, Msg, Quit, Say, Theme
+from ..commands import parse as parse_command
+from ..conversation import Conversation, ConvKey, Kind, Line
+from ..errors import ClientError
+from ..widgets.composer import Composer
+from ..widgets.message_log import MessageLog
+from ..widgets.sidebar import Sidebar
+from ..widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from ..app import ChatApp
+
+T = TypeVar("T")
+
+
+class MainScreen(Screen[None]):
+    """The chat itself. The app calls the refresh methods as the state changes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n,alt+down", "cycle(1)", "Next", priority=True),
+        Binding("ctrl+p,alt+up", "cycle(-1)", "Previous", priority=True),
+        Binding("alt+a", "next_unread", "Next unread", priority=True),
+        Binding("pageup", "scroll_log(-1)", "Page up", show=False),
+        Binding("pagedown", "scroll_log(1)", "Page down", show=False),
+        Binding("ctrl+home", "oldest", "Oldest", show=False),
+        Binding("escape", "focus_composer", "Composer", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    MainScreen {
+        #conversation { width: 1fr; }
+        #title {
+            height: 1;
+            padding: 0 1;
+            background: $panel;
+            color: $text;
+            text-style: bold;
+        }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Sidebar(id="sidebar")
+            with Vertical(id="conversation"):
+                yield Static(id="title")
+                yield MessageLog(id="log")
+                yield Composer(placeholder="Message, or /help", id="composer")
+        yield StatusLine(id="status")
+
+    @property
+    def chat_app(self) -> ChatApp:
+        return self.app  # type: ignore[return-value]
+
+    ready = False
+    """True between mount and unmount: only then may the app call the refresh methods."""
+
+    def on_mount(self) -> None:
+        composer = self.query_one(Composer)
+        composer.cursor_blink = self.chat_app.blink
+        composer.focus()
+        self.refresh_all()
+        self.ready = True
+
+    def on_unmount(self) -> None:
+        self.ready = False
+
+    # --- Called by the app as the state changes -------------------------------------------
+
+    def refresh_all(self) -> None:
+        """Redraws everything from the state."""
+        self.refresh_sidebar()
+        self.refresh_status()
+        self._show_conversation()
+
+    def refresh_sidebar(self) -> None:
+        state = self.chat_app.state
+        self.query_one(Sidebar).show(state.entries(), state.active)
+        self._show_title()
+
+    def refresh_status(self) -> None:
+        self.query_one(StatusLine).show(self.chat_app.state)
+
+    def message_arrived(self, conv: Conversation, line: Line) -> None:
+        """A message for `conv`: shown if it is open, otherwise counted and announced."""
+        log = self.query_one(MessageLog)
+        if conv.key != self.chat_app.state.active:
+            self.notify(line.text[:80], title=f"{conv.title} ({conv.unread} unread)")
+        elif conv.lines[-1] is line and log.message_count:
+            log.append(line)
+        else:
+            # It belongs further up (deliveries can overtake), or is the first under the banner.
+            self.conversation_changed(conv)
+        self.refresh_sidebar()
+
+    def line_changed(self, line: Line) -> None:
+        self.query_one(MessageLog).update_line(line)
+
+    def conversation_changed(self, conv: Conversation) -> None:
+        """Redraws `conv` if it is open (history came, or a line moved), keeping the view."""
+        if conv.key == self.chat_app.state.active:
+            log = self.query_one(MessageLog)
+            log.hint = _hint(conv)
+            log.replace(conv.lines, _banner(conv))
+
+    # --- Conversations --------------------------------------------------------------------
+
+    def open(self, key: ConvKey) -> None:
+        """Makes `key` the open conversation; the first time, its latest history loads."""
+        conv = self.chat_app.state.open(key)
+        if not conv.paging.started:
+            self.chat_app.load_history(key)
+        self.refresh_sidebar()
+        self._show_conversation()
+
+    def _show_conversation(self) -> None:
+        state = self.chat_app.state
+        log = self.query_one(MessageLog)
+        if state.active is None:
+            log.show([], "Pick a conversation on the left, or type /msg <id> to start one.")
+        else:
+            conv = state.conversation(state.active)
+            log.show(conv.lines, _hint(conv), _banner(conv))
+        self._show_title()
+
+    def _show_title(self) -> None:
+        state, title = self.chat_app.state, self.query_one("#title", Static)
+        key = state.active
+        if key is None:
+            title.update(f"Welcome, {state.user_name}")
+        elif key.kind is Kind.GROUP and (group := state.groups.get(key.id)):
+            members = ", ".join(u.name for u in group.users)
+            desc = f" — {group.groupdesc}" if group.groupdesc else ""
+            title.update(f"# {group.groupname} (group {key.id}){desc}  ·  {members}")
+        else:
+            friend = state.friends.get(key.id)
+            seen = f"  ·  {friend.state}" if friend else "  ·  not a friend (/add to add)"
+            title.update(f"@ {state.title(key)} (#{key.id}){seen}")
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.open(ConvKey.parse(event.option.id))
+            self.query_one(Composer).focus()
+
+    def action_cycle(self, step: int) -> None:
+        keys = [e.key for e in self.chat_app.state.entries()]
+        if keys:
+            active = self.chat_app.state.active
+            here = keys.index(active) if active in keys else -step if step > 0 else 0
+            self.open(keys[(here + step) % len(keys)])
+
+    def action_next_unread(self) -> None:
+        entries = [e for e in self.chat_app.state.entries() if e.unread]
+        if entries:
+            self.open(entries[0].key)
+        else:
+            self.notify("No unread messages")
+
+    def action_scroll_log(self, pages: int) -> None:
+        log = self.query_one(MessageLog)
+        log.scroll_page_down() if pages > 0 else log.action_page_up()
+
+    def action_oldest(self) -> None:
+        self.query_one(MessageLog).action_scroll_home()
+
+    @on(MessageLog.TopReached)
+    def _older(self) -> None:
+        """The reader wants what is before the oldest message shown."""
+        state = self.chat_app.state
+        if state.active is not None:
+            self.chat_app.load_history(state.active)
+            self.conversation_changed(state.conversation(state.active))  # the banner says so
+
+    def action_focus_composer(self) -> None:
+        self.query_one(Composer).focus()
+
+    # --- The composer ---------------------------------------------------------------------
+
+    @on(Input.Submitted, "#composer")
+    def _submitted(self, event: Input.Submitted) -> None:
+        composer = self.query_one(Composer)
+        line = event.value
+        if not line.strip():
+            return
+        composer.remember(line)
+        composer.value = ""
+        try:
+            self.execute(parse_command(line))
+        except CommandError as exc:
+            self.notify(str(exc), severity="warning")
+
+    def execute(self, command: Command) -> None:
+        """Runs one parsed command line."""
+        app, state = self.chat_app, self.chat_app.state
+        match command:
+            case Say(text):
+                if state.active is None:
+                    self.notify("No conversation is open: /msg <id> starts one", severity="warning")
+                else:
+                    line = app.send_text(state.active, text)
+                    self.message_arrived(state.conversation(state.active), line)
+            case Msg(user, text):
+                self._open_user(user, text)
+            case Add(user_id):
+                self._later(
+                    app.add_friend(user_id), lambda f: f"{f.name} (#{f.id}) is a friend now"
+                )
+            case Create(name, desc):
+                self._later(app.create_group(name, desc), self._opened_group("Created"))
+            case Join(group_id):
+                self._later(app.join_group(group_id), self._opened_group("Joined"))
+            case Theme(name):
+                self._theme(name)
+            case Logout():
+                app.run_worker(app.sign_out(), exit_on_error=False)
+            case Quit():
+                app.exit()
+            case Help():
+                app.action_help()
+
+    def _open_user(self, user: int | str, text: str) -> None:
+        state = self.chat_app.state
+        if isinstance(user, str):
+            found = [f.id for f in state.friends.values() if f.name.lower() == user.lower()]
+            if not found:
+                self.notify(f"No friend called {user}; use their id", severity="warning")
+                return
+            user = found[0]
+        self.open(ConvKey(Kind.USER, user))
+        if text:
+            self.execute(Say(text))
+
+    def _opened_group(self, verb: str) -> Callable[[GroupInfo], str]:
+        def done(group: GroupInfo) -> str:
+            self.open(ConvKey(Kind.GROUP, group.id))
+            return f"{verb} group {group.groupname} (id {group.id})"
+
+        return done
+
+    def _theme(self, name: str) -> None:
+        themes = sorted(self.app.available_themes)
+        if name in themes:
+            self.app.theme = name
+        else:
+            self.notify("Themes: " + ", ".join(themes), title="/theme <name>")
+
+    def _later(self, job: Awaitable[T], done: Callable[[T], str]) -> None:
+        """Runs a request in a worker; its outcome comes back as a notification."""
+
+        async def run() -> None:
+            try:
+                result = await job
+            except ClientError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(done(result))
+            self.refresh_sidebar()
+
+        self.run_worker(run(), exit_on_error=False)
+
+
+def _hint(conv: Conversation) -> str:
+    """What an empty conversation says instead of messages."""
+    if conv.paging.loading:
+        return "Loading history…"
+    if conv.paging.error:
+        return f"History not loaded: {conv.paging.error}. PageUp to retry."
+    return "No messages yet. Say hello!"
+
+
+def _banner(conv: Conversation) -> str:
+    """What the row above the oldest message says about older ones."""
+    paging = conv.paging
+    if paging.loading:
+        return "loading older messages…"
+    if paging.error:
+        return f"history not loaded: {paging.error} (PageUp to retry)"
+    if paging.complete:
+        return "beginning of conversation"
+    return "PageUp for older messages" if paging.started else ""

@@ -1,0 +1,203 @@
+"""ChatState: what the client knows (friends, groups, conversations, unread counts), no Textual."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+from chatapp.protocol import (
+    ONLINE,
+    Chat,
+    ChatMessage,
+    FriendInfo,
+    GroupInfo,
+    GroupMessage,
+    LoginAck,
+    Presence,
+)
+
+from .conversation import Conversation, ConvKey, Delivery, Kind, Line
+from .link import LinkChanged, LinkState
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of the sidebar; `online` is None where presence is unknown (groups, strangers)."""
+
+    key: ConvKey
+    title: str
+    unread: int
+    online: bool | None
+    section: str
+
+
+def chat_time(chat: ChatMessage | GroupMessage) -> datetime:
+    """When the server took the message, in the client's local time."""
+    if chat.ts:
+        return datetime.fromtimestamp(chat.ts / 1000)
+    try:
+        return datetime.strptime(chat.time, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return datetime.now()
+
+
+@dataclass
+class ChatState:
+    """The client's model; screens read it and the app changes it as events arrive."""
+
+    server: str = ""
+    user_id: int = 0
+    user_name: str = ""
+    link: LinkChanged = field(default_factory=lambda: LinkChanged(LinkState.OFFLINE))
+    friends: dict[int, FriendInfo] = field(default_factory=dict)
+    groups: dict[int, GroupInfo] = field(default_factory=dict)
+    conversations: dict[ConvKey, Conversation] = field(default_factory=dict)
+    active: ConvKey | None = None
+    _serials: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _own: dict[int, tuple[Conversation, Line]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Forgets the session (after logout), keeping the server address."""
+        fresh = ChatState(server=self.server, link=self.link)
+        for f in fields(self):
+            setattr(self, f.name, getattr(fresh, f.name))
+
+    def apply_login(self, ack: LoginAck) -> list[tuple[Conversation, Line]]:
+        """Takes friends and groups from a login; offline messages not seen yet arrive unread."""
+        if ack.id != self.user_id:
+            self.reset()
+        self.user_id, self.user_name = ack.id, ack.name
+        self.friends = {f.id: f for f in ack.friends}
+        self.groups = {g.id: g for g in ack.groups}
+        for conv in self.conversations.values():
+            conv.title = self.title(conv.key)
+        arrivals = (self.receive(chat) for chat in ack.offlinemsg)
+        return [arrival for arrival in arrivals if arrival is not None]
+
+    def title(self, key: ConvKey, fallback: str = "") -> str:
+        """The name shown for a conversation."""
+        if key.kind is Kind.GROUP:
+            group = self.groups.get(key.id)
+            return group.groupname if group else fallback or f"group {key.id}"
+        friend = self.friends.get(key.id)
+        if friend:
+            return friend.name
+        known = self.conversations.get(key)
+        return fallback or (known.title if known else f"user {key.id}")
+
+    def conversation(self, key: ConvKey, fallback: str = "") -> Conversation:
+        """The conversation for `key`, created empty the first time."""
+        conv = self.conversations.get(key)
+        if conv is None:
+            conv = self.conversations[key] = Conversation(key, self.title(key, fallback))
+        return conv
+
+    def receive(self, chat: Chat) -> tuple[Conversation, Line] | None:
+        """Files an incoming message, unread unless its conversation is open; None for a
+        message shown already (it can come again, and by more than one way)."""
+        key = self.key_of(chat)
+        conv = self.conversation(key, chat.name if key.kind is Kind.USER else "")
+        line = self._line(chat)
+        if not conv.add([line]):
+            return None
+        if conv.key != self.active:
+            conv.unread += 1
+        return conv, line
+
+    def add_history(
+        self, key: ConvKey, page: Iterable[Chat], more: bool, error: str = ""
+    ) -> Conversation:
+        """Files a page of history (newest first) among what is shown, none of it unread."""
+        conv = self.conversation(key)
+        lines = [self._line(chat) for chat in page]
+        conv.add(lines[::-1])
+        paging = conv.paging
+        paging.loading, paging.error = False, error
+        if not error:
+            paging.complete = not more
+            paging.before = min((line.mid for line in lines), default=paging.before)
+        return conv
+
+    def key_of(self, chat: Chat) -> ConvKey:
+        """The conversation a chat belongs to."""
+        if isinstance(chat, GroupMessage):
+            return ConvKey(Kind.GROUP, chat.groupid)
+        return ConvKey(Kind.USER, chat.id if chat.id != self.user_id else chat.toid)
+
+    def _line(self, chat: Chat) -> Line:
+        own = chat.id == self.user_id
+        delivery = Delivery.SENT if own else Delivery.RECEIVED
+        return Line(chat.id, chat.name, chat.msg, chat_time(chat), own, delivery, mid=chat.mid)
+
+    def add_own(self, key: ConvKey, text: str, when: datetime) -> Line:
+        """Files a message the user is sending; it stays pending until the server acks it."""
+        line = Line(self.user_id, self.user_name, text, when, True, Delivery.PENDING)
+        line.serial = next(self._serials)
+        conv = self.conversation(key)
+        self._own[line.serial] = (conv, line)
+        conv.lines.append(line)
+        return line
+
+    def set_delivery(
+        self, serial: int, delivery: Delivery, note: str = "", mid: int = 0
+    ) -> tuple[Conversation, Line, bool] | None:
+        """Records the fate of one of our messages and its mid; the flag says whether the
+        order changed (the line moved to its place, or gave way to a copy from history)."""
+        conv, line = self._own.pop(serial, (None, None))
+        if conv is None or line is None:
+            return None
+        line.delivery, line.note = delivery, note
+        if delivery is Delivery.PENDING:
+            self._own[serial] = (conv, line)
+        if not mid:
+            return conv, line, False
+        before = conv.lines.index(line)
+        kept = conv.confirm(line, mid)
+        return conv, line, not kept or conv.lines.index(line) != before
+
+    def open(self, key: ConvKey) -> Conversation:
+        """Makes `key` the active conversation and marks it read."""
+        self.active = key
+        conv = self.conversation(key)
+        conv.unread = 0
+        return conv
+
+    def presence(self, event: Presence) -> None:
+        """A friend came online or went offline."""
+        self.friends[event.id] = FriendInfo(event.id, event.name, event.state)
+
+    def add_friend(self, friend: FriendInfo) -> None:
+        """Someone became a friend, by our request or theirs."""
+        self.friends[friend.id] = friend
+        if (conv := self.conversations.get(ConvKey(Kind.USER, friend.id))) is not None:
+            conv.title = friend.name
+
+    def add_group(self, group: GroupInfo) -> None:
+        """We created or joined a group."""
+        self.groups[group.id] = group
+        if (conv := self.conversations.get(ConvKey(Kind.GROUP, group.id))) is not None:
+            conv.title = group.groupname
+
+    def unread(self, key: ConvKey) -> int:
+        conv = self.conversations.get(key)
+        return conv.unread if conv else 0
+
+    def entries(self) -> list[Entry]:
+        """The sidebar rows: friends, then other people we talk to, then groups."""
+        rows = [
+            Entry(ConvKey(Kind.USER, f.id), f.name, 0, f.state == ONLINE, "Friends")
+            for f in sorted(self.friends.values(), key=lambda f: (f.name.lower(), f.id))
+        ]
+        strangers = [
+            conv
+            for key, conv in self.conversations.items()
+            if key.kind is Kind.USER and key.id not in self.friends
+        ]
+        rows += [Entry(c.key, c.title, 0, None, "People") for c in strangers]
+        rows += [
+            Entry(ConvKey(Kind.GROUP, g.id), g.groupname, 0, None, "Groups")
+            for g in sorted(self.groups.values(), key=lambda g: (g.groupname.lower(), g.id))
+        ]
+        return [Entry(e.key, e.title, self.unread(e.key), e.online, e.section) for e in rows]

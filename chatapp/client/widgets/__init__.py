@@ -1,0 +1,1 @@
+"""Widgets of the chat client, each with its CSS beside it."""

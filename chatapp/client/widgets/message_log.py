@@ -1,0 +1,302 @@
+"""MessageLog: a conversation's messages, rendered line by line so thousands stay cheap."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.events import Resize
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..conversation import Delivery, Line
+
+NAME_WIDTH = 12
+MARKS = {Delivery.PENDING: "◷", Delivery.SENT: "✓", Delivery.FAILED: "✗", Delivery.RECEIVED: " "}
+# Stable per-sender colours, so a name is recognisable at a glance (as in irssi or weechat).
+# Orange and yellow are left out: they are close to the accent that marks our own name.
+NAME_COLOURS = ("#e06c75", "#98c379", "#61afef", "#c678dd", "#56b6c2")
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """The row above the oldest message: older ones can be loaded, are loading, or are none."""
+
+    text: str
+
+
+Item = Line | date | Banner
+
+
+class MessageLog(ScrollView, can_focus=True):
+    """A virtual list of messages and day separators, under a banner about older ones.
+
+    Only visible rows are rendered (and cached); an append costs one item's layout, so a
+    conversation of any length scrolls and grows without re-laying out the rest.
+    """
+
+    class TopReached(Message):
+        """The reader is at the top and asks for older messages."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "message-log--time",
+        "message-log--own",
+        "message-log--day",
+        "message-log--pending",
+        "message-log--failed",
+        "message-log--sent",
+        "message-log--received",
+        "message-log--rule",
+        "message-log--hint",
+        "message-log--banner",
+    }
+
+    DEFAULT_CSS = """
+    MessageLog {
+        height: 1fr;
+        overflow-x: hidden;
+        scrollbar-gutter: stable;
+        background: $surface;
+        padding: 0 0 0 1;
+        & > .message-log--time { color: $text-muted; }
+        & > .message-log--own { color: $accent; text-style: bold; }
+        & > .message-log--day { color: $text-muted; text-style: italic; }
+        & > .message-log--pending { color: $warning; }
+        & > .message-log--failed { color: $error; }
+        & > .message-log--sent { color: $success; }
+        & > .message-log--rule { color: $panel-lighten-2; }
+        & > .message-log--hint { color: $text-muted; text-style: italic; }
+        & > .message-log--banner { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.hint = ""
+        self.header = ""
+        self._items: list[Item] = []
+        self._offsets: list[int] = []
+        self._heights: list[int] = []
+        self._index: dict[int, int] = {}  # id(line) -> position, for delivery updates
+        self._cache: LRUCache[int, list[Strip]] = LRUCache(512)
+        self._width = 0
+        # Whether new lines scroll into view: true until the reader scrolls up.
+        self._follow = True
+
+    # --- Content --------------------------------------------------------------------------
+
+    def show(self, lines: list[Line], hint: str = "", header: str = "") -> None:
+        """Replaces the content with `lines` under `header` and scrolls to the newest."""
+        self.hint = hint
+        self._rebuild(lines, header)
+        self._follow = True
+        self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
+
+    def replace(self, lines: list[Line], header: str = "") -> None:
+        """Replaces the content, keeping the view where it was: on the newest if it followed
+        them, else on the message at the top, wherever older ones were added above it."""
+        anchor, row = self._anchor()
+        self._rebuild(lines, header)
+        position = self._index.get(id(anchor)) if anchor is not None else None
+        if self._follow or position is None:
+            self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
+        else:
+            y = self._offsets[position] - row
+            self.scroll_to(y=y, animate=False, immediate=True, force=True)
+
+    def append(self, line: Line) -> None:
+        """Adds one message at the bottom, following it if the view was at the bottom."""
+        start = len(self._items)
+        self._push(line)
+        for position in range(start, len(self._items)):
+            total = self._offsets[-1] + self._heights[-1] if self._offsets else 0
+            self._offsets.append(total)
+            self._heights.append(self._measure(self._items[position]))
+        self._resize_virtual()
+        if self._follow:
+            self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
+
+    def update_line(self, line: Line) -> None:
+        """Redraws one message whose delivery mark changed."""
+        position = self._index.get(id(line))
+        if position is None:
+            return
+        self._cache.discard(position)
+        height = self._measure(line)
+        if height != self._heights[position]:
+            self._heights[position] = height
+            self._reoffset(position)
+            self._resize_virtual()
+        self.refresh()
+
+    @property
+    def message_count(self) -> int:
+        return len(self._index)
+
+    def action_page_up(self) -> None:
+        """Scrolls a page up; at the top, asks for older messages instead."""
+        if self.scroll_y > 0:
+            self.scroll_page_up(animate=False)
+        else:
+            self.post_message(self.TopReached())
+
+    def action_scroll_home(self) -> None:
+        """Scrolls to the oldest message shown; there, asks for older ones."""
+        if self.scroll_y > 0:
+            self.scroll_home(animate=False, x_axis=False)
+        else:
+            self.post_message(self.TopReached())
+
+    def _rebuild(self, lines: list[Line], header: str) -> None:
+        self.header = header
+        self._items, self._index = [], {}
+        if header and lines:
+            self._items.append(Banner(header))
+        for line in lines:
+            self._push(line)
+        self._relayout()
+
+    def _anchor(self) -> tuple[Line | None, int]:
+        """The first message at least partly in view, and its offset from the view's top."""
+        top = round(self.scroll_offset.y)
+        for position in range(max(0, bisect_right(self._offsets, top) - 1), len(self._items)):
+            if isinstance(item := self._items[position], Line):
+                return item, self._offsets[position] - top
+        return None, 0
+
+    def _push(self, line: Line) -> None:
+        last = next((i for i in reversed(self._items) if isinstance(i, Line)), None)
+        if last is None or last.when.date() != line.when.date():
+            self._items.append(line.when.date())
+        self._index[id(line)] = len(self._items)
+        self._items.append(line)
+
+    # --- Layout ---------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow = new_value >= self.max_scroll_y
+        # Only a reader's scroll counts: content too short to scroll lands at 0 by itself.
+        if new_value <= 0 < old_value and self.max_scroll_y > 0:
+            self.post_message(self.TopReached())
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._relayout()
+            if self._follow:
+                self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
+
+    def _relayout(self) -> None:
+        self._width = self.scrollable_content_region.width
+        self._cache.clear()
+        self._heights = [self._measure(item) for item in self._items]
+        self._reoffset(0)
+        self._resize_virtual()
+        self.refresh()
+
+    def _reoffset(self, start: int) -> None:
+        del self._offsets[start:]
+        total = self._offsets[-1] + self._heights[start - 1] if start else 0
+        for height in self._heights[start:]:
+            self._offsets.append(total)
+            total += height
+
+    def _resize_virtual(self) -> None:
+        total = self._offsets[-1] + self._heights[-1] if self._offsets else 0
+        self.virtual_size = Size(self._width, total)
+
+    def _body_width(self) -> int:
+        return max(8, self._width - (5 + 1 + NAME_WIDTH + 3) - 2)
+
+    def _measure(self, item: Item) -> int:
+        if isinstance(item, date | Banner):
+            return 1
+        text = item.text
+        # The common case (a short single line of plain text) needs no wrapping at all.
+        short = len(text) <= self._body_width()
+        if not item.note and short and text.isascii() and text.isprintable():
+            return 1
+        return len(self._body(item).wrap(self.app.console, self._body_width()))
+
+    # --- Rendering ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        row = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if width != self._width:
+            # Laid out for another width (the first layout can precede the first resize).
+            self.call_after_refresh(self._fit_width)
+        if not self._items:
+            if y == 0 and self.hint:
+                # Styles go in spans: Text.render ignores the style of a Text without spans.
+                hint = Text.assemble((self.hint, base + self._style("hint")))
+                return Strip(hint.render(self.app.console)).crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        position = bisect_right(self._offsets, row) - 1
+        if position < 0 or row >= self._offsets[position] + self._heights[position]:
+            return Strip.blank(width, base)
+        strips = self._cache.get(position)
+        if strips is None:
+            strips = self._render_item(self._items[position], width, base)
+            self._cache[position] = strips
+        return strips[min(row - self._offsets[position], len(strips) - 1)]
+
+    def _style(self, name: str) -> Style:
+        # Rows keep the widget's background; the component's own may differ from it.
+        style = self.get_component_rich_style(f"message-log--{name}")
+        return style + Style(bgcolor=self.rich_style.bgcolor)
+
+    def _body(self, line: Line) -> Text:
+        body = Text(line.text)
+        if line.note:
+            body.append(f"\n{line.note}", style=self._style("failed"))
+        return body
+
+    def _render_item(self, item: Item, width: int, base: Style) -> list[Strip]:
+        console = self.app.console
+        if isinstance(item, Banner):
+            label = f"· {item.text} ·"
+            margin = " " * max(0, (width - len(label)) // 2)
+            text = Text.assemble((margin, base), (label, base + self._style("banner")))
+            return [Strip(text.render(console)).crop_extend(0, width, base)]
+        if isinstance(item, date):
+            label = f" {item:%A %d %B %Y} "
+            text = Text.assemble((label.center(width, "─"), base + self._style("day")))
+            return [Strip(text.render(console)).crop_extend(0, width, base)]
+        rows = self._body(item).wrap(console, self._body_width()) or [Text("")]
+        rule = base + self._style("rule")
+        strips = []
+        for number, row in enumerate(rows):
+            prefix = Text(no_wrap=True, style=base)
+            if number == 0:
+                prefix.append(f"{item.when:%H:%M} ", style=self._style("time"))
+                prefix.append(self._sender_label(item), style=self._sender_style(item))
+            else:
+                prefix.append(" " * (6 + NAME_WIDTH))
+            prefix.append(" │ ", style=rule)
+            prefix.append_text(row)
+            prefix.pad_right(max(0, 5 + 1 + NAME_WIDTH + 3 + self._body_width() - len(prefix)))
+            if number == 0 and item.delivery is not Delivery.RECEIVED:
+                prefix.append(f" {MARKS[item.delivery]}", style=self._style(item.delivery.value))
+            strips.append(Strip(prefix.render(console)).crop_extend(0, width, base))
+        return strips
+
+    def _sender_label(self, line: Line) -> str:
+        name = line.sender if len(line.sender) <= NAME_WIDTH else line.sender[: NAME_WIDTH - 1]
+        return name.rjust(NAME_WIDTH) if len(line.sender) <= NAME_WIDTH else name + "…"
+
+    def _sender_style(self, line: Line) -> Style:
+        if line.own:
+            return self._style("own")
+        return Style(color=NAME_COLOURS[line.sender_id % len(NAME_COLOURS)], bold=True)

@@ -1,0 +1,70 @@
+"""Command parsing: every command, its arguments, and the errors that explain usage."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatapp.client.commands import (
+    COMMANDS,
+    Add,
+    CommandError,
+    Create,
+    Help,
+    Join,
+    Logout,
+    Msg,
+    Quit,
+    Say,
+    Theme,
+    parse,
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [
+        ("hello there", Say("hello there")),
+        ("  indented", Say("  indented")),
+        ("//etc/passwd is a path", Say("/etc/passwd is a path")),
+        ("/msg 42", Msg(42)),
+        ("/msg 42 hi there  bob", Msg(42, "hi there  bob")),
+        ("/msg bob hi", Msg("bob", "hi")),
+        ("/MSG 7 loud", Msg(7, "loud")),
+        ("/add 3", Add(3)),
+        ("/add  3 ", Add(3)),
+        ("/create devs", Create("devs")),
+        ("/create devs where builds are discussed", Create("devs", "where builds are discussed")),
+        ("/join 12", Join(12)),
+        ("/theme", Theme()),
+        ("/theme nord", Theme("nord")),
+        ("/logout", Logout()),
+        ("/quit", Quit()),
+        ("/help", Help()),
+    ],
+)
+def test_parses(line: str, command: object) -> None:
+    assert parse(line) == command
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/frobnicate", "unknown command /frobnicate"),
+        ("/msg", "usage: /msg"),
+        ("/add", "usage: /add <id>"),
+        ("/add bob", "'bob' is not a number"),
+        ("/add 1 2", "usage: /add <id>"),
+        ("/join x", "'x' is not a number"),
+        ("/create", "usage: /create"),
+        ("/quit now", "usage: /quit"),
+    ],
+)
+def test_explains_mistakes(line: str, message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        parse(line)
+
+
+def test_every_command_has_usage_and_summary() -> None:
+    for name, spec in COMMANDS.items():
+        assert spec.usage.startswith(f"/{name}")
+        assert spec.summary
