@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 _SCHEME = "scrypt"
 _R = 8
@@ -55,11 +56,20 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+# Hashing gets every core but one: a burst of logins queues here instead of taking the
+# CPU the event loop needs to keep chats flowing. hashlib releases the GIL in scrypt.
+_HASHERS = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="chatapp-scrypt"
+)
+
+
 async def hash_password_async(password: str, cost: int) -> str:
-    """hash_password in a worker thread: hashlib releases the GIL while scrypt runs."""
-    return await asyncio.to_thread(hash_password, password, cost)
+    """hash_password on the hashing threads."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHERS, hash_password, password, cost)
 
 
 async def verify_password_async(password: str, encoded: str) -> bool:
-    """verify_password in a worker thread."""
-    return await asyncio.to_thread(verify_password, password, encoded)
+    """verify_password on the hashing threads."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHERS, verify_password, password, encoded)
