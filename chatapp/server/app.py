@@ -172,7 +172,8 @@ class ChatServer:
         self.groups.forget(group_id)
 
     def resumed(self, user_ids: list[int]) -> None:
-        """The bus was cut off: deliveries may have been stored meanwhile, so look."""
+        """The bus was cut off: deliveries and group changes may have gone unheard."""
+        self.groups.clear()
         wanted = set(user_ids)
         for session in list(self.sessions):
             if session.user is not None and session.user.id in wanted:

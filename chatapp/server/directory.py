@@ -37,6 +37,10 @@ class GroupDirectory:
         """Drops a group whose membership changed elsewhere."""
         self._members.pop(group_id, None)
 
+    def clear(self) -> None:
+        """Drops everything: changes made elsewhere may have gone unheard."""
+        self._members.clear()
+
     def _remember(self, group_id: int, members: frozenset[int]) -> frozenset[int]:
         self._members.pop(group_id, None)
         if len(self._members) >= self._capacity:
