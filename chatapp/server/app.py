@@ -174,20 +174,18 @@ class ChatServer:
     def resumed(self, user_ids: list[int]) -> None:
         """The bus was cut off: deliveries and group changes may have gone unheard."""
         self.groups.clear()
-        wanted = set(user_ids)
-        for session in list(self.sessions):
-            if session.user is not None and session.user.id in wanted:
-                session.deliver(DOORBELL)
+        for session in self._sessions_of(user_ids):
+            session.deliver(DOORBELL)
 
     def evicted(self, user_ids: list[int]) -> None:
         """These users logged in elsewhere while the bus was cut off: end them here."""
+        for session in self._sessions_of(user_ids):
+            log.warning("%s: logged in on another instance meanwhile: closing", session.peer)
+            session.close()
+
+    def _sessions_of(self, user_ids: list[int]) -> list[Session]:
         wanted = set(user_ids)
-        for session in list(self.sessions):
-            if session.user is not None and session.user.id in wanted:
-                log.warning(
-                    "%s: user %d logged in elsewhere: closing", session.peer, session.user.id
-                )
-                session.close()
+        return [s for s in self.sessions if s.user is not None and s.user.id in wanted]
 
 
 def tls_context(config: Config) -> ssl.SSLContext | None:
