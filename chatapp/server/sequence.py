@@ -16,23 +16,25 @@ class SentSequence:
 
     def __init__(self, floor: int = 0) -> None:
         self.floor = floor
-        self._above: set[int] = set()
+        self._above: set[int] | None = None  # made at the first gap: usually never
 
     def restart(self, floor: int) -> None:
         """Starts over above `floor` (at login)."""
         self.floor = floor
-        self._above.clear()
+        self._above = None
 
     def add(self, seq: int) -> bool:
         """Records `seq` as sent; False if it was sent already."""
-        if seq <= self.floor or seq in self._above:
+        above = self._above
+        if seq <= self.floor or (above is not None and seq in above):
             return False
-        if seq == self.floor + 1:
-            self.floor = seq
-            above = self._above
-            while self.floor + 1 in above:
-                self.floor += 1
-                above.discard(self.floor)
-        else:
-            self._above.add(seq)
+        if seq != self.floor + 1:
+            if above is None:
+                above = self._above = set()
+            above.add(seq)
+            return True
+        self.floor = seq
+        while above and self.floor + 1 in above:
+            self.floor += 1
+            above.discard(self.floor)
         return True

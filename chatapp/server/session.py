@@ -54,6 +54,15 @@ LIGHT_COST = 0.2
 class Session(asyncio.Protocol):
     """The only code that writes to a client. Handlers return replies; this sends them."""
 
+    # Slots, and the frame queue and write-pause event made only when needed: an idle
+    # logged-in connection is mostly this object, and servers hold tens of thousands.
+    __slots__ = (
+        "_bucket", "_catch_up_again", "_catching_up", "_frames", "_held", "_paused",
+        "_proxy_header_due", "_splitter", "_strikes", "_transport", "_worker", "_writable",
+        "anonymous_since", "dialect", "friend_ids", "host", "last_heard", "peer", "sent",
+        "server", "token_hash", "user",
+    )  # fmt: skip
+
     def __init__(self, server: ChatServer) -> None:
         self.server = server
         self.user: User | None = None
@@ -62,21 +71,20 @@ class Session(asyncio.Protocol):
         self.peer = "?"
         self._transport: asyncio.Transport | None = None
         self._splitter = FrameSplitter(server.config.max_frame)
-        self._frames: deque[bytes] = deque()
+        self._frames: deque[bytes] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._held: list[Delivery] | None = None
         self._catching_up = False
         self._catch_up_again = False
         self._paused = False
-        self._writable = asyncio.Event()
-        self._writable.set()
+        self._writable: asyncio.Event | None = None  # made when the transport first pauses
         self.sent = SentSequence()
         self.token_hash: str | None = None
         self.last_heard = 0.0
         self.host = "?"
         self._proxy_header_due = server.config.proxy_protocol
+        # Loop time since which the connection has had no login: connected or logged out.
         self.anonymous_since = 0.0
-        """Loop time since which the connection has had no login: connected or logged out."""
         self._bucket: TokenBucket | None = None
         self._strikes = 0
 
@@ -98,22 +106,33 @@ class Session(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_heard = asyncio.get_running_loop().time()
-        self._frames.extend(self._splitter.feed(data))
-        if self._splitter.overflowed or len(self._frames) >= MAX_QUEUED_FRAMES:
+        frames = self._splitter.feed(data)
+        if frames:
+            if self._frames is None:
+                self._frames = deque(frames)
+            else:
+                self._frames.extend(frames)
+        if self._splitter.overflowed or self._queued() >= MAX_QUEUED_FRAMES:
             self._pause()
         if self._worker is None and (self._frames or self._splitter.overflowed):
             self._worker = asyncio.get_running_loop().create_task(self._work())
 
+    def _queued(self) -> int:
+        return len(self._frames) if self._frames is not None else 0
+
     def pause_writing(self) -> None:
+        if self._writable is None:
+            self._writable = asyncio.Event()
         self._writable.clear()
 
     def resume_writing(self) -> None:
-        self._writable.set()
+        if self._writable is not None:
+            self._writable.set()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._writable.set()  # a catch-up waiting to write sees the user is gone
+        self.resume_writing()  # a catch-up waiting to write sees the user is gone
         self.server.sessions.discard(self)
-        self._frames.clear()
+        self._frames = None
         self._transport = None
         self.server.spawn(self._after_close())
 
@@ -123,12 +142,14 @@ class Session(asyncio.Protocol):
         try:
             while self._frames:
                 frame = self._frames.popleft()
+                if not self._frames:
+                    self._frames = None  # an idle connection keeps no queue
                 if self._proxy_header_due:
                     if not self._take_proxy_header(frame):
                         return
                     continue
                 await self._handle(frame)
-                if self._paused and len(self._frames) < MAX_QUEUED_FRAMES // 2:
+                if self._paused and self._queued() < MAX_QUEUED_FRAMES // 2:
                     self._resume()
             if self._splitter.overflowed:
                 limit = self.server.config.max_frame
@@ -146,7 +167,7 @@ class Session(asyncio.Protocol):
         except ValueError as exc:
             log.warning("%s: expected a PROXY header (--proxy-protocol): %s", self.peer, exc)
             self.close()
-            self._frames.clear()
+            self._frames = None
             return False
         if source is not None:
             self.host = source[0]
@@ -205,7 +226,7 @@ class Session(asyncio.Protocol):
         strikes = self.server.config.rate_strikes
         if 0 < strikes <= self._strikes:
             log.warning("%s: %d requests refused in a row: disconnecting", self.peer, strikes)
-            self._frames.clear()
+            self._frames = None
             self.close()
 
     def _reply_dialect(self, request: Request) -> Dialect:
@@ -275,7 +296,8 @@ class Session(asyncio.Protocol):
         try:
             while self.user is not None:
                 self._catch_up_again = False
-                await self._writable.wait()
+                if self._writable is not None:
+                    await self._writable.wait()
                 if self.user is None:
                     return
                 pending = await self.server.storage.pending(self.user.id, self.sent.floor, page)
