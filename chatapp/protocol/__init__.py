@@ -3,34 +3,38 @@
 from .codec import decode_event, decode_request, encode, encode_request
 from .codes import CURRENT_VERSION, Dialect, Errno, MsgId
 from .errors import ProtocolError, Rid
-from .framing import DEFAULT_MAX_FRAME, FrameSplitter
-from .messages import (
-    OFFLINE,
-    ONLINE,
+from .events import (
     Ack,
-    AddFriend,
-    AddGroup,
     Chat,
     ChatMessage,
-    CreateGroup,
-    Delivered,
     Error,
     Event,
     FriendAdded,
-    FriendInfo,
-    GroupChat,
-    GroupInfo,
     GroupMessage,
-    History,
-    Login,
     LoginAck,
-    Logout,
-    MemberInfo,
-    OneChat,
-    Ping,
     Pong,
     Presence,
     RegAck,
+)
+from .framing import DEFAULT_MAX_FRAME, FrameSplitter
+from .parts import (
+    OFFLINE,
+    ONLINE,
+    FriendInfo,
+    GroupInfo,
+    MemberInfo,
+)
+from .requests import (
+    AddFriend,
+    AddGroup,
+    CreateGroup,
+    Delivered,
+    GroupChat,
+    History,
+    Login,
+    Logout,
+    OneChat,
+    Ping,
     Register,
     Request,
     Sync,

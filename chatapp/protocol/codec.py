@@ -9,30 +9,34 @@ import orjson
 
 from .codes import Dialect, Errno, MsgId
 from .errors import ProtocolError, Rid
-from .messages import (
+from .events import (
     Ack,
-    AddFriend,
-    AddGroup,
     ChatMessage,
-    CreateGroup,
-    Delivered,
     Error,
     Event,
     FriendAdded,
-    FriendInfo,
-    GroupChat,
-    GroupInfo,
     GroupMessage,
-    History,
-    Login,
     LoginAck,
-    Logout,
-    MemberInfo,
-    OneChat,
-    Ping,
     Pong,
     Presence,
     RegAck,
+)
+from .parts import (
+    FriendInfo,
+    GroupInfo,
+    MemberInfo,
+)
+from .requests import (
+    AddFriend,
+    AddGroup,
+    CreateGroup,
+    Delivered,
+    GroupChat,
+    History,
+    Login,
+    Logout,
+    OneChat,
+    Ping,
     Register,
     Request,
     Sync,

@@ -53,7 +53,7 @@ async def get(queue: asyncio.Queue[Any]) -> Any:
         return await queue.get()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def bus_url(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":
         return "memory://"

@@ -6,11 +6,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from chatapp.tools.localcluster import STREAM_MODULE
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
+@pytest.mark.nginx
 def test_the_nginx_configuration_passes_nginx_t(nginx_ready: None, tmp_path: Path) -> None:
     main = tmp_path / "nginx.conf"
     main.write_text(

@@ -1,0 +1,79 @@
+"""The parts messages share: friend, member and group records, and wire-form helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from .codes import Dialect
+from .errors import Rid
+
+Wire = dict[str, Any]
+
+ONLINE = "online"
+OFFLINE = "offline"
+
+
+def with_rid(obj: Wire, rid: Rid) -> Wire:
+    """Adds the request id, where there is one."""
+    if rid is not None:
+        obj["rid"] = rid
+    return obj
+
+
+def optional(obj: Wire, **fields: object) -> Wire:
+    """Adds the fields that are not None."""
+    obj.update((key, value) for key, value in fields.items() if value is not None)
+    return obj
+
+
+def legacy_list(items: list[Wire]) -> list[str]:
+    """A list as the original server sent it: each element JSON text of its own."""
+    # The original server encodes each list element as JSON text of its own.
+    return [orjson.dumps(item).decode() for item in items]
+
+
+@dataclass(frozen=True, slots=True)
+class FriendInfo:
+    """A friend as listed to a user: id, name and presence."""
+
+    id: int
+    name: str
+    state: str = OFFLINE
+
+    def to_wire(self) -> Wire:
+        return {"id": self.id, "name": self.name, "state": self.state}
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    """A group member: id, name, presence and role (`creator` or `normal`)."""
+
+    id: int
+    name: str
+    state: str
+    role: str
+
+    def to_wire(self) -> Wire:
+        return {"id": self.id, "name": self.name, "state": self.state, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """A group with every member, the caller included."""
+
+    id: int
+    groupname: str
+    groupdesc: str
+    users: tuple[MemberInfo, ...] = ()
+
+    def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
+        users = [u.to_wire() for u in self.users]
+        return {
+            "id": self.id,
+            "groupname": self.groupname,
+            "groupdesc": self.groupdesc,
+            "users": legacy_list(users) if dialect is Dialect.LEGACY else users,
+        }
