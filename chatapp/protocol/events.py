@@ -25,20 +25,7 @@ class ChatMessage:
     """The recipient's delivery sequence number; 0 where it has none (history, echoes)."""
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
-        obj: Wire = {
-            "msgid": MsgId.ONE_CHAT,
-            "id": self.id,
-            "name": self.name,
-            "toid": self.toid,
-            "msg": self.msg,
-            "time": self.time,
-        }
-        if dialect is Dialect.V2:
-            obj["mid"] = self.mid
-            obj["ts"] = self.ts
-            if self.seq:
-                obj["seq"] = self.seq
-        return obj
+        return _chat_wire(self, MsgId.ONE_CHAT, "toid", self.toid, dialect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,23 +42,28 @@ class GroupMessage:
     seq: int = 0
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
-        obj: Wire = {
-            "msgid": MsgId.GROUP_CHAT,
-            "id": self.id,
-            "name": self.name,
-            "groupid": self.groupid,
-            "msg": self.msg,
-            "time": self.time,
-        }
-        if dialect is Dialect.V2:
-            obj["mid"] = self.mid
-            obj["ts"] = self.ts
-            if self.seq:
-                obj["seq"] = self.seq
-        return obj
+        return _chat_wire(self, MsgId.GROUP_CHAT, "groupid", self.groupid, dialect)
 
 
 Chat = ChatMessage | GroupMessage
+
+
+def _chat_wire(chat: Chat, msgid: MsgId, target: str, target_id: int, dialect: Dialect) -> Wire:
+    """A chat as the original sent it, and in the current protocol with its ids and time."""
+    obj: Wire = {
+        "msgid": msgid,
+        "id": chat.id,
+        "name": chat.name,
+        target: target_id,
+        "msg": chat.msg,
+        "time": chat.time,
+    }
+    if dialect is Dialect.V2:
+        obj["mid"] = chat.mid
+        obj["ts"] = chat.ts
+        if chat.seq:
+            obj["seq"] = chat.seq
+    return obj
 
 
 @dataclass(frozen=True, slots=True)
