@@ -121,16 +121,11 @@ class GroupFanout:
 
     def on_chat(self, conn: BenchConn, obj: Json, now: int) -> None:
         counts = self.counts
-        try:
-            kind, run_id, index, number, _ = obj["msg"].split("|")
-            group = self.groups[int(index)]
-            n = int(number)
-        except (KeyError, ValueError, AttributeError, IndexError):
-            self.run.errors["foreign_chat"] += 1
+        tag = self.run.chat_tag(obj, "gr", len(self.groups), counts)
+        if tag is None:
             return
-        if run_id != self.run.run_id or kind != "gr":
-            counts["stale"] += 1
-            return
+        index, n, _ = tag
+        group = self.groups[index]
         if group is not conn.tag:
             counts["misrouted"] += 1
             return

@@ -55,21 +55,30 @@ class Fleet:
             conn = await self.connect(target, source)
             if conn is None:
                 return None
-            started = time.monotonic_ns()
-            ack = await login(conn, self.run.timeout, name=name, password=self.run.password)
-            errno = errno_of(ack)
+            errno = await self._log_in(conn, name)
             if errno == 0:
-                self.run.login_latency.add_ns(time.monotonic_ns() - started)
-                self.signed_in += 1
                 return conn
             conn.close()
             if errno != Errno.ALREADY_ONLINE or attempt == LOGIN_RETRIES:
                 break
             self.run.errors["login_retried_already_online"] += 1
             await asyncio.sleep(LOGIN_RETRY_SECONDS)
+        self._failed(errno)
+        return None
+
+    async def _log_in(self, conn: BenchConn, name: str) -> int | None:
+        """Logs in by name; the errno (None: no answer), a success counted and timed."""
+        started = time.monotonic_ns()
+        ack = await login(conn, self.run.timeout, name=name, password=self.run.password)
+        errno = errno_of(ack)
+        if errno == 0:
+            self.run.login_latency.add_ns(time.monotonic_ns() - started)
+            self.signed_in += 1
+        return errno
+
+    def _failed(self, errno: int | None) -> None:
         self.run.errors["login_failed" if errno is None else f"login_errno_{errno}"] += 1
         self.failed += 1
-        return None
 
     async def sign_in_all(
         self, targets: list[Target], names: list[str], sources: list[str] | None = None
@@ -93,15 +102,9 @@ class Fleet:
 
         async def one(conn: BenchConn, name: str) -> None:
             async with limit:
-                started = time.monotonic_ns()
-                ack = await login(conn, self.run.timeout, name=name, password=self.run.password)
-            errno = errno_of(ack)
-            if errno == 0:
-                self.run.login_latency.add_ns(time.monotonic_ns() - started)
-                self.signed_in += 1
-            else:
-                self.run.errors["login_failed" if errno is None else f"login_errno_{errno}"] += 1
-                self.failed += 1
+                errno = await self._log_in(conn, name)
+            if errno != 0:
+                self._failed(errno)
 
         await asyncio.gather(*(one(c, n) for c, n in zip(conns, names, strict=True) if c))
         return self.signed_in

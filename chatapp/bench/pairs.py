@@ -116,16 +116,11 @@ class PingPong:
 
     def on_chat(self, conn: BenchConn, obj: Json, now: int) -> None:
         counts = self.counts
-        try:
-            kind, run_id, index, number, sent = obj["msg"].split("|")
-            pair = self.pairs[int(index)]
-            n = int(number)
-        except (KeyError, ValueError, AttributeError, IndexError):
-            self.run.errors["foreign_chat"] += 1
+        tag = self.run.chat_tag(obj, "pp", len(self.pairs), counts)
+        if tag is None:
             return
-        if run_id != self.run.run_id or kind != "pp":
-            counts["stale"] += 1
-            return
+        index, n, sent = tag
+        pair = self.pairs[index]
         if pair is not conn.tag:
             counts["misrouted"] += 1
         elif n == pair.out_n and conn.side != pair.out_side:

@@ -132,6 +132,24 @@ class Run:
             "pids": self.pids,
         }
 
+    def chat_tag(
+        self, obj: Json, kind: str, entries: int, counts: dict[str, int]
+    ) -> tuple[int, int, str] | None:
+        """(index, number, send time) from the text `kind|run|index|number|sent` of a chat
+        this run sent, index below `entries`; None, counted, for anything else."""
+        try:
+            tag_kind, run_id, index, number, sent = obj["msg"].split("|")
+            found = (int(index), int(number), sent)
+            if not 0 <= found[0] < entries:
+                raise IndexError(index)
+        except (KeyError, ValueError, AttributeError, IndexError):
+            self.errors["foreign_chat"] += 1
+            return None
+        if run_id != self.run_id or tag_kind != kind:
+            counts["stale"] += 1
+            return None
+        return found
+
     def users_hint(self, users: int, groups: str = "") -> str:
         target = self.targets[0]
         return (
