@@ -531,12 +531,12 @@ async def test_a_token_names_its_user_until_it_expires(storage: Storage) -> None
     a, b = await make_users(storage, "a", "b")
     await storage.save_token(token(1), a.id, T0 + 100, T0)
     await storage.save_token(token(2), b.id, T0 + 200, T0)
-    assert await storage.token_user(token(1), T0) == a.id
-    assert await storage.token_user(token(1), T0 + 99) == a.id
-    assert await storage.token_user(token(1), T0 + 100) is None
-    assert await storage.token_user(token(2), T0 + 100) == b.id
-    assert await storage.token_user(token(3), T0) is None
-    assert await storage.token_user(token(1).upper(), T0) is None
+    assert await storage.user_by_token(token(1), T0) == a
+    assert await storage.user_by_token(token(1), T0 + 99) == a
+    assert await storage.user_by_token(token(1), T0 + 100) is None
+    assert await storage.user_by_token(token(2), T0 + 100) == b
+    assert await storage.user_by_token(token(3), T0) is None
+    assert await storage.user_by_token(token(1).upper(), T0) is None
 
 
 async def test_a_dropped_token_is_forgotten(storage: Storage) -> None:
@@ -545,8 +545,26 @@ async def test_a_dropped_token_is_forgotten(storage: Storage) -> None:
     await storage.save_token(token(2), a.id, T0 + 100, T0)
     await storage.drop_token(token(1))
     await storage.drop_token(token(3))
-    assert await storage.token_user(token(1), T0) is None
-    assert await storage.token_user(token(2), T0) == a.id
+    assert await storage.user_by_token(token(1), T0) is None
+    assert await storage.user_by_token(token(2), T0) == a
+
+
+async def test_a_saved_token_replaces_the_spent_one(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    await storage.save_token(token(1), a.id, T0 + 100, T0)
+    await storage.save_token(token(2), b.id, T0 + 100, T0)
+    await storage.save_token(token(3), a.id, T0 + 100, T0, replacing=token(1))
+    assert await storage.user_by_token(token(1), T0) is None
+    assert await storage.user_by_token(token(3), T0) == a
+    assert await storage.user_by_token(token(2), T0) == b  # another user's is kept
+
+
+async def test_a_token_that_cannot_be_saved_leaves_the_spent_one(storage: Storage) -> None:
+    (a,) = await make_users(storage, "a")
+    await storage.save_token(token(1), a.id, T0 + 100, T0)
+    with pytest.raises(NoSuchUser):
+        await storage.save_token(token(2), a.id + 1000, T0 + 100, T0, replacing=token(1))
+    assert await storage.user_by_token(token(1), T0) == a  # one transaction: nothing happened
 
 
 async def test_saving_a_token_forgets_the_users_expired_ones(storage: Storage) -> None:
@@ -556,14 +574,14 @@ async def test_saving_a_token_forgets_the_users_expired_ones(storage: Storage) -
     await storage.save_token(token(3), b.id, T0 + 10, T0)
     await storage.save_token(token(4), a.id, T0 + 100, T0 + 10)
     # Asked as of an earlier time, the forgotten token is gone; the others are kept.
-    assert await storage.token_user(token(1), T0) is None
-    assert await storage.token_user(token(2), T0) == a.id
-    assert await storage.token_user(token(3), T0) == b.id
-    assert await storage.token_user(token(4), T0) == a.id
+    assert await storage.user_by_token(token(1), T0) is None
+    assert await storage.user_by_token(token(2), T0) == a
+    assert await storage.user_by_token(token(3), T0) == b
+    assert await storage.user_by_token(token(4), T0) == a
 
 
 async def test_a_token_of_an_unknown_user_raises_no_such_user(storage: Storage) -> None:
     (a,) = await make_users(storage, "a")
     with pytest.raises(NoSuchUser):
         await storage.save_token(token(1), a.id + 1000, T0 + 100, T0)
-    assert await storage.token_user(token(1), T0) is None
+    assert await storage.user_by_token(token(1), T0) is None

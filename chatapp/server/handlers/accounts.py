@@ -81,9 +81,7 @@ async def _by_password(session: Session, req: Login) -> User:
 
 async def _by_token(session: Session, req: Login) -> User:
     server = session.server
-    spent = token_hash(req.token or "")
-    user_id = await server.storage.token_user(spent, server.now_ms())
-    user = await server.storage.user_by_id(user_id) if user_id is not None else None
+    user = await server.storage.user_by_token(token_hash(req.token or ""), server.now_ms())
     if user is None or (req.id is not None and req.id != user.id):
         server.logins.failed(session.host)
         raise ChatError(Errno.BAD_CREDENTIALS, "resume token is invalid or expired")
@@ -102,10 +100,9 @@ async def login(session: Session, req: Login) -> Event:
     if not await server.bus.attach(user.id, session.deliver):
         raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
     session.user = user
+    # Spent only once the login has succeeded: a refused one keeps its token.
+    spent = token_hash(req.token) if req.token is not None else None
     try:
-        if req.token is not None:
-            # Spent only now: a login refused as "already online" keeps its token.
-            await server.storage.drop_token(token_hash(req.token))
         friends = await server.storage.friends(user.id)
         groups = await server.storage.groups_of(user.id)
         state = await states(
@@ -115,10 +112,14 @@ async def login(session: Session, req: Login) -> Event:
         after = req.last if session.dialect is Dialect.V2 else None
         pending = await server.storage.pending(user.id, after, page + 1)
         token = None
-        if session.dialect is Dialect.V2:
+        if session.dialect is Dialect.V2:  # the next token replaces the spent one at once
             token, session.token_hash = new_token()
             expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
-            await server.storage.save_token(session.token_hash, user.id, expires, server.now_ms())
+            await server.storage.save_token(
+                session.token_hash, user.id, expires, server.now_ms(), replacing=spent
+            )
+        elif spent is not None:
+            await server.storage.drop_token(spent)
     except BaseException:
         await session.leave(announce=False)
         raise

@@ -144,11 +144,20 @@ class Storage(Protocol):
     ) -> list[Chat]:
         """Up to `limit` messages of a conversation with ids below `before`, newest first."""
 
-    async def save_token(self, token_hash: str, user_id: int, expires_ms: int, now_ms: int) -> None:
+    async def save_token(
+        self,
+        token_hash: str,
+        user_id: int,
+        expires_ms: int,
+        now_ms: int,
+        *,
+        replacing: str | None = None,
+    ) -> None:
         """Keeps a resume token's hash until `expires_ms`; the user's tokens that have
-        expired by `now_ms` are forgotten."""
+        expired by `now_ms` are forgotten, and so is the token `replacing` names (the one
+        just spent on a login), in the same transaction."""
 
-    async def token_user(self, token_hash: str, now_ms: int) -> int | None:
+    async def user_by_token(self, token_hash: str, now_ms: int) -> User | None:
         """The user a resume token belongs to, if it exists and has not expired."""
 
     async def drop_token(self, token_hash: str) -> None:

@@ -291,16 +291,26 @@ class MySQLStorage:
             lambda cur: mysql_log.history(cur, conversation, before, limit), write=False
         )
 
-    async def save_token(self, token_hash: str, user_id: int, expires_ms: int, now_ms: int) -> None:
+    async def save_token(
+        self,
+        token_hash: str,
+        user_id: int,
+        expires_ms: int,
+        now_ms: int,
+        *,
+        replacing: str | None = None,
+    ) -> None:
         async def insert(cur: Cursor) -> None:
+            if replacing is not None:
+                await mysql_log.drop_token(cur, replacing)
             with _conflicts(missing=NoSuchUser(user_id)):
                 await mysql_log.save_token(cur, token_hash, user_id, expires_ms, now_ms)
 
         await self._run(insert, write=True)
 
-    async def token_user(self, token_hash: str, now_ms: int) -> int | None:
+    async def user_by_token(self, token_hash: str, now_ms: int) -> User | None:
         return await self._run(
-            lambda cur: mysql_log.token_user(cur, token_hash, now_ms), write=False
+            lambda cur: mysql_log.user_by_token(cur, token_hash, now_ms), write=False
         )
 
     async def drop_token(self, token_hash: str) -> None:

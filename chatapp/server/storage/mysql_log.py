@@ -18,6 +18,7 @@ from .base import (
     NewMessage,
     NoSuchUser,
     Pending,
+    User,
     chat_from_row,
     message_row,
 )
@@ -177,14 +178,15 @@ async def save_token(
     )
 
 
-async def token_user(cur: Cursor, token_hash: str, now_ms: int) -> int | None:
-    """Storage.token_user."""
+async def user_by_token(cur: Cursor, token_hash: str, now_ms: int) -> User | None:
+    """Storage.user_by_token."""
     await cur.execute(
-        "SELECT user_id FROM resume_tokens WHERE token_hash = %s AND expires_ms > %s",
+        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
+        " ON u.id = t.user_id WHERE t.token_hash = %s AND t.expires_ms > %s",
         (token_hash, now_ms),
     )
     row = await cur.fetchone()
-    return int(row[0]) if row else None
+    return User(*row) if row else None
 
 
 async def drop_token(cur: Cursor, token_hash: str) -> None:

@@ -17,6 +17,7 @@ from .base import (
     NewMessage,
     NoSuchUser,
     Pending,
+    User,
     chat_from_row,
     message_row,
 )
@@ -25,41 +26,61 @@ _INSERT_MESSAGE = (
     "INSERT INTO messages (id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi,"
     " body, sent_time, ts, cid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)"
+_SET_LAST_SEQ = "UPDATE users SET last_seq = ? WHERE id = ?"
+_ACK = "UPDATE users SET acked_seq = max(acked_seq, ?) WHERE id = ?"
+_FORGET = "DELETE FROM deliveries WHERE user_id = ? AND seq <= ?"
+# Matches the partial index messages_by_cid (cid IS NOT NULL), which legacy chats skip.
+_FIND_CID = "SELECT id FROM messages WHERE sender_id = ? AND cid = ?"
 _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
 
 
 def log_messages(
     db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
 ) -> list[Logged]:
-    """Storage.log_messages; the caller holds a write transaction."""
+    """Storage.log_messages; the caller holds a write transaction.
+
+    A statement per batch for each table, not per message: what a message costs is its
+    rows, and the work of the commit is shared by the batch.
+    """
     recipients = sorted({uid for new in batch for uid in new.recipients})
     last = _last_seqs(db, recipients)
+    first = _logged_cids(db, batch)
     logged: list[Logged] = []
+    messages: list[tuple[object, ...]] = []
     rows: list[tuple[int, int, int]] = []
     for new in batch:
         if new.cid is not None:
-            found = db.execute(
-                "SELECT id FROM messages WHERE sender_id = ? AND cid = ?",
-                (new.message.id, new.cid),
-            ).fetchone()
-            if found:
-                logged.append(Logged(found[0], duplicate=True))
+            key = (new.message.id, new.cid)
+            if key in first:
+                logged.append(Logged(first[key], duplicate=True))
                 continue
-        db.execute(_INSERT_MESSAGE, message_row(new.message, new.cid))
+            first[key] = new.message.mid
+        messages.append(message_row(new.message, new.cid))
         deliveries = []
         for uid in new.recipients:
-            last[uid] += 1
-            deliveries.append((uid, last[uid]))
-            rows.append((uid, last[uid], new.message.mid))
+            seq = last[uid] = last[uid] + 1
+            deliveries.append((uid, seq))
+            rows.append((uid, seq, new.message.mid))
         logged.append(Logged(new.message.mid, tuple(deliveries)))
-    db.executemany("INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)", rows)
-    db.executemany(
-        "UPDATE users SET last_seq = ? WHERE id = ?", [(last[uid], uid) for uid in recipients]
-    )
-    for uid, seq in acks.items():
-        db.execute("UPDATE users SET acked_seq = max(acked_seq, ?) WHERE id = ?", (seq, uid))
-        db.execute("DELETE FROM deliveries WHERE user_id = ? AND seq <= ?", (uid, seq))
+    db.executemany(_INSERT_MESSAGE, messages)
+    db.executemany(_INSERT_DELIVERY, rows)
+    db.executemany(_SET_LAST_SEQ, [(last[uid], uid) for uid in recipients])
+    if acks:
+        db.executemany(_ACK, [(seq, uid) for uid, seq in acks.items()])
+        db.executemany(_FORGET, acks.items())
     return logged
+
+
+def _logged_cids(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> dict[tuple[int, str], int]:
+    """The id of each message already logged under a (sender, cid) of the batch."""
+    found: dict[tuple[int, str], int] = {}
+    for new in batch:
+        if new.cid is not None:
+            row = db.execute(_FIND_CID, (new.message.id, new.cid)).fetchone()
+            if row:
+                found[(new.message.id, new.cid)] = row[0]
+    return found
 
 
 def _last_seqs(db: sqlite3.Connection, user_ids: list[int]) -> dict[int, int]:
@@ -111,13 +132,14 @@ def save_token(
     )
 
 
-def token_user(db: sqlite3.Connection, token_hash: str, now_ms: int) -> int | None:
-    """Storage.token_user."""
+def user_by_token(db: sqlite3.Connection, token_hash: str, now_ms: int) -> User | None:
+    """Storage.user_by_token."""
     row = db.execute(
-        "SELECT user_id FROM resume_tokens WHERE token_hash = ? AND expires_ms > ?",
+        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
+        " ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_ms > ?",
         (token_hash, now_ms),
     ).fetchone()
-    return int(row[0]) if row else None
+    return User(*row) if row else None
 
 
 def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
