@@ -29,6 +29,10 @@ class GroupDirectory:
             members = self._remember(group_id, frozenset(ids))
         return members
 
+    def cached(self, group_id: int) -> frozenset[int] | None:
+        """The member ids if they are in memory (no query), else None."""
+        return self._members.get(group_id)
+
     def joined(self, group_id: int, member_ids: frozenset[int]) -> None:
         """Records a group's members after a change made here."""
         self._remember(group_id, member_ids)
@@ -59,6 +63,10 @@ class KnownUsers:
 
     def add(self, user_id: int) -> None:
         self._known.add(user_id)
+
+    def known(self, user_id: int) -> bool:
+        """True if the id is known to exist (no query); False: ask `exists`."""
+        return user_id in self._known
 
     async def exists(self, user_id: int) -> bool:
         if user_id in self._known:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from .futures import pass_on
 from .storage import Logged, NewMessage, Storage
 
 log = logging.getLogger(__name__)
@@ -29,24 +30,30 @@ class Journal:
         # A retry of a message still being written waits for the first one's result.
         self._in_flight: dict[tuple[int, str], asyncio.Future[Logged]] = {}
 
-    async def append(self, new: NewMessage) -> Logged:
-        """Logs a message; returns once it is committed (raises StorageError if it is not)."""
+    def submit(self, new: NewMessage) -> asyncio.Future[Logged]:
+        """Queues a message for the next batch; the future completes once it is committed
+        (or fails with the batch's error). A handler adds a callback to it, so a chat
+        costs no task of its own."""
+        loop = asyncio.get_running_loop()
         key = (new.message.id, new.cid) if new.cid is not None else None
-        if key is not None and key in self._in_flight:
-            first = await asyncio.shield(self._in_flight[key])
-            return Logged(first.mid, duplicate=True)
-        future: asyncio.Future[Logged] = asyncio.get_running_loop().create_future()
+        if key is not None:
+            first = self._in_flight.get(key)
+            if first is not None:  # a retry while the first attempt is being written
+                dup: asyncio.Future[Logged] = loop.create_future()
+                pass_on(first, dup, lambda logged: Logged(logged.mid, duplicate=True))
+                return dup
+        future: asyncio.Future[Logged] = loop.create_future()
         self._queue.append((new, future))
         self._kick()
-        if key is None:
-            return await future
+        if key is not None:
+            self._in_flight[key] = future
+            future.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return future
+
+    async def append(self, new: NewMessage) -> Logged:
+        """Logs a message; returns once it is committed (raises StorageError if it is not)."""
         # Shielded: a retry may be waiting on this future too, whatever becomes of us.
-        self._in_flight[key] = future
-        try:
-            return await asyncio.shield(future)
-        finally:
-            if self._in_flight.get(key) is future:
-                del self._in_flight[key]
+        return await asyncio.shield(self.submit(new))
 
     def ack(self, user_id: int, seq: int) -> None:
         """Moves the user's delivery cursor up to `seq` with the next batch."""

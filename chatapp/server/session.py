@@ -6,7 +6,8 @@ import asyncio
 import logging
 import socket
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from chatapp.protocol import (
@@ -22,6 +23,7 @@ from chatapp.protocol import (
     GroupMessage,
     Login,
     LoginAck,
+    MsgId,
     Ping,
     ProtocolError,
     RegAck,
@@ -58,7 +60,7 @@ class Session(asyncio.Protocol):
     # logged-in connection is mostly this object, and servers hold tens of thousands.
     __slots__ = (
         "_bucket", "_catch_up_again", "_catching_up", "_frames", "_held", "_paused",
-        "_proxy_header_due", "_splitter", "_strikes", "_transport", "_worker", "_writable",
+        "_proxy_header_due", "_splitter", "_strikes", "_transport", "_waiting", "_writable",
         "anonymous_since", "dialect", "friend_ids", "host", "last_heard", "peer", "sent",
         "server", "token_hash", "user",
     )  # fmt: skip
@@ -72,7 +74,8 @@ class Session(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._splitter = FrameSplitter(server.config.max_frame)
         self._frames: deque[bytes] | None = None
-        self._worker: asyncio.Task[None] | None = None
+        # The reply a request is waiting for: later requests wait their turn meanwhile.
+        self._waiting: asyncio.Future[Event | None] | None = None
         self._held: list[Delivery] | None = None
         self._catching_up = False
         self._catch_up_again = False
@@ -114,8 +117,8 @@ class Session(asyncio.Protocol):
                 self._frames.extend(frames)
         if self._splitter.overflowed or self._queued() >= MAX_QUEUED_FRAMES:
             self._pause()
-        if self._worker is None and (self._frames or self._splitter.overflowed):
-            self._worker = asyncio.get_running_loop().create_task(self._work())
+        if self._waiting is None:
+            self._work()
 
     def _queued(self) -> int:
         return len(self._frames) if self._frames is not None else 0
@@ -138,25 +141,25 @@ class Session(asyncio.Protocol):
 
     # --- the request path ----------------------------------------------------------
 
-    async def _work(self) -> None:
-        try:
-            while self._frames:
-                frame = self._frames.popleft()
-                if not self._frames:
-                    self._frames = None  # an idle connection keeps no queue
-                if self._proxy_header_due:
-                    if not self._take_proxy_header(frame):
-                        return
-                    continue
-                await self._handle(frame)
-                if self._paused and self._queued() < MAX_QUEUED_FRAMES // 2:
-                    self._resume()
-            if self._splitter.overflowed:
-                limit = self.server.config.max_frame
-                self.send(Error(Errno.FRAME_TOO_LARGE, f"frame longer than {limit} bytes"))
-                self.close()
-        finally:
-            self._worker = None
+    def _work(self) -> None:
+        """Handles the queued requests in order, on the spot where a handler can answer
+        at once; one that must wait (for the log, storage, the bus) holds the rest back
+        until its reply is out, so replies keep the order of requests."""
+        while self._frames and self._waiting is None:
+            frame = self._frames.popleft()
+            if not self._frames:
+                self._frames = None  # an idle connection keeps no queue
+            if self._proxy_header_due:
+                if not self._take_proxy_header(frame):
+                    return
+                continue
+            self._handle(frame)
+            if self._paused and self._queued() < MAX_QUEUED_FRAMES // 2:
+                self._resume()
+        if self._waiting is None and self._splitter.overflowed and self._transport is not None:
+            limit = self.server.config.max_frame
+            self.send(Error(Errno.FRAME_TOO_LARGE, f"frame longer than {limit} bytes"))
+            self.close()
 
     def _take_proxy_header(self, frame: bytes) -> bool:
         """Reads the balancer's PROXY header: the real client's address, for logs and the
@@ -174,7 +177,7 @@ class Session(asyncio.Protocol):
             self.peer = f"{source[0]}:{source[1]}"
         return True
 
-    async def _handle(self, frame: bytes) -> None:
+    def _handle(self, frame: bytes) -> None:
         try:
             request = decode_request(frame)
         except ProtocolError as exc:
@@ -192,18 +195,36 @@ class Session(asyncio.Protocol):
         try:
             if route.needs_login and self.user is None:
                 raise ChatError(Errno.NOT_LOGGED_IN, "log in first")
-            reply = await route.handler(self, request)
-            if reply is None:  # DELIVERED is the one request without a reply
-                return
-        except ChatError as exc:
-            reply = _refusal(request, route.msgid, exc.errno, exc.errmsg)
-        except (StorageUnavailable, BusUnavailable) as exc:
-            log.warning("%s: %s", self.peer, exc)
-            reply = _refusal(request, route.msgid, Errno.UNAVAILABLE, "service unavailable, retry")
-        except Exception:
-            log.exception("%s: request %s failed", self.peer, route.msgid.name)
-            reply = _refusal(request, route.msgid, Errno.INTERNAL, "internal server error")
-        self.send(reply, dialect if self.user is None else self.dialect)
+            reply = route.handler(self, request)
+        except Exception as exc:
+            self._answer(request, route.msgid, dialect, _failure(self.peer, route.msgid, exc))
+            return
+        if isinstance(reply, Awaitable):  # a future is waited for as it is, a coroutine as a task
+            self._waiting = waiting = asyncio.ensure_future(reply)
+            waiting.add_done_callback(partial(self._answered, request, route.msgid, dialect))
+        else:
+            self._answer(request, route.msgid, dialect, reply)
+
+    def _answered(
+        self, request: Request, msgid: MsgId, dialect: Dialect, done: asyncio.Future[Event | None]
+    ) -> None:
+        self._waiting = None
+        if done.cancelled():
+            reply: Event | ChatError | None = None  # cut short by shutdown: nobody waits for it
+        elif (exc := done.exception()) is not None:
+            reply = _failure(self.peer, msgid, exc)
+        else:
+            reply = done.result()
+        self._answer(request, msgid, dialect, reply)
+        self._work()
+
+    def _answer(
+        self, request: Request, msgid: MsgId, dialect: Dialect, reply: Event | ChatError | None
+    ) -> None:
+        if isinstance(reply, ChatError):
+            reply = _refusal(request, msgid, reply.errno, reply.errmsg)
+        if reply is not None:  # DELIVERED is the one request without a reply
+            self.send(reply, dialect if self.user is None else self.dialect)
         if self._held is not None:
             self.release_held()
 
@@ -269,7 +290,10 @@ class Session(asyncio.Protocol):
         fresh = [m for m in messages if not m.seq or self.sent.add(m.seq)]
         for message in fresh:
             self.send(message)
-        if self.dialect is Dialect.LEGACY and self.user is not None and fresh:
+        # Only what went into a live connection: a message to a closing one stays due.
+        transport = self._transport
+        alive = transport is not None and not transport.is_closing()
+        if self.dialect is Dialect.LEGACY and self.user is not None and fresh and alive:
             self.server.journal.ack(self.user.id, self.sent.floor)
         return fresh
 
@@ -323,8 +347,8 @@ class Session(asyncio.Protocol):
         self.friend_ids = set()
 
     async def _after_close(self) -> None:
-        if self._worker is not None:
-            await asyncio.wait([self._worker])
+        if self._waiting is not None:
+            await asyncio.wait([self._waiting])
         await self.leave()
 
     def close(self) -> None:
@@ -352,6 +376,18 @@ def _keepalive(sock: socket.socket | None) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+
+
+def _failure(peer: str, msgid: MsgId, exc: BaseException) -> ChatError:
+    """What a client is told of a request that raised: its refusal, or that the service is
+    unavailable, or (logged here) that the server failed."""
+    if isinstance(exc, ChatError):
+        return exc
+    if isinstance(exc, StorageUnavailable | BusUnavailable):
+        log.warning("%s: %s", peer, exc)
+        return ChatError(Errno.UNAVAILABLE, "service unavailable, retry")
+    log.error("%s: request %s failed", peer, msgid.name, exc_info=exc)
+    return ChatError(Errno.INTERNAL, "internal server error")
 
 
 def _refusal(request: Request, msgid: int, errno: Errno, errmsg: str) -> Event:

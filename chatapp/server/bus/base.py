@@ -80,5 +80,10 @@ class Bus(Protocol):
     async def publish_many(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
         """Publishes a delivery to each user; returns the users nobody took theirs for."""
 
+    def publish_here(self, items: Iterable[tuple[int, Delivery]]) -> list[tuple[int, Delivery]]:
+        """Hands each delivery to its user if attached to this instance, at once; returns
+        the rest that other instances may take, for publish_many (none when there are no
+        other instances). The common case of a chat needs no await."""
+
     async def group_changed(self, group_id: int) -> None:
         """Tells the other instances that a group's membership changed."""

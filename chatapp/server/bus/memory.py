@@ -56,6 +56,13 @@ class MemoryBus:
                 deliver(delivery)
         return missed
 
+    def publish_here(self, items: Iterable[tuple[int, Delivery]]) -> list[tuple[int, Delivery]]:
+        for uid, delivery in items:
+            deliver = self._attached.get(uid)
+            if deliver is not None:
+                deliver(delivery)
+        return []  # there are no other instances: the rest are offline
+
     async def group_changed(self, group_id: int) -> None:
         # There is no other instance to tell.
         return None

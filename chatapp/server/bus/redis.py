@@ -276,6 +276,16 @@ class RedisBus:
             raise BusUnavailable(f"redis: {exc}") from exc
         return [uid for uid, count in zip(remote, counts, strict=True) if not count]
 
+    def publish_here(self, items: Iterable[tuple[int, Delivery]]) -> list[tuple[int, Delivery]]:
+        rest = []
+        for uid, delivery in items:
+            deliver = self._local.get(uid)
+            if deliver is None:
+                rest.append((uid, delivery))
+            else:
+                deliver(delivery)
+        return rest
+
     async def group_changed(self, group_id: int) -> None:
         try:
             await self._redis.publish(self._control, f"group:{group_id}")

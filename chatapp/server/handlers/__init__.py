@@ -39,10 +39,14 @@ __all__ = ["ALREADY_ONLINE", "BAD_CREDENTIALS", "ROUTES", "Route"]
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """How a request is handled: its msgid, its handler, and whether it needs a login."""
+    """How a request is handled: its msgid, its handler, and whether it needs a login.
+
+    A handler returns the reply, or an awaitable of it when it must wait: a coroutine
+    (run as a task) or a future (a chat waiting for the log, which costs no task).
+    """
 
     msgid: MsgId
-    handler: Callable[[Session, Any], Awaitable[Event | None]]
+    handler: Callable[[Session, Any], Event | Awaitable[Event | None] | None]
     needs_login: bool = True
 
 

@@ -156,5 +156,5 @@ async def logout(session: Session, req: Logout) -> Event:
     return Ack(MsgId.LOGOUT, rid=req.rid)
 
 
-async def ping(session: Session, req: Ping) -> Event:
+def ping(session: Session, req: Ping) -> Event:
     return Pong(rid=req.rid)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import dataclasses
+import inspect
+from asyncio import Future
+from collections.abc import Awaitable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
@@ -18,11 +22,13 @@ from chatapp.protocol import (
     History,
     MsgId,
     OneChat,
+    Rid,
     Sync,
 )
 
-from ..bus import BusUnavailable
+from ..bus import Bus, BusUnavailable
 from ..errors import ChatError
+from ..futures import pass_on
 from ..storage import Logged, NewMessage
 from . import checks
 
@@ -32,50 +38,97 @@ if TYPE_CHECKING:
 HISTORY_DEFAULT = 50
 
 
-async def one_chat(session: Session, req: OneChat) -> Event:
+def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
     me = checks.me(session, req.id)
     text = checks.text(session, req.msg)
     server = session.server
-    if not await server.users.exists(req.toid):
-        raise ChatError(Errno.NO_SUCH_USER, f"no user with id {req.toid}")
+    if not server.users.known(req.toid):
+        return _once_found(session, req)
     time, mid, ts = server.stamp()
     message = ChatMessage(me.id, me.name, req.toid, text, time, mid, ts)
-    logged = await server.journal.append(NewMessage(message, (req.toid,), req.cid))
-    await _deliver(session, message, logged)
-    return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=logged.mid)
+    return _log(session, NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
 
 
-async def group_chat(session: Session, req: GroupChat) -> Event:
+async def _once_found(session: Session, req: OneChat) -> Event:
+    if not await session.server.users.exists(req.toid):
+        raise ChatError(Errno.NO_SUCH_USER, f"no user with id {req.toid}")
+    return await _settled(one_chat(session, req))
+
+
+def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
     me = checks.me(session, req.id)
     text = checks.text(session, req.msg)
     server = session.server
-    members = await server.groups.members(req.groupid)
+    members = server.groups.cached(req.groupid)
     if members is None:
-        raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}")
+        return _once_loaded(session, req)
     if me.id not in members:
         raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
     time, mid, ts = server.stamp()
     message = GroupMessage(me.id, me.name, req.groupid, text, time, mid, ts)
     recipients = tuple(sorted(m for m in members if m != me.id))
-    logged = await server.journal.append(NewMessage(message, recipients, req.cid))
-    await _deliver(session, message, logged)
-    return Ack(MsgId.GROUP_CHAT, rid=req.rid, mid=logged.mid)
+    return _log(session, NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
 
 
-async def _deliver(session: Session, message: Chat, logged: Logged) -> None:
+async def _once_loaded(session: Session, req: GroupChat) -> Event:
+    if await session.server.groups.members(req.groupid) is None:
+        raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}")
+    return await _settled(group_chat(session, req))
+
+
+async def _settled(reply: Event | Awaitable[Event]) -> Event:
+    return await reply if inspect.isawaitable(reply) else reply
+
+
+def _log(session: Session, new: NewMessage, msgid: MsgId, rid: Rid) -> Future[Event]:
+    """Queues the message for the log; the ACK follows its commit and its deliveries."""
+    reply: Future[Event] = asyncio.get_running_loop().create_future()
+    deliver = partial(_deliver, session.server.bus, new.message, reply, msgid=msgid, rid=rid)
+    session.server.journal.submit(new).add_done_callback(deliver)
+    return reply
+
+
+def _deliver(
+    bus: Bus,
+    message: Chat,
+    reply: Future[Event],
+    done: Future[Logged],
+    *,
+    msgid: MsgId,
+    rid: Rid,
+) -> None:
     """Hands a committed message to its online recipients, each with their number.
 
     It is in the log already: a recipient who is offline, or whose instance cannot be
     reached now, gets it from there at login or when the bus is back.
     """
-    if logged.duplicate:
-        return  # a retry: the first attempt delivered it
-    items = [(uid, dataclasses.replace(message, seq=seq)) for uid, seq in logged.deliveries]
-    with contextlib.suppress(BusUnavailable):
-        await session.server.bus.publish_many(items)
+    if reply.done():
+        return
+    if done.cancelled():
+        reply.cancel()
+        return
+    if (exc := done.exception()) is not None:
+        reply.set_exception(exc)
+        return
+    logged = done.result()
+    ack = Ack(msgid, rid=rid, mid=logged.mid)
+    if logged.duplicate:  # a retry: the first attempt delivered it
+        reply.set_result(ack)
+        return
+    rest = bus.publish_here([(uid, message.numbered(seq)) for uid, seq in logged.deliveries])
+    if not rest:
+        reply.set_result(ack)
+        return
+
+    async def publish() -> Event:  # to other instances, before the next request is read
+        with contextlib.suppress(BusUnavailable):
+            await bus.publish_many(rest)
+        return ack
+
+    pass_on(asyncio.get_running_loop().create_task(publish()), reply, lambda event: event)
 
 
-async def delivered(session: Session, req: Delivered) -> None:
+def delivered(session: Session, req: Delivered) -> None:
     """The client holds everything up to `seq`: the cursor moves with the next batch."""
     me = checks.me(session, None)
     session.server.journal.ack(me.id, req.seq)
