@@ -7,10 +7,10 @@ committing connection, on the loop, every thousand pages. This thread runs them 
 on its own connection:
 
 - every `interval` seconds a PASSIVE checkpoint, which never blocks the writer;
-- when the WAL still holds more than `max_frames` pages after it (a writer that never
-  pauses keeps a passive checkpoint from ever finishing, and the WAL restarts only after
-  one has), a TRUNCATE checkpoint, which holds the writer back for as long as it takes to
-  copy the last pages, about a millisecond, and empties the file.
+- when the WAL holds more than `max_frames` pages (it starts afresh only when a write
+  begins after a complete checkpoint, which a writer that never pauses never does), a
+  TRUNCATE checkpoint, which holds the writer back while it copies the last pages and
+  empties the file: about a millisecond.
 """
 
 from __future__ import annotations
@@ -63,11 +63,13 @@ class Checkpointer:
     def checkpoint(self, db: sqlite3.Connection) -> None:
         """One passive checkpoint, and a truncating one when the WAL is still long."""
         try:
-            _, frames, done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            # All copied: the next write starts the WAL afresh. Not all, and long: the
-            # writer never let a passive checkpoint finish.
-            if done < frames > self.max_frames:
-                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            # fetchall: a statement left unfinished would hold a read lock on the WAL,
+            # which is then never started afresh.
+            (_, frames, _), *_ = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            # The WAL starts afresh only when a write begins after a complete checkpoint,
+            # which a writer that never pauses does not do: then truncate it.
+            if frames > self.max_frames:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             self.failures = 0
         except sqlite3.Error as exc:  # the next round tries again; the WAL only grows
             self.failures = failures = self.failures + 1
