@@ -81,6 +81,15 @@ def encode_delivery(delivery: Delivery) -> bytes:
     return orjson.dumps(delivery.to_wire(Dialect.V2))
 
 
+def _unavailable(exc: Exception) -> Exception:
+    """What a publisher hears of a failed pipeline: BusUnavailable for a Redis error."""
+    if not isinstance(exc, RedisError):
+        return exc
+    failure = BusUnavailable(f"redis: {exc}")
+    failure.__cause__ = exc
+    return failure
+
+
 def decode_delivery(payload: bytes) -> Delivery:
     """The delivery that `encode_delivery` published."""
     return DOORBELL if payload == _BELL else decode_event(payload)
@@ -107,6 +116,9 @@ class RedisBus:
         self._listener: BusListener | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
+        # Publishes waiting for the next pipeline, each caller's with the future of its counts.
+        self._outbox: list[tuple[list[tuple[str, bytes]], asyncio.Future[list[int]]]] = []
+        self._sender: asyncio.Task[None] | None = None
         self._attach = self._redis.register_script(_ATTACH)
         self._detach = self._redis.register_script(_DETACH)
         self._online = self._redis.register_script(_ONLINE)
@@ -153,9 +165,10 @@ class RedisBus:
         log.info("redis bus: instance %s, prefix %r", self.instance_id, self.prefix)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *([self._sender] if self._sender is not None else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         try:
             for user_id in list(self._local):
                 await self.detach(user_id)
@@ -267,14 +280,48 @@ class RedisBus:
             payloads.append(encoded[key])
         if not remote:
             return []
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for uid, payload in zip(remote, payloads, strict=True):
-                    pipe.publish(self.channel(uid), payload)
-                counts = await pipe.execute()
-        except RedisError as exc:
-            raise BusUnavailable(f"redis: {exc}") from exc
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._outbox.append(
+            ([(self.channel(uid), p) for uid, p in zip(remote, payloads, strict=True)], future)
+        )
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send())
+        counts = await future
         return [uid for uid, count in zip(remote, counts, strict=True) if not count]
+
+    async def _send(self) -> None:
+        """Publishes what callers queued, in their order, one pipeline at a time.
+
+        Whatever is queued while a pipeline is on its way goes into the next one: a
+        pipeline costs far more than a command in it, and the chats of one commit of the
+        log are published at once.
+        """
+        try:
+            while self._outbox:
+                queued, self._outbox = self._outbox, []
+                try:
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for commands, _ in queued:
+                            for channel, payload in commands:
+                                pipe.publish(channel, payload)
+                        counts = await pipe.execute()
+                except Exception as exc:
+                    for _, future in queued:
+                        if not future.done():
+                            future.set_exception(_unavailable(exc))
+                    continue
+                except asyncio.CancelledError:  # the bus is closing
+                    for _, future in queued + self._outbox:
+                        if not future.done():
+                            future.set_exception(BusUnavailable("redis: the bus is closing"))
+                    raise
+                start = 0
+                for commands, future in queued:
+                    if not future.done():
+                        future.set_result(counts[start : start + len(commands)])
+                    start += len(commands)
+        finally:
+            self._sender = None
 
     def publish_here(self, items: Iterable[tuple[int, Delivery]]) -> list[tuple[int, Delivery]]:
         rest = []
