@@ -20,9 +20,10 @@ from chatapp.server.storage import (
     StorageError,
     StorageUnavailable,
     User,
+    mysql_log,
     open_storage,
 )
-from chatapp.server.storage.base import conversation_of
+from chatapp.server.storage.base import conversation_of, message_row
 from chatapp.server.storage.migrations import (
     INIT_DB,
     Migration,
@@ -46,6 +47,8 @@ TABLES = {
     "group_members",
     "messages",
     "deliveries",
+    "delivery_counters",
+    "delivery_cursors",
     "resume_tokens",
 }
 
@@ -376,8 +379,12 @@ async def test_a_version_1_database_with_waiting_messages_is_upgraded_when_asked
 ) -> None:
     old = MySQLStorage(MySQLConfig.from_url(mysql_url), migrations=MIGRATIONS[:1])
     await old.open()
-    a, b, c = [(await old.create_user(name, "hash")).id for name in "abc"]
     await old.close()
+    # As version 1 made users (the code of today also gives them delivery counters).
+    for name in "abc":
+        mysql_query(mysql_url, "INSERT INTO users (name, password_hash) VALUES (%s, 'hash')", name)
+    ids = mysql_query(mysql_url, "SELECT id FROM users ORDER BY id")
+    a, b, c = [int(str(row[0])) for row in ids]
     rows = waiting(a, b, c)
     for uid, message in rows:
         mysql_query(mysql_url, OFFLINE_INSERT.format("%s"), *offline_row(uid, message))
@@ -442,7 +449,12 @@ async def test_instances_logging_at_once_number_deliveries_in_order_without_dead
             pending = await instances[1].pending(uid, None, 1000)
             assert pending.after == acked[uid]
             assert [(m.seq, m.mid) for m in pending.messages] == numbered[acked[uid] :]
-        found = mysql_query(mysql_url, "SELECT id, last_seq, acked_seq FROM users ORDER BY id")
+        found = mysql_query(
+            mysql_url,
+            "SELECT u.id, n.last_seq, c.acked_seq FROM users u"
+            " JOIN delivery_counters n ON n.user_id = u.id"
+            " JOIN delivery_cursors c ON c.user_id = u.id ORDER BY u.id",
+        )
         assert found == [(uid, len(given[uid]), acked[uid]) for uid in users]
     finally:
         for instance in instances:
@@ -458,21 +470,56 @@ async def test_a_batch_waits_only_for_the_users_it_touches(mysql_url: str) -> No
         a, b, c, d = [(await storage.create_user(name, "hash")).id for name in "abcd"]
         with admin.cursor() as cur:
             cur.execute("BEGIN")
-            cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (b,))
-            # Another instance is logging for b: a batch for others and acks go ahead...
-            logged = await asyncio.wait_for(
-                storage.log_messages([NewMessage(chat(a, c, 1), (c,))], {d: 1}), 5
-            )
-            assert logged == [Logged((1 << 40) + 1, ((c, 1),))]
-            # ... one for b waits for it, and one from b too.
-            for new in (NewMessage(chat(a, b, 2), (b,)), NewMessage(chat(b, c, 3), (c,))):
+            cur.execute("SELECT user_id FROM delivery_counters WHERE user_id = %s FOR UPDATE", (b,))
+            cur.execute("SELECT user_id FROM delivery_cursors WHERE user_id = %s FOR UPDATE", (a,))
+            # Another instance is logging for b and acknowledging for a: a batch for others,
+            # one from b, and acks of others go ahead...
+            batch = [NewMessage(chat(a, c, 1), (c,), "1"), NewMessage(chat(b, c, 2), (c,), "2")]
+            logged = await asyncio.wait_for(storage.log_messages(batch, {d: 1, b: 1}), 5)
+            assert logged == [
+                Logged((1 << 40) + 1, ((c, 1),)),
+                Logged((1 << 40) + 2, ((c, 2),)),
+            ]
+            # ... one for b waits for it, and acks of a too.
+            for new, acks in ((NewMessage(chat(a, b, 3), (b,)), {}), (None, {a: 1})):
                 with pytest.raises(TimeoutError):
-                    await asyncio.wait_for(storage.log_messages([new], {}), 0.5)
+                    await asyncio.wait_for(storage.log_messages([new] if new else [], acks), 0.5)
             cur.execute("ROLLBACK")
         third = NewMessage(chat(a, b, 4), (b,))
-        assert await asyncio.wait_for(storage.log_messages([third], {}), 30) == [
+        assert await asyncio.wait_for(storage.log_messages([third], {a: 1}), 30) == [
             Logged((1 << 40) + 4, ((b, 1),))
         ]
+    finally:
+        admin.close()
+        await storage.close()
+
+
+@pytest.mark.mysql
+async def test_a_cid_another_transaction_is_logging_makes_a_duplicate_once_committed(
+    mysql_url: str,
+) -> None:
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    admin = mysql_admin(mysql_url)
+    try:
+        a, b, c = [(await storage.create_user(name, "hash")).id for name in "abc"]
+        first, retry, other = chat(a, b, 1), chat(a, b, 2), chat(a, c, 3)
+        with admin.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute(mysql_log.INSERT_MESSAGE, message_row(first, "x"))
+            # Another instance is logging a's message "x": a's retry of it waits...
+            batch = [NewMessage(other, (c,), "y"), NewMessage(retry, (b,), "x")]
+            logging_it = asyncio.create_task(storage.log_messages(batch, {}))
+            await asyncio.sleep(0.5)
+            assert not logging_it.done()
+            cur.execute("COMMIT")
+        # ... and is a duplicate once the first is saved; the rest of its batch is logged.
+        assert await asyncio.wait_for(logging_it, 5) == [
+            Logged(other.mid, ((c, 1),)),
+            Logged(first.mid, duplicate=True),
+        ]
+        assert await storage.pending(b, None, 10) == Pending(0, [])
+        assert await storage.pending(c, None, 10) == Pending(0, [replace(other, seq=1)])
     finally:
         admin.close()
         await storage.close()

@@ -174,7 +174,10 @@ class MySQLStorage:
                 await cur.execute(
                     "INSERT INTO users (name, password_hash) VALUES (%s, %s)", (name, password_hash)
                 )
-            return User(cur.lastrowid, name, password_hash)
+            user = User(cur.lastrowid, name, password_hash)
+            for table in ("delivery_counters", "delivery_cursors"):
+                await cur.execute(f"INSERT INTO {table} (user_id) VALUES (%s)", (user.id,))
+            return user
 
         return await self._run(insert, write=True)
 
@@ -277,7 +280,21 @@ class MySQLStorage:
     async def log_messages(
         self, batch: Sequence[NewMessage], acks: Mapping[int, int]
     ) -> list[Logged]:
-        return await self._run(lambda cur: mysql_log.log_messages(cur, batch, acks), write=True)
+        async def log(cur: Cursor) -> list[Logged]:
+            try:
+                return await mysql_log.log_messages(cur, batch, acks, _is_duplicate)
+            except pymysql.err.IntegrityError as exc:
+                if exc.args[0] == _NO_PARENT:  # recipients are checked before: a sender
+                    senders = [new.message.id for new in batch]
+                    missing = await mysql_log.unknown_users(cur, senders)
+                    raise NoSuchUser(missing or senders) from None
+                if exc.args[0] == _DUPLICATE:
+                    # Another transaction logged one of the batch's cids after the batch
+                    # looked them up: the next attempt finds it.
+                    raise _Retry() from exc
+                raise
+
+        return await self._run(log, write=True)
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
         return await self._run(
@@ -329,7 +346,7 @@ async def _attempt(conn: Any, work: Work[T], write: bool) -> T:
             committing = True
             await conn.commit()
         return result
-    except StorageError:
+    except (StorageError, _Retry):
         if write:
             await _rollback(conn)
         raise
@@ -358,6 +375,11 @@ async def _attempt(conn: Any, work: Work[T], write: bool) -> T:
     except BaseException:
         conn.close()  # cancelled, or a bug: the connection's state is unknown
         raise
+
+
+def _is_duplicate(exc: Exception) -> bool:
+    """Whether a driver error is a row whose unique key is taken."""
+    return isinstance(exc, pymysql.err.IntegrityError) and exc.args[0] == _DUPLICATE
 
 
 async def _release(pool: Any, conn: Any) -> None:

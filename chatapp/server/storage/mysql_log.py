@@ -6,7 +6,7 @@ autocommit (reads); it translates the driver's errors, so this module never impo
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from chatapp.protocol import Chat
@@ -25,13 +25,14 @@ from .base import (
 
 Cursor = Any  # aiomysql ships no types
 
-_INSERT_MESSAGE = (
+# Logs a message: the values of base.message_row.
+INSERT_MESSAGE = (
     "INSERT INTO messages (id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi,"
     " body, sent_time, ts, cid) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (%s, %s, %s)"
 _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
-_CURSOR = "COALESCE(%s, (SELECT acked_seq FROM users WHERE id = %s))"
+_CURSOR = "COALESCE(%s, (SELECT acked_seq FROM delivery_cursors WHERE user_id = %s), 0)"
 _NO_LIMIT = (1 << 63) - 1
 # Statements that lock rows name the primary key: on a small table the optimizer prefers to
 # scan it all, which locks (or waits for) every row, and concurrent batches then deadlock.
@@ -40,22 +41,69 @@ _BY_KEY = "FORCE INDEX (PRIMARY)"
 
 
 async def log_messages(
-    cur: Cursor, batch: Sequence[NewMessage], acks: Mapping[int, int]
+    cur: Cursor,
+    batch: Sequence[NewMessage],
+    acks: Mapping[int, int],
+    duplicate_key: Callable[[Exception], bool],
 ) -> list[Logged]:
-    """Storage.log_messages; the caller holds a transaction.
+    """Storage.log_messages; the caller holds a transaction. `duplicate_key` tells the
+    driver's error for a row whose unique key is taken.
 
-    Every user row the batch touches (recipients, senders, acknowledging users) is locked
-    first, all in one statement in id order, so that concurrent batches, on this instance
-    or another, never deadlock: each user's sequence numbers commit in order, and a sender's
-    cids are looked up by one batch at a time.
+    Only the recipients' delivery counters are locked, first, all in one statement in id
+    order: each user's sequence numbers commit in order without gaps or duplicates, while
+    batches for other recipients, on this instance or another, go ahead. Senders are not
+    locked: the unique key on (sender_id, cid_key) keeps a cid to one message. The messages
+    are inserted without looking their cids up first; where one was logged before, the
+    insert fails as a whole (and nothing of it stays), the cids are looked up and the batch
+    inserted again without its duplicates. Should another transaction log one of them
+    between the lookup and that insert, the error goes to the caller, whose next attempt
+    finds it. An unknown sender fails the insert's foreign key (the caller names the
+    sender, through `unknown_users`).
+
+    Acknowledgements come last: the users' cursors (locked in id order), then their
+    deliveries at or below the cursor, deleted one by one: a range would also lock the
+    delivery above it, which another batch may be inserting, and wait for that batch.
+    Deliveries to acknowledge are committed, so these deletes wait for nobody.
     """
     recipients = {uid for new in batch for uid in new.recipients}
-    senders = {new.message.id for new in batch}
-    last = await _lock_users(cur, recipients | senders | acks.keys())
-    missing = sorted((recipients | senders) - last.keys())
+    counters = await _lock_counters(cur, recipients)
+    if len(counters) < len(recipients):
+        # A user made without counters (by hand, say) gets them; unknown ones stay missing.
+        await _add_counters(cur, recipients - counters.keys())
+        counters = await _lock_counters(cur, recipients)
+    missing = sorted(recipients - counters.keys())
     if missing:
         raise NoSuchUser(missing)
-    first = await _logged_cids(cur, batch)
+    logged, messages, deliveries, last = _number(batch, counters, {})
+    # INSERT ... VALUES through executemany is sent as multi-row INSERTs.
+    try:
+        if messages:
+            await cur.executemany(INSERT_MESSAGE, messages)
+    except Exception as exc:
+        if not duplicate_key(exc):
+            raise
+        logged, messages, deliveries, last = _number(
+            batch, counters, await _logged_cids(cur, batch)
+        )
+        if messages:
+            await cur.executemany(INSERT_MESSAGE, messages)
+    if deliveries:
+        await cur.executemany(_INSERT_DELIVERY, deliveries)
+        await _set_counters(cur, {uid: last[uid] for uid, _, _ in deliveries})
+    if acks:
+        await _acknowledge(cur, acks)
+    return logged
+
+
+def _number(
+    batch: Sequence[NewMessage],
+    counters: Mapping[int, int],
+    logged_cids: Mapping[tuple[int, str], int],
+) -> tuple[list[Logged], list[tuple[object, ...]], list[tuple[int, int, int]], dict[int, int]]:
+    """What the batch makes, given each recipient's last_seq and the cids logged before:
+    a Logged per message, the rows of `messages` and `deliveries`, the new last_seqs."""
+    last = dict(counters)
+    first = dict(logged_cids)
     logged: list[Logged] = []
     messages: list[tuple[object, ...]] = []
     deliveries: list[tuple[int, int, int]] = []
@@ -73,29 +121,41 @@ async def log_messages(
             numbered.append((uid, last[uid]))
             deliveries.append((uid, last[uid], new.message.mid))
         logged.append(Logged(new.message.mid, tuple(numbered)))
-    # INSERT ... VALUES through executemany is sent as multi-row INSERTs.
-    await cur.executemany(_INSERT_MESSAGE, messages)
-    await cur.executemany(_INSERT_DELIVERY, deliveries)
-    await _update_users(cur, {uid: last[uid] for uid, _, _ in deliveries}, acks)
-    if acks:
-        ranges = " OR ".join(["(d.user_id = %s AND d.seq <= %s)"] * len(acks))
-        await cur.execute(
-            f"DELETE d FROM deliveries d {_BY_KEY} WHERE {ranges}",
-            [v for ack in acks.items() for v in ack],
-        )
-    return logged
+    return logged, messages, deliveries, last
 
 
-async def _lock_users(cur: Cursor, user_ids: Collection[int]) -> dict[int, int]:
-    """Locks the users' rows in id order; the last_seq of each that exists."""
+async def _lock_counters(cur: Cursor, user_ids: Collection[int]) -> dict[int, int]:
+    """Locks the users' delivery counters in id order; the last_seq of each that exists."""
     if not user_ids:
         return {}
     await cur.execute(
-        f"SELECT id, last_seq FROM users {_BY_KEY}"
-        f" WHERE id IN ({', '.join(['%s'] * len(user_ids))}) ORDER BY id FOR UPDATE",
+        f"SELECT user_id, last_seq FROM delivery_counters {_BY_KEY}"
+        f" WHERE user_id IN ({_marks(len(user_ids))}) ORDER BY user_id FOR UPDATE",
         sorted(user_ids),
     )
     return {uid: seq for uid, seq in await cur.fetchall()}
+
+
+async def _add_counters(cur: Cursor, user_ids: Collection[int]) -> None:
+    """Gives the existing users among `user_ids` a counter and a cursor where they lack one."""
+    ids = sorted(user_ids)
+    for table in ("delivery_counters", "delivery_cursors"):
+        # IGNORE: another batch may add the same row meanwhile (nothing else can fail here).
+        await cur.execute(
+            f"INSERT IGNORE INTO {table} (user_id)"
+            f" SELECT id FROM users WHERE id IN ({_marks(len(ids))}) ORDER BY id",
+            ids,
+        )
+
+
+async def unknown_users(cur: Cursor, user_ids: Collection[int]) -> list[int]:
+    """Those of `user_ids` that name no user, in order."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    await cur.execute(f"SELECT id FROM users WHERE id IN ({_marks(len(ids))})", ids)
+    known = {row[0] for row in await cur.fetchall()}
+    return [uid for uid in ids if uid not in known]
 
 
 async def _logged_cids(cur: Cursor, batch: Sequence[NewMessage]) -> dict[tuple[int, str], int]:
@@ -113,25 +173,51 @@ async def _logged_cids(cur: Cursor, batch: Sequence[NewMessage]) -> dict[tuple[i
     return {(sender, bytes(cid).decode()): mid for sender, cid, mid in await cur.fetchall()}
 
 
-async def _update_users(cur: Cursor, last_seqs: Mapping[int, int], acks: Mapping[int, int]) -> None:
-    """Sets users' last_seq and moves their acked_seq up, in one statement."""
-    sets: list[str] = []
-    args: list[int] = []
-    for column, values, form in (
-        ("last_seq", last_seqs, "{}"),
-        ("acked_seq", acks, "GREATEST(acked_seq, {})"),
-    ):
-        if values:
-            whens = " ".join(["WHEN %s THEN %s"] * len(values))
-            sets.append(f"{column} = " + form.format(f"CASE id {whens} ELSE {column} END"))
-            args.extend(v for pair in values.items() for v in pair)
-    if sets:
-        ids = sorted(last_seqs.keys() | acks.keys())
-        await cur.execute(
-            f"UPDATE users {_BY_KEY} SET {', '.join(sets)}"
-            f" WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            [*args, *ids],
+async def _set_counters(cur: Cursor, last_seqs: Mapping[int, int]) -> None:
+    """Sets the users' last_seq (their counters are locked), in one statement."""
+    await cur.execute(
+        f"UPDATE delivery_counters {_BY_KEY} SET last_seq = {_case(len(last_seqs))}"
+        f" WHERE user_id IN ({_marks(len(last_seqs))})",
+        [*(v for pair in last_seqs.items() for v in pair), *last_seqs],
+    )
+
+
+async def _acknowledge(cur: Cursor, acks: Mapping[int, int]) -> None:
+    """Moves the users' cursors up (never back) and deletes the deliveries at or below them."""
+    ids = sorted(acks)
+    await cur.execute(
+        f"UPDATE delivery_cursors {_BY_KEY}"
+        f" SET acked_seq = GREATEST(acked_seq, {_case(len(ids))})"
+        f" WHERE user_id IN ({_marks(len(ids))})",
+        [*(v for uid in ids for v in (uid, acks[uid])), *ids],
+    )
+    # A plain SELECT reads what is committed without locking or waiting.
+    ranges = " OR ".join(["(user_id = %s AND seq <= %s)"] * len(ids))
+    await cur.execute(
+        f"SELECT user_id, seq FROM deliveries {_BY_KEY} WHERE {ranges}",
+        [v for uid in ids for v in (uid, acks[uid])],
+    )
+    acked: dict[int, list[int]] = {}
+    for uid, seq in await cur.fetchall():
+        acked.setdefault(uid, []).append(seq)
+    if acked:
+        points = " OR ".join(
+            f"(d.user_id = %s AND d.seq IN ({_marks(len(seqs))}))" for seqs in acked.values()
         )
+        await cur.execute(
+            f"DELETE d FROM deliveries d {_BY_KEY} WHERE {points}",
+            [v for uid, seqs in acked.items() for v in (uid, *seqs)],
+        )
+
+
+def _marks(n: int) -> str:
+    """n parameter marks, comma separated."""
+    return ", ".join(["%s"] * n)
+
+
+def _case(n: int) -> str:
+    """A CASE on user_id with n (user id, value) parameter pairs."""
+    return f"CASE user_id {' '.join(['WHEN %s THEN %s'] * n)} END"
 
 
 async def pending(cur: Cursor, user_id: int, after: int | None, limit: int) -> Pending:
@@ -146,7 +232,7 @@ async def pending(cur: Cursor, user_id: int, after: int | None, limit: int) -> P
     if rows:
         return Pending(rows[0][0], [chat_from_row(row[1:]) for row in rows])
     if after is None:
-        await cur.execute("SELECT acked_seq FROM users WHERE id = %s", (user_id,))
+        await cur.execute("SELECT acked_seq FROM delivery_cursors WHERE user_id = %s", (user_id,))
         row = await cur.fetchone()
         after = row[0] if row else 0
     return Pending(after, [])
