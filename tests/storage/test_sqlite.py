@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from chatapp.protocol import ChatMessage
-from chatapp.server.storage import Logged, NewMessage, Pending
+from chatapp.server.storage import Logged, NewMessage, Pending, StorageUnavailable
+from chatapp.server.storage import sqlite as sqlite_module
 from chatapp.server.storage.base import conversation_of
 from chatapp.server.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage
 from tests.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
@@ -61,3 +65,50 @@ async def test_a_version_1_database_is_upgraded_with_its_waiting_messages(tmp_pa
         assert "offline_messages" not in tables
     finally:
         db.close()
+
+
+async def test_a_locked_database_is_waited_for_without_blocking_the_loop(tmp_path: Path) -> None:
+    storage = SQLiteStorage(str(tmp_path / "locked.db"))
+    await storage.open()
+    other = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # as the Checkpointer's TRUNCATE holds the writer lock
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.2, other.execute, "COMMIT")
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        started = loop.time()
+        user = await storage.create_user("patient", "hash")
+        waited = loop.time() - started
+        ticker.cancel()
+        assert await storage.user_by_id(user.id) == user
+        assert waited >= 0.15  # it did wait for the lock ...
+        assert ticks >= 5  # ... while the loop went on serving others
+    finally:
+        other.close()
+        await storage.close()
+
+
+async def test_a_database_locked_for_too_long_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "BUSY_SECONDS", 0.1)
+    storage = SQLiteStorage(str(tmp_path / "stuck.db"))
+    await storage.open()
+    other = sqlite3.connect(tmp_path / "stuck.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageUnavailable, match="locked"):
+            await storage.create_user("impatient", "hash")
+        other.execute("ROLLBACK")
+        assert (await storage.create_user("impatient", "hash")).name == "impatient"
+    finally:
+        other.close()
+        await storage.close()

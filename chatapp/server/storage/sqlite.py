@@ -44,6 +44,11 @@ T = TypeVar("T")
 MIGRATIONS = load_migrations(files("chatapp.server.storage").joinpath("schema", "sqlite"))
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
+# How long a call waits for a locked database, and its pauses between tries.
+BUSY_SECONDS = 5.0
+BUSY_FIRST_PAUSE = 0.0005
+BUSY_LAST_PAUSE = 0.02
+
 _MEMBERS_SQL = (
     "SELECT m.group_id, u.id, u.name, m.role FROM group_members m"
     " JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({}) ORDER BY m.group_id, u.id"
@@ -80,14 +85,27 @@ class SQLiteStorage:
         return cls(path)
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        if self._db is None:
-            raise StorageUnavailable("storage is closed")
-        try:
-            return fn(self._db)
-        except StorageError:
-            raise
-        except sqlite3.Error as exc:
-            raise StorageUnavailable(f"sqlite: {exc}") from exc
+        """Runs `fn`; while the database is locked (the Checkpointer truncating the WAL,
+        or another process), tries again after a pause in which the loop serves others,
+        for up to BUSY_SECONDS. `fn` is one transaction, or one statement: a try that
+        found the lock taken did nothing."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_SECONDS
+        pause = BUSY_FIRST_PAUSE
+        while True:
+            if self._db is None:
+                raise StorageUnavailable("storage is closed")
+            try:
+                return fn(self._db)
+            except StorageError:
+                raise
+            except sqlite3.Error as exc:
+                if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+                    raise StorageUnavailable(f"sqlite: {exc}") from exc
+                if loop.time() + pause > deadline:
+                    raise StorageUnavailable(f"sqlite: locked for {BUSY_SECONDS:g} s") from exc
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, BUSY_LAST_PAUSE)
 
     async def open(self, *, upgrade: bool = False) -> None:
         # The embedded database belongs to this one server, so it is upgraded in place
@@ -109,7 +127,7 @@ class SQLiteStorage:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA busy_timeout=5000")
+        db.execute("PRAGMA busy_timeout=5000")  # while opening, on a thread
         db.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's work
         db.execute(f"PRAGMA journal_size_limit={64 << 20}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -125,6 +143,8 @@ class SQLiteStorage:
                 for statement in migration.statements:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={migration.version}")
+        # Locked: _run waits without blocking the loop, which busy_timeout would do.
+        db.execute("PRAGMA busy_timeout=0")
         return db
 
     async def close(self) -> None:
@@ -226,14 +246,15 @@ class SQLiteStorage:
             ).fetchone()
             if row is None:
                 raise NoSuchGroup(group_id)
-            try:
-                db.execute(
-                    "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
-                    (group_id, user_id, NORMAL),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise _refused(exc, AlreadyExists(f"{user_id} in group {group_id}")) from None
-            return _load_groups(db, [row])[0]
+            with _transaction(db):  # all or nothing, so that _run may try it again
+                try:
+                    db.execute(
+                        "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
+                        (group_id, user_id, NORMAL),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise _refused(exc, AlreadyExists(f"{user_id} in group {group_id}")) from None
+                return _load_groups(db, [row])[0]
 
         return await self._run(insert)
 
