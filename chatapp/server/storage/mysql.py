@@ -280,7 +280,7 @@ class MySQLStorage:
     async def log_messages(
         self, batch: Sequence[NewMessage], acks: Mapping[int, int]
     ) -> list[Logged]:
-        async def log(cur: Cursor) -> list[Logged]:
+        async def write(cur: Cursor) -> list[Logged]:
             try:
                 return await mysql_log.log_messages(cur, batch, acks, _is_duplicate)
             except pymysql.err.IntegrityError as exc:
@@ -294,7 +294,13 @@ class MySQLStorage:
                     raise _Retry() from exc
                 raise
 
-        return await self._run(log, write=True)
+        logged = await self._run(write, write=True)
+        if acks:
+            try:
+                await self._run(lambda cur: mysql_log.forget_acknowledged(cur, acks), write=True)
+            except StorageUnavailable as exc:  # the batch is committed all the same
+                log.warning("acknowledged deliveries are left for the next time: %s", exc)
+        return logged
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
         return await self._run(

@@ -60,10 +60,8 @@ async def log_messages(
     finds it. An unknown sender fails the insert's foreign key (the caller names the
     sender, through `unknown_users`).
 
-    Acknowledgements come last: the users' cursors (locked in id order), then their
-    deliveries at or below the cursor, deleted one by one: a range would also lock the
-    delivery above it, which another batch may be inserting, and wait for that batch.
-    Deliveries to acknowledge are committed, so these deletes wait for nobody.
+    Acknowledgements come last: the users' cursors move (locked in id order); the rows
+    they pass are deleted after the commit, by forget_acknowledged.
     """
     recipients = {uid for new in batch for uid in new.recipients}
     counters = await _lock_counters(cur, recipients)
@@ -183,7 +181,7 @@ async def _set_counters(cur: Cursor, last_seqs: Mapping[int, int]) -> None:
 
 
 async def _acknowledge(cur: Cursor, acks: Mapping[int, int]) -> None:
-    """Moves the users' cursors up (never back) and deletes the deliveries at or below them."""
+    """Moves the users' cursors up (never back); forget_acknowledged deletes the rows."""
     ids = sorted(acks)
     await cur.execute(
         f"UPDATE delivery_cursors {_BY_KEY}"
@@ -191,6 +189,17 @@ async def _acknowledge(cur: Cursor, acks: Mapping[int, int]) -> None:
         f" WHERE user_id IN ({_marks(len(ids))})",
         [*(v for uid in ids for v in (uid, acks[uid])), *ids],
     )
+
+
+async def forget_acknowledged(cur: Cursor, acks: Mapping[int, int]) -> None:
+    """Deletes the users' deliveries at or below their acknowledged `seq`, in a transaction
+    of its own after the batch's: inside it, these deletes held locks on rows another
+    instance's batch (acknowledging the same user while they moved from one instance to
+    the other) was deleting too, while each held locks of its inserts, and the two
+    deadlocked. Rows left behind (this failed, or the server stopped first) are below the
+    cursor, which every read starts after, and go with the user's next acknowledgement.
+    """
+    ids = sorted(acks)
     # A plain SELECT reads what is committed without locking or waiting.
     ranges = " OR ".join(["(user_id = %s AND seq <= %s)"] * len(ids))
     await cur.execute(
@@ -200,7 +209,7 @@ async def _acknowledge(cur: Cursor, acks: Mapping[int, int]) -> None:
     acked: dict[int, list[int]] = {}
     for uid, seq in await cur.fetchall():
         acked.setdefault(uid, []).append(seq)
-    if acked:
+    if acked:  # exact rows: a range would also lock the row above, which may be on its way
         points = " OR ".join(
             f"(d.user_id = %s AND d.seq IN ({_marks(len(seqs))}))" for seqs in acked.values()
         )
