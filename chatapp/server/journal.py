@@ -50,11 +50,6 @@ class Journal:
             future.add_done_callback(lambda _: self._in_flight.pop(key, None))
         return future
 
-    async def append(self, new: NewMessage) -> Logged:
-        """Logs a message; returns once it is committed (raises StorageError if it is not)."""
-        # Shielded: a retry may be waiting on this future too, whatever becomes of us.
-        return await asyncio.shield(self.submit(new))
-
     def ack(self, user_id: int, seq: int) -> None:
         """Moves the user's delivery cursor up to `seq` with the next batch."""
         if seq > self._acks.get(user_id, 0):

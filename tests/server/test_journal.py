@@ -1,0 +1,55 @@
+"""The journal: batches, and a retry of a message still being written."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from chatapp.protocol import ChatMessage
+from chatapp.server.journal import Journal
+from chatapp.server.storage import Logged, NewMessage
+from chatapp.server.storage.sqlite import SQLiteStorage
+
+
+@pytest.fixture
+async def storage() -> AsyncIterator[SQLiteStorage]:
+    storage = SQLiteStorage(":memory:")
+    await storage.open()
+    yield storage
+    await storage.close()
+
+
+def chat(sender: int, to: int, mid: int) -> ChatMessage:
+    return ChatMessage(sender, "a", to, "hi", "2026-11-27 10:00:00", mid, mid)
+
+
+async def test_a_retry_while_the_first_is_queued_shares_its_message(storage: SQLiteStorage) -> None:
+    a = (await storage.create_user("a", "h")).id
+    b = (await storage.create_user("b", "h")).id
+    journal = Journal(storage)
+    first = journal.submit(NewMessage(chat(a, b, 101), (b,), "c-1"))
+    retry = journal.submit(NewMessage(chat(a, b, 102), (b,), "c-1"))  # before any commit
+    other = journal.submit(NewMessage(chat(a, b, 103), (b,), "c-2"))
+    assert await asyncio.wait_for(first, 5) == Logged(101, ((b, 1),))
+    assert await asyncio.wait_for(retry, 5) == Logged(101, duplicate=True)
+    assert await asyncio.wait_for(other, 5) == Logged(103, ((b, 2),))
+    pending = await storage.pending(b, None, 10)
+    assert [m.mid for m in pending.messages] == [101, 103]  # logged once
+
+
+async def test_a_failed_batch_fails_every_waiter_and_the_journal_goes_on(
+    storage: SQLiteStorage,
+) -> None:
+    a = (await storage.create_user("a", "h")).id
+    journal = Journal(storage)
+    doomed = journal.submit(NewMessage(chat(a, 999, 201), (999,), "c-1"))  # no user 999
+    retry = journal.submit(NewMessage(chat(a, 999, 202), (999,), "c-1"))
+    for future in (doomed, retry):
+        with pytest.raises(Exception, match="999"):
+            await asyncio.wait_for(future, 5)
+    b = (await storage.create_user("b", "h")).id
+    assert await asyncio.wait_for(
+        journal.submit(NewMessage(chat(a, b, 203), (b,), "c-1")), 5
+    ) == Logged(203, ((b, 1),))
