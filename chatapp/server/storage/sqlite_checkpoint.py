@@ -7,7 +7,8 @@ committing connection, on the loop, every thousand pages. This thread runs them 
 on its own connection:
 
 - every `interval` seconds a PASSIVE checkpoint, which never blocks the writer;
-- when the WAL holds more than `max_frames` pages (it starts afresh only when a write
+- when the WAL holds more than `max_frames` pages after it (checked at each round, so
+  the WAL may reach that plus a round's writes; it starts afresh only when a write
   begins after a complete checkpoint, which a writer that never pauses never does), a
   TRUNCATE checkpoint, which holds the writer back while it copies the last pages and
   empties the file: milliseconds, during which SQLiteStorage's calls wait without
