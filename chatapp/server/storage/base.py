@@ -219,6 +219,47 @@ def message_row(message: Chat, cid: str | None) -> tuple[object, ...]:
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class NumberedBatch:
+    """What a batch of the log makes: a Logged per message, the rows of `messages` and
+    `deliveries` to insert, and each recipient's new last_seq."""
+
+    logged: list[Logged]
+    messages: list[tuple[object, ...]]
+    deliveries: list[tuple[int, int, int]]
+    last: dict[int, int]
+
+
+def number_batch(
+    batch: Sequence[NewMessage],
+    last_seqs: Mapping[int, int],
+    logged_cids: Mapping[tuple[int, str], int],
+) -> NumberedBatch:
+    """Numbers a batch for both backends' logs, given each recipient's last_seq and the
+    id of every (sender, cid) of the batch logged before: those, and a cid repeated
+    within the batch, become duplicates of the first."""
+    last = dict(last_seqs)
+    first = dict(logged_cids)
+    logged: list[Logged] = []
+    messages: list[tuple[object, ...]] = []
+    deliveries: list[tuple[int, int, int]] = []
+    for new in batch:
+        if new.cid is not None:
+            key = (new.message.id, new.cid)
+            if key in first:
+                logged.append(Logged(first[key], duplicate=True))
+                continue
+            first[key] = new.message.mid
+        messages.append(message_row(new.message, new.cid))
+        numbered = []
+        for uid in new.recipients:
+            seq = last[uid] = last[uid] + 1
+            numbered.append((uid, seq))
+            deliveries.append((uid, seq, new.message.mid))
+        logged.append(Logged(new.message.mid, tuple(numbered)))
+    return NumberedBatch(logged, messages, deliveries, last)
+
+
 def chat_from_row(row: Sequence[object]) -> Chat:
     """The message of a row of MESSAGE_COLUMNS, with the delivery seq where one follows."""
     kind, sender, name, target, text, time, mid, ts, *rest = row

@@ -20,7 +20,7 @@ from .base import (
     Pending,
     User,
     chat_from_row,
-    message_row,
+    number_batch,
 )
 
 Cursor = Any  # aiomysql ships no types
@@ -72,54 +72,23 @@ async def log_messages(
     missing = sorted(recipients - counters.keys())
     if missing:
         raise NoSuchUser(missing)
-    logged, messages, deliveries, last = _number(batch, counters, {})
+    numbered = number_batch(batch, counters, {})
     # INSERT ... VALUES through executemany is sent as multi-row INSERTs.
     try:
-        if messages:
-            await cur.executemany(INSERT_MESSAGE, messages)
+        if numbered.messages:
+            await cur.executemany(INSERT_MESSAGE, numbered.messages)
     except Exception as exc:
         if not duplicate_key(exc):
             raise
-        logged, messages, deliveries, last = _number(
-            batch, counters, await _logged_cids(cur, batch)
-        )
-        if messages:
-            await cur.executemany(INSERT_MESSAGE, messages)
-    if deliveries:
-        await cur.executemany(_INSERT_DELIVERY, deliveries)
-        await _set_counters(cur, {uid: last[uid] for uid, _, _ in deliveries})
+        numbered = number_batch(batch, counters, await _logged_cids(cur, batch))
+        if numbered.messages:
+            await cur.executemany(INSERT_MESSAGE, numbered.messages)
+    if numbered.deliveries:
+        await cur.executemany(_INSERT_DELIVERY, numbered.deliveries)
+        await _set_counters(cur, {uid: numbered.last[uid] for uid, _, _ in numbered.deliveries})
     if acks:
         await _acknowledge(cur, acks)
-    return logged
-
-
-def _number(
-    batch: Sequence[NewMessage],
-    counters: Mapping[int, int],
-    logged_cids: Mapping[tuple[int, str], int],
-) -> tuple[list[Logged], list[tuple[object, ...]], list[tuple[int, int, int]], dict[int, int]]:
-    """What the batch makes, given each recipient's last_seq and the cids logged before:
-    a Logged per message, the rows of `messages` and `deliveries`, the new last_seqs."""
-    last = dict(counters)
-    first = dict(logged_cids)
-    logged: list[Logged] = []
-    messages: list[tuple[object, ...]] = []
-    deliveries: list[tuple[int, int, int]] = []
-    for new in batch:
-        if new.cid is not None:
-            key = (new.message.id, new.cid)
-            if key in first:
-                logged.append(Logged(first[key], duplicate=True))
-                continue
-            first[key] = new.message.mid
-        messages.append(message_row(new.message, new.cid))
-        numbered = []
-        for uid in new.recipients:
-            last[uid] += 1
-            numbered.append((uid, last[uid]))
-            deliveries.append((uid, last[uid], new.message.mid))
-        logged.append(Logged(new.message.mid, tuple(numbered)))
-    return logged, messages, deliveries, last
+    return numbered.logged
 
 
 async def _lock_counters(cur: Cursor, user_ids: Collection[int]) -> dict[int, int]:

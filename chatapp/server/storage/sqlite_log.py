@@ -19,7 +19,7 @@ from .base import (
     Pending,
     User,
     chat_from_row,
-    message_row,
+    number_batch,
 )
 
 _INSERT_MESSAGE = (
@@ -45,31 +45,14 @@ def log_messages(
     """
     recipients = sorted({uid for new in batch for uid in new.recipients})
     last = _last_seqs(db, recipients)
-    first = _logged_cids(db, batch)
-    logged: list[Logged] = []
-    messages: list[tuple[object, ...]] = []
-    rows: list[tuple[int, int, int]] = []
-    for new in batch:
-        if new.cid is not None:
-            key = (new.message.id, new.cid)
-            if key in first:
-                logged.append(Logged(first[key], duplicate=True))
-                continue
-            first[key] = new.message.mid
-        messages.append(message_row(new.message, new.cid))
-        deliveries = []
-        for uid in new.recipients:
-            seq = last[uid] = last[uid] + 1
-            deliveries.append((uid, seq))
-            rows.append((uid, seq, new.message.mid))
-        logged.append(Logged(new.message.mid, tuple(deliveries)))
-    db.executemany(_INSERT_MESSAGE, messages)
-    db.executemany(_INSERT_DELIVERY, rows)
-    db.executemany(_SET_LAST_SEQ, [(last[uid], uid) for uid in recipients])
+    numbered = number_batch(batch, last, _logged_cids(db, batch))
+    db.executemany(_INSERT_MESSAGE, numbered.messages)
+    db.executemany(_INSERT_DELIVERY, numbered.deliveries)
+    db.executemany(_SET_LAST_SEQ, [(numbered.last[uid], uid) for uid in recipients])
     if acks:
         db.executemany(_ACK, [(seq, uid) for uid, seq in acks.items()])
         db.executemany(_FORGET, acks.items())
-    return logged
+    return numbered.logged
 
 
 def _logged_cids(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> dict[tuple[int, str], int]:
