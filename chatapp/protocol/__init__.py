@@ -1,21 +1,30 @@
 """The chatapp wire protocol, sans-I/O: frames in, typed messages out, and back."""
 
+from .chats import (
+    Chat,
+    ChatMessage,
+    Delivered,
+    GroupChat,
+    GroupMessage,
+    History,
+    OneChat,
+    Sync,
+)
 from .codec import decode_event, decode_request, encode, encode_request
 from .codes import CURRENT_VERSION, Dialect, Errno, MsgId
+from .connection import ClientConnection, ServerConnection
 from .errors import ProtocolError, Rid
 from .events import (
     Ack,
-    Chat,
-    ChatMessage,
     Error,
     Event,
     FriendAdded,
-    GroupMessage,
     LoginAck,
     Pong,
     Presence,
     RegAck,
 )
+from .fields import MAX_RID_LENGTH
 from .framing import DEFAULT_MAX_FRAME, FrameSplitter
 from .parts import (
     OFFLINE,
@@ -28,21 +37,17 @@ from .requests import (
     AddFriend,
     AddGroup,
     CreateGroup,
-    Delivered,
-    GroupChat,
-    History,
     Login,
     Logout,
-    OneChat,
     Ping,
     Register,
     Request,
-    Sync,
 )
 
 __all__ = [
     "CURRENT_VERSION",
     "DEFAULT_MAX_FRAME",
+    "MAX_RID_LENGTH",
     "OFFLINE",
     "ONLINE",
     "Ack",
@@ -50,6 +55,7 @@ __all__ = [
     "AddGroup",
     "Chat",
     "ChatMessage",
+    "ClientConnection",
     "CreateGroup",
     "Delivered",
     "Dialect",
@@ -77,6 +83,7 @@ __all__ = [
     "Register",
     "Request",
     "Rid",
+    "ServerConnection",
     "Sync",
     "decode_event",
     "decode_request",

@@ -1,87 +1,23 @@
-"""Events: one frozen dataclass per message the server sends, with its wire form in each
-dialect."""
+"""Events: one frozen dataclass per message the server sends (chats are in chats.py), with
+its wire form in each dialect and its decoder side by side."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+from .chats import Chat, ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
+from .fields import Fields
 from .parts import FriendInfo, GroupInfo, Wire, legacy_list, with_rid
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    """A one-to-one message as delivered: sender as the server knows it, server time, id."""
-
-    id: int
-    name: str
-    toid: int
-    msg: str
-    time: str
-    mid: int
-    ts: int
-    seq: int = 0
-    """The recipient's delivery sequence number; 0 where it has none (history, echoes)."""
-
-    def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
-        return _chat_wire(self, MsgId.ONE_CHAT, "toid", self.toid, dialect)
-
-    def numbered(self, seq: int) -> ChatMessage:
-        """The message as delivered to a recipient whose sequence number for it is `seq`
-        (dataclasses.replace costs several times as much, once per recipient)."""
-        return ChatMessage(
-            self.id, self.name, self.toid, self.msg, self.time, self.mid, self.ts, seq
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class GroupMessage:
-    """A group message as delivered to every member but the sender."""
-
-    id: int
-    name: str
-    groupid: int
-    msg: str
-    time: str
-    mid: int
-    ts: int
-    seq: int = 0
-
-    def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
-        return _chat_wire(self, MsgId.GROUP_CHAT, "groupid", self.groupid, dialect)
-
-    def numbered(self, seq: int) -> GroupMessage:
-        """As ChatMessage.numbered."""
-        return GroupMessage(
-            self.id, self.name, self.groupid, self.msg, self.time, self.mid, self.ts, seq
-        )
-
-
-Chat = ChatMessage | GroupMessage
-
-
-def _chat_wire(chat: Chat, msgid: MsgId, target: str, target_id: int, dialect: Dialect) -> Wire:
-    """A chat as the original sent it, and in the current protocol with its ids and time."""
-    obj: Wire = {
-        "msgid": msgid,
-        "id": chat.id,
-        "name": chat.name,
-        target: target_id,
-        "msg": chat.msg,
-        "time": chat.time,
-    }
-    if dialect is Dialect.V2:
-        obj["mid"] = chat.mid
-        obj["ts"] = chat.ts
-        if chat.seq:
-            obj["seq"] = chat.seq
-    return obj
 
 
 @dataclass(frozen=True, slots=True)
 class LoginAck:
     """The answer to LOGIN: the user's friends, groups and offline messages, or an error."""
+
+    MSGID: ClassVar[MsgId] = MsgId.LOGIN_ACK
 
     errno: Errno = Errno.OK
     errmsg: str = ""
@@ -122,10 +58,29 @@ class LoginAck:
             obj["more"] = True
         return with_rid(obj, self.rid)
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> LoginAck:
+        errno = errno_of(f)
+        if errno:
+            return cls(errno=errno, errmsg=f.opt_str("errmsg") or "", rid=f.rid)
+        return cls(
+            id=f.req_int("id"),
+            name=f.req_str("name"),
+            friends=tuple(FriendInfo.from_wire(x) for x in f.subs("friends")),
+            groups=tuple(GroupInfo.from_wire(x) for x in f.subs("groups")),
+            offlinemsg=tuple(chat_from_wire(x) for x in f.subs("offlinemsg")),
+            last=f.opt_int("last"),
+            token=f.opt_str("token"),
+            more=f.flag("more"),
+            rid=f.rid,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RegAck:
     """The answer to REG: the new user's id, or an error."""
+
+    MSGID: ClassVar[MsgId] = MsgId.REG_ACK
 
     errno: Errno = Errno.OK
     errmsg: str = ""
@@ -145,6 +100,11 @@ class RegAck:
             obj["id"] = self.id
         return with_rid(obj, self.rid)
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> RegAck:
+        errno, errmsg = errno_of(f), f.opt_str("errmsg") or ""
+        return cls(errno=errno, errmsg=errmsg, id=f.opt_int("id") or 0, rid=f.rid)
+
 
 @dataclass(frozen=True, slots=True)
 class Ack:
@@ -155,6 +115,8 @@ class Ack:
     `messages` (and `more` when a page is full) for SYNC and HISTORY.
     Failures are answered with ERROR instead.
     """
+
+    MSGID: ClassVar[MsgId] = MsgId.ACK
 
     re: MsgId
     rid: Rid = None
@@ -180,6 +142,24 @@ class Ack:
             obj["more"] = self.more
         return with_rid(obj, self.rid)
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> Ack:
+        re_value = f.req_int("re")
+        friend, group = f.opt_sub("friend"), f.opt_sub("group")
+        messages = f.obj.get("messages")
+        return cls(
+            re=MsgId(re_value) if re_value in MsgId._value2member_map_ else MsgId.ACK,
+            rid=f.rid,
+            mid=f.opt_int("mid"),
+            groupid=f.opt_int("groupid"),
+            friend=FriendInfo.from_wire(friend) if friend is not None else None,
+            group=GroupInfo.from_wire(group) if group is not None else None,
+            messages=tuple(chat_from_wire(m) for m in f.subs("messages"))
+            if messages is not None
+            else None,
+            more=f.flag("more"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Error:
@@ -187,6 +167,8 @@ class Error:
 
     `re` is the msgid of the refused request when it could be read.
     """
+
+    MSGID: ClassVar[MsgId] = MsgId.ERROR
 
     errno: Errno
     errmsg: str
@@ -199,10 +181,17 @@ class Error:
             obj["re"] = self.re
         return with_rid(obj, self.rid)
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> Error:
+        errno, errmsg = errno_of(f), f.opt_str("errmsg") or ""
+        return cls(errno=errno, errmsg=errmsg, re=f.opt_int("re"), rid=f.rid)
+
 
 @dataclass(frozen=True, slots=True)
 class Presence:
     """A friend came online or went offline (current protocol)."""
+
+    MSGID: ClassVar[MsgId] = MsgId.PRESENCE
 
     id: int
     name: str
@@ -211,25 +200,54 @@ class Presence:
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         return {"msgid": MsgId.PRESENCE, "id": self.id, "name": self.name, "state": self.state}
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> Presence:
+        return cls(id=f.req_int("id"), name=f.req_str("name"), state=f.req_str("state"))
+
 
 @dataclass(frozen=True, slots=True)
 class FriendAdded:
     """Somebody made the user their friend (current protocol); friendship is mutual."""
+
+    MSGID: ClassVar[MsgId] = MsgId.FRIEND_ADDED
 
     friend: FriendInfo
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         return {"msgid": MsgId.FRIEND_ADDED, **self.friend.to_wire()}
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> FriendAdded:
+        return cls(FriendInfo.from_wire(f))
+
 
 @dataclass(frozen=True, slots=True)
 class Pong:
     """The answer to PING."""
+
+    MSGID: ClassVar[MsgId] = MsgId.PONG
 
     rid: Rid = None
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         return with_rid({"msgid": MsgId.PONG}, self.rid)
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> Pong:
+        return cls(rid=f.rid)
+
+
+def errno_of(f: Fields) -> Errno:
+    """The reply's error number; one this client does not know reads as INTERNAL."""
+    value = f.req_int("errno")
+    try:
+        return Errno(value)
+    except ValueError:
+        return Errno.INTERNAL
+
 
 Event = ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
+)  # fmt: skip

@@ -9,6 +9,7 @@ import orjson
 
 from .codes import Dialect
 from .errors import Rid
+from .fields import Fields
 
 Wire = dict[str, Any]
 
@@ -46,6 +47,10 @@ class FriendInfo:
     def to_wire(self) -> Wire:
         return {"id": self.id, "name": self.name, "state": self.state}
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> FriendInfo:
+        return cls(f.req_int("id"), f.req_str("name"), f.opt_str("state") or OFFLINE)
+
 
 @dataclass(frozen=True, slots=True)
 class MemberInfo:
@@ -58,6 +63,11 @@ class MemberInfo:
 
     def to_wire(self) -> Wire:
         return {"id": self.id, "name": self.name, "state": self.state, "role": self.role}
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> MemberInfo:
+        state, role = f.opt_str("state") or OFFLINE, f.opt_str("role") or "normal"
+        return cls(f.req_int("id"), f.req_str("name"), state, role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +87,12 @@ class GroupInfo:
             "groupdesc": self.groupdesc,
             "users": legacy_list(users) if dialect is Dialect.LEGACY else users,
         }
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> GroupInfo:
+        return cls(
+            id=f.req_int("id"),
+            groupname=f.req_str("groupname"),
+            groupdesc=f.opt_str("groupdesc") or "",
+            users=tuple(MemberInfo.from_wire(u) for u in f.subs("users")),
+        )

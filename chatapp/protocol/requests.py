@@ -1,11 +1,14 @@
-"""Requests: one frozen dataclass per message a client sends, with its wire form."""
+"""Requests: one frozen dataclass per message a client sends, with its wire form both ways."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from .codes import MsgId
+from .chats import Delivered, GroupChat, History, OneChat, Sync
+from .codes import Dialect, MsgId
 from .errors import Rid
+from .fields import Fields
 from .parts import Wire, optional, with_rid
 
 
@@ -13,6 +16,8 @@ from .parts import Wire, optional, with_rid
 class Login:
     """Log in by id or name and password, or with a resume token; `v` 2 selects the
     current protocol. `last` is the highest delivery sequence number the client holds."""
+
+    MSGID: ClassVar[MsgId] = MsgId.LOGIN
 
     password: str | None = None
     id: int | None = None
@@ -22,6 +27,11 @@ class Login:
     last: int | None = None
     rid: Rid = None
 
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect this login chooses for its connection."""
+        return Dialect.V2 if self.v >= 2 else Dialect.LEGACY
+
     def to_wire(self) -> Wire:
         obj: Wire = {"msgid": MsgId.LOGIN, "v": self.v}
         for key in ("id", "name", "password", "token", "last"):
@@ -30,24 +40,47 @@ class Login:
                 obj[key] = value
         return with_rid(obj, self.rid)
 
+    @classmethod
+    def from_wire(cls, f: Fields) -> Login:
+        login = cls(
+            password=f.opt_str("password"),
+            id=f.opt_int("id"),
+            name=f.opt_str("name"),
+            v=f.opt_int("v") or 1,
+            token=f.opt_str("token"),
+            last=f.opt_int("last"),
+            rid=f.rid,
+        )
+        if login.token is None:
+            if login.password is None:
+                raise f.fail("field 'password' is missing")
+            if login.id is None and login.name is None:
+                raise f.fail("LOGIN needs 'id' or 'name'")
+        return login
+
 
 @dataclass(frozen=True, slots=True)
 class Logout:
     """End the session; the connection stays open and may log in again."""
 
+    MSGID: ClassVar[MsgId] = MsgId.LOGOUT
+
     id: int | None = None
     rid: Rid = None
 
     def to_wire(self) -> Wire:
-        obj: Wire = {"msgid": MsgId.LOGOUT}
-        if self.id is not None:
-            obj["id"] = self.id
-        return with_rid(obj, self.rid)
+        return with_rid(optional({"msgid": MsgId.LOGOUT}, id=self.id), self.rid)
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> Logout:
+        return cls(id=f.opt_int("id"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
 class Register:
     """Create an account; the reply carries the new user's id."""
+
+    MSGID: ClassVar[MsgId] = MsgId.REG
 
     name: str
     password: str
@@ -59,26 +92,17 @@ class Register:
         obj["v"] = self.v
         return with_rid(obj, self.rid)
 
-
-@dataclass(frozen=True, slots=True)
-class OneChat:
-    """Send `msg` to user `toid`. `id`, if given, must be the sender's own id; `cid`, a
-    client-chosen message id, makes a retry after a lost acknowledgement harmless."""
-
-    toid: int
-    msg: str
-    id: int | None = None
-    cid: str | None = None
-    rid: Rid = None
-
-    def to_wire(self) -> Wire:
-        obj: Wire = {"msgid": MsgId.ONE_CHAT, "toid": self.toid, "msg": self.msg}
-        return with_rid(optional(obj, id=self.id, cid=self.cid), self.rid)
+    @classmethod
+    def from_wire(cls, f: Fields) -> Register:
+        name, password = f.req_str("name"), f.req_str("password")
+        return cls(name=name, password=password, v=f.opt_int("v") or 1, rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
 class AddFriend:
     """Make `friendid` a friend; friendship is mutual."""
+
+    MSGID: ClassVar[MsgId] = MsgId.ADD_FRIEND
 
     friendid: int
     id: int | None = None
@@ -86,14 +110,18 @@ class AddFriend:
 
     def to_wire(self) -> Wire:
         obj: Wire = {"msgid": MsgId.ADD_FRIEND, "friendid": self.friendid}
-        if self.id is not None:
-            obj["id"] = self.id
-        return with_rid(obj, self.rid)
+        return with_rid(optional(obj, id=self.id), self.rid)
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> AddFriend:
+        return cls(friendid=f.req_int("friendid"), id=f.opt_int("id"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
 class CreateGroup:
     """Create a group with a unique name; the creator joins it as `creator`."""
+
+    MSGID: ClassVar[MsgId] = MsgId.CREATE_GROUP
 
     groupname: str
     groupdesc: str = ""
@@ -106,14 +134,19 @@ class CreateGroup:
             "groupname": self.groupname,
             "groupdesc": self.groupdesc,
         }
-        if self.id is not None:
-            obj["id"] = self.id
-        return with_rid(obj, self.rid)
+        return with_rid(optional(obj, id=self.id), self.rid)
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> CreateGroup:
+        name, desc = f.req_str("groupname"), f.opt_str("groupdesc") or ""
+        return cls(groupname=name, groupdesc=desc, id=f.opt_int("id"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
 class AddGroup:
     """Join group `groupid` as a `normal` member."""
+
+    MSGID: ClassVar[MsgId] = MsgId.ADD_GROUP
 
     groupid: int
     id: int | None = None
@@ -121,75 +154,27 @@ class AddGroup:
 
     def to_wire(self) -> Wire:
         obj: Wire = {"msgid": MsgId.ADD_GROUP, "groupid": self.groupid}
-        if self.id is not None:
-            obj["id"] = self.id
-        return with_rid(obj, self.rid)
+        return with_rid(optional(obj, id=self.id), self.rid)
 
-
-@dataclass(frozen=True, slots=True)
-class GroupChat:
-    """Send `msg` to every other member of group `groupid`; `cid` as for OneChat."""
-
-    groupid: int
-    msg: str
-    id: int | None = None
-    cid: str | None = None
-    rid: Rid = None
-
-    def to_wire(self) -> Wire:
-        obj: Wire = {"msgid": MsgId.GROUP_CHAT, "groupid": self.groupid, "msg": self.msg}
-        return with_rid(optional(obj, id=self.id, cid=self.cid), self.rid)
-
-
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    """The client holds every delivery up to sequence number `seq`; it gets no reply."""
-
-    seq: int
-
-    def to_wire(self) -> Wire:
-        return {"msgid": MsgId.DELIVERED, "seq": self.seq}
-
-
-@dataclass(frozen=True, slots=True)
-class Sync:
-    """Asks again for the deliveries after sequence number `last`, at most `limit`."""
-
-    last: int
-    limit: int | None = None
-    rid: Rid = None
-
-    def to_wire(self) -> Wire:
-        obj: Wire = {"msgid": MsgId.SYNC, "last": self.last}
-        return with_rid(optional(obj, limit=self.limit), self.rid)
-
-
-@dataclass(frozen=True, slots=True)
-class History:
-    """A page of a conversation, newest first, before message `before` (or the newest):
-    with user `peer`, or in group `groupid`."""
-
-    peer: int | None = None
-    groupid: int | None = None
-    before: int | None = None
-    limit: int | None = None
-    rid: Rid = None
-
-    def to_wire(self) -> Wire:
-        obj: Wire = {"msgid": MsgId.HISTORY}
-        fields = {"peer": self.peer, "groupid": self.groupid}
-        fields.update(before=self.before, limit=self.limit)
-        return with_rid(optional(obj, **fields), self.rid)
+    @classmethod
+    def from_wire(cls, f: Fields) -> AddGroup:
+        return cls(groupid=f.req_int("groupid"), id=f.opt_int("id"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
 class Ping:
     """Keep the connection alive; answered by PONG."""
 
+    MSGID: ClassVar[MsgId] = MsgId.PING
+
     rid: Rid = None
 
     def to_wire(self) -> Wire:
         return with_rid({"msgid": MsgId.PING}, self.rid)
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> Ping:
+        return cls(rid=f.rid)
 
 
 Request = (
@@ -206,3 +191,8 @@ Request = (
     | Sync
     | History
 )
+
+REQUEST_TYPES: tuple[type[Request], ...] = (
+    Login, Logout, Register, OneChat, AddFriend, CreateGroup,
+    AddGroup, GroupChat, Ping, Delivered, Sync, History,
+)  # fmt: skip

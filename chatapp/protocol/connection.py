@@ -1,0 +1,105 @@
+"""Connections, sans-I/O: each side's bytes in and out, and the dialect a connection speaks.
+
+As in h11, the connection object holds no socket: the caller feeds it what it read and
+writes what it returns. The server's side owns the dialect negotiation, so that no other
+code decides in which form a message goes out.
+"""
+
+from __future__ import annotations
+
+from .codec import decode_event, decode_request, encode, encode_request
+from .codes import Dialect, Errno
+from .errors import ProtocolError
+from .events import Ack, Event, LoginAck
+from .framing import DEFAULT_MAX_FRAME, FrameSplitter
+from .requests import Login, Logout, Register, Request
+
+
+class ServerConnection:
+    """One client connection as the server sees it: frames in, requests out; events in,
+    bytes out in the connection's dialect.
+
+    A connection speaks the legacy dialect until a LOGIN succeeds in the dialect its `v`
+    chooses. Before that, LOGIN and REG are answered in the dialect they ask for. The
+    connection follows the replies it encodes: a successful LOGIN_ACK switches it, and
+    the acknowledged LOGOUT ends the login (the dialect stays for what follows).
+    """
+
+    __slots__ = ("_logged_in", "_splitter", "dialect")
+
+    def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        self._splitter = FrameSplitter(max_frame)
+        self.dialect = Dialect.LEGACY
+        self._logged_in = False
+
+    def receive(self, data: bytes) -> list[bytes]:
+        """The frames `data` completes; see `overflowed` after each call."""
+        return self._splitter.feed(data)
+
+    @property
+    def overflowed(self) -> bool:
+        """A frame was longer than the limit: nothing more is read; answer with
+        `too_large()` and close."""
+        return self._splitter.overflowed
+
+    def too_large(self) -> ProtocolError:
+        """The error a connection gets before it is closed for an oversized frame."""
+        limit = self._splitter.max_frame
+        return ProtocolError(Errno.FRAME_TOO_LARGE, f"frame longer than {limit} bytes")
+
+    @staticmethod
+    def request(frame: bytes) -> Request:
+        """The request in one frame; raises ProtocolError, which carries its answer."""
+        return decode_request(frame)
+
+    def reply_dialect(self, request: Request) -> Dialect:
+        """The dialect in which `request` is answered."""
+        if not self._logged_in and isinstance(request, Login | Register) and request.v >= 2:
+            return Dialect.V2
+        return self.dialect
+
+    def reply(self, request: Request, event: Event) -> bytes | None:
+        """The answer to `request` as bytes, or None where its dialect expects none."""
+        if isinstance(event, LoginAck) and isinstance(request, Login) and not event.errno:
+            self._logged_in = True
+            self.dialect = request.dialect
+            return encode(event, self.dialect)
+        dialect = self.reply_dialect(request)
+        if isinstance(event, Ack) and isinstance(request, Logout):
+            self._logged_in = False
+        return encode(event, dialect)
+
+    def push(self, event: Event) -> bytes | None:
+        """An event the server sends of its own accord (a delivery, a notice, an error
+        about the stream), in the connection's dialect; None where it expects none."""
+        return encode(event, self.dialect)
+
+
+class ClientConnection:
+    """The client's side of a current-protocol connection: requests out as bytes, bytes
+    in as events; a frame the client cannot read comes back as its ProtocolError."""
+
+    __slots__ = ("_splitter",)
+
+    def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        self._splitter = FrameSplitter(max_frame)
+
+    @staticmethod
+    def send(request: Request) -> bytes:
+        """The bytes that carry `request`."""
+        return encode_request(request)
+
+    def receive(self, data: bytes) -> list[Event | ProtocolError]:
+        """The events that `data` completes, in order."""
+        events: list[Event | ProtocolError] = []
+        for frame in self._splitter.feed(data):
+            try:
+                events.append(decode_event(frame))
+            except ProtocolError as exc:
+                events.append(exc)
+        return events
+
+    @property
+    def overflowed(self) -> bool:
+        """The server sent a frame longer than the limit: the stream cannot be trusted."""
+        return self._splitter.overflowed
