@@ -15,6 +15,7 @@ from chatapp.protocol import (
     Logout,
     MsgId,
     OneChat,
+    Ping,
     Pong,
     Presence,
     ProtocolError,
@@ -83,7 +84,7 @@ def test_frames_become_requests_or_protocol_errors() -> None:
     conn = ServerConnection()
     frames = conn.receive(b'{"msgid":14,"rid":"p"}\0{"msgid":99}\n{"msgid"')
     assert len(frames) == 2
-    assert conn.request(frames[0]).rid == "p"
+    assert conn.request(frames[0]) == Ping(rid="p")
     try:
         conn.request(frames[1])
     except ProtocolError as exc:
