@@ -67,7 +67,7 @@ def test_logout_ends_the_login_and_the_next_login_chooses_again() -> None:
     assert conn.dialect is Dialect.V2  # what follows the logout stays in its dialect
     legacy = conn.reply(Login(password="x", id=13), LoginAck(id=13, name="z"))
     assert orjson.loads(legacy or b"") == {"errno": 0, "id": 13, "msgid": 2, "name": "z"}
-    assert conn.dialect is Dialect.LEGACY
+    assert b'"mid"' not in (conn.push(CHAT) or b"")  # legacy again
     assert conn.reply(OneChat(toid=1, msg="x"), Ack(MsgId.ONE_CHAT, mid=1)) is None
 
 
