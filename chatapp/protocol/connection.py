@@ -10,7 +10,7 @@ from __future__ import annotations
 from .codec import decode_event, decode_request, encode, encode_request
 from .codes import Dialect, Errno
 from .errors import ProtocolError
-from .events import Ack, Event, LoginAck
+from .events import Ack, Error, Event, LoginAck
 from .framing import DEFAULT_MAX_FRAME, FrameSplitter
 from .requests import Login, Logout, Register, Request
 
@@ -42,10 +42,10 @@ class ServerConnection:
         `too_large()` and close."""
         return self._splitter.overflowed
 
-    def too_large(self) -> ProtocolError:
+    def too_large(self) -> Error:
         """The error a connection gets before it is closed for an oversized frame."""
         limit = self._splitter.max_frame
-        return ProtocolError(Errno.FRAME_TOO_LARGE, f"frame longer than {limit} bytes")
+        return Error(Errno.FRAME_TOO_LARGE, f"frame longer than {limit} bytes")
 
     @staticmethod
     def request(frame: bytes) -> Request:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Callable, Coroutine
@@ -15,11 +14,13 @@ from chatapp.protocol import Dialect, Errno, Error
 from .bus import DOORBELL, Bus, open_bus
 from .config import Config
 from .directory import GroupDirectory, KnownUsers
+from .handlers import leave
 from .ids import MessageIds
 from .journal import Journal
 from .limits import LoginGuard
 from .passwords import hash_password
 from .session import Session
+from .sockets import no_delay
 from .storage import Storage, open_storage
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,7 @@ class ChatServer:
             ssl_handshake_timeout=TLS_HANDSHAKE_SECONDS if tls else None,
         )
         for sock in self._server.sockets:
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            no_delay(sock)
         self._sweeper = loop.create_task(self._sweep_idle())
         log.info(
             "chatapp-server listening on %s:%d%s (storage %s, bus %s)",
@@ -131,7 +131,7 @@ class ChatServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
         sessions = list(self.sessions)
-        results = await asyncio.gather(*(s.leave() for s in sessions), return_exceptions=True)
+        results = await asyncio.gather(*(leave(s) for s in sessions), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 log.warning("logging a user out during shutdown failed: %s", result)
@@ -175,7 +175,8 @@ class ChatServer:
         """The bus was cut off: deliveries and group changes may have gone unheard."""
         self.groups.clear()
         for session in self._sessions_of(user_ids):
-            session.deliver(DOORBELL)
+            if session.mailbox is not None:
+                session.mailbox.deliver(DOORBELL)
 
     def evicted(self, user_ids: list[int]) -> None:
         """These users logged in elsewhere while the bus was cut off: end them here."""

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .session import Session
+
+log = logging.getLogger(__name__)
 
 MAX_HEADER = 107  # the specification's longest v1 line, "\r\n" included
 
@@ -27,3 +34,17 @@ def parse_proxy_v1(line: bytes) -> tuple[str, int] | None:
     if not 0 <= port <= 65535:
         raise ValueError("PROXY header's port is out of range")
     return str(source), port
+
+
+def take_proxy_header(session: Session, line: bytes) -> bool:
+    """Takes the client's address from the balancer's header, for logs and the per-address
+    login limit; False (logged, and the connection closed) when the line is not one."""
+    try:
+        source = parse_proxy_v1(line)
+    except ValueError as exc:
+        log.warning("%s: expected a PROXY header (--proxy-protocol): %s", session.peer, exc)
+        session.close()
+        return False
+    if source is not None:
+        session.host, session.peer = source[0], f"{source[0]}:{source[1]}"
+    return True

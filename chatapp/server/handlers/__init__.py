@@ -1,4 +1,5 @@
-"""The ROUTES table: every request's handler and the checks it shares with others.
+"""The ROUTES table: every request's handler and what it shares with others: whether it
+may run before login, what it costs of the rate limit, and the form of its refusal.
 
 Handlers return the reply and never touch the socket; a refusal is a ChatError.
 Identity always comes from the session's login, never from a field of the request.
@@ -6,6 +7,7 @@ Identity always comes from the session's login, never from a field of the reques
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,31 +17,54 @@ from chatapp.protocol import (
     AddGroup,
     CreateGroup,
     Delivered,
+    Errno,
+    Error,
     Event,
     GroupChat,
     History,
     Login,
+    LoginAck,
     Logout,
     MsgId,
     OneChat,
     Ping,
+    RegAck,
     Register,
+    Request,
     Sync,
 )
 
-from .accounts import ALREADY_ONLINE, BAD_CREDENTIALS, login, logout, ping, register
+from ..errors import ChatError, failure
+from .accounts import ALREADY_ONLINE, BAD_CREDENTIALS, leave, login, logout, ping, register
 from .chat import delivered, group_chat, history, one_chat, sync
 from .social import add_friend, add_group, create_group
 
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["ALREADY_ONLINE", "BAD_CREDENTIALS", "ROUTES", "Route"]
+__all__ = ["ALREADY_ONLINE", "BAD_CREDENTIALS", "ROUTES", "Route", "leave"]
+
+
+Refuse = Callable[[Any, Errno, str], Event]
+"""The reply that refuses a request, given its errno and text."""
+
+LIGHT = 0.2
+"""The rate-limit cost of a request that is cheap to serve (PING, DELIVERED)."""
+
+
+def refuse_login(req: Login, errno: Errno, errmsg: str) -> Event:
+    return LoginAck(errno=errno, errmsg=errmsg, rid=req.rid)
+
+
+def refuse_register(req: Register, errno: Errno, errmsg: str) -> Event:
+    return RegAck(errno=errno, errmsg=errmsg, rid=req.rid)
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """How a request is handled: its msgid, its handler, and whether it needs a login.
+    """How a request is handled: its msgid and handler, whether it needs a login, what it
+    costs of the connection's rate limit, and how it is refused (ERROR unless `refuse`
+    says otherwise: LOGIN and REG answer refusals in their own ack).
 
     A handler returns the reply, or an awaitable of it when it must wait: a coroutine
     (run as a task) or a future (a chat waiting for the log, which costs no task).
@@ -48,19 +73,47 @@ class Route:
     msgid: MsgId
     handler: Callable[[Session, Any], Event | Awaitable[Event | None] | None]
     needs_login: bool = True
+    cost: float = 1.0
+    refuse: Refuse | None = None
+
+    def run(self, session: Session, request: Request) -> Event | Awaitable[Event | None] | None:
+        """The handler's reply, or an awaitable of it; a failure becomes the refusal."""
+        try:
+            if self.needs_login and session.user is None:
+                raise ChatError(Errno.NOT_LOGGED_IN, "log in first")
+            return self.handler(session, request)
+        except Exception as exc:
+            return self._refused(request, failure(session.peer, self.msgid, exc))
+
+    def outcome(self, peer: str, request: Request, done: Future[Event | None]) -> Event | None:
+        """The reply once the handler's awaitable is done: its result, or the refusal."""
+        if done.cancelled():
+            return None  # cut short by shutdown: nobody waits for it
+        if (exc := done.exception()) is not None:
+            return self._refused(request, failure(peer, self.msgid, exc))
+        return done.result()
+
+    def _refused(self, request: Request, error: ChatError) -> Event:
+        return self.refusal(request, error.errno, error.errmsg)
+
+    def refusal(self, request: Request, errno: Errno, errmsg: str) -> Event:
+        """The reply that refuses `request`."""
+        if self.refuse is not None:
+            return self.refuse(request, errno, errmsg)
+        return Error(errno, errmsg, re=self.msgid, rid=getattr(request, "rid", None))
 
 
 ROUTES: dict[type, Route] = {
-    Register: Route(MsgId.REG, register, needs_login=False),
-    Login: Route(MsgId.LOGIN, login, needs_login=False),
-    Ping: Route(MsgId.PING, ping, needs_login=False),
+    Register: Route(MsgId.REG, register, needs_login=False, refuse=refuse_register),
+    Login: Route(MsgId.LOGIN, login, needs_login=False, refuse=refuse_login),
+    Ping: Route(MsgId.PING, ping, needs_login=False, cost=LIGHT),
     Logout: Route(MsgId.LOGOUT, logout),
     OneChat: Route(MsgId.ONE_CHAT, one_chat),
     AddFriend: Route(MsgId.ADD_FRIEND, add_friend),
     CreateGroup: Route(MsgId.CREATE_GROUP, create_group),
     AddGroup: Route(MsgId.ADD_GROUP, add_group),
     GroupChat: Route(MsgId.GROUP_CHAT, group_chat),
-    Delivered: Route(MsgId.DELIVERED, delivered),
+    Delivered: Route(MsgId.DELIVERED, delivered, cost=LIGHT),
     Sync: Route(MsgId.SYNC, sync),
     History: Route(MsgId.HISTORY, history),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from chatapp.protocol import (
 from ..bus import DOORBELL
 from ..errors import ChatError
 from ..limits import retry_text
+from ..mailbox import Mailbox
 from ..passwords import hash_password_async, verify_password_async
 from ..presence import announce_presence, states
 from ..storage import NameTaken, User
@@ -95,9 +97,10 @@ async def login(session: Session, req: Login) -> Event:
     server = session.server
     user = await (_by_token(session, req) if req.token is not None else _by_password(session, req))
 
-    session.dialect = Dialect.V2 if req.v >= 2 else Dialect.LEGACY
-    session.hold()
-    if not await server.bus.attach(user.id, session.deliver):
+    dialect = req.dialect
+    session.mailbox = mailbox = Mailbox(session, user.id)  # holds deliveries until the ack
+    if not await server.bus.attach(user.id, mailbox.deliver):
+        session.mailbox = None
         raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
     session.user = user
     # Spent only once the login has succeeded: a refused one keeps its token.
@@ -109,10 +112,10 @@ async def login(session: Session, req: Login) -> Event:
             server, {f.id for f in friends} | {m.id for g in groups for m in g.members}
         )
         page = server.config.sync_page
-        after = req.last if session.dialect is Dialect.V2 else None
+        after = req.last if dialect is Dialect.V2 else None
         pending = await server.storage.pending(user.id, after, page + 1)
         token = None
-        if session.dialect is Dialect.V2:  # the next token replaces the spent one at once
+        if dialect is Dialect.V2:  # the next token replaces the spent one at once
             token, session.token_hash = new_token()
             expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
             await server.storage.save_token(
@@ -121,18 +124,18 @@ async def login(session: Session, req: Login) -> Event:
         elif spent is not None:
             await server.storage.drop_token(spent)
     except BaseException:
-        await session.leave(announce=False)
+        await leave(session, announce=False)
         raise
     state[user.id] = ONLINE
     session.friend_ids = {f.id for f in friends}
-    session.sent.restart(pending.after)
+    mailbox.sent.restart(pending.after)
     offline = pending.messages[:page]
     for message in offline:
-        session.sent.add(message.seq)
-    if session.dialect is Dialect.LEGACY:
-        server.journal.ack(user.id, session.sent.floor)
+        mailbox.sent.add(message.seq)
+    if dialect is Dialect.LEGACY:
+        server.journal.ack(user.id, mailbox.sent.floor)
     if len(pending.messages) > page:
-        session.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
+        mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
     await announce_presence(server, user, session.friend_ids, online=True)
     return LoginAck(
         id=user.id,
@@ -140,7 +143,7 @@ async def login(session: Session, req: Login) -> Event:
         friends=tuple(FriendInfo(f.id, f.name, state[f.id]) for f in friends),
         groups=tuple(checks.group_info(g, state) for g in groups),
         offlinemsg=tuple(offline),
-        last=pending.after if session.dialect is Dialect.V2 else None,
+        last=pending.after if dialect is Dialect.V2 else None,
         token=token,
         more=len(pending.messages) > page,
         rid=req.rid,
@@ -152,8 +155,24 @@ async def logout(session: Session, req: Logout) -> Event:
     if session.token_hash is not None:
         await session.server.storage.drop_token(session.token_hash)
         session.token_hash = None
-    await session.leave()
+    await leave(session)
     return Ack(MsgId.LOGOUT, rid=req.rid)
+
+
+async def leave(session: Session, *, announce: bool = True) -> None:
+    """Logs the user out of this connection: offline on the bus, friends told; what was
+    held for them is in the log for their next login."""
+    user, session.user = session.user, None
+    if user is None:
+        return
+    session.anonymous_since = asyncio.get_running_loop().time()
+    if session.mailbox is not None:
+        session.mailbox.close()
+        session.mailbox = None
+    await session.server.bus.detach(user.id)
+    if announce:
+        await announce_presence(session.server, user, session.friend_ids, online=False)
+    session.friend_ids = set()
 
 
 def ping(session: Session, req: Ping) -> Event:

@@ -136,12 +136,13 @@ def delivered(session: Session, req: Delivered) -> None:
 
 async def sync(session: Session, req: Sync) -> Event:
     me = checks.me(session, None)
+    assert session.mailbox is not None  # made by the login
     page = session.server.config.sync_page
     limit = checks.page_size(req.limit, page, page)
     pending = await session.server.storage.pending(me.id, req.last, limit + 1)
     messages = pending.messages[:limit]
     for message in messages:
-        session.sent.add(message.seq)  # so that a live copy on its way is not sent again
+        session.mailbox.sent.add(message.seq)  # so that a live copy on its way is not sent again
     return Ack(
         MsgId.SYNC, rid=req.rid, messages=tuple(messages), more=len(pending.messages) > limit
     )

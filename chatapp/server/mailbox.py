@@ -1,0 +1,101 @@
+"""Mailbox: what reaches one logged-in user's connection, each delivery once and in order.
+
+Deliveries wait while the LOGIN_ACK is on its way, so it is always first; chats are sent
+once each by their sequence number; after a long absence, or when the bus was cut off,
+what the log holds is caught up page by page as fast as the client reads; a legacy client,
+which cannot acknowledge, has what it was sent acknowledged for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import Chat, ChatMessage, Dialect, FriendAdded, GroupMessage
+
+from .bus import Delivery, Doorbell
+from .sequence import SentSequence
+
+if TYPE_CHECKING:
+    from .session import Session
+
+
+class Mailbox:
+    """The delivery state of one login: made by LOGIN (holding), ended by leaving."""
+
+    __slots__ = ("_again", "_catching_up", "_held", "_session", "closed", "sent", "user_id")
+
+    def __init__(self, session: Session, user_id: int) -> None:
+        self._session = session
+        self.user_id = user_id
+        self.sent = SentSequence()
+        self._held: list[Delivery] | None = []  # until the login ack is out
+        self._catching_up = False
+        self._again = False
+        self.closed = False
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def deliver(self, delivery: Delivery) -> None:
+        """What the bus calls for each delivery to the user; nothing once closed."""
+        if self.closed:
+            return
+        if self._held is not None:
+            self._held.append(delivery)
+        elif isinstance(delivery, Doorbell):
+            self.catch_up()
+        elif isinstance(delivery, ChatMessage | GroupMessage):
+            self.send_chats((delivery,))
+        else:
+            if isinstance(delivery, FriendAdded):
+                self._session.friend_ids.add(delivery.friend.id)
+            self._session.send(delivery)
+
+    def release(self) -> None:
+        """The login ack is out: what waited for it goes now, in order."""
+        held, self._held = self._held or [], None
+        for delivery in held:
+            self.deliver(delivery)
+
+    def send_chats(self, messages: Sequence[Chat]) -> list[Chat]:
+        """Sends the deliveries not sent before; returns them. A legacy client cannot
+        acknowledge, so what it was sent counts as delivered, as in the original."""
+        session = self._session
+        fresh = [m for m in messages if not m.seq or self.sent.add(m.seq)]
+        for message in fresh:
+            session.send(message)
+        # Only what went into a live connection: a message to a closing one stays due.
+        if fresh and session.dialect is Dialect.LEGACY and session.alive and not self.closed:
+            session.server.journal.ack(self.user_id, self.sent.floor)
+        return fresh
+
+    def catch_up(self) -> None:
+        """Sends what the log holds beyond what was sent, in pages, as the client reads."""
+        if self._catching_up:
+            self._again = True
+        else:
+            self._catching_up = True
+            self._session.server.spawn(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        server = self._session.server
+        page = server.config.sync_page
+        try:
+            while not self.closed and self._session.alive:
+                self._again = False
+                await self._session.drained()
+                if self.closed:
+                    return
+                pending = await server.storage.pending(self.user_id, self.sent.floor, page)
+                self.send_chats(pending.messages)
+                if len(pending.messages) < page and not self._again:
+                    return
+        finally:
+            self._catching_up = False
+
+    def close(self) -> None:
+        """The user left: nothing more is sent; held chats are in the log for next time."""
+        self.closed = True
+        self._held = None
