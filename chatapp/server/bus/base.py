@@ -52,9 +52,10 @@ class Bus(Protocol):
     Errors of the transport underneath surface as BusUnavailable.
     """
 
-    node: int
-    """A number from 0 to 63 that no other live instance on this bus holds, once started:
-    it keeps the message ids the instances make apart."""
+    @property
+    def node(self) -> int:
+        """A number from 0 to 63 that no other live instance on this bus holds, once started:
+        it keeps the message ids the instances make apart."""
 
     async def start(self, listener: BusListener) -> None:
         """Connects; deliveries flow once this returns."""

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from chatapp.protocol import ChatMessage, Presence
+from chatapp.protocol import ChatMessage, FriendAdded, FriendInfo, GroupMessage, Presence
 from chatapp.server.bus import DOORBELL, Bus, BusUnavailable, Delivery, MemoryBus, open_bus
-from chatapp.server.bus.redis import RedisBus, decode_delivery, encode_delivery
+from chatapp.server.bus.envelope import pack, unpack
+from chatapp.server.bus.redis import RedisBus
 from tests.redis_service import PrivateRedis
 
 CHAT = ChatMessage(1, "ann", 2, "hello 你好 😀", "2026-01-01 00:00:00", 42, 1767225600000)
@@ -135,9 +136,27 @@ async def test_publish_many_reaches_users_on_several_instances(
         assert await inbox.get() == event
 
 
-def test_deliveries_survive_the_redis_encoding() -> None:
-    for delivery in (CHAT, DOORBELL, Presence(1, "ann", "offline")):
-        assert decode_delivery(encode_delivery(delivery)) == delivery
+@pytest.mark.parametrize(
+    "delivery",
+    [
+        CHAT,
+        CHAT.numbered(7),
+        GroupMessage(1, "ann", 3, "hi", "2026-01-01 00:00:00", 43, 1767225600000, 9),
+        DOORBELL,
+        Presence(1, "ann", "offline"),
+        FriendAdded(FriendInfo(1, "ann", "online")),
+    ],
+    ids=repr,
+)
+def test_deliveries_survive_the_envelope(delivery: Delivery) -> None:
+    assert unpack(pack(delivery)) == delivery
+
+
+def test_a_chat_travels_in_an_envelope_of_the_bus_not_in_the_wire_form() -> None:
+    packed = pack(CHAT.numbered(7))
+    assert packed.startswith(b"[") and b"msgid" not in packed
+    with pytest.raises(ValueError):
+        unpack(b'[9,1,2,3,"a",4,"x","t",5]')
 
 
 @pytest.mark.redis
@@ -231,10 +250,16 @@ async def test_the_bus_recovers_from_a_redis_restart(private_redis: PrivateRedis
 
 
 async def test_memory_bus_has_no_other_instances() -> None:
-    bus = MemoryBus()
-    await bus.start(Listener())
+    bus, listener, inbox = MemoryBus(), Listener(), Inbox()
+    await bus.start(listener)
+    assert await bus.attach(1, inbox)
+    # Whoever is not attached here is offline: nothing is left for other instances.
+    assert bus.publish_here([(1, CHAT), (2, CHAT)]) == []
+    assert await inbox.get() == CHAT
     await bus.group_changed(1)
+    assert listener.groups.empty()  # nobody else to tell, and not itself
     await bus.close()
+    assert await bus.online([1]) == set()
 
 
 @pytest.mark.redis

@@ -1,0 +1,77 @@
+"""The Redis bus's publisher: what callers publish goes out in one pipeline per round."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from .base import BusUnavailable
+
+
+def _unavailable(exc: Exception) -> Exception:
+    """What a publisher hears of a failed pipeline: BusUnavailable for a Redis error."""
+    if not isinstance(exc, RedisError):
+        return exc
+    failure = BusUnavailable(f"redis: {exc}")
+    failure.__cause__ = exc
+    return failure
+
+
+class Publisher:
+    """Publishes what callers queue, in their order, one pipeline at a time.
+
+    Whatever is queued while a pipeline is on its way goes into the next one: a pipeline
+    costs far more than a command in it, and the chats of one commit of the log are
+    published at once.
+    """
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        # Each caller's commands with the future of their subscriber counts.
+        self._outbox: list[tuple[list[tuple[str, bytes]], asyncio.Future[list[int]]]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def publish(self, commands: list[tuple[str, bytes]]) -> list[int]:
+        """Publishes each (channel, payload); returns how many subscribers heard each."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[int]] = loop.create_future()
+        self._outbox.append((commands, future))
+        if self._sender is None:
+            self._sender = loop.create_task(self._send())
+        return await future
+
+    async def close(self) -> None:
+        """Stops sending; what is still queued fails with BusUnavailable."""
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
+
+    async def _send(self) -> None:
+        try:
+            while self._outbox:
+                queued, self._outbox = self._outbox, []
+                try:
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for commands, _ in queued:
+                            for channel, payload in commands:
+                                pipe.publish(channel, payload)
+                        counts = await pipe.execute()
+                except Exception as exc:
+                    for _, future in queued:
+                        if not future.done():
+                            future.set_exception(_unavailable(exc))
+                    continue
+                except asyncio.CancelledError:  # the bus is closing
+                    for _, future in queued + self._outbox:
+                        if not future.done():
+                            future.set_exception(BusUnavailable("redis: the bus is closing"))
+                    raise
+                start = 0
+                for commands, future in queued:
+                    if not future.done():
+                        future.set_result(counts[start : start + len(commands)])
+                    start += len(commands)
+        finally:
+            self._sender = None
