@@ -14,6 +14,7 @@ from chatapp.protocol import Dialect, Errno, Error
 from .bus import DOORBELL, Bus, open_bus
 from .config import Config
 from .directory import GroupDirectory, KnownUsers
+from .fanout import Fanout
 from .handlers import leave
 from .ids import MessageIds
 from .journal import Journal
@@ -50,6 +51,7 @@ class ChatServer:
         self.groups = GroupDirectory(self.storage)
         self.users = KnownUsers(self.storage)
         self.journal = Journal(self.storage)
+        self.fanout = Fanout(self.journal, self.bus)
         self.sessions: set[Session] = set()
         # Verified against when a login names an unknown account (see handlers.login).
         self.decoy_hash = hash_password("decoy", config.hash_cost)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
-from asyncio import Future
 from collections.abc import Awaitable
-from functools import partial
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
     Ack,
-    Chat,
     ChatMessage,
     Delivered,
     Errno,
@@ -22,14 +17,11 @@ from chatapp.protocol import (
     History,
     MsgId,
     OneChat,
-    Rid,
     Sync,
 )
 
-from ..bus import Bus, BusUnavailable
 from ..errors import ChatError
-from ..futures import pass_on
-from ..storage import Logged, NewMessage
+from ..storage import NewMessage
 from . import checks
 
 if TYPE_CHECKING:
@@ -46,7 +38,7 @@ def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
         return _once_found(session, req)
     time, mid, ts = server.stamp()
     message = ChatMessage(me.id, me.name, req.toid, text, time, mid, ts)
-    return _log(session, NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
+    return server.fanout.post(NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
 
 
 async def _once_found(session: Session, req: OneChat) -> Event:
@@ -67,7 +59,7 @@ def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
     time, mid, ts = server.stamp()
     message = GroupMessage(me.id, me.name, req.groupid, text, time, mid, ts)
     recipients = tuple(sorted(m for m in members if m != me.id))
-    return _log(session, NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
+    return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
 
 
 async def _once_loaded(session: Session, req: GroupChat) -> Event:
@@ -78,54 +70,6 @@ async def _once_loaded(session: Session, req: GroupChat) -> Event:
 
 async def _settled(reply: Event | Awaitable[Event]) -> Event:
     return await reply if inspect.isawaitable(reply) else reply
-
-
-def _log(session: Session, new: NewMessage, msgid: MsgId, rid: Rid) -> Future[Event]:
-    """Queues the message for the log; the ACK follows its commit and its deliveries."""
-    reply: Future[Event] = asyncio.get_running_loop().create_future()
-    deliver = partial(_deliver, session.server.bus, new.message, reply, msgid=msgid, rid=rid)
-    session.server.journal.submit(new).add_done_callback(deliver)
-    return reply
-
-
-def _deliver(
-    bus: Bus,
-    message: Chat,
-    reply: Future[Event],
-    done: Future[Logged],
-    *,
-    msgid: MsgId,
-    rid: Rid,
-) -> None:
-    """Hands a committed message to its online recipients, each with their number.
-
-    It is in the log already: a recipient who is offline, or whose instance cannot be
-    reached now, gets it from there at login or when the bus is back.
-    """
-    if reply.done():
-        return
-    if done.cancelled():
-        reply.cancel()
-        return
-    if (exc := done.exception()) is not None:
-        reply.set_exception(exc)
-        return
-    logged = done.result()
-    ack = Ack(msgid, rid=rid, mid=logged.mid)
-    if logged.duplicate:  # a retry: the first attempt delivered it
-        reply.set_result(ack)
-        return
-    rest = bus.publish_here([(uid, message.numbered(seq)) for uid, seq in logged.deliveries])
-    if not rest:
-        reply.set_result(ack)
-        return
-
-    async def publish() -> Event:  # to other instances, before the next request is read
-        with contextlib.suppress(BusUnavailable):
-            await bus.publish_many(rest)
-        return ack
-
-    pass_on(asyncio.get_running_loop().create_task(publish()), reply, lambda event: event)
 
 
 def delivered(session: Session, req: Delivered) -> None:

@@ -1,0 +1,72 @@
+"""Fanout: the one path of a chat after the log has committed it.
+
+A handler posts the chat and returns the future this gives; the journal commits it with
+its batch; then, in this order, each recipient attached here gets it (through their
+session, the only code that writes), the other instances get theirs through the bus,
+and the sender's ACK completes the future. Handlers are never called back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from asyncio import Future
+from functools import partial
+
+from chatapp.protocol import Ack, Chat, Event, MsgId, Rid
+
+from .bus import Bus, BusUnavailable, Delivery
+from .futures import pass_on
+from .journal import Journal
+from .storage import Logged, NewMessage
+
+
+class Fanout:
+    """Posts chats to the log and hands each committed one to its recipients."""
+
+    def __init__(self, journal: Journal, bus: Bus) -> None:
+        self._journal = journal
+        self._bus = bus
+
+    def post(self, new: NewMessage, msgid: MsgId, rid: Rid) -> Future[Event]:
+        """Queues the chat for the log. The future completes with the sender's ACK once
+        the chat is committed and handed on, or fails with the log's error."""
+        reply: Future[Event] = asyncio.get_running_loop().create_future()
+        ack = partial(Ack, msgid, rid)
+        self._journal.submit(new).add_done_callback(
+            partial(self._committed, new.message, reply, ack)
+        )
+        return reply
+
+    def _committed(
+        self, message: Chat, reply: Future[Event], ack: partial[Ack], done: Future[Logged]
+    ) -> None:
+        """The commit is done: deliver, then answer. The chat is in the log already, so a
+        recipient who is offline, or whose instance cannot be reached now, gets it from
+        there at login or when the bus is back."""
+        if reply.done():
+            return
+        if done.cancelled():
+            reply.cancel()
+            return
+        if (exc := done.exception()) is not None:
+            reply.set_exception(exc)
+            return
+        logged = done.result()
+        answer = ack(mid=logged.mid)
+        if logged.duplicate:  # a retry: the first attempt delivered it
+            reply.set_result(answer)
+            return
+        rest = self._bus.publish_here(
+            [(uid, message.numbered(seq)) for uid, seq in logged.deliveries]
+        )
+        if not rest:
+            reply.set_result(answer)
+            return
+        task = asyncio.get_running_loop().create_task(self._elsewhere(rest))
+        pass_on(task, reply, lambda _: answer)
+
+    async def _elsewhere(self, deliveries: list[tuple[int, Delivery]]) -> None:
+        """To other instances, before the sender's next request is read."""
+        with contextlib.suppress(BusUnavailable):
+            await self._bus.publish_many(deliveries)
