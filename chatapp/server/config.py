@@ -91,11 +91,28 @@ class Config:
             "bytes queued to a client that does not read", "{bytes}, then the connection is dropped"
         ),
     )
+    max_queued_frames: int = setting(
+        256,
+        help="frames read from one connection and not yet handled at which reading from it "
+        "pauses, until half of them are handled",
+        limit=Limit(
+            "frames read from one connection and not yet handled, at which reading from it pauses",
+            "{count}",
+        ),
+    )
     sync_page: int = setting(
         200,
         help="deliveries per login ack, SYNC reply or catch-up page; largest HISTORY page",
         limit=Limit(
             "deliveries per login ack, SYNC reply or catch-up page; largest HISTORY page",
+            "{count}",
+        ),
+    )
+    history_page: int = setting(
+        50,
+        help="messages in a HISTORY page whose request names no limit (at most --sync-page)",
+        limit=Limit(
+            "messages in a HISTORY page whose request names no `limit`; at most `--sync-page`",
             "{count}",
         ),
     )
@@ -125,6 +142,13 @@ class Config:
         limit=Limit(
             "silence (no frame) before a current-protocol or not-logged-in connection is closed",
             "{seconds}",
+        ),
+    )
+    tls_handshake_timeout: float = setting(
+        10.0,
+        help="seconds a TLS client has to finish its handshake before it is dropped",
+        limit=Limit(
+            "time to finish the TLS handshake, then the connection is dropped", "{seconds}"
         ),
     )
     rate_limit: float = setting(
@@ -171,5 +195,12 @@ class Config:
         help="seconds over which failed logins are counted",
         limit=Limit(
             "the window over which failed logins are counted, and the longest lock", "{seconds}"
+        ),
+    )
+    shutdown_grace: float = setting(
+        5.0,
+        help="seconds a shutdown waits for connections to finish their last request",
+        limit=Limit(
+            "time a shutdown waits for connections to finish their last request", "{seconds}"
         ),
     )
