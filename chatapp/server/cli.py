@@ -9,139 +9,38 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import fields
 from typing import Any
 
 from chatapp import __version__
 
 from .app import ChatServer
 from .config import Config
+from .settings import options, switch
 from .storage import StorageError, open_storage
 
 log = logging.getLogger("chatapp.server")
 
 
-def switch(text: str) -> bool:
-    """on/off, yes/no, true/false, 1/0."""
-    value = text.strip().lower()
-    if value in ("1", "on", "yes", "true"):
-        return True
-    if value in ("0", "off", "no", "false"):
-        return False
-    raise ValueError(f"{text!r} is not on or off")
-
-
-# option, Config field, type, help. Each is also read from CHATAPP_<FIELD in capitals>.
-OPTIONS: list[tuple[str, str, Callable[[str], Any], str]] = [
-    ("--host", "host", str, "address to listen on"),
-    ("--port", "port", int, "TCP port to listen on"),
-    (
-        "--storage",
-        "storage",
-        str,
-        "storage URL: sqlite:///path/to/file.db (embedded, the default) or "
-        "mysql://user:password@host:3306/dbname",
-    ),
-    (
-        "--bus",
-        "bus",
-        str,
-        "message bus URL: memory:// (one instance, the default) or "
-        "redis://host:6379/0?prefix=chatapp:&lease=10 (many instances)",
-    ),
-    ("--max-frame", "max_frame", int, "longest frame in bytes; a longer one closes the connection"),
-    ("--max-message-chars", "max_message_chars", int, "longest chat message in characters"),
-    ("--max-name-chars", "max_name_chars", int, "longest user or group name in characters"),
-    ("--max-desc-chars", "max_desc_chars", int, "longest group description in characters"),
-    ("--max-password-chars", "max_password_chars", int, "longest password in characters"),
-    (
-        "--max-outbound-bytes",
-        "max_outbound_bytes",
-        int,
-        "bytes queued to a client that does not read before it is disconnected",
-    ),
-    ("--hash-cost", "hash_cost", int, "log2 of scrypt's N for new password hashes"),
-    ("--backlog", "backlog", int, "listen backlog"),
-    (
-        "--sync-page",
-        "sync_page",
-        int,
-        "deliveries per login ack, SYNC reply or catch-up page; largest HISTORY page",
-    ),
-    ("--resume-token-ttl", "resume_token_ttl", float, "seconds a resume token stays valid"),
-    (
-        "--idle-timeout",
-        "idle_timeout",
-        float,
-        "seconds of silence before a current-protocol or not-logged-in connection is closed",
-    ),
-    (
-        "--login-timeout",
-        "login_timeout",
-        float,
-        "seconds a connection may stay without a login before it is closed (0: no limit)",
-    ),
-    (
-        "--rate-limit",
-        "rate_limit",
-        float,
-        "requests per second per connection, on average; more are refused (0: no limit)",
-    ),
-    ("--rate-burst", "rate_burst", float, "requests a connection may make at once"),
-    (
-        "--rate-strikes",
-        "rate_strikes",
-        int,
-        "refused requests in a row that close the connection (0: never)",
-    ),
-    (
-        "--login-failures",
-        "login_failures",
-        int,
-        "failed logins to one account within the window that lock it (0: no limit)",
-    ),
-    (
-        "--login-address-failures",
-        "login_address_failures",
-        int,
-        "failed logins from one address within the window that lock it (0: no limit; "
-        "use 0 behind a proxy that hides client addresses)",
-    ),
-    ("--login-window", "login_window", float, "seconds over which failed logins are counted"),
-    ("--tls-cert", "tls_cert", str, "PEM certificate chain: listen with TLS (needs --tls-key)"),
-    ("--tls-key", "tls_key", str, "PEM private key of --tls-cert"),
-    (
-        "--proxy-protocol",
-        "proxy_protocol",
-        switch,
-        "on: each connection starts with a PROXY v1 header from the load balancer "
-        "(nginx: proxy_protocol on), which gives the client's real address",
-    ),
-]
-
-
-def env_name(field_name: str) -> str:
-    """The environment variable that sets a Config field."""
-    return f"CHATAPP_{field_name.upper()}"
-
-
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Namespace]:
     """The Config from defaults, then environment variables, then command-line options."""
-    defaults = Config()
     parser = argparse.ArgumentParser(
         prog="chatapp-server",
         description="chatapp's chat server. Every option can also be set by the environment "
         "variable shown; an option on the command line wins.",
     )
-    for flag, name, kind, text in OPTIONS:
-        current = getattr(defaults, name)
-        parser.add_argument(
-            flag,
-            dest=name,
-            type=kind,
-            metavar=name.upper(),
+    limits = parser.add_argument_group("limits (also listed in docs/protocol.md)")
+    config_options = options(Config())
+    for option in config_options:
+        group = parser if option.limit is None else limits
+        group.add_argument(
+            option.flag,
+            dest=option.name,
+            type=option.parse,
+            metavar="{on,off}" if option.parse is switch else option.name.upper(),
             default=None,
-            help=f"{text} (env {env_name(name)}; default: {current})",
+            help=f"{option.help} (env {option.env}; default: {_shown(option.default)})".replace(
+                "%", "%%"
+            ),
         )
     parser.add_argument(
         "--init-db",
@@ -157,18 +56,24 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
     parser.add_argument("--version", action="version", version=f"chatapp {__version__}")
     args = parser.parse_args(argv)
     values: dict[str, Any] = {}
-    kinds = {name: kind for _, name, kind, _ in OPTIONS}
-    for f in fields(Config):
-        given = getattr(args, f.name, None)
-        if given is None and env_name(f.name) in os.environ:
-            raw = os.environ[env_name(f.name)]
+    for option in config_options:
+        given = getattr(args, option.name)
+        if given is None and option.env in os.environ:
+            raw = os.environ[option.env]
             try:
-                given = kinds[f.name](raw)
+                given = option.parse(raw)
             except ValueError:
-                parser.error(f"{env_name(f.name)}={raw!r} is not a valid {f.name}")
+                parser.error(f"{option.env}={raw!r} is not a valid {option.name}")
         if given is not None:
-            values[f.name] = given
+            values[option.name] = given
     return Config(**values), args
+
+
+def _shown(default: Any) -> str:
+    """A default as --help shows it: a switch as on or off, no value as none."""
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    return "none" if default is None else str(default)
 
 
 async def init_db(config: Config) -> None:
