@@ -26,11 +26,6 @@ from .storage import Storage, open_storage
 
 log = logging.getLogger(__name__)
 
-# How long shutdown waits for connections to finish their last request.
-SHUTDOWN_GRACE_SECONDS = 5.0
-# A TLS client that has not finished its handshake by then is dropped.
-TLS_HANDSHAKE_SECONDS = 10.0
-
 
 class ChatServer:
     """One server instance. `start()` listens, `shutdown()` drains and releases everything."""
@@ -112,7 +107,7 @@ class ChatServer:
             backlog=self.config.backlog,
             reuse_address=True,
             ssl=tls,
-            ssl_handshake_timeout=TLS_HANDSHAKE_SECONDS if tls else None,
+            ssl_handshake_timeout=self.config.tls_handshake_timeout if tls else None,
         )
         for sock in self._server.sockets:
             no_delay(sock)
@@ -140,7 +135,7 @@ class ChatServer:
         for session in sessions:
             session.close()
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE_SECONDS)
+            await asyncio.wait(set(self._tasks), timeout=self.config.shutdown_grace)
         await self.journal.drain()
         await self.bus.close()
         await self.storage.close()

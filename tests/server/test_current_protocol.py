@@ -9,7 +9,6 @@ import pytest
 
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.config import Config
-from chatapp.server.session import MAX_QUEUED_FRAMES
 from tests.server.conftest import Connect, Users
 from tests.server.steps import ONE_BACKEND, assert_has, logout, online, refused
 from tests.wire import WireClient
@@ -216,7 +215,7 @@ async def test_hundreds_of_pipelined_pings_are_all_answered_in_order(users: User
     """
     _, a = await online(users, "alice")
     count = int(LIMITS.rate_burst * 5 * 0.9)
-    assert count > MAX_QUEUED_FRAMES
+    assert count > LIMITS.max_queued_frames
     await a.send_raw(b"".join(b'{"msgid":14,"rid":%d}\n' % i for i in range(count)))
     for i in range(count):
         assert await a.recv() == {"msgid": MsgId.PONG, "rid": i}

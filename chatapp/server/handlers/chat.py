@@ -27,8 +27,6 @@ from . import checks
 if TYPE_CHECKING:
     from ..session import Session
 
-HISTORY_DEFAULT = 50
-
 
 def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
     me = checks.me(session, req.id)
@@ -96,7 +94,7 @@ async def history(session: Session, req: History) -> Event:
     me = checks.me(session, None)
     server = session.server
     most = server.config.sync_page
-    limit = checks.page_size(req.limit, min(HISTORY_DEFAULT, most), most)
+    limit = checks.page_size(req.limit, min(server.config.history_page, most), most)
     if req.groupid is not None:
         members = await server.groups.members(req.groupid)
         if members is None:

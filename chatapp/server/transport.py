@@ -1,0 +1,124 @@
+"""FramedTransport: one TCP connection's bytes; frames queued with backpressure in, writes
+cut off at the outbound limit out. The Session adds what the frames mean."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, cast
+
+from chatapp.protocol import ServerConnection
+
+from .sockets import keepalive
+
+if TYPE_CHECKING:
+    from .config import Config
+
+log = logging.getLogger(__name__)
+
+
+class FramedTransport(asyncio.Protocol):
+    """Queues whole frames for `_work` and pauses reading while too many wait, so a
+    flooding client cannot grow memory; a client that stops reading is cut off."""
+
+    # Slots, and the frame queue and write-pause event made only when needed: an idle
+    # connection is mostly this object, and servers hold tens of thousands.
+    __slots__ = (
+        "_config", "_frames", "_paused", "_transport", "_writable", "conn", "host",
+        "last_heard", "peer",
+    )  # fmt: skip
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self.conn = ServerConnection(config.max_frame)
+        self.peer = self.host = "?"
+        self.last_heard = 0.0
+        self._transport: asyncio.Transport | None = None
+        self._frames: deque[bytes] | None = None
+        self._paused = False
+        self._writable: asyncio.Event | None = None  # made when the transport first pauses
+
+    @property
+    def alive(self) -> bool:
+        """The connection is open: what is sent now reaches the client unless it dies."""
+        return self._transport is not None and not self._transport.is_closing()
+
+    def _work(self) -> None:
+        """Takes queued frames with `_next_frame` (the subclass's)."""
+        raise NotImplementedError
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport, but implement it.
+        self._transport = cast(asyncio.Transport, transport)
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.host = str(peer[0]) if isinstance(peer, tuple) else self.peer
+        self.last_heard = asyncio.get_running_loop().time()
+        keepalive(transport.get_extra_info("socket"))
+
+    def data_received(self, data: bytes) -> None:
+        self.last_heard = asyncio.get_running_loop().time()
+        if frames := self.conn.receive(data):
+            if self._frames is None:
+                self._frames = deque(frames)
+            else:
+                self._frames.extend(frames)
+        full = self.conn.overflowed or self._queued() >= self._config.max_queued_frames
+        if full and not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+        self._work()
+
+    def pause_writing(self) -> None:
+        if self._writable is None:
+            self._writable = asyncio.Event()
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        if self._writable is not None:
+            self._writable.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.resume_writing()  # whoever waits to write sees the connection is gone
+        self._frames = None
+        self._transport = None
+
+    def _next_frame(self) -> bytes | None:
+        """The oldest queued frame, if any; reading resumes once half the queue is gone."""
+        if not self._frames:
+            return None
+        frame = self._frames.popleft()
+        if not self._frames:
+            self._frames = None  # an idle connection keeps no queue
+        half = self._queued() < self._config.max_queued_frames // 2
+        if self._paused and half and self.alive and not self.conn.overflowed:
+            self._paused = False
+            cast(asyncio.Transport, self._transport).resume_reading()
+        return frame
+
+    def _drop_frames(self) -> None:
+        """Forgets what is queued: the connection is being closed."""
+        self._frames = None
+
+    def _queued(self) -> int:
+        return len(self._frames) if self._frames is not None else 0
+
+    def _write(self, data: bytes | None) -> None:
+        transport = self._transport
+        if data is None or transport is None or transport.is_closing():
+            return
+        transport.write(data)
+        if transport.get_write_buffer_size() > self._config.max_outbound_bytes:
+            log.warning("%s: not reading, outbound limit reached: disconnecting", self.peer)
+            transport.abort()
+
+    async def drained(self) -> None:
+        """Returns once the client has read enough of what was written to take more."""
+        if self._writable is not None:
+            await self._writable.wait()
+
+    def close(self) -> None:
+        """Closes the connection once what was written is sent."""
+        if self._transport is not None:
+            self._transport.close()
