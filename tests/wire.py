@@ -1,4 +1,11 @@
-"""WireClient: a raw-socket test client that speaks either dialect byte for byte."""
+"""WireClient: a raw-socket test client that speaks either dialect byte for byte.
+
+Tests write what they like, malformed frames included, and read plain JSON objects so
+that they can assert the exact wire form. Every frame a current-protocol WireClient reads
+also goes through the client side of the shared protocol driver
+(`chatapp.protocol.ClientConnection`, which chatapp-client reads with), so the suite fails
+on anything the server sends that the real client could not read.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from chatapp.protocol import FrameSplitter, MsgId
+from chatapp.protocol import ClientConnection, FrameSplitter, MsgId, ProtocolError
 
 TIMEOUT = 5.0
 
@@ -27,6 +34,7 @@ class WireClient:
         self.legacy = legacy
         self.raw_frames: list[bytes] = []
         self._splitter = FrameSplitter(max_frame=1 << 24)
+        self._driver = ClientConnection(max_frame=1 << 24)
         self._ready: list[dict[str, Any]] = []
         self._rid = 0
 
@@ -61,6 +69,9 @@ class WireClient:
             self.raw_frames.append(frame)
             obj = orjson.loads(frame)
             assert isinstance(obj, dict)
+            if not self.legacy:
+                (event,) = self._driver.receive(frame + b"\n")
+                assert not isinstance(event, ProtocolError), f"unreadable: {frame!r}: {event}"
             self._ready.append(obj)
 
     async def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:

@@ -184,7 +184,7 @@ class Error:
     @classmethod
     def from_wire(cls, f: Fields) -> Error:
         errno, errmsg = errno_of(f), f.opt_str("errmsg") or ""
-        return cls(errno=errno, errmsg=errmsg, re=f.opt_int("re"), rid=f.rid)
+        return cls(errno=errno, errmsg=errmsg, re=f.echoed_int("re"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,14 @@ class Fields:
             raise self.fail(f"field '{key}' is out of range")
         return value
 
+    def echoed_int(self, key: str) -> int | None:
+        """An integer echoed back as the other side sent it (a refused request's msgid),
+        so of any size."""
+        value = self.obj.get(key)
+        if value is not None and type(value) is not int:
+            raise self.fail(f"field '{key}' must be an integer")
+        return value
+
     def req_int(self, key: str) -> int:
         value = self.opt_int(key)
         if value is None:

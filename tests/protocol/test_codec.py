@@ -82,6 +82,7 @@ EVENTS: list[Event] = [
     Ack(MsgId.ADD_GROUP, rid="x", group=GROUP),
     Error(Errno.NO_SUCH_USER, "no user", re=6, rid=5),
     Error(Errno.BAD_FRAME, "not JSON"),
+    Error(Errno.UNKNOWN_MSGID, "unknown msgid 18446744073709551615", re=2**64 - 1),
     CHAT,
     GROUP_CHAT,
     Presence(15, "li si", "online"),
