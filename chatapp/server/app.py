@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
-
-from chatapp.protocol import Dialect, Errno, Error
 
 from .bus import DOORBELL, Bus, open_bus
 from .config import Config
 from .directory import GroupDirectory, KnownUsers
 from .fanout import Fanout
 from .handlers import leave
-from .ids import MessageIds
+from .ids import Stamps
 from .journal import Journal
 from .limits import LoginGuard
 from .passwords import hash_password
 from .session import Session
-from .sockets import no_delay
+from .sockets import no_delay, tls_context
 from .storage import Storage, open_storage
+from .sweeper import sweep_idle
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ class ChatServer:
         self.storage = storage if storage is not None else open_storage(config.storage)
         self.bus = bus if bus is not None else open_bus(config.bus)
         self.clock = clock
-        self.ids = MessageIds(self.now_ms, node=0)
+        self.stamps = Stamps(clock, node=0)
         self.groups = GroupDirectory(self.storage)
         self.users = KnownUsers(self.storage)
         self.journal = Journal(self.storage)
@@ -59,8 +57,6 @@ class ChatServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
-        self._stamp_second = -1
-        self._stamp_text = ""
 
     @property
     def port(self) -> int:
@@ -71,15 +67,6 @@ class ChatServer:
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
-
-    def stamp(self) -> tuple[str, int, int]:
-        """The server time of a new message: local `YYYY-MM-DD HH:MM:SS`, its id, epoch ms."""
-        now = self.clock()
-        second = int(now)
-        if second != self._stamp_second:  # formatting costs more than the rest: once a second
-            self._stamp_second = second
-            self._stamp_text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
-        return self._stamp_text, self.ids.next(), int(now * 1000)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Runs background work that shutdown waits for; its failure is logged, not lost."""
@@ -98,7 +85,7 @@ class ChatServer:
         await self.storage.open()
         await self.bus.start(self)
         # Message ids are primary keys in the shared log: each live instance has its node.
-        self.ids = MessageIds(self.now_ms, node=self.bus.node)
+        self.stamps = Stamps(self.clock, node=self.bus.node)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: Session(self),
@@ -111,7 +98,7 @@ class ChatServer:
         )
         for sock in self._server.sockets:
             no_delay(sock)
-        self._sweeper = loop.create_task(self._sweep_idle())
+        self._sweeper = loop.create_task(sweep_idle(self))
         log.info(
             "chatapp-server listening on %s:%d%s (storage %s, bus %s)",
             self.config.host,
@@ -141,27 +128,6 @@ class ChatServer:
         await self.storage.close()
         log.info("chatapp-server stopped")
 
-    # --- connections that went quiet ------------------------------------------------
-
-    async def _sweep_idle(self) -> None:
-        limit, login = self.config.idle_timeout, self.config.login_timeout
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(min(5.0, *(t / 3 for t in (limit, login) if t > 0)))
-            now = loop.time()
-            for session in list(self.sessions):
-                if 0 < login < now - session.anonymous_since and session.user is None:
-                    log.info("%s: no login within %g s: closing", session.peer, login)
-                    session.send(Error(Errno.NOT_LOGGED_IN, f"log in within {login:g} s"))
-                    session.close()
-                    continue
-                # Legacy clients cannot PING; TCP keepalive finds their dead peers. Before
-                # a login the deadline above applies, not this.
-                pings = session.user is not None and session.dialect is not Dialect.LEGACY
-                if 0 < limit < now - session.last_heard and pings:
-                    log.info("%s: silent for %.0f s: closing", session.peer, limit)
-                    session.close()
-
     # --- what the bus tells this instance (BusListener) ------------------------------
 
     def group_changed(self, group_id: int) -> None:
@@ -184,22 +150,6 @@ class ChatServer:
     def _sessions_of(self, user_ids: list[int]) -> list[Session]:
         wanted = set(user_ids)
         return [s for s in self.sessions if s.user is not None and s.user.id in wanted]
-
-
-def tls_context(config: Config) -> ssl.SSLContext | None:
-    """The server's TLS context (TLS 1.2 or newer), or None to listen in plain TCP."""
-    cert, key = config.tls_cert, config.tls_key
-    if not cert and not key:
-        return None
-    if not cert or not key:
-        raise ValueError("--tls-cert and --tls-key go together: give both or neither")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    try:
-        context.load_cert_chain(cert, key)
-    except (OSError, ssl.SSLError) as exc:
-        raise ValueError(f"cannot load TLS certificate {cert} with key {key}: {exc}") from exc
-    return context
 
 
 def _redact(url: str) -> str:

@@ -1,8 +1,10 @@
-"""MessageIds: unique, time-ordered message ids made without a database round trip."""
+"""Message ids, unique and time-ordered, made without a database round trip; and the
+stamps of a new message."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
@@ -29,3 +31,23 @@ class MessageIds:
         # Within one millisecond, or if the clock steps back, keep counting upwards.
         self._last = max(candidate, self._last + 1)
         return self._last
+
+
+class Stamps:
+    """What a new message is stamped with: the server's local time as text, its id, and
+    the time in epoch milliseconds."""
+
+    def __init__(self, clock: Callable[[], float], node: int | None = None) -> None:
+        self._clock = clock
+        self._ids = MessageIds(lambda: int(clock() * 1000), node)
+        self._second = -1
+        self._text = ""
+
+    def next(self) -> tuple[str, int, int]:
+        """Local `YYYY-MM-DD HH:MM:SS`, a new id, epoch ms."""
+        now = self._clock()
+        second = int(now)
+        if second != self._second:  # formatting costs more than the rest: once a second
+            self._second = second
+            self._text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        return self._text, self._ids.next(), int(now * 1000)

@@ -1,8 +1,13 @@
-"""Socket options: no Nagle delay for the listener's connections, keepalive for each."""
+"""Sockets: the listener's TLS context, no Nagle delay, and keepalive for each connection."""
 
 from __future__ import annotations
 
 import socket
+import ssl
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import Config
 
 
 def no_delay(sock: socket.socket) -> None:
@@ -20,3 +25,19 @@ def keepalive(sock: socket.socket | None) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+
+
+def tls_context(config: Config) -> ssl.SSLContext | None:
+    """The server's TLS context (TLS 1.2 or newer), or None to listen in plain TCP."""
+    cert, key = config.tls_cert, config.tls_key
+    if not cert and not key:
+        return None
+    if not cert or not key:
+        raise ValueError("--tls-cert and --tls-key go together: give both or neither")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load TLS certificate {cert} with key {key}: {exc}") from exc
+    return context

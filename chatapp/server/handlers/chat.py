@@ -34,7 +34,7 @@ def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
     server = session.server
     if not server.users.known(req.toid):
         return _once_found(session, req)
-    time, mid, ts = server.stamp()
+    time, mid, ts = server.stamps.next()
     message = ChatMessage(me.id, me.name, req.toid, text, time, mid, ts)
     return server.fanout.post(NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
 
@@ -54,7 +54,7 @@ def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
         return _once_loaded(session, req)
     if me.id not in members:
         raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
-    time, mid, ts = server.stamp()
+    time, mid, ts = server.stamps.next()
     message = GroupMessage(me.id, me.name, req.groupid, text, time, mid, ts)
     recipients = tuple(sorted(m for m in members if m != me.id))
     return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)

@@ -1,0 +1,36 @@
+"""The sweeper: the connections that went quiet are closed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import Dialect, Errno, Error
+
+if TYPE_CHECKING:
+    from .app import ChatServer
+
+log = logging.getLogger(__name__)
+
+
+async def sweep_idle(server: ChatServer) -> None:
+    """Closes, every few seconds, the connections that went quiet: without a login for
+    `--login-timeout`, or (current protocol, logged in) silent for `--idle-timeout`."""
+    limit, login = server.config.idle_timeout, server.config.login_timeout
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(min(5.0, *(t / 3 for t in (limit, login) if t > 0)))
+        now = loop.time()
+        for session in list(server.sessions):
+            if 0 < login < now - session.anonymous_since and session.user is None:
+                log.info("%s: no login within %g s: closing", session.peer, login)
+                session.send(Error(Errno.NOT_LOGGED_IN, f"log in within {login:g} s"))
+                session.close()
+                continue
+            # Legacy clients cannot PING; TCP keepalive finds their dead peers. Before
+            # a login the deadline above applies, not this.
+            pings = session.user is not None and session.dialect is not Dialect.LEGACY
+            if 0 < limit < now - session.last_heard and pings:
+                log.info("%s: silent for %.0f s: closing", session.peer, limit)
+                session.close()
