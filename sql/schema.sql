@@ -1,7 +1,7 @@
 -- chatapp: the complete MySQL 8 / MariaDB 10.11 schema, for operators.
 --
 -- This file is the concatenation of chatapp/server/storage/schema/mysql/*.sql, the migrations
--- the server applies itself (tests/storage/test_mysql.py checks that the two agree). Prefer
+-- the server applies itself (tests/server/storage/test_mysql.py checks that the two agree). Prefer
 -- `chatapp-server --init-db`; to load this file by hand into an empty database instead:
 --     mysql --default-character-set=utf8mb4 chatapp < sql/schema.sql
 -- See deploy/mysql.md.

@@ -13,7 +13,7 @@ from chatapp.server.storage import Logged, NewMessage, Pending, StorageUnavailab
 from chatapp.server.storage import sqlite as sqlite_module
 from chatapp.server.storage.base import conversation_of
 from chatapp.server.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage
-from tests.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
+from tests.server.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 
 
 def make_v1(path: Path) -> tuple[int, int, int]:

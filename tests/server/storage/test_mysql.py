@@ -33,10 +33,10 @@ from chatapp.server.storage.migrations import (
 )
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
+from tests.server.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 from tests.services import mysql_admin, mysql_query
-from tests.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 
-OPERATORS_SCHEMA = Path(__file__).resolve().parents[2] / "sql" / "schema.sql"
+OPERATORS_SCHEMA = Path(__file__).resolve().parents[3] / "sql" / "schema.sql"
 MIGRATIONS = load_migrations()
 LATEST = MIGRATIONS[-1].version
 TABLES = {
