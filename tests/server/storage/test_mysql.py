@@ -22,6 +22,7 @@ from chatapp.server.storage import (
     User,
     mysql_log,
     open_storage,
+    schema_dump,
 )
 from chatapp.server.storage.base import conversation_of, message_row
 from chatapp.server.storage.migrations import (
@@ -33,6 +34,7 @@ from chatapp.server.storage.migrations import (
 )
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
+from chatapp.server.storage.schema_dump import COMMAND, operators_schema
 from tests.server.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 from tests.services import mysql_admin, mysql_query
 
@@ -126,9 +128,15 @@ async def test_an_unreachable_server_is_unavailable_and_the_password_stays_secre
 # --- the schema files ----------------------------------------------------------------
 
 
-def test_the_operators_schema_is_the_packaged_migrations_together() -> None:
-    operators = split_statements(OPERATORS_SCHEMA.read_text(encoding="utf-8"))
-    assert operators == [s for m in MIGRATIONS for s in m.statements]
+def test_the_operators_schema_is_generated_from_the_current_migrations() -> None:
+    text = OPERATORS_SCHEMA.read_text(encoding="utf-8")
+    assert text == operators_schema(), f"sql/schema.sql is not current: run `{COMMAND}`"
+    assert split_statements(text) == [s for m in MIGRATIONS for s in m.statements]
+
+
+def test_the_generator_writes_the_operators_schema(tmp_path: Path) -> None:
+    schema_dump.main([str(tmp_path / "schema.sql")])
+    assert (tmp_path / "schema.sql").read_text(encoding="utf-8") == operators_schema()
 
 
 def test_each_migration_ends_by_setting_its_version() -> None:
