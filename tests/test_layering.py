@@ -36,6 +36,18 @@ def test_imports_point_one_way(package: str, forbidden: tuple[str, ...]) -> None
             assert not module.startswith(forbidden), f"{path} imports {module}"
 
 
+def test_storage_imports_nothing_of_the_protocol_or_the_rest_of_the_server() -> None:
+    storage = PACKAGE / "server" / "storage"
+    for path in storage.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                assert node.level == 1, f"{path} imports from outside storage/"
+        for module in imported_modules(path):
+            if module.startswith("chatapp"):
+                assert module.startswith("chatapp.server.storage"), f"{path} imports {module}"
+
+
 def test_only_the_mysql_backend_imports_the_driver() -> None:
     for path in PACKAGE.rglob("*.py"):
         if path.name == "mysql.py":

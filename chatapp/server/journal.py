@@ -35,7 +35,7 @@ class Journal:
         (or fails with the batch's error). A handler adds a callback to it, so a chat
         costs no task of its own."""
         loop = asyncio.get_running_loop()
-        key = (new.message.id, new.cid) if new.cid is not None else None
+        key = (new.message.sender_id, new.cid) if new.cid is not None else None
         if key is not None:
             first = self._in_flight.get(key)
             if first is not None:  # a retry while the first attempt is being written

@@ -34,6 +34,7 @@ from chatapp.protocol import (
 )
 
 from .bus import BusUnavailable, Delivery, Doorbell
+from .chats import chat_events
 from .errors import ChatError
 from .handlers import ROUTES
 from .limits import TokenBucket
@@ -325,8 +326,8 @@ class Session(asyncio.Protocol):
                 if self.user is None:
                     return
                 pending = await self.server.storage.pending(self.user.id, self.sent.floor, page)
-                self.send_chats(pending.messages)
-                if len(pending.messages) < page and not self._catch_up_again:
+                self.send_chats(chat_events(pending.deliveries))
+                if len(pending.deliveries) < page and not self._catch_up_again:
                     return
         finally:
             self._catching_up = False

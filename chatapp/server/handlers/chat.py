@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
     Ack,
-    Chat,
-    ChatMessage,
     Delivered,
     Errno,
     Event,
     GroupChat,
-    GroupMessage,
     History,
     MsgId,
     OneChat,
@@ -27,9 +24,10 @@ from chatapp.protocol import (
 )
 
 from ..bus import Bus, BusUnavailable
+from ..chats import chat_event, chat_events, new_chat
 from ..errors import ChatError
 from ..futures import pass_on
-from ..storage import Logged, NewMessage
+from ..storage import Conversation, Kind, Logged, NewMessage, StoredMessage
 from . import checks
 
 if TYPE_CHECKING:
@@ -44,8 +42,7 @@ def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
     server = session.server
     if not server.users.known(req.toid):
         return _once_found(session, req)
-    time, mid, ts = server.stamp()
-    message = ChatMessage(me.id, me.name, req.toid, text, time, mid, ts)
+    message = new_chat(Kind.DIRECT, me, req.toid, text, server.stamp())
     return _log(session, NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
 
 
@@ -64,8 +61,7 @@ def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
         return _once_loaded(session, req)
     if me.id not in members:
         raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
-    time, mid, ts = server.stamp()
-    message = GroupMessage(me.id, me.name, req.groupid, text, time, mid, ts)
+    message = new_chat(Kind.GROUP, me, req.groupid, text, server.stamp())
     recipients = tuple(sorted(m for m in members if m != me.id))
     return _log(session, NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
 
@@ -90,7 +86,7 @@ def _log(session: Session, new: NewMessage, msgid: MsgId, rid: Rid) -> Future[Ev
 
 def _deliver(
     bus: Bus,
-    message: Chat,
+    message: StoredMessage,
     reply: Future[Event],
     done: Future[Logged],
     *,
@@ -115,7 +111,7 @@ def _deliver(
     if logged.duplicate:  # a retry: the first attempt delivered it
         reply.set_result(ack)
         return
-    rest = bus.publish_here([(uid, message.numbered(seq)) for uid, seq in logged.deliveries])
+    rest = bus.publish_here([(uid, chat_event(message, seq)) for uid, seq in logged.deliveries])
     if not rest:
         reply.set_result(ack)
         return
@@ -139,11 +135,11 @@ async def sync(session: Session, req: Sync) -> Event:
     page = session.server.config.sync_page
     limit = checks.page_size(req.limit, page, page)
     pending = await session.server.storage.pending(me.id, req.last, limit + 1)
-    messages = pending.messages[:limit]
+    messages = chat_events(pending.deliveries[:limit])
     for message in messages:
         session.sent.add(message.seq)  # so that a live copy on its way is not sent again
     return Ack(
-        MsgId.SYNC, rid=req.rid, messages=tuple(messages), more=len(pending.messages) > limit
+        MsgId.SYNC, rid=req.rid, messages=tuple(messages), more=len(pending.deliveries) > limit
     )
 
 
@@ -158,10 +154,10 @@ async def history(session: Session, req: History) -> Event:
             raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}")
         if me.id not in members:
             raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
-        conversation = (int(MsgId.GROUP_CHAT), req.groupid, 0)
+        conversation = Conversation.group(req.groupid)
     else:
         assert req.peer is not None  # the codec requires one of the two
-        low, high = sorted((me.id, req.peer))
-        conversation = (int(MsgId.ONE_CHAT), low, high)
+        conversation = Conversation.direct(me.id, req.peer)
     found = await server.storage.history(conversation, req.before, limit + 1)
-    return Ack(MsgId.HISTORY, rid=req.rid, messages=tuple(found[:limit]), more=len(found) > limit)
+    messages = tuple(chat_event(message) for message in found[:limit])
+    return Ack(MsgId.HISTORY, rid=req.rid, messages=messages, more=len(found) > limit)

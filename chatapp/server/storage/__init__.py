@@ -6,22 +6,26 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from .base import (
-    CREATOR,
-    NORMAL,
     AlreadyExists,
-    Contact,
-    Conversation,
-    Group,
-    Logged,
-    Member,
     NameTaken,
-    NewMessage,
     NoSuchGroup,
     NoSuchUser,
-    Pending,
     Storage,
     StorageError,
     StorageUnavailable,
+)
+from .rows import (
+    CREATOR,
+    NORMAL,
+    Contact,
+    Conversation,
+    Group,
+    Kind,
+    Logged,
+    Member,
+    NewMessage,
+    Pending,
+    StoredMessage,
     User,
 )
 
@@ -58,6 +62,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "Group",
+    "Kind",
     "Logged",
     "Member",
     "NameTaken",
@@ -68,6 +73,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StorageUnavailable",
+    "StoredMessage",
     "User",
     "open_storage",
 ]

@@ -21,29 +21,30 @@ from typing import Any, TypeVar
 import aiomysql
 import pymysql
 
-from chatapp.protocol import Chat
-
 from . import mysql_log
 from .base import (
+    AlreadyExists,
+    NameTaken,
+    NoSuchGroup,
+    NoSuchUser,
+    StorageError,
+    StorageUnavailable,
+)
+from .migrations import Migration, load_migrations, migrate
+from .mysql_config import MySQLConfig
+from .rows import (
     CREATOR,
     NORMAL,
-    AlreadyExists,
     Contact,
     Conversation,
     Group,
     Logged,
     Member,
-    NameTaken,
     NewMessage,
-    NoSuchGroup,
-    NoSuchUser,
     Pending,
-    StorageError,
-    StorageUnavailable,
+    StoredMessage,
     User,
 )
-from .migrations import Migration, load_migrations, migrate
-from .mysql_config import MySQLConfig
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +286,7 @@ class MySQLStorage:
                 return await mysql_log.log_messages(cur, batch, acks, _is_duplicate)
             except pymysql.err.IntegrityError as exc:
                 if exc.args[0] == _NO_PARENT:  # recipients are checked before: a sender
-                    senders = [new.message.id for new in batch]
+                    senders = [new.message.sender_id for new in batch]
                     missing = await mysql_log.unknown_users(cur, senders)
                     raise NoSuchUser(missing or senders) from None
                 if exc.args[0] == _DUPLICATE:
@@ -309,7 +310,7 @@ class MySQLStorage:
 
     async def history(
         self, conversation: Conversation, before: int | None, limit: int
-    ) -> list[Chat]:
+    ) -> list[StoredMessage]:
         return await self._run(
             lambda cur: mysql_log.history(cur, conversation, before, limit), write=False
         )

@@ -13,28 +13,29 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from chatapp.protocol import Chat
-
 from . import sqlite_log
 from .base import (
+    AlreadyExists,
+    NameTaken,
+    NoSuchGroup,
+    NoSuchUser,
+    StorageError,
+    StorageUnavailable,
+)
+from .migrations import load_migrations
+from .rows import (
     CREATOR,
     NORMAL,
-    AlreadyExists,
     Contact,
     Conversation,
     Group,
     Logged,
     Member,
-    NameTaken,
     NewMessage,
-    NoSuchGroup,
-    NoSuchUser,
     Pending,
-    StorageError,
-    StorageUnavailable,
+    StoredMessage,
     User,
 )
-from .migrations import load_migrations
 from .sqlite_checkpoint import Checkpointer
 
 log = logging.getLogger(__name__)
@@ -302,7 +303,7 @@ class SQLiteStorage:
 
     async def history(
         self, conversation: Conversation, before: int | None, limit: int
-    ) -> list[Chat]:
+    ) -> list[StoredMessage]:
         return await self._run(
             partial(sqlite_log.history, conversation=conversation, before=before, limit=limit)
         )

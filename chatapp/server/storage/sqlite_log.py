@@ -8,24 +8,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from chatapp.protocol import Chat
-
-from .base import (
+from .base import NoSuchUser
+from .log_rows import (
     MESSAGE_COLUMNS,
-    Conversation,
-    Logged,
-    NewMessage,
-    NoSuchUser,
-    Pending,
-    User,
-    chat_from_row,
+    conversation_key,
+    insert_message,
     number_batch,
+    stored_message,
 )
+from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage, User
 
-_INSERT_MESSAGE = (
-    "INSERT INTO messages (id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi,"
-    " body, sent_time, ts, cid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_INSERT_MESSAGE = insert_message("?")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)"
 _SET_LAST_SEQ = "UPDATE users SET last_seq = ? WHERE id = ?"
 _ACK = "UPDATE users SET acked_seq = max(acked_seq, ?) WHERE id = ?"
@@ -60,9 +53,10 @@ def _logged_cids(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> dict[tu
     found: dict[tuple[int, str], int] = {}
     for new in batch:
         if new.cid is not None:
-            row = db.execute(_FIND_CID, (new.message.id, new.cid)).fetchone()
+            key = (new.message.sender_id, new.cid)
+            row = db.execute(_FIND_CID, key).fetchone()
             if row:
-                found[(new.message.id, new.cid)] = row[0]
+                found[key] = row[0]
     return found
 
 
@@ -84,24 +78,24 @@ def pending(db: sqlite3.Connection, user_id: int, after: int | None, limit: int)
         row = db.execute("SELECT acked_seq FROM users WHERE id = ?", (user_id,)).fetchone()
         after = row[0] if row else 0
     rows = db.execute(
-        f"SELECT {_COLUMNS}, d.seq FROM deliveries d JOIN messages m ON m.id = d.message_id"
+        f"SELECT d.seq, {_COLUMNS} FROM deliveries d JOIN messages m ON m.id = d.message_id"
         " WHERE d.user_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?",
         (user_id, after, limit),
     )
-    return Pending(after, [chat_from_row(row) for row in rows])
+    return Pending(after, [(row[0], stored_message(row[1:])) for row in rows])
 
 
 def history(
     db: sqlite3.Connection, conversation: Conversation, before: int | None, limit: int
-) -> list[Chat]:
+) -> list[StoredMessage]:
     """Storage.history."""
     below = "" if before is None else " AND id < ?"
     rows = db.execute(
         f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE kind = ? AND chan_lo = ? AND chan_hi = ?"
         f"{below} ORDER BY id DESC LIMIT ?",
-        (*conversation, *([] if before is None else [before]), limit),
+        (*conversation_key(conversation), *([] if before is None else [before]), limit),
     )
-    return [chat_from_row(row) for row in rows]
+    return [stored_message(row) for row in rows]
 
 
 def save_token(

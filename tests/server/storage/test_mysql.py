@@ -6,25 +6,25 @@ import asyncio
 import contextlib
 import logging
 import random
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from chatapp.protocol import ChatMessage
 from chatapp.server.storage import (
+    Kind,
     Logged,
     NewMessage,
     Pending,
     StorageError,
     StorageUnavailable,
+    StoredMessage,
     User,
     mysql_log,
     open_storage,
     schema_dump,
 )
-from chatapp.server.storage.base import conversation_of, message_row
+from chatapp.server.storage.log_rows import message_row
 from chatapp.server.storage.migrations import (
     INIT_DB,
     Migration,
@@ -377,8 +377,8 @@ async def _users(storage: MySQLStorage, *names: str) -> list[User]:
 # --- the message log -----------------------------------------------------------------
 
 
-def chat(sender: int, toid: int, n: int) -> ChatMessage:
-    return ChatMessage(sender, "x", toid, f"message {n}", "t", (1 << 40) + n, n)
+def chat(sender: int, toid: int, n: int) -> StoredMessage:
+    return StoredMessage((1 << 40) + n, Kind.DIRECT, sender, "x", toid, f"message {n}", "t", n)
 
 
 @pytest.mark.mysql
@@ -408,7 +408,7 @@ async def test_a_version_1_database_with_waiting_messages_is_upgraded_when_asked
         for uid in (a, b, c):
             assert await storage.pending(uid, None, 10) == Pending(0, expected_pending(rows, uid))
         group = rows[1][1]
-        assert await storage.history(conversation_of(group), None, 10) == [group]
+        assert await storage.history(group.conversation, None, 10) == [group]
         later = chat(a, b, 100)
         assert await storage.log_messages([NewMessage(later, (b, c))], {}) == [
             Logged(later.mid, ((b, 4), (c, 3)))
@@ -456,7 +456,7 @@ async def test_instances_logging_at_once_number_deliveries_in_order_without_dead
             assert [seq for seq, _ in numbered] == list(range(1, len(numbered) + 1))
             pending = await instances[1].pending(uid, None, 1000)
             assert pending.after == acked[uid]
-            assert [(m.seq, m.mid) for m in pending.messages] == numbered[acked[uid] :]
+            assert [(seq, m.mid) for seq, m in pending.deliveries] == numbered[acked[uid] :]
         found = mysql_query(
             mysql_url,
             "SELECT u.id, n.last_seq, c.acked_seq FROM users u"
@@ -527,7 +527,7 @@ async def test_a_cid_another_transaction_is_logging_makes_a_duplicate_once_commi
             Logged(first.mid, duplicate=True),
         ]
         assert await storage.pending(b, None, 10) == Pending(0, [])
-        assert await storage.pending(c, None, 10) == Pending(0, [replace(other, seq=1)])
+        assert await storage.pending(c, None, 10) == Pending(0, [(1, other)])
     finally:
         admin.close()
         await storage.close()
@@ -547,7 +547,7 @@ async def test_a_batch_is_logged_once_after_the_server_kills_every_connection(
             logged = await storage.log_messages([NewMessage(chat(a, b, 2), (b,), "two")], {b: 1})
         assert "trying once more on a fresh connection" in caplog.text
         assert logged == [Logged((1 << 40) + 2, ((b, 2),))]
-        assert await storage.pending(b, None, 10) == Pending(1, [replace(chat(a, b, 2), seq=2)])
+        assert await storage.pending(b, None, 10) == Pending(1, [(2, chat(a, b, 2))])
     finally:
         await storage.close()
 
