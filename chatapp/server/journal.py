@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from .futures import pass_on
-from .storage import Logged, NewMessage, Storage
+from .storage import Logged, MessageLog, NewMessage
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class Journal:
     one commits each at once. Acknowledged cursors ride along in the same transactions.
     """
 
-    def __init__(self, storage: Storage, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+    def __init__(self, storage: MessageLog, max_batch: int = DEFAULT_MAX_BATCH) -> None:
         self._storage = storage
         self._max_batch = max_batch
         self._queue: list[tuple[NewMessage, asyncio.Future[Logged]]] = []

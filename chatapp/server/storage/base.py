@@ -1,4 +1,8 @@
-"""The Storage interface and its errors: what every backend must provide."""
+"""The Storage interface, one narrow protocol per concern, and the errors every backend raises.
+
+Methods speak the domain and return the frozen rows of `rows`. Every method is safe to call
+concurrently; a method that writes several rows does it in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -32,12 +36,8 @@ class AlreadyExists(StorageError):
     """The friendship or membership exists already."""
 
 
-class Storage(Protocol):
-    """Accounts, friendships, groups, the message log with its deliveries, resume tokens.
-
-    Methods speak the domain and return frozen rows. Every method is safe to call
-    concurrently; a method that writes several rows does it in one transaction.
-    """
+class Lifecycle(Protocol):
+    """Opening and closing the connection to the database."""
 
     async def open(self, *, upgrade: bool = False) -> None:
         """Connects; creates the schema on an empty database.
@@ -50,6 +50,10 @@ class Storage(Protocol):
     async def close(self) -> None:
         """Releases connections; the object is unusable afterwards."""
 
+
+class Accounts(Protocol):
+    """Users: made once, found by id or by name."""
+
     async def create_user(self, name: str, password_hash: str) -> User:
         """Creates an account; raises NameTaken."""
 
@@ -58,6 +62,10 @@ class Storage(Protocol):
 
     async def user_by_name(self, name: str) -> User | None:
         """The account with this exact name, if any."""
+
+
+class Social(Protocol):
+    """Friendships and groups with their members."""
 
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
         """Makes two users friends of each other; returns the friend.
@@ -83,6 +91,10 @@ class Storage(Protocol):
     async def groups_of(self, user_id: int) -> list[Group]:
         """Every group the user belongs to, with all members, ordered by group id."""
 
+
+class MessageLog(Protocol):
+    """Every chat kept for history, and each recipient's numbered deliveries of it."""
+
     async def log_messages(
         self, batch: Sequence[NewMessage], acks: Mapping[int, int]
     ) -> list[Logged]:
@@ -104,6 +116,10 @@ class Storage(Protocol):
     ) -> list[StoredMessage]:
         """Up to `limit` messages of a conversation with ids below `before`, newest first."""
 
+
+class Tokens(Protocol):
+    """Resume tokens, kept only as hashes."""
+
     async def save_token(
         self,
         token_hash: str,
@@ -122,3 +138,7 @@ class Storage(Protocol):
 
     async def drop_token(self, token_hash: str) -> None:
         """Forgets a resume token (spent or revoked)."""
+
+
+class Storage(Lifecycle, Accounts, Social, MessageLog, Tokens, Protocol):
+    """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""
