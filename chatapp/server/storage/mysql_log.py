@@ -1,4 +1,4 @@
-"""The message log of MySQLStorage: messages, per-user deliveries, resume tokens.
+"""The message log of MySQLStorage: messages, and each user's numbered deliveries of them.
 
 Coroutines of an aiomysql cursor, run by MySQLStorage in its transactions (writes) or in
 autocommit (reads); it translates the driver's errors, so this module never imports it.
@@ -17,7 +17,7 @@ from .log_rows import (
     number_batch,
     stored_message,
 )
-from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 
 Cursor = Any  # aiomysql ships no types
 
@@ -223,32 +223,3 @@ async def history(
         ),
     )
     return [stored_message(row) for row in await cur.fetchall()]
-
-
-async def save_token(
-    cur: Cursor, token_hash: str, user_id: int, expires_ms: int, now_ms: int
-) -> None:
-    """Storage.save_token; the caller holds a transaction."""
-    await cur.execute(
-        "DELETE FROM resume_tokens WHERE user_id = %s AND expires_ms <= %s", (user_id, now_ms)
-    )
-    await cur.execute(
-        "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (%s, %s, %s)",
-        (token_hash, user_id, expires_ms),
-    )
-
-
-async def user_by_token(cur: Cursor, token_hash: str, now_ms: int) -> User | None:
-    """Storage.user_by_token."""
-    await cur.execute(
-        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
-        " ON u.id = t.user_id WHERE t.token_hash = %s AND t.expires_ms > %s",
-        (token_hash, now_ms),
-    )
-    row = await cur.fetchone()
-    return User(*row) if row else None
-
-
-async def drop_token(cur: Cursor, token_hash: str) -> None:
-    """Storage.drop_token."""
-    await cur.execute("DELETE FROM resume_tokens WHERE token_hash = %s", (token_hash,))

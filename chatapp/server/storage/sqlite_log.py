@@ -1,6 +1,6 @@
-"""The message log of SQLiteStorage: messages, per-user deliveries, resume tokens.
+"""The message log of SQLiteStorage: messages, and each user's numbered deliveries of them.
 
-Plain functions of a connection, each run on SQLiteStorage's private thread.
+Plain functions of a connection, each run by SQLiteStorage on the event loop.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from .base import NoSuchUser
+from .base import NoSuchUser, StorageUnavailable
 from .log_rows import (
     MESSAGE_COLUMNS,
     conversation_key,
@@ -16,7 +16,8 @@ from .log_rows import (
     number_batch,
     stored_message,
 )
-from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
+from .sqlite_db import refused, transaction
 
 _INSERT_MESSAGE = insert_message("?")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)"
@@ -31,11 +32,21 @@ _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
 def log_messages(
     db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
 ) -> list[Logged]:
-    """Storage.log_messages; the caller holds a write transaction.
+    """Storage.log_messages, in a write transaction of its own.
 
     A statement per batch for each table, not per message: what a message costs is its
     rows, and the work of the commit is shared by the batch.
     """
+    with transaction(db):
+        try:
+            return _log(db, batch, acks)
+        except sqlite3.IntegrityError as exc:
+            raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
+
+
+def _log(
+    db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
+) -> list[Logged]:
     recipients = sorted({uid for new in batch for uid in new.recipients})
     last = _last_seqs(db, recipients)
     numbered = number_batch(batch, last, _logged_cids(db, batch))
@@ -96,29 +107,3 @@ def history(
         (*conversation_key(conversation), *([] if before is None else [before]), limit),
     )
     return [stored_message(row) for row in rows]
-
-
-def save_token(
-    db: sqlite3.Connection, token_hash: str, user_id: int, expires_ms: int, now_ms: int
-) -> None:
-    """Storage.save_token."""
-    db.execute("DELETE FROM resume_tokens WHERE user_id = ? AND expires_ms <= ?", (user_id, now_ms))
-    db.execute(
-        "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (?, ?, ?)",
-        (token_hash, user_id, expires_ms),
-    )
-
-
-def user_by_token(db: sqlite3.Connection, token_hash: str, now_ms: int) -> User | None:
-    """Storage.user_by_token."""
-    row = db.execute(
-        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
-        " ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_ms > ?",
-        (token_hash, now_ms),
-    ).fetchone()
-    return User(*row) if row else None
-
-
-def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
-    """Storage.drop_token."""
-    db.execute("DELETE FROM resume_tokens WHERE token_hash = ?", (token_hash,))
