@@ -156,13 +156,6 @@ class ChatMessage:
         sender, name, text, time, mid, ts, seq = _chat_fields(f)
         return cls(sender, name, f.req_int("toid"), text, time, mid, ts, seq)
 
-    def numbered(self, seq: int) -> ChatMessage:
-        """The message as delivered to a recipient whose sequence number for it is `seq`
-        (dataclasses.replace costs several times as much, once per recipient)."""
-        return ChatMessage(
-            self.id, self.name, self.toid, self.msg, self.time, self.mid, self.ts, seq
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class GroupMessage:
@@ -186,12 +179,6 @@ class GroupMessage:
     def from_wire(cls, f: Fields) -> GroupMessage:
         sender, name, text, time, mid, ts, seq = _chat_fields(f)
         return cls(sender, name, f.req_int("groupid"), text, time, mid, ts, seq)
-
-    def numbered(self, seq: int) -> GroupMessage:
-        """As ChatMessage.numbered."""
-        return GroupMessage(
-            self.id, self.name, self.groupid, self.msg, self.time, self.mid, self.ts, seq
-        )
 
 
 Chat = ChatMessage | GroupMessage

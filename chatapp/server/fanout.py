@@ -13,12 +13,13 @@ import contextlib
 from asyncio import Future
 from functools import partial
 
-from chatapp.protocol import Ack, Chat, Event, MsgId, Rid
+from chatapp.protocol import Ack, Event, MsgId, Rid
 
 from .bus import Bus, BusUnavailable, Delivery
+from .chats import chat_event
 from .futures import pass_on
 from .journal import Journal
-from .storage import Logged, NewMessage
+from .storage import Logged, NewMessage, StoredMessage
 
 
 class Fanout:
@@ -39,7 +40,7 @@ class Fanout:
         return reply
 
     def _committed(
-        self, message: Chat, reply: Future[Event], ack: partial[Ack], done: Future[Logged]
+        self, message: StoredMessage, reply: Future[Event], ack: partial[Ack], done: Future[Logged]
     ) -> None:
         """The commit is done: deliver, then answer. The chat is in the log already, so a
         recipient who is offline, or whose instance cannot be reached now, gets it from
@@ -58,7 +59,7 @@ class Fanout:
             reply.set_result(answer)
             return
         rest = self._bus.publish_here(
-            [(uid, message.numbered(seq)) for uid, seq in logged.deliveries]
+            [(uid, chat_event(message, seq)) for uid, seq in logged.deliveries]
         )
         if not rest:
             reply.set_result(answer)

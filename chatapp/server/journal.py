@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from .futures import pass_on
-from .storage import Logged, NewMessage, Storage
+from .storage import Logged, MessageLog, NewMessage
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class Journal:
     one commits each at once. Acknowledged cursors ride along in the same transactions.
     """
 
-    def __init__(self, storage: Storage, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+    def __init__(self, storage: MessageLog, max_batch: int = DEFAULT_MAX_BATCH) -> None:
         self._storage = storage
         self._max_batch = max_batch
         self._queue: list[tuple[NewMessage, asyncio.Future[Logged]]] = []
@@ -35,7 +35,7 @@ class Journal:
         (or fails with the batch's error). A handler adds a callback to it, so a chat
         costs no task of its own."""
         loop = asyncio.get_running_loop()
-        key = (new.message.id, new.cid) if new.cid is not None else None
+        key = (new.message.sender_id, new.cid) if new.cid is not None else None
         if key is not None:
             first = self._in_flight.get(key)
             if first is not None:  # a retry while the first attempt is being written

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from chatapp.protocol import Chat, ChatMessage, Dialect, FriendAdded, GroupMessage
 
 from .bus import Delivery, Doorbell
+from .chats import chat_events
 from .sequence import SentSequence
 
 if TYPE_CHECKING:
@@ -89,8 +90,8 @@ class Mailbox:
                 if self.closed:
                     return
                 pending = await server.storage.pending(self.user_id, self.sent.floor, page)
-                self.send_chats(pending.messages)
-                if len(pending.messages) < page and not self._again:
+                self.send_chats(chat_events(pending.deliveries))
+                if len(pending.deliveries) < page and not self._again:
                     return
         finally:
             self._catching_up = False

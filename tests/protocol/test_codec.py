@@ -1,6 +1,5 @@
 """Decoding validates every field; every message round-trips; both dialects encode exactly."""
 
-import dataclasses
 from typing import Any
 
 import orjson
@@ -213,10 +212,3 @@ def test_protocol_error_keeps_msgid_and_rid_for_the_reply() -> None:
         decode_request(b'{"msgid":6,"toid":"x","msg":"m","rid":"abc"}')
     assert (info.value.msgid, info.value.rid) == (6, "abc")
     assert "toid" in info.value.errmsg
-
-
-@pytest.mark.parametrize("chat", [CHAT, GROUP_CHAT], ids=["one", "group"])
-def test_a_numbered_chat_differs_only_in_its_seq(chat: ChatMessage | GroupMessage) -> None:
-    numbered = chat.numbered(7)
-    assert type(numbered) is type(chat)
-    assert numbered == dataclasses.replace(chat, seq=7)

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chatapp.protocol import ChatMessage
 from chatapp.server.journal import Journal
-from chatapp.server.storage import Logged, NewMessage
+from chatapp.server.storage import Kind, Logged, NewMessage, StoredMessage
 from chatapp.server.storage.sqlite import SQLiteStorage
 
 
@@ -21,8 +20,8 @@ async def storage() -> AsyncIterator[SQLiteStorage]:
     await storage.close()
 
 
-def chat(sender: int, to: int, mid: int) -> ChatMessage:
-    return ChatMessage(sender, "a", to, "hi", "2026-11-27 10:00:00", mid, mid)
+def chat(sender: int, to: int, mid: int) -> StoredMessage:
+    return StoredMessage(mid, Kind.DIRECT, sender, "a", to, "hi", "2026-11-27 10:00:00", mid)
 
 
 async def test_a_retry_while_the_first_is_queued_shares_its_message(storage: SQLiteStorage) -> None:
@@ -36,7 +35,7 @@ async def test_a_retry_while_the_first_is_queued_shares_its_message(storage: SQL
     assert await asyncio.wait_for(retry, 5) == Logged(101, duplicate=True)
     assert await asyncio.wait_for(other, 5) == Logged(103, ((b, 2),))
     pending = await storage.pending(b, None, 10)
-    assert [m.mid for m in pending.messages] == [101, 103]  # logged once
+    assert [m.mid for _, m in pending.deliveries] == [101, 103]  # logged once
 
 
 async def test_a_failed_batch_fails_every_waiter_and_the_journal_goes_on(

@@ -24,6 +24,7 @@ from chatapp.protocol import (
 )
 
 from ..bus import DOORBELL
+from ..chats import chat_events
 from ..errors import ChatError
 from ..limits import retry_text
 from ..mailbox import Mailbox
@@ -129,12 +130,12 @@ async def login(session: Session, req: Login) -> Event:
     state[user.id] = ONLINE
     session.friend_ids = {f.id for f in friends}
     mailbox.sent.restart(pending.after)
-    offline = pending.messages[:page]
+    offline = chat_events(pending.deliveries[:page])
     for message in offline:
         mailbox.sent.add(message.seq)
     if dialect is Dialect.LEGACY:
         server.journal.ack(user.id, mailbox.sent.floor)
-    if len(pending.messages) > page:
+    if len(pending.deliveries) > page:
         mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
     await announce_presence(server, user, session.friend_ids, online=True)
     return LoginAck(
@@ -145,7 +146,7 @@ async def login(session: Session, req: Login) -> Event:
         offlinemsg=tuple(offline),
         last=pending.after if dialect is Dialect.V2 else None,
         token=token,
-        more=len(pending.messages) > page,
+        more=len(pending.deliveries) > page,
         rid=req.rid,
     )
 

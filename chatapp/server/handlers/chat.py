@@ -8,20 +8,19 @@ from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
     Ack,
-    ChatMessage,
     Delivered,
     Errno,
     Event,
     GroupChat,
-    GroupMessage,
     History,
     MsgId,
     OneChat,
     Sync,
 )
 
+from ..chats import chat_event, chat_events, new_chat
 from ..errors import ChatError
-from ..storage import NewMessage
+from ..storage import Conversation, Kind, NewMessage
 from . import checks
 
 if TYPE_CHECKING:
@@ -34,8 +33,7 @@ def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
     server = session.server
     if not server.users.known(req.toid):
         return _once_found(session, req)
-    time, mid, ts = server.stamps.next()
-    message = ChatMessage(me.id, me.name, req.toid, text, time, mid, ts)
+    message = new_chat(Kind.DIRECT, me, req.toid, text, server.stamps.next())
     return server.fanout.post(NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
 
 
@@ -54,8 +52,7 @@ def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
         return _once_loaded(session, req)
     if me.id not in members:
         raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
-    time, mid, ts = server.stamps.next()
-    message = GroupMessage(me.id, me.name, req.groupid, text, time, mid, ts)
+    message = new_chat(Kind.GROUP, me, req.groupid, text, server.stamps.next())
     recipients = tuple(sorted(m for m in members if m != me.id))
     return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
 
@@ -82,11 +79,11 @@ async def sync(session: Session, req: Sync) -> Event:
     page = session.server.config.sync_page
     limit = checks.page_size(req.limit, page, page)
     pending = await session.server.storage.pending(me.id, req.last, limit + 1)
-    messages = pending.messages[:limit]
+    messages = chat_events(pending.deliveries[:limit])
     for message in messages:
         session.mailbox.sent.add(message.seq)  # so that a live copy on its way is not sent again
     return Ack(
-        MsgId.SYNC, rid=req.rid, messages=tuple(messages), more=len(pending.messages) > limit
+        MsgId.SYNC, rid=req.rid, messages=tuple(messages), more=len(pending.deliveries) > limit
     )
 
 
@@ -101,10 +98,10 @@ async def history(session: Session, req: History) -> Event:
             raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}")
         if me.id not in members:
             raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
-        conversation = (int(MsgId.GROUP_CHAT), req.groupid, 0)
+        conversation = Conversation.group(req.groupid)
     else:
         assert req.peer is not None  # the codec requires one of the two
-        low, high = sorted((me.id, req.peer))
-        conversation = (int(MsgId.ONE_CHAT), low, high)
+        conversation = Conversation.direct(me.id, req.peer)
     found = await server.storage.history(conversation, req.before, limit + 1)
-    return Ack(MsgId.HISTORY, rid=req.rid, messages=tuple(found[:limit]), more=len(found) > limit)
+    messages = tuple(chat_event(message) for message in found[:limit])
+    return Ack(MsgId.HISTORY, rid=req.rid, messages=messages, more=len(found) > limit)

@@ -1,51 +1,15 @@
-"""The Storage interface, its row types and its errors: what every backend must provide."""
+"""The Storage interface, one narrow protocol per concern, and the errors every backend raises.
+
+Methods speak the domain and return the frozen rows of `rows`. Every method is safe to call
+concurrently; a method that writes several rows does it in one transaction.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from chatapp.protocol import Chat, ChatMessage, GroupMessage, MsgId
-
-CREATOR = "creator"
-NORMAL = "normal"
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    """An account; `password_hash` is the encoded hash, never the password."""
-
-    id: int
-    name: str
-    password_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """Another user as seen in a friend list or a group: id and name."""
-
-    id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A group member with role `creator` or `normal`."""
-
-    id: int
-    name: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """A group with its members, ordered by user id."""
-
-    id: int
-    name: str
-    desc: str
-    members: tuple[Member, ...] = ()
+from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
 
 
 class StorageError(Exception):
@@ -72,12 +36,8 @@ class AlreadyExists(StorageError):
     """The friendship or membership exists already."""
 
 
-class Storage(Protocol):
-    """Accounts, friendships, groups, the message log with its deliveries, resume tokens.
-
-    Methods speak the domain and return frozen rows. Every method is safe to call
-    concurrently; a method that writes several rows does it in one transaction.
-    """
+class Lifecycle(Protocol):
+    """Opening and closing the connection to the database."""
 
     async def open(self, *, upgrade: bool = False) -> None:
         """Connects; creates the schema on an empty database.
@@ -90,6 +50,10 @@ class Storage(Protocol):
     async def close(self) -> None:
         """Releases connections; the object is unusable afterwards."""
 
+
+class Accounts(Protocol):
+    """Users: made once, found by id or by name."""
+
     async def create_user(self, name: str, password_hash: str) -> User:
         """Creates an account; raises NameTaken."""
 
@@ -98,6 +62,10 @@ class Storage(Protocol):
 
     async def user_by_name(self, name: str) -> User | None:
         """The account with this exact name, if any."""
+
+
+class Social(Protocol):
+    """Friendships and groups with their members."""
 
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
         """Makes two users friends of each other; returns the friend.
@@ -123,6 +91,10 @@ class Storage(Protocol):
     async def groups_of(self, user_id: int) -> list[Group]:
         """Every group the user belongs to, with all members, ordered by group id."""
 
+
+class MessageLog(Protocol):
+    """Every chat kept for history, and each recipient's numbered deliveries of it."""
+
     async def log_messages(
         self, batch: Sequence[NewMessage], acks: Mapping[int, int]
     ) -> list[Logged]:
@@ -141,8 +113,12 @@ class Storage(Protocol):
 
     async def history(
         self, conversation: Conversation, before: int | None, limit: int
-    ) -> list[Chat]:
+    ) -> list[StoredMessage]:
         """Up to `limit` messages of a conversation with ids below `before`, newest first."""
+
+
+class Tokens(Protocol):
+    """Resume tokens, kept only as hashes."""
 
     async def save_token(
         self,
@@ -164,109 +140,5 @@ class Storage(Protocol):
         """Forgets a resume token (spent or revoked)."""
 
 
-Conversation = tuple[int, int, int]
-"""(msgid, low, high): ONE_CHAT with both user ids in order, or GROUP_CHAT, group id, 0."""
-
-
-def conversation_of(message: Chat) -> Conversation:
-    """The conversation a message belongs to."""
-    if isinstance(message, GroupMessage):
-        return (int(MsgId.GROUP_CHAT), message.groupid, 0)
-    low, high = sorted((message.id, message.toid))
-    return (int(MsgId.ONE_CHAT), low, high)
-
-
-@dataclass(frozen=True, slots=True)
-class NewMessage:
-    """A chat to log, the users it goes to, and the sender's own id for it (`cid`)."""
-
-    message: Chat
-    recipients: tuple[int, ...]
-    cid: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Logged:
-    """What the log made of a NewMessage: its id, and (user id, sequence number) per
-    recipient; `duplicate` where the sender's cid was logged before (nothing new was)."""
-
-    mid: int
-    deliveries: tuple[tuple[int, int], ...] = ()
-    duplicate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """Deliveries waiting for a user, each message carrying its `seq`, oldest first;
-    `after` is the sequence number they follow."""
-
-    after: int
-    messages: list[Chat]
-
-
-MESSAGE_COLUMNS = "kind, sender_id, sender_name, target_id, body, sent_time, id, ts"
-"""The columns `chat_from_row` reads, in its order, after which a query may add seq."""
-
-
-def message_row(message: Chat, cid: str | None) -> tuple[object, ...]:
-    """The values of a `messages` row: id, kind, sender id and name, target, conversation,
-    text, time, ts, cid."""
-    kind, low, high = conversation_of(message)
-    target = message.groupid if isinstance(message, GroupMessage) else message.toid
-    return (
-        message.mid, kind, message.id, message.name, target, low, high,
-        message.msg, message.time, message.ts, cid,
-    )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class NumberedBatch:
-    """What a batch of the log makes: a Logged per message, the rows of `messages` and
-    `deliveries` to insert, and each recipient's new last_seq."""
-
-    logged: list[Logged]
-    messages: list[tuple[object, ...]]
-    deliveries: list[tuple[int, int, int]]
-    last: dict[int, int]
-
-
-def number_batch(
-    batch: Sequence[NewMessage],
-    last_seqs: Mapping[int, int],
-    logged_cids: Mapping[tuple[int, str], int],
-) -> NumberedBatch:
-    """Numbers a batch for both backends' logs, given each recipient's last_seq and the
-    id of every (sender, cid) of the batch logged before: those, and a cid repeated
-    within the batch, become duplicates of the first."""
-    last = dict(last_seqs)
-    first = dict(logged_cids)
-    logged: list[Logged] = []
-    messages: list[tuple[object, ...]] = []
-    deliveries: list[tuple[int, int, int]] = []
-    for new in batch:
-        if new.cid is not None:
-            key = (new.message.id, new.cid)
-            if key in first:
-                logged.append(Logged(first[key], duplicate=True))
-                continue
-            first[key] = new.message.mid
-        messages.append(message_row(new.message, new.cid))
-        numbered = []
-        for uid in new.recipients:
-            seq = last[uid] = last[uid] + 1
-            numbered.append((uid, seq))
-            deliveries.append((uid, seq, new.message.mid))
-        logged.append(Logged(new.message.mid, tuple(numbered)))
-    return NumberedBatch(logged, messages, deliveries, last)
-
-
-def chat_from_row(row: Sequence[object]) -> Chat:
-    """The message of a row of MESSAGE_COLUMNS, with the delivery seq where one follows."""
-    kind, sender, name, target, text, time, mid, ts, *rest = row
-    seq = rest[0] if rest else 0
-    assert isinstance(sender, int) and isinstance(target, int) and isinstance(seq, int)
-    assert isinstance(mid, int) and isinstance(ts, int)
-    fields = (sender, str(name), target, str(text), str(time), mid, ts, seq)
-    if kind == MsgId.GROUP_CHAT:
-        return GroupMessage(*fields)
-    return ChatMessage(*fields)
+class Storage(Lifecycle, Accounts, Social, MessageLog, Tokens, Protocol):
+    """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""

@@ -61,19 +61,26 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
-def load_migrations(directory: Traversable = MYSQL_SCHEMA) -> tuple[Migration, ...]:
-    """Every migration in `directory`, checked to be numbered 001, 002, ... without gaps."""
-    found: list[Migration] = []
+def migration_files(directory: Traversable = MYSQL_SCHEMA) -> list[tuple[int, Traversable]]:
+    """Every migration file in `directory` with its version, checked to be numbered 001,
+    002, ... without gaps."""
+    found = []
     for entry in sorted(directory.iterdir(), key=lambda e: e.name):
         match = _FILE_NAME.match(entry.name)
-        if match is None:
-            continue
-        text = entry.read_text(encoding="utf-8")
-        found.append(Migration(int(match[1]), entry.name, tuple(split_statements(text))))
-    versions = [m.version for m in found]
+        if match is not None:
+            found.append((int(match[1]), entry))
+    versions = [version for version, _ in found]
     if versions != list(range(1, len(found) + 1)):
         raise RuntimeError(f"migrations in {directory} must be numbered from 001: {versions}")
-    return tuple(found)
+    return found
+
+
+def load_migrations(directory: Traversable = MYSQL_SCHEMA) -> tuple[Migration, ...]:
+    """Every migration in `directory`, in order."""
+    return tuple(
+        Migration(version, entry.name, tuple(split_statements(entry.read_text(encoding="utf-8"))))
+        for version, entry in migration_files(directory)
+    )
 
 
 def pending(

@@ -1,4 +1,4 @@
-"""The message log of MySQLStorage: messages, per-user deliveries, resume tokens.
+"""The message log of MySQLStorage: messages, and each user's numbered deliveries of them.
 
 Coroutines of an aiomysql cursor, run by MySQLStorage in its transactions (writes) or in
 autocommit (reads); it translates the driver's errors, so this module never imports it.
@@ -9,27 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from chatapp.protocol import Chat
-
-from .base import (
+from .base import NoSuchUser
+from .log_rows import (
     MESSAGE_COLUMNS,
-    Conversation,
-    Logged,
-    NewMessage,
-    NoSuchUser,
-    Pending,
-    User,
-    chat_from_row,
+    conversation_key,
+    insert_message,
     number_batch,
+    stored_message,
 )
+from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 
 Cursor = Any  # aiomysql ships no types
 
-# Logs a message: the values of base.message_row.
-INSERT_MESSAGE = (
-    "INSERT INTO messages (id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi,"
-    " body, sent_time, ts, cid) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
+INSERT_MESSAGE = insert_message("%s")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (%s, %s, %s)"
 _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
 _CURSOR = "COALESCE(%s, (SELECT acked_seq FROM delivery_cursors WHERE user_id = %s), 0)"
@@ -127,7 +119,7 @@ async def unknown_users(cur: Cursor, user_ids: Collection[int]) -> list[int]:
 
 async def _logged_cids(cur: Cursor, batch: Sequence[NewMessage]) -> dict[tuple[int, str], int]:
     """The id of each message already logged under a (sender, cid) of the batch."""
-    keys = {(new.message.id, new.cid) for new in batch if new.cid is not None}
+    keys = {(new.message.sender_id, new.cid) for new in batch if new.cid is not None}
     if not keys:
         return {}
     # cid_key holds the cid's exact bytes, as the unique key compares them. (No bytes
@@ -201,14 +193,14 @@ def _case(n: int) -> str:
 async def pending(cur: Cursor, user_id: int, after: int | None, limit: int) -> Pending:
     """Storage.pending, in one statement so that the cursor and the deliveries agree."""
     await cur.execute(
-        f"SELECT {_CURSOR}, {_COLUMNS}, d.seq FROM deliveries d"
+        f"SELECT {_CURSOR}, d.seq, {_COLUMNS} FROM deliveries d"
         " JOIN messages m ON m.id = d.message_id"
         f" WHERE d.user_id = %s AND d.seq > {_CURSOR} ORDER BY d.seq LIMIT %s",
         (after, user_id, user_id, after, user_id, limit if limit >= 0 else _NO_LIMIT),
     )
     rows = await cur.fetchall()
     if rows:
-        return Pending(rows[0][0], [chat_from_row(row[1:]) for row in rows])
+        return Pending(rows[0][0], [(row[1], stored_message(row[2:])) for row in rows])
     if after is None:
         await cur.execute("SELECT acked_seq FROM delivery_cursors WHERE user_id = %s", (user_id,))
         row = await cur.fetchone()
@@ -218,41 +210,16 @@ async def pending(cur: Cursor, user_id: int, after: int | None, limit: int) -> P
 
 async def history(
     cur: Cursor, conversation: Conversation, before: int | None, limit: int
-) -> list[Chat]:
+) -> list[StoredMessage]:
     """Storage.history."""
     below = "" if before is None else " AND id < %s"
     await cur.execute(
         f"SELECT {MESSAGE_COLUMNS} FROM messages"
         f" WHERE kind = %s AND chan_lo = %s AND chan_hi = %s{below} ORDER BY id DESC LIMIT %s",
-        (*conversation, *([] if before is None else [before]), limit if limit >= 0 else _NO_LIMIT),
+        (
+            *conversation_key(conversation),
+            *([] if before is None else [before]),
+            limit if limit >= 0 else _NO_LIMIT,
+        ),
     )
-    return [chat_from_row(row) for row in await cur.fetchall()]
-
-
-async def save_token(
-    cur: Cursor, token_hash: str, user_id: int, expires_ms: int, now_ms: int
-) -> None:
-    """Storage.save_token; the caller holds a transaction."""
-    await cur.execute(
-        "DELETE FROM resume_tokens WHERE user_id = %s AND expires_ms <= %s", (user_id, now_ms)
-    )
-    await cur.execute(
-        "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (%s, %s, %s)",
-        (token_hash, user_id, expires_ms),
-    )
-
-
-async def user_by_token(cur: Cursor, token_hash: str, now_ms: int) -> User | None:
-    """Storage.user_by_token."""
-    await cur.execute(
-        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
-        " ON u.id = t.user_id WHERE t.token_hash = %s AND t.expires_ms > %s",
-        (token_hash, now_ms),
-    )
-    row = await cur.fetchone()
-    return User(*row) if row else None
-
-
-async def drop_token(cur: Cursor, token_hash: str) -> None:
-    """Storage.drop_token."""
-    await cur.execute("DELETE FROM resume_tokens WHERE token_hash = %s", (token_hash,))
+    return [stored_message(row) for row in await cur.fetchall()]

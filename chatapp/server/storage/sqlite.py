@@ -5,37 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from functools import partial
+from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from chatapp.protocol import Chat
-
-from . import sqlite_log
-from .base import (
-    CREATOR,
-    NORMAL,
-    AlreadyExists,
-    Contact,
-    Conversation,
-    Group,
-    Logged,
-    Member,
-    NameTaken,
-    NewMessage,
-    NoSuchGroup,
-    NoSuchUser,
-    Pending,
-    StorageError,
-    StorageUnavailable,
-    User,
-)
+from . import sqlite_accounts, sqlite_log, sqlite_social
+from .base import StorageError, StorageUnavailable
 from .migrations import load_migrations
+from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
 from .sqlite_checkpoint import Checkpointer
+from .sqlite_db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +30,6 @@ BUSY_SECONDS = 5.0
 BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
-_MEMBERS_SQL = (
-    "SELECT m.group_id, u.id, u.name, m.role FROM group_members m"
-    " JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({}) ORDER BY m.group_id, u.id"
-)
-
 
 class SQLiteStorage:
     """Storage in one SQLite file, every call run on the event loop.
@@ -63,7 +39,8 @@ class SQLiteStorage:
     machine (about 130 µs of CPU, and up to a GIL switch interval of waiting). Calls
     cannot interleave, so a method that writes several rows is one transaction. What does
     wait on the disk, the checkpoints with their fsyncs, runs on a thread of its own
-    (sqlite_checkpoint.Checkpointer).
+    (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
+    concern: sqlite_accounts, sqlite_social, sqlite_log.
     """
 
     def __init__(self, path: str) -> None:
@@ -107,6 +84,8 @@ class SQLiteStorage:
             await asyncio.sleep(pause)
             pause = min(pause * 2, BUSY_LAST_PAUSE)
 
+    # --- Lifecycle -----------------------------------------------------------------
+
     async def open(self, *, upgrade: bool = False) -> None:
         # The embedded database belongs to this one server, so it is upgraded in place
         # whatever `upgrade` says: the embedded default needs no set-up, ever.
@@ -139,7 +118,7 @@ class SQLiteStorage:
             )
         for migration in MIGRATIONS[version:]:
             log.info("%s: applying schema migration %s", self.path, migration.name)
-            with _transaction(db):
+            with transaction(db):
                 for statement in migration.statements:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={migration.version}")
@@ -156,156 +135,53 @@ class SQLiteStorage:
             # The last connection to close checkpoints the WAL and removes it.
             await asyncio.to_thread(db.close)
 
-    # --- users ---------------------------------------------------------------------
+    # --- Accounts ------------------------------------------------------------------
 
     async def create_user(self, name: str, password_hash: str) -> User:
-        def insert(db: sqlite3.Connection) -> User:
-            try:
-                cur = db.execute(
-                    "INSERT INTO users (name, password_hash) VALUES (?, ?)", (name, password_hash)
-                )
-            except sqlite3.IntegrityError:
-                raise NameTaken(name) from None
-            assert cur.lastrowid is not None
-            return User(cur.lastrowid, name, password_hash)
-
-        return await self._run(insert)
-
-    async def _user_where(self, column: str, value: int | str) -> User | None:
-        def select(db: sqlite3.Connection) -> User | None:
-            row = db.execute(
-                f"SELECT id, name, password_hash FROM users WHERE {column} = ?", (value,)
-            ).fetchone()
-            return User(*row) if row else None
-
-        return await self._run(select)
+        return await self._run(lambda db: sqlite_accounts.create_user(db, name, password_hash))
 
     async def user_by_id(self, user_id: int) -> User | None:
-        return await self._user_where("id", user_id)
+        return await self._run(lambda db: sqlite_accounts.user_where(db, "id", user_id))
 
     async def user_by_name(self, name: str) -> User | None:
-        return await self._user_where("name", name)
+        return await self._run(lambda db: sqlite_accounts.user_where(db, "name", name))
 
-    # --- friends -------------------------------------------------------------------
+    # --- Social --------------------------------------------------------------------
 
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
-        def insert(db: sqlite3.Connection) -> Contact:
-            row = db.execute("SELECT id, name FROM users WHERE id = ?", (friend_id,)).fetchone()
-            if row is None:
-                raise NoSuchUser(friend_id)
-            with _transaction(db):
-                try:
-                    db.executemany(
-                        "INSERT INTO friends (user_id, friend_id) VALUES (?, ?)",
-                        [(user_id, friend_id), (friend_id, user_id)],
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise _refused(exc, AlreadyExists(f"{user_id}, {friend_id}: friends")) from None
-            return Contact(*row)
-
-        return await self._run(insert)
+        return await self._run(lambda db: sqlite_social.add_friendship(db, user_id, friend_id))
 
     async def friends(self, user_id: int) -> list[Contact]:
-        def select(db: sqlite3.Connection) -> list[Contact]:
-            rows = db.execute(
-                "SELECT u.id, u.name FROM friends f JOIN users u ON u.id = f.friend_id"
-                " WHERE f.user_id = ? ORDER BY u.id",
-                (user_id,),
-            )
-            return [Contact(*row) for row in rows]
-
-        return await self._run(select)
-
-    # --- groups --------------------------------------------------------------------
+        return await self._run(lambda db: sqlite_social.friends(db, user_id))
 
     async def create_group(self, name: str, desc: str, creator_id: int) -> Group:
-        def insert(db: sqlite3.Connection) -> Group:
-            with _transaction(db):
-                try:
-                    cur = db.execute(
-                        "INSERT INTO chat_groups (name, description) VALUES (?, ?)", (name, desc)
-                    )
-                except sqlite3.IntegrityError:
-                    raise NameTaken(name) from None
-                assert cur.lastrowid is not None
-                try:
-                    db.execute(
-                        "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
-                        (cur.lastrowid, creator_id, CREATOR),
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise _refused(exc, NoSuchUser(creator_id)) from None
-            return _load_groups(db, [(cur.lastrowid, name, desc)])[0]
-
-        return await self._run(insert)
+        return await self._run(lambda db: sqlite_social.create_group(db, name, desc, creator_id))
 
     async def join_group(self, group_id: int, user_id: int) -> Group:
-        def insert(db: sqlite3.Connection) -> Group:
-            row = db.execute(
-                "SELECT id, name, description FROM chat_groups WHERE id = ?", (group_id,)
-            ).fetchone()
-            if row is None:
-                raise NoSuchGroup(group_id)
-            with _transaction(db):  # all or nothing, so that _run may try it again
-                try:
-                    db.execute(
-                        "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
-                        (group_id, user_id, NORMAL),
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise _refused(exc, AlreadyExists(f"{user_id} in group {group_id}")) from None
-                return _load_groups(db, [row])[0]
-
-        return await self._run(insert)
+        return await self._run(lambda db: sqlite_social.join_group(db, group_id, user_id))
 
     async def group_member_ids(self, group_id: int) -> list[int] | None:
-        def select(db: sqlite3.Connection) -> list[int] | None:
-            if db.execute("SELECT 1 FROM chat_groups WHERE id = ?", (group_id,)).fetchone():
-                rows = db.execute(
-                    "SELECT user_id FROM group_members WHERE group_id = ? ORDER BY user_id",
-                    (group_id,),
-                )
-                return [r[0] for r in rows]
-            return None
-
-        return await self._run(select)
+        return await self._run(lambda db: sqlite_social.group_member_ids(db, group_id))
 
     async def groups_of(self, user_id: int) -> list[Group]:
-        def select(db: sqlite3.Connection) -> list[Group]:
-            rows = db.execute(
-                "SELECT g.id, g.name, g.description FROM group_members m"
-                " JOIN chat_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id",
-                (user_id,),
-            ).fetchall()
-            return _load_groups(db, rows)
+        return await self._run(lambda db: sqlite_social.groups_of(db, user_id))
 
-        return await self._run(select)
-
-    # --- the message log ----------------------------------------------------------
+    # --- MessageLog ----------------------------------------------------------------
 
     async def log_messages(
         self, batch: Sequence[NewMessage], acks: Mapping[int, int]
     ) -> list[Logged]:
-        def write(db: sqlite3.Connection) -> list[Logged]:
-            with _transaction(db):
-                try:
-                    return sqlite_log.log_messages(db, batch, acks)
-                except sqlite3.IntegrityError as exc:
-                    raise _refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
-
-        return await self._run(write)
+        return await self._run(lambda db: sqlite_log.log_messages(db, batch, acks))
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
-        return await self._run(
-            partial(sqlite_log.pending, user_id=user_id, after=after, limit=limit)
-        )
+        return await self._run(lambda db: sqlite_log.pending(db, user_id, after, limit))
 
     async def history(
         self, conversation: Conversation, before: int | None, limit: int
-    ) -> list[Chat]:
-        return await self._run(
-            partial(sqlite_log.history, conversation=conversation, before=before, limit=limit)
-        )
+    ) -> list[StoredMessage]:
+        return await self._run(lambda db: sqlite_log.history(db, conversation, before, limit))
+
+    # --- Tokens --------------------------------------------------------------------
 
     async def save_token(
         self,
@@ -316,51 +192,14 @@ class SQLiteStorage:
         *,
         replacing: str | None = None,
     ) -> None:
-        def write(db: sqlite3.Connection) -> None:
-            with _transaction(db):
-                try:
-                    if replacing is not None:
-                        sqlite_log.drop_token(db, replacing)
-                    sqlite_log.save_token(db, token_hash, user_id, expires_ms, now_ms)
-                except sqlite3.IntegrityError as exc:
-                    raise _refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
-
-        await self._run(write)
-
-    async def user_by_token(self, token_hash: str, now_ms: int) -> User | None:
-        return await self._run(
-            partial(sqlite_log.user_by_token, token_hash=token_hash, now_ms=now_ms)
+        await self._run(
+            lambda db: sqlite_accounts.save_token(
+                db, token_hash, user_id, expires_ms, now_ms, replacing=replacing
+            )
         )
 
+    async def user_by_token(self, token_hash: str, now_ms: int) -> User | None:
+        return await self._run(lambda db: sqlite_accounts.user_by_token(db, token_hash, now_ms))
+
     async def drop_token(self, token_hash: str) -> None:
-        await self._run(partial(sqlite_log.drop_token, token_hash=token_hash))
-
-
-def _refused(exc: sqlite3.IntegrityError, otherwise: StorageError) -> StorageError:
-    """A foreign key names no user (the only reference a caller can get wrong), or else
-    the constraint that `otherwise` stands for."""
-    if "FOREIGN KEY" in str(exc):
-        return NoSuchUser(str(exc))
-    return otherwise
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the block raises."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-def _load_groups(db: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> list[Group]:
-    if not rows:
-        return []
-    members: dict[int, list[Member]] = {row[0]: [] for row in rows}
-    placeholders = ",".join("?" * len(rows))
-    for group_id, uid, name, role in db.execute(_MEMBERS_SQL.format(placeholders), list(members)):
-        members[group_id].append(Member(uid, name, role))
-    return [Group(gid, name, desc, tuple(members[gid])) for gid, name, desc in rows]
+        await self._run(lambda db: sqlite_accounts.drop_token(db, token_hash))

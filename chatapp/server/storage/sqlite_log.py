@@ -1,6 +1,6 @@
-"""The message log of SQLiteStorage: messages, per-user deliveries, resume tokens.
+"""The message log of SQLiteStorage: messages, and each user's numbered deliveries of them.
 
-Plain functions of a connection, each run on SQLiteStorage's private thread.
+Plain functions of a connection, each run by SQLiteStorage on the event loop.
 """
 
 from __future__ import annotations
@@ -8,24 +8,18 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from chatapp.protocol import Chat
-
-from .base import (
+from .base import NoSuchUser, StorageUnavailable
+from .log_rows import (
     MESSAGE_COLUMNS,
-    Conversation,
-    Logged,
-    NewMessage,
-    NoSuchUser,
-    Pending,
-    User,
-    chat_from_row,
+    conversation_key,
+    insert_message,
     number_batch,
+    stored_message,
 )
+from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
+from .sqlite_db import refused, transaction
 
-_INSERT_MESSAGE = (
-    "INSERT INTO messages (id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi,"
-    " body, sent_time, ts, cid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_INSERT_MESSAGE = insert_message("?")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)"
 _SET_LAST_SEQ = "UPDATE users SET last_seq = ? WHERE id = ?"
 _ACK = "UPDATE users SET acked_seq = max(acked_seq, ?) WHERE id = ?"
@@ -38,11 +32,21 @@ _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
 def log_messages(
     db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
 ) -> list[Logged]:
-    """Storage.log_messages; the caller holds a write transaction.
+    """Storage.log_messages, in a write transaction of its own.
 
     A statement per batch for each table, not per message: what a message costs is its
     rows, and the work of the commit is shared by the batch.
     """
+    with transaction(db):
+        try:
+            return _log(db, batch, acks)
+        except sqlite3.IntegrityError as exc:
+            raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
+
+
+def _log(
+    db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
+) -> list[Logged]:
     recipients = sorted({uid for new in batch for uid in new.recipients})
     last = _last_seqs(db, recipients)
     numbered = number_batch(batch, last, _logged_cids(db, batch))
@@ -60,9 +64,10 @@ def _logged_cids(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> dict[tu
     found: dict[tuple[int, str], int] = {}
     for new in batch:
         if new.cid is not None:
-            row = db.execute(_FIND_CID, (new.message.id, new.cid)).fetchone()
+            key = (new.message.sender_id, new.cid)
+            row = db.execute(_FIND_CID, key).fetchone()
             if row:
-                found[(new.message.id, new.cid)] = row[0]
+                found[key] = row[0]
     return found
 
 
@@ -84,47 +89,21 @@ def pending(db: sqlite3.Connection, user_id: int, after: int | None, limit: int)
         row = db.execute("SELECT acked_seq FROM users WHERE id = ?", (user_id,)).fetchone()
         after = row[0] if row else 0
     rows = db.execute(
-        f"SELECT {_COLUMNS}, d.seq FROM deliveries d JOIN messages m ON m.id = d.message_id"
+        f"SELECT d.seq, {_COLUMNS} FROM deliveries d JOIN messages m ON m.id = d.message_id"
         " WHERE d.user_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?",
         (user_id, after, limit),
     )
-    return Pending(after, [chat_from_row(row) for row in rows])
+    return Pending(after, [(row[0], stored_message(row[1:])) for row in rows])
 
 
 def history(
     db: sqlite3.Connection, conversation: Conversation, before: int | None, limit: int
-) -> list[Chat]:
+) -> list[StoredMessage]:
     """Storage.history."""
     below = "" if before is None else " AND id < ?"
     rows = db.execute(
         f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE kind = ? AND chan_lo = ? AND chan_hi = ?"
         f"{below} ORDER BY id DESC LIMIT ?",
-        (*conversation, *([] if before is None else [before]), limit),
+        (*conversation_key(conversation), *([] if before is None else [before]), limit),
     )
-    return [chat_from_row(row) for row in rows]
-
-
-def save_token(
-    db: sqlite3.Connection, token_hash: str, user_id: int, expires_ms: int, now_ms: int
-) -> None:
-    """Storage.save_token."""
-    db.execute("DELETE FROM resume_tokens WHERE user_id = ? AND expires_ms <= ?", (user_id, now_ms))
-    db.execute(
-        "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (?, ?, ?)",
-        (token_hash, user_id, expires_ms),
-    )
-
-
-def user_by_token(db: sqlite3.Connection, token_hash: str, now_ms: int) -> User | None:
-    """Storage.user_by_token."""
-    row = db.execute(
-        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
-        " ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_ms > ?",
-        (token_hash, now_ms),
-    ).fetchone()
-    return User(*row) if row else None
-
-
-def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
-    """Storage.drop_token."""
-    db.execute("DELETE FROM resume_tokens WHERE token_hash = ?", (token_hash,))
+    return [stored_message(row) for row in rows]

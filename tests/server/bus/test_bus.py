@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -140,7 +141,7 @@ async def test_publish_many_reaches_users_on_several_instances(
     "delivery",
     [
         CHAT,
-        CHAT.numbered(7),
+        dataclasses.replace(CHAT, seq=7),
         GroupMessage(1, "ann", 3, "hi", "2026-01-01 00:00:00", 43, 1767225600000, 9),
         DOORBELL,
         Presence(1, "ann", "offline"),
@@ -153,7 +154,7 @@ def test_deliveries_survive_the_envelope(delivery: Delivery) -> None:
 
 
 def test_a_chat_travels_in_an_envelope_of_the_bus_not_in_the_wire_form() -> None:
-    packed = pack(CHAT.numbered(7))
+    packed = pack(dataclasses.replace(CHAT, seq=7))
     assert packed.startswith(b"[") and b"msgid" not in packed
     with pytest.raises(ValueError):
         unpack(b'[9,1,2,3,"a",4,"x","t",5]')

@@ -9,13 +9,14 @@ from dataclasses import replace
 
 import pytest
 
-from chatapp.protocol import Chat, ChatMessage, GroupMessage
 from chatapp.server.storage import (
     CREATOR,
     NORMAL,
     AlreadyExists,
     Contact,
+    Conversation,
     Group,
+    Kind,
     Logged,
     Member,
     NameTaken,
@@ -24,9 +25,9 @@ from chatapp.server.storage import (
     NoSuchUser,
     Pending,
     Storage,
+    StoredMessage,
     User,
 )
-from chatapp.server.storage.base import conversation_of
 
 INJECTION = "x'); DROP TABLE users; --"
 
@@ -52,23 +53,25 @@ MID0 = 1 << 40
 """Message ids as the server makes them: time-ordered, below 2**53."""
 
 
-def one_chat(sender: User, toid: int, n: int, text: str = "hello") -> ChatMessage:
+def one_chat(sender: User, toid: int, n: int, text: str = "hello") -> StoredMessage:
     """Message n from `sender` to `toid`; its mid grows with n."""
-    return ChatMessage(sender.id, sender.name, toid, text, "2024-05-01 12:00:00", MID0 + n, T0 + n)
-
-
-def group_chat(sender: User, groupid: int, n: int, text: str = "hi all") -> GroupMessage:
-    return GroupMessage(
-        sender.id, sender.name, groupid, text, "2024-05-01 12:00:01", MID0 + n, T0 + n
+    return StoredMessage(
+        MID0 + n, Kind.DIRECT, sender.id, sender.name, toid, text, "2024-05-01 12:00:00", T0 + n
     )
 
 
-def delivered(message: Chat, seq: int) -> Chat:
+def group_chat(sender: User, groupid: int, n: int, text: str = "hi all") -> StoredMessage:
+    return StoredMessage(
+        MID0 + n, Kind.GROUP, sender.id, sender.name, groupid, text, "2024-05-01 12:00:01", T0 + n
+    )
+
+
+def delivered(message: StoredMessage, seq: int) -> tuple[int, StoredMessage]:
     """The message as its recipient gets it: numbered in their delivery sequence."""
-    return replace(message, seq=seq)
+    return (seq, message)
 
 
-def to(message: Chat, *recipients: User, cid: str | None = None) -> NewMessage:
+def to(message: StoredMessage, *recipients: User, cid: str | None = None) -> NewMessage:
     return NewMessage(message, tuple(r.id for r in recipients), cid)
 
 
@@ -300,7 +303,7 @@ async def test_logged_messages_are_pending_numbered_per_recipient(storage: Stora
     assert await storage.pending(c.id, None, 10) == Pending(0, [delivered(second, 1)])
     assert await storage.pending(a.id, None, 10) == Pending(0, [])
     # Reading does not consume: only acknowledgements do.
-    assert len((await storage.pending(b.id, None, 10)).messages) == 3
+    assert len((await storage.pending(b.id, None, 10)).deliveries) == 3
 
 
 async def test_sequences_continue_across_batches_without_gaps(storage: Storage) -> None:
@@ -315,15 +318,16 @@ async def test_sequences_continue_across_batches_without_gaps(storage: Storage) 
         await storage.log_messages(batch, {})
     for user, count in ((a, 5), (b, 11), (c, 11)):
         pending = await storage.pending(user.id, None, 100)
-        assert [m.seq for m in pending.messages] == list(range(1, count + 1))
-        assert [m.mid for m in pending.messages] == sorted(m.mid for m in pending.messages)
+        assert [seq for seq, _ in pending.deliveries] == list(range(1, count + 1))
+        mids = [m.mid for _, m in pending.deliveries]
+        assert mids == sorted(mids)
 
 
 async def test_a_message_for_nobody_is_kept_for_history_only(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     alone = group_chat(a, 7, 1)
     assert await storage.log_messages([to(alone)], {}) == [Logged(alone.mid, ())]
-    assert await storage.history(conversation_of(alone), None, 10) == [alone]
+    assert await storage.history(alone.conversation, None, 10) == [alone]
     assert await storage.pending(a.id, None, 10) == Pending(0, [])
     second = one_chat(a, b.id, 2)
     assert await storage.log_messages([to(second, b)], {}) == [Logged(second.mid, ((b.id, 1),))]
@@ -342,7 +346,7 @@ async def test_acks_move_the_cursor_forward_only(storage: Storage) -> None:
     assert await storage.pending(b.id, None, 10) == Pending(3, rest)
     # Another user's cursor did not move.
     assert (await storage.pending(c.id, None, 10)).after == 0
-    assert len((await storage.pending(c.id, None, 10)).messages) == 5
+    assert len((await storage.pending(c.id, None, 10)).deliveries) == 5
     # Acks ride along with a batch; the cursor may move past what was delivered so far.
     sixth = one_chat(a, b.id, 6)
     logged = await storage.log_messages([to(sixth, b)], {b.id: 5, c.id: 2})
@@ -392,8 +396,8 @@ async def test_a_cid_logged_before_makes_a_duplicate(storage: Storage) -> None:
         (False, ((b.id, n),)) for n in range(2, 7)
     ]
     pending = await storage.pending(b.id, None, 10)
-    assert [m.mid for m in pending.messages] == [MID0 + n for n in (1, 3, 4, 5, 6, 7)]
-    assert retry.mid not in [m.mid for m in await storage.history(conversation_of(first), None, 10)]
+    assert [m.mid for _, m in pending.deliveries] == [MID0 + n for n in (1, 3, 4, 5, 6, 7)]
+    assert retry.mid not in [m.mid for m in await storage.history(first.conversation, None, 10)]
 
 
 async def test_a_cid_twice_in_one_batch_logs_the_first(storage: Storage) -> None:
@@ -406,7 +410,7 @@ async def test_a_cid_twice_in_one_batch_logs_the_first(storage: Storage) -> None
         Logged(other.mid, ((b.id, 2),)),
     ]
     assert await storage.pending(c.id, None, 10) == Pending(0, [delivered(first, 1)])
-    assert await storage.history(conversation_of(first), None, 10) == [other, first]
+    assert await storage.history(first.conversation, None, 10) == [other, first]
 
 
 async def test_an_unknown_recipient_raises_and_logs_nothing(storage: Storage) -> None:
@@ -418,8 +422,8 @@ async def test_an_unknown_recipient_raises_and_logs_nothing(storage: Storage) ->
     with pytest.raises(NoSuchUser):
         await storage.log_messages(batch, {b.id: 1})
     assert await storage.pending(b.id, None, 10) == Pending(0, [delivered(first, 1)])
-    assert await storage.history(conversation_of(good), None, 10) == [first]
-    assert await storage.history(conversation_of(bad), None, 10) == []
+    assert await storage.history(good.conversation, None, 10) == [first]
+    assert await storage.history(bad.conversation, None, 10) == []
     # The failed batch used no sequence number and no cid.
     assert await storage.log_messages(batch[:1], {}) == [Logged(good.mid, ((b.id, 2),))]
 
@@ -435,11 +439,11 @@ async def test_an_unknown_sender_raises_no_such_user(storage: Storage) -> None:
 async def test_history_of_two_users_is_one_conversation_newest_first(storage: Storage) -> None:
     a, b, c = await make_users(storage, "a", "b", "c")
     talk = [one_chat(a, b.id, 1), one_chat(b, a.id, 2), one_chat(a, b.id, 4), one_chat(b, a.id, 5)]
-    elsewhere: list[Chat] = [one_chat(a, c.id, 3), one_chat(c, b.id, 6), group_chat(a, b.id, 7)]
+    elsewhere = [one_chat(a, c.id, 3), one_chat(c, b.id, 6), group_chat(a, b.id, 7)]
     await storage.log_messages([to(m, b) for m in talk[:2] + elsewhere[:1]], {})
     await storage.log_messages([to(m, b) for m in talk[2:] + elsewhere[1:]], {})
-    assert conversation_of(talk[0]) == conversation_of(talk[1])
-    conversation = conversation_of(talk[1])
+    assert talk[0].conversation == talk[1].conversation
+    conversation = talk[1].conversation
     newest_first = talk[::-1]
     assert await storage.history(conversation, None, 10) == newest_first
     assert await storage.history(conversation, None, 2) == newest_first[:2]
@@ -447,50 +451,52 @@ async def test_history_of_two_users_is_one_conversation_newest_first(storage: St
     assert await storage.history(conversation, talk[2].mid, 1) == newest_first[2:3]
     assert await storage.history(conversation, talk[0].mid, 10) == []
     assert await storage.history(conversation, MID0 + 1000, 10) == newest_first
-    assert await storage.history(conversation_of(elsewhere[0]), None, 10) == [elsewhere[0]]
+    assert await storage.history(elsewhere[0].conversation, None, 10) == [elsewhere[0]]
 
 
 async def test_history_of_a_group_newest_first(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     team = [group_chat(a, 7, 1), group_chat(b, 7, 2), group_chat(a, 7, 4)]
-    other: list[Chat] = [
+    other = [
         group_chat(a, 8, 3),
         one_chat(a, 7, 5),
     ]  # a chat with user 7 is no group chat
     await storage.log_messages([to(m, b) for m in team + other], {})
-    conversation = conversation_of(team[0])
+    conversation = team[0].conversation
     assert await storage.history(conversation, None, 10) == team[::-1]
     assert await storage.history(conversation, team[2].mid, 10) == team[1::-1]
     assert await storage.history(conversation, None, 1) == team[2:]
-    assert await storage.history(conversation_of(other[0]), None, 10) == other[:1]
-    assert await storage.history(conversation_of(other[1]), None, 10) == other[1:]
-    assert await storage.history((10, 9, 0), None, 10) == []
+    assert await storage.history(other[0].conversation, None, 10) == other[:1]
+    assert await storage.history(other[1].conversation, None, 10) == other[1:]
+    assert await storage.history(Conversation.group(9), None, 10) == []
 
 
 async def test_message_fields_survive_at_their_limits(storage: Storage) -> None:
     (b,) = await make_users(storage, "b")
-    edge = ChatMessage(b.id, "", -(1 << 63), "", "", (1 << 63) - 1, 0)
-    also = GroupMessage(b.id, "x" * 255, (1 << 63) - 1, "x", "t" * 64, 0, (1 << 63) - 1)
+    edge = StoredMessage((1 << 63) - 1, Kind.DIRECT, b.id, "", -(1 << 63), "", "", 0)
+    also = StoredMessage(
+        0, Kind.GROUP, b.id, "x" * 255, (1 << 63) - 1, "x", "t" * 64, (1 << 63) - 1
+    )
     await storage.log_messages([to(edge, b), to(also, b)], {})
     assert await storage.pending(b.id, None, 10) == Pending(
         0, [delivered(edge, 1), delivered(also, 2)]
     )
-    assert await storage.history(conversation_of(edge), None, 10) == [edge]
-    assert await storage.history(conversation_of(also), None, 10) == [also]
+    assert await storage.history(edge.conversation, None, 10) == [edge]
+    assert await storage.history(also.conversation, None, 10) == [also]
 
 
 @pytest.mark.parametrize("text", [*TRICKY_TEXT, LONGEST], ids=range(len(TRICKY_TEXT) + 1))
 async def test_message_text_survives_exactly(storage: Storage, text: str) -> None:
     a, b = await make_users(storage, "a", "b")
     sender = replace(a, name=text if len(text) <= 64 else "alice")
-    messages: list[Chat] = [one_chat(sender, b.id, 1, text), group_chat(sender, 7, 2, text)]
+    messages = [one_chat(sender, b.id, 1, text), group_chat(sender, 7, 2, text)]
     cid = text[:64]  # the longest cid the protocol allows, 4 bytes a character here
     logged = await storage.log_messages([to(messages[0], b, cid=cid), to(messages[1], b)], {})
     assert await storage.pending(b.id, None, 10) == Pending(
         0, [delivered(m, n) for n, m in enumerate(messages, 1)]
     )
     for message in messages:
-        assert await storage.history(conversation_of(message), None, 10) == [message]
+        assert await storage.history(message.conversation, None, 10) == [message]
     again = await storage.log_messages([to(one_chat(sender, b.id, 3, text), b, cid=cid)], {})
     assert again == [Logged(logged[0].mid, duplicate=True)]
 
@@ -517,7 +523,7 @@ async def test_concurrent_batches_number_each_users_deliveries_once(storage: Sto
         seqs = sorted(seq for seq, _ in given[user.id])
         assert seqs == list(range(1, len(seqs) + 1))
         pending = await storage.pending(user.id, None, 1000)
-        assert [(m.seq, m.mid) for m in pending.messages] == sorted(given[user.id])
+        assert [(seq, m.mid) for seq, m in pending.deliveries] == sorted(given[user.id])
 
 
 # --- resume tokens -----------------------------------------------------------------

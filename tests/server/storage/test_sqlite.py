@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from chatapp.protocol import ChatMessage
-from chatapp.server.storage import Logged, NewMessage, Pending, StorageUnavailable
+from chatapp.server.storage import (
+    Kind,
+    Logged,
+    NewMessage,
+    Pending,
+    StorageUnavailable,
+    StoredMessage,
+)
 from chatapp.server.storage import sqlite as sqlite_module
-from chatapp.server.storage.base import conversation_of
 from chatapp.server.storage.sqlite import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage
-from tests.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
+from tests.server.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 
 
 def make_v1(path: Path) -> tuple[int, int, int]:
@@ -49,10 +54,10 @@ async def test_a_version_1_database_is_upgraded_with_its_waiting_messages(tmp_pa
         for uid in (a, b, c):
             assert await storage.pending(uid, None, 10) == Pending(0, expected_pending(rows, uid))
         group = rows[1][1]
-        assert await storage.history(conversation_of(group), None, 10) == [group]
-        assert await storage.history(conversation_of(rows[0][1]), None, 10) == [rows[0][1]]
+        assert await storage.history(group.conversation, None, 10) == [group]
+        assert await storage.history(rows[0][1].conversation, None, 10) == [rows[0][1]]
         # The sequences go on from the migrated deliveries.
-        later = ChatMessage(a, "a", b, "later", "t", 1 << 41, 0)
+        later = StoredMessage(1 << 41, Kind.DIRECT, a, "a", b, "later", "t", 0)
         assert await storage.log_messages([NewMessage(later, (b, c))], {}) == [
             Logged(later.mid, ((b, 4), (c, 3)))
         ]

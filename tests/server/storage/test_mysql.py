@@ -6,24 +6,25 @@ import asyncio
 import contextlib
 import logging
 import random
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from chatapp.protocol import ChatMessage
 from chatapp.server.storage import (
+    Kind,
     Logged,
     NewMessage,
     Pending,
     StorageError,
     StorageUnavailable,
+    StoredMessage,
     User,
     mysql_log,
     open_storage,
+    schema_dump,
 )
-from chatapp.server.storage.base import conversation_of, message_row
+from chatapp.server.storage.log_rows import message_row
 from chatapp.server.storage.migrations import (
     INIT_DB,
     Migration,
@@ -33,10 +34,11 @@ from chatapp.server.storage.migrations import (
 )
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
+from chatapp.server.storage.schema_dump import COMMAND, operators_schema
+from tests.server.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 from tests.services import mysql_admin, mysql_query
-from tests.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 
-OPERATORS_SCHEMA = Path(__file__).resolve().parents[2] / "sql" / "schema.sql"
+OPERATORS_SCHEMA = Path(__file__).resolve().parents[3] / "sql" / "schema.sql"
 MIGRATIONS = load_migrations()
 LATEST = MIGRATIONS[-1].version
 TABLES = {
@@ -126,9 +128,15 @@ async def test_an_unreachable_server_is_unavailable_and_the_password_stays_secre
 # --- the schema files ----------------------------------------------------------------
 
 
-def test_the_operators_schema_is_the_packaged_migrations_together() -> None:
-    operators = split_statements(OPERATORS_SCHEMA.read_text(encoding="utf-8"))
-    assert operators == [s for m in MIGRATIONS for s in m.statements]
+def test_the_operators_schema_is_generated_from_the_current_migrations() -> None:
+    text = OPERATORS_SCHEMA.read_text(encoding="utf-8")
+    assert text == operators_schema(), f"sql/schema.sql is not current: run `{COMMAND}`"
+    assert split_statements(text) == [s for m in MIGRATIONS for s in m.statements]
+
+
+def test_the_generator_writes_the_operators_schema(tmp_path: Path) -> None:
+    schema_dump.main([str(tmp_path / "schema.sql")])
+    assert (tmp_path / "schema.sql").read_text(encoding="utf-8") == operators_schema()
 
 
 def test_each_migration_ends_by_setting_its_version() -> None:
@@ -369,8 +377,8 @@ async def _users(storage: MySQLStorage, *names: str) -> list[User]:
 # --- the message log -----------------------------------------------------------------
 
 
-def chat(sender: int, toid: int, n: int) -> ChatMessage:
-    return ChatMessage(sender, "x", toid, f"message {n}", "t", (1 << 40) + n, n)
+def chat(sender: int, toid: int, n: int) -> StoredMessage:
+    return StoredMessage((1 << 40) + n, Kind.DIRECT, sender, "x", toid, f"message {n}", "t", n)
 
 
 @pytest.mark.mysql
@@ -400,7 +408,7 @@ async def test_a_version_1_database_with_waiting_messages_is_upgraded_when_asked
         for uid in (a, b, c):
             assert await storage.pending(uid, None, 10) == Pending(0, expected_pending(rows, uid))
         group = rows[1][1]
-        assert await storage.history(conversation_of(group), None, 10) == [group]
+        assert await storage.history(group.conversation, None, 10) == [group]
         later = chat(a, b, 100)
         assert await storage.log_messages([NewMessage(later, (b, c))], {}) == [
             Logged(later.mid, ((b, 4), (c, 3)))
@@ -448,7 +456,7 @@ async def test_instances_logging_at_once_number_deliveries_in_order_without_dead
             assert [seq for seq, _ in numbered] == list(range(1, len(numbered) + 1))
             pending = await instances[1].pending(uid, None, 1000)
             assert pending.after == acked[uid]
-            assert [(m.seq, m.mid) for m in pending.messages] == numbered[acked[uid] :]
+            assert [(seq, m.mid) for seq, m in pending.deliveries] == numbered[acked[uid] :]
         found = mysql_query(
             mysql_url,
             "SELECT u.id, n.last_seq, c.acked_seq FROM users u"
@@ -519,7 +527,7 @@ async def test_a_cid_another_transaction_is_logging_makes_a_duplicate_once_commi
             Logged(first.mid, duplicate=True),
         ]
         assert await storage.pending(b, None, 10) == Pending(0, [])
-        assert await storage.pending(c, None, 10) == Pending(0, [replace(other, seq=1)])
+        assert await storage.pending(c, None, 10) == Pending(0, [(1, other)])
     finally:
         admin.close()
         await storage.close()
@@ -539,7 +547,7 @@ async def test_a_batch_is_logged_once_after_the_server_kills_every_connection(
             logged = await storage.log_messages([NewMessage(chat(a, b, 2), (b,), "two")], {b: 1})
         assert "trying once more on a fresh connection" in caplog.text
         assert logged == [Logged((1 << 40) + 2, ((b, 2),))]
-        assert await storage.pending(b, None, 10) == Pending(1, [replace(chat(a, b, 2), seq=2)])
+        assert await storage.pending(b, None, 10) == Pending(1, [(2, chat(a, b, 2))])
     finally:
         await storage.close()
 

@@ -1,0 +1,124 @@
+"""The rows storage speaks in: frozen dataclasses of its own, never the wire's messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+CREATOR = "creator"
+NORMAL = "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An account; `password_hash` is the encoded hash, never the password."""
+
+    id: int
+    name: str
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Another user as seen in a friend list or a group: id and name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A group member with role `creator` or `normal`."""
+
+    id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A group with its members, ordered by user id."""
+
+    id: int
+    name: str
+    desc: str
+    members: tuple[Member, ...] = ()
+
+
+class Kind(IntEnum):
+    """What a conversation is; the numbers are what the log stores (the legacy msgids of
+    the two chats)."""
+
+    DIRECT = 6
+    GROUP = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """The messages between two users, or in a group: what history pages through."""
+
+    kind: Kind
+    low: int
+    """DIRECT: the smaller user id; GROUP: the group id."""
+    high: int
+    """DIRECT: the larger user id; GROUP: 0."""
+
+    @classmethod
+    def direct(cls, a: int, b: int) -> Conversation:
+        """The conversation of users a and b, whichever of them writes."""
+        return cls(Kind.DIRECT, a, b) if a <= b else cls(Kind.DIRECT, b, a)
+
+    @classmethod
+    def group(cls, group_id: int) -> Conversation:
+        return cls(Kind.GROUP, group_id, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A chat as the log keeps it."""
+
+    mid: int
+    kind: Kind
+    sender_id: int
+    sender_name: str
+    target: int
+    """The recipient's user id (DIRECT) or the group id (GROUP)."""
+    text: str
+    time: str
+    """The server's 'YYYY-MM-DD HH:MM:SS'."""
+    ts: int
+    """Epoch milliseconds."""
+
+    @property
+    def conversation(self) -> Conversation:
+        if self.kind is Kind.GROUP:
+            return Conversation.group(self.target)
+        return Conversation.direct(self.sender_id, self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A chat to log, the users it goes to, and the sender's own id for it (`cid`)."""
+
+    message: StoredMessage
+    recipients: tuple[int, ...]
+    cid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """What the log made of a NewMessage: its id, and (user id, sequence number) per
+    recipient; `duplicate` where the sender's cid was logged before (nothing new was)."""
+
+    mid: int
+    deliveries: tuple[tuple[int, int], ...] = ()
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Deliveries waiting for a user as (seq, message), oldest first; `after` is the
+    sequence number they follow."""
+
+    after: int
+    deliveries: list[tuple[int, StoredMessage]]

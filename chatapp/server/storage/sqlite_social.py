@@ -1,0 +1,114 @@
+"""The friendships and groups of SQLiteStorage.
+
+Plain functions of a connection, each run by SQLiteStorage on the event loop; a function
+that writes is one transaction, all or nothing, so that SQLiteStorage may try it again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
+from .rows import CREATOR, NORMAL, Contact, Group, Member
+from .sqlite_db import refused, transaction
+
+_MEMBERS_SQL = (
+    "SELECT m.group_id, u.id, u.name, m.role FROM group_members m"
+    " JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({}) ORDER BY m.group_id, u.id"
+)
+
+
+def add_friendship(db: sqlite3.Connection, user_id: int, friend_id: int) -> Contact:
+    """Storage.add_friendship."""
+    row = db.execute("SELECT id, name FROM users WHERE id = ?", (friend_id,)).fetchone()
+    if row is None:
+        raise NoSuchUser(friend_id)
+    with transaction(db):
+        try:
+            db.executemany(
+                "INSERT INTO friends (user_id, friend_id) VALUES (?, ?)",
+                [(user_id, friend_id), (friend_id, user_id)],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise refused(exc, AlreadyExists(f"{user_id}, {friend_id}: friends")) from None
+    return Contact(*row)
+
+
+def friends(db: sqlite3.Connection, user_id: int) -> list[Contact]:
+    """Storage.friends."""
+    rows = db.execute(
+        "SELECT u.id, u.name FROM friends f JOIN users u ON u.id = f.friend_id"
+        " WHERE f.user_id = ? ORDER BY u.id",
+        (user_id,),
+    )
+    return [Contact(*row) for row in rows]
+
+
+def create_group(db: sqlite3.Connection, name: str, desc: str, creator_id: int) -> Group:
+    """Storage.create_group."""
+    with transaction(db):
+        try:
+            cur = db.execute(
+                "INSERT INTO chat_groups (name, description) VALUES (?, ?)", (name, desc)
+            )
+        except sqlite3.IntegrityError:
+            raise NameTaken(name) from None
+        assert cur.lastrowid is not None
+        try:
+            db.execute(
+                "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
+                (cur.lastrowid, creator_id, CREATOR),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise refused(exc, NoSuchUser(creator_id)) from None
+    return _load_groups(db, [(cur.lastrowid, name, desc)])[0]
+
+
+def join_group(db: sqlite3.Connection, group_id: int, user_id: int) -> Group:
+    """Storage.join_group."""
+    row = db.execute(
+        "SELECT id, name, description FROM chat_groups WHERE id = ?", (group_id,)
+    ).fetchone()
+    if row is None:
+        raise NoSuchGroup(group_id)
+    with transaction(db):
+        try:
+            db.execute(
+                "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
+                (group_id, user_id, NORMAL),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise refused(exc, AlreadyExists(f"{user_id} in group {group_id}")) from None
+        return _load_groups(db, [row])[0]
+
+
+def group_member_ids(db: sqlite3.Connection, group_id: int) -> list[int] | None:
+    """Storage.group_member_ids."""
+    if db.execute("SELECT 1 FROM chat_groups WHERE id = ?", (group_id,)).fetchone():
+        rows = db.execute(
+            "SELECT user_id FROM group_members WHERE group_id = ? ORDER BY user_id",
+            (group_id,),
+        )
+        return [r[0] for r in rows]
+    return None
+
+
+def groups_of(db: sqlite3.Connection, user_id: int) -> list[Group]:
+    """Storage.groups_of."""
+    rows = db.execute(
+        "SELECT g.id, g.name, g.description FROM group_members m"
+        " JOIN chat_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id",
+        (user_id,),
+    ).fetchall()
+    return _load_groups(db, rows)
+
+
+def _load_groups(db: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> list[Group]:
+    if not rows:
+        return []
+    members: dict[int, list[Member]] = {row[0]: [] for row in rows}
+    placeholders = ",".join("?" * len(rows))
+    for group_id, uid, name, role in db.execute(_MEMBERS_SQL.format(placeholders), list(members)):
+        members[group_id].append(Member(uid, name, role))
+    return [Group(gid, name, desc, tuple(members[gid])) for gid, name, desc in rows]
