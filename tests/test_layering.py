@@ -27,6 +27,7 @@ def imported_modules(path: Path) -> set[str]:
         ("client", ("chatapp.server", "chatapp.bench", "chatapp.tools")),
         ("bench", ("chatapp.server", "chatapp.client", "chatapp.tools")),
         ("tools", ("chatapp.server", "chatapp.client", "chatapp.bench")),
+        ("client/net", ("textual", "rich")),
         ("server", ("chatapp.tools", "chatapp.bench")),
     ],
 )

@@ -27,10 +27,16 @@ from chatapp.protocol import (
     Presence,
 )
 
-from .connection import Connection
 from .conversation import ConvKey, Delivery, Kind, Line
-from .errors import ClientError, Disconnected
-from .link import LinkChanged, LinkState, LoggedIn, LoginNeeded
+from .net import (
+    ClientError,
+    Connection,
+    Disconnected,
+    LinkChanged,
+    LinkState,
+    LoggedIn,
+    LoginNeeded,
+)
 from .notices import (
     DeliveryUpdate,
     HistoryPage,

@@ -9,7 +9,7 @@ from textual.message import Message
 from chatapp.protocol import Chat
 
 from .conversation import ConvKey, Delivery
-from .link import LinkChanged, LoggedIn, Pushed
+from .net import LinkChanged, LoggedIn, Pushed
 
 
 @dataclass

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
-from ..errors import ClientError
+from ..net import ClientError
 from ..settings import parse_server
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from chatapp.protocol import GroupInfo
 from ..commands import Add, Command, CommandError, Create, Help, Join, Logout, Msg, Quit, Say, Theme
 from ..commands import parse as parse_command
 from ..conversation import Conversation, ConvKey, Kind, Line
-from ..errors import ClientError
+from ..net import ClientError
 from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
