@@ -114,8 +114,6 @@ class Connection:
         reply = await self._roundtrip(Register(name, password, v=2))
         if not isinstance(reply, RegAck):
             raise ClientError(f"unexpected reply to REG: {reply!r}")
-        if reply.errno:
-            raise RequestFailed(reply.errno, reply.errmsg)
         return reply.id
 
     async def logout(self) -> None:
@@ -223,8 +221,6 @@ class Connection:
         reply = await self._roundtrip(login)
         if not isinstance(reply, LoginAck):
             raise ClientError(f"unexpected reply to LOGIN: {reply!r}")
-        if reply.errno:
-            raise RequestFailed(reply.errno, reply.errmsg)
         return reply
 
     def _session(self, ack: LoginAck, login: Login) -> LoginAck:
