@@ -11,32 +11,17 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from chatapp.protocol import (
-    ONLINE,
-    AddFriend,
-    AddGroup,
     ChatMessage,
-    CreateGroup,
     FriendAdded,
     FriendInfo,
-    GroupChat,
     GroupInfo,
     GroupMessage,
     History,
-    MemberInfo,
-    OneChat,
     Presence,
 )
 
-from .conversation import ConvKey, Delivery, Kind, Line
-from .net import (
-    ClientError,
-    Connection,
-    Disconnected,
-    LinkChanged,
-    LinkState,
-    LoggedIn,
-    LoginNeeded,
-)
+from .conversation import ConvKey, Delivery, Line
+from .net import ClientError, Connection, LinkChanged, LoggedIn, LoginNeeded
 from .notices import (
     DeliveryUpdate,
     HistoryPage,
@@ -48,10 +33,9 @@ from .notices import (
 from .screens.help import HelpScreen
 from .screens.login import LoginScreen
 from .screens.main import MainScreen
+from .session import ConnectionFactory, Session
 from .settings import Settings, save
 from .state import ChatState
-
-ConnectionFactory = Callable[[str, int], Connection]
 
 
 class ChatApp(App[None]):
@@ -78,8 +62,7 @@ class ChatApp(App[None]):
         self.state = state or ChatState(server=self.settings.server)
         self.clock = clock
         self.blink = blink
-        self.connection: Connection | None = None
-        self._factory = connection_factory
+        self.session = Session(self.state, connection_factory, self._read)
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -95,42 +78,33 @@ class ChatApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    @property
+    def connection(self) -> Connection | None:
+        return self.session.connection
+
+    @connection.setter
+    def connection(self, conn: Connection | None) -> None:
+        self.session.connection = conn
+
     # --- Sessions -------------------------------------------------------------------------
 
     async def sign_in(self, host: str, port: int, user: str, password: str, register: bool) -> None:
         """Connects, optionally registers, logs in and shows the main screen."""
-        conn = await self._connect(host, port)
+        login: str | int = user
         if register:
-            user_id = await conn.register(user, password)
-            self.notify(f"Registered {user} with id {user_id}")
-            await conn.login(password, id=user_id)
-        elif user.isdigit():
-            await conn.login(password, id=int(user))
-        else:
-            await conn.login(password, name=user)
-        self.state.server = f"{host}:{port}"
+            login = await self.session.register(host, port, user, password)
+            self.notify(f"Registered {user} with id {login}")
+        await self.session.sign_in(host, port, login, password)
         self._remember(host=host, port=port, user=user)
         await self.switch_screen(MainScreen())
 
     async def sign_out(self) -> None:
         """Logs out, keeping the connection, and returns to the login screen."""
-        if self.connection is not None:
-            await self.connection.logout()
-        self.state.reset()
+        await self.session.sign_out()
         await self.switch_screen(LoginScreen())
 
-    async def _connect(self, host: str, port: int) -> Connection:
-        conn = self.connection
-        reusable = conn is not None and conn.state is not LinkState.CLOSED
-        if conn is not None and reusable and (conn.host, conn.port) == (host, port):
-            await conn.connect()
-            return conn
-        if conn is not None:
-            await conn.close()
-        self.connection = conn = self._factory(host, port)
+    def _read(self, conn: Connection) -> None:
         self.run_worker(self._receive(conn), group="receive", exit_on_error=False)
-        await conn.connect()
-        return conn
 
     async def _receive(self, conn: Connection) -> None:
         """The receive loop: each pushed event or state change becomes a Textual message."""
@@ -224,11 +198,8 @@ class ChatApp(App[None]):
         return line
 
     async def _deliver(self, key: ConvKey, line: Line) -> None:
-        request = (
-            OneChat(key.id, line.text) if key.kind is Kind.USER else GroupChat(key.id, line.text)
-        )
         try:
-            ack = await self._link().request(request)
+            ack = await self.session.send(key, line.text)
         except ClientError as exc:
             self.post_message(DeliveryUpdate(line.serial, Delivery.FAILED, f"not sent: {exc}"))
         else:
@@ -237,44 +208,22 @@ class ChatApp(App[None]):
     def load_history(self, key: ConvKey) -> None:
         """Asks for the page before the oldest loaded (the newest, the first time), unless
         one is on its way or the beginning was reached."""
-        paging = self.state.conversation(key).paging
-        if paging.loading or paging.complete:
-            return
-        paging.started, paging.loading, paging.error = True, True, ""
-        if key.kind is Kind.USER:
-            request = History(peer=key.id, before=paging.before)
-        else:
-            request = History(groupid=key.id, before=paging.before)
-        self.run_worker(self._history(key, request), group="history", exit_on_error=False)
+        if (request := self.session.next_page(key)) is not None:
+            self.run_worker(self._history(key, request), group="history", exit_on_error=False)
 
     async def _history(self, key: ConvKey, request: History) -> None:
         try:
-            ack = await self._link().request(request)
+            ack = await self.session.link().request(request)
         except ClientError as exc:
             self.post_message(HistoryPage(key, (), more=True, error=str(exc)))
         else:
             self.post_message(HistoryPage(key, ack.messages or (), ack.more))
 
     async def add_friend(self, user_id: int) -> FriendInfo:
-        ack = await self._link().request(AddFriend(user_id))
-        friend = ack.friend or FriendInfo(user_id, f"user {user_id}")
-        self.state.add_friend(friend)
-        return friend
+        return await self.session.add_friend(user_id)
 
     async def create_group(self, name: str, desc: str) -> GroupInfo:
-        ack = await self._link().request(CreateGroup(name, desc))
-        me = MemberInfo(self.state.user_id, self.state.user_name, ONLINE, "creator")
-        group = GroupInfo(ack.groupid or 0, name, desc, (me,))
-        self.state.add_group(group)
-        return group
+        return await self.session.create_group(name, desc)
 
     async def join_group(self, group_id: int) -> GroupInfo:
-        ack = await self._link().request(AddGroup(group_id))
-        group = ack.group or GroupInfo(group_id, f"group {group_id}", "")
-        self.state.add_group(group)
-        return group
-
-    def _link(self) -> Connection:
-        if self.connection is None:
-            raise Disconnected("not connected")
-        return self.connection
+        return await self.session.join_group(group_id)
