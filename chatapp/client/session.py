@@ -19,6 +19,7 @@ from chatapp.protocol import (
     OneChat,
 )
 
+from .commands import Add, Create, Join
 from .conversation import ConvKey, Kind
 from .net import Connection, Disconnected, LinkState
 from .state import ChatState
@@ -96,6 +97,18 @@ class Session:
         if key.kind is Kind.USER:
             return History(peer=key.id, before=paging.before)
         return History(groupid=key.id, before=paging.before)
+
+    async def run(self, command: Add | Create | Join) -> tuple[str, ConvKey | None]:
+        """Runs /add, /create or /join: what to tell the user, and the group to open."""
+        match command:
+            case Add(user_id):
+                friend = await self.add_friend(user_id)
+                return f"{friend.name} (#{friend.id}) is a friend now", None
+            case Create(name, desc):
+                group, verb = await self.create_group(name, desc), "Created"
+            case Join(group_id):
+                group, verb = await self.join_group(group_id), "Joined"
+        return f"{verb} group {group.groupname} (id {group.id})", ConvKey(Kind.GROUP, group.id)
 
     async def add_friend(self, user_id: int) -> FriendInfo:
         ack = await self.link().request(AddFriend(user_id))
