@@ -26,7 +26,7 @@ def imported_modules(path: Path) -> set[str]:
         ("server", ("chatapp.client", "textual")),
         ("client", ("chatapp.server", "chatapp.bench", "chatapp.tools")),
         ("bench", ("chatapp.server", "chatapp.client", "chatapp.tools")),
-        ("tools", ("chatapp.server", "chatapp.client", "chatapp.bench")),
+        ("tools", ("chatapp.server", "chatapp.bench")),
         ("client/net", ("textual", "rich")),
         ("server", ("chatapp.tools", "chatapp.bench")),
     ],
@@ -35,6 +35,13 @@ def test_imports_point_one_way(package: str, forbidden: tuple[str, ...]) -> None
     for path in (PACKAGE / package).rglob("*.py"):
         for module in imported_modules(path):
             assert not module.startswith(forbidden), f"{path} imports {module}"
+
+
+def test_tools_use_only_the_clients_network_layer() -> None:
+    for path in (PACKAGE / "tools").rglob("*.py"):
+        for module in imported_modules(path):
+            if module.startswith("chatapp.client"):
+                assert f"{module}.".startswith("chatapp.client.net."), f"{path} imports {module}"
 
 
 def test_only_the_mysql_backend_imports_the_driver() -> None:
