@@ -1,4 +1,5 @@
-"""ChatApp: owns the connection and its receive worker, and turns network news into UI updates."""
+"""ChatApp: owns the state and the connection; turns what the screens ask into requests and
+network news into state, and hands the state down to the screens to draw."""
 
 from __future__ import annotations
 
@@ -10,42 +11,31 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from chatapp.protocol import (
-    ONLINE,
-    AddFriend,
-    AddGroup,
-    ChatMessage,
-    CreateGroup,
-    FriendAdded,
-    FriendInfo,
-    GroupChat,
-    GroupInfo,
-    GroupMessage,
-    History,
-    MemberInfo,
-    OneChat,
-    Presence,
-)
+from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, History, Presence
 
-from .connection import Connection
-from .conversation import ConvKey, Delivery, Kind, Line
-from .errors import ClientError, Disconnected
-from .link import LinkChanged, LinkState, LoggedIn, LoginNeeded
-from .notices import (
+from .commands import Add, Create, Help, Join, Logout, Quit, Theme
+from .conversation import ConvKey, Delivery, Line
+from .messages import (
     DeliveryUpdate,
     HistoryPage,
     LinkUpdate,
+    LoadHistory,
+    OpenConversation,
+    RunCommand,
+    SendText,
     ServerEvent,
     SessionEnded,
     SessionStarted,
+    SignIn,
+    news,
 )
+from .net import ClientError, Connection
 from .screens.help import HelpScreen
 from .screens.login import LoginScreen
 from .screens.main import MainScreen
+from .session import ConnectionFactory, Session
 from .settings import Settings, save
 from .state import ChatState
-
-ConnectionFactory = Callable[[str, int], Connection]
 
 
 class ChatApp(App[None]):
@@ -72,14 +62,16 @@ class ChatApp(App[None]):
         self.state = state or ChatState(server=self.settings.server)
         self.clock = clock
         self.blink = blink
-        self.connection: Connection | None = None
-        self._factory = connection_factory
+        self.session = Session(self.state, connection_factory, self._read)
+        # The screens this app made and shows; it hands them news, they never call it.
+        self._login: LoginScreen | None = None
+        self._main: MainScreen | None = None
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
-        self.push_screen(MainScreen() if self.state.user_id else LoginScreen())
+        self.push_screen(self._main_screen() if self.state.user_id else self._login_screen())
 
     async def on_unmount(self) -> None:
         if self.connection is not None:
@@ -89,56 +81,66 @@ class ChatApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def _login_screen(self, error: str = "") -> LoginScreen:
+        self._main = None
+        self._login = LoginScreen(
+            self.settings.server, self.settings.user, error=error, blink=self.blink
+        )
+        return self._login
+
+    def _main_screen(self) -> MainScreen:
+        self._login = None
+        self._main = MainScreen(self.state, blink=self.blink)
+        return self._main
+
+    @property
+    def connection(self) -> Connection | None:
+        return self.session.connection
+
+    @connection.setter
+    def connection(self, conn: Connection | None) -> None:
+        self.session.connection = conn
+
+    def _view(self) -> MainScreen | None:
+        """The main screen if it can be drawn on now. One being built draws everything as it
+        mounts; while the app shuts down, screens lose their widgets under the news."""
+        main = self._main
+        return main if main is not None and main.ready and self.is_running else None
+
     # --- Sessions -------------------------------------------------------------------------
 
-    async def sign_in(self, host: str, port: int, user: str, password: str, register: bool) -> None:
-        """Connects, optionally registers, logs in and shows the main screen."""
-        conn = await self._connect(host, port)
-        if register:
-            user_id = await conn.register(user, password)
-            self.notify(f"Registered {user} with id {user_id}")
-            await conn.login(password, id=user_id)
-        elif user.isdigit():
-            await conn.login(password, id=int(user))
-        else:
-            await conn.login(password, name=user)
-        self.state.server = f"{host}:{port}"
-        self._remember(host=host, port=port, user=user)
-        await self.switch_screen(MainScreen())
+    def on_sign_in(self, form: SignIn) -> None:
+        # Here, not on the login screen: that goes away on success, and its workers with it.
+        self.run_worker(self._sign_in(form), group="sign-in", exclusive=True, exit_on_error=False)
 
-    async def sign_out(self) -> None:
+    async def _sign_in(self, form: SignIn) -> None:
+        """Registers if asked, logs in and shows the main screen; errors go under the form."""
+        login: str | int = form.user
+        try:
+            if form.register:
+                login = await self.session.register(form.host, form.port, form.user, form.password)
+                self.notify(f"Registered {form.user} with id {login}")
+            await self.session.sign_in(form.host, form.port, login, form.password)
+        except ClientError as exc:
+            if self._login is not None:
+                self._login.show_error(str(exc))
+            return
+        self._remember(host=form.host, port=form.port, user=form.user)
+        await self.switch_screen(self._main_screen())
+
+    async def _sign_out(self) -> None:
         """Logs out, keeping the connection, and returns to the login screen."""
-        if self.connection is not None:
-            await self.connection.logout()
-        self.state.reset()
-        await self.switch_screen(LoginScreen())
+        await self.session.sign_out()
+        await self.switch_screen(self._login_screen())
 
-    async def _connect(self, host: str, port: int) -> Connection:
-        conn = self.connection
-        reusable = conn is not None and conn.state is not LinkState.CLOSED
-        if conn is not None and reusable and (conn.host, conn.port) == (host, port):
-            await conn.connect()
-            return conn
-        if conn is not None:
-            await conn.close()
-        self.connection = conn = self._factory(host, port)
+    def _read(self, conn: Connection) -> None:
         self.run_worker(self._receive(conn), group="receive", exit_on_error=False)
-        await conn.connect()
-        return conn
 
     async def _receive(self, conn: Connection) -> None:
         """The receive loop: each pushed event or state change becomes a Textual message."""
         async for item in conn.events():
-            if conn is not self.connection:
-                continue  # a replaced connection winding down; its news is stale
-            if isinstance(item, LinkChanged):
-                self.post_message(LinkUpdate(item))
-            elif isinstance(item, LoggedIn):
-                self.post_message(SessionStarted(item))
-            elif isinstance(item, LoginNeeded):
-                self.post_message(SessionEnded(item.reason))
-            else:
-                self.post_message(ServerEvent(item))
+            if conn is self.connection:  # else a replaced one winding down: its news is stale
+                self.post_message(news(item))
 
     def _remember(self, **changes: str | int) -> None:
         for name, value in changes.items():
@@ -146,24 +148,16 @@ class ChatApp(App[None]):
         if self.settings_file is not None:
             save(self.settings, self.settings_file)
 
-    def _main(self) -> MainScreen | None:
-        # A MainScreen being built or torn down must not be touched; it redraws on mount.
-        # Network news goes on while the app shuts down, when screens lose their widgets.
-        if not self.is_running:
-            return None
-        screens = [s for s in self.screen_stack if isinstance(s, MainScreen) and s.ready]
-        return screens[-1] if screens else None
-
     # --- Network news ---------------------------------------------------------------------
 
     def on_link_update(self, message: LinkUpdate) -> None:
         self.state.link = message.change
-        if main := self._main():
+        if main := self._view():
             main.refresh_status()
 
     def on_session_started(self, message: SessionStarted) -> None:
         arrivals = self.state.apply_login(message.login.ack)
-        if main := self._main():
+        if main := self._view():
             main.refresh_all()
         if arrivals:
             self.notify(f"{len(arrivals)} messages arrived while you were away")
@@ -171,14 +165,14 @@ class ChatApp(App[None]):
             self.notify("Reconnected", severity="information")
 
     async def on_session_ended(self, message: SessionEnded) -> None:
-        if self._main() is None:
+        if (main := self._view()) is None:
             return
-        while not isinstance(self.screen, MainScreen):
+        while self.screen is not main:
             await self.pop_screen()  # help, say: the login form takes the main screen's place
-        await self.switch_screen(LoginScreen(f"Please log in again ({message.reason})."))
+        await self.switch_screen(self._login_screen(f"Please log in again ({message.reason})."))
 
     def on_server_event(self, message: ServerEvent) -> None:
-        event, main = message.event, self._main()
+        event, main = message.event, self._view()
         if isinstance(event, ChatMessage | GroupMessage):
             arrival = self.state.receive(event)
             if arrival is not None and main is not None:
@@ -194,7 +188,7 @@ class ChatApp(App[None]):
 
     def on_delivery_update(self, update: DeliveryUpdate) -> None:
         settled = self.state.set_delivery(update.serial, update.delivery, update.note, update.mid)
-        if settled is None or (main := self._main()) is None:
+        if settled is None or (main := self._view()) is None:
             return
         conv, line, moved = settled
         if moved:
@@ -206,69 +200,86 @@ class ChatApp(App[None]):
         if page.key not in self.state.conversations:
             return  # asked for before a logout: the conversation is gone
         conv = self.state.add_history(page.key, page.messages, page.more, page.error)
-        if main := self._main():
+        if main := self._view():
             main.conversation_changed(conv)
 
-    # --- Requests -------------------------------------------------------------------------
+    # --- What the main screen asks for ----------------------------------------------------
 
-    def send_text(self, key: ConvKey, text: str) -> Line:
+    def on_open_conversation(self, message: OpenConversation) -> None:
+        self._open(message.key)
+
+    def _open(self, key: ConvKey) -> None:
+        """Makes `key` the open conversation; the first time, its latest history loads."""
+        conv = self.state.open(key)
+        if not conv.paging.started:
+            self._load_history(key)
+        if main := self._view():
+            main.conversation_opened()
+
+    def on_load_history(self, message: LoadHistory) -> None:
+        self._load_history(message.key)
+        if main := self._view():
+            main.conversation_changed(self.state.conversation(message.key))  # the banner says so
+
+    def on_send_text(self, message: SendText) -> None:
         """Files our message as pending and sends it in the background."""
-        line = self.state.add_own(key, text, self.clock())
+        key = message.key
+        line = self.state.add_own(key, message.text, self.clock())
         self.run_worker(self._deliver(key, line), group="send", exit_on_error=False)
-        return line
+        if main := self._view():
+            main.message_arrived(self.state.conversation(key), line)
+
+    def on_run_command(self, message: RunCommand) -> None:
+        match command := message.command:
+            case Add() | Create() | Join():
+                self.run_worker(self._account(command), exit_on_error=False)
+            case Theme(name):
+                self._theme(name)
+            case Logout():
+                self.run_worker(self._sign_out(), exit_on_error=False)
+            case Quit():
+                self.exit()
+            case Help():
+                self.action_help()
+
+    def _theme(self, name: str) -> None:
+        themes = sorted(self.available_themes)
+        if name in themes:
+            self.theme = name
+        else:
+            self.notify("Themes: " + ", ".join(themes), title="/theme <name>")
+
+    # --- Workers --------------------------------------------------------------------------
+
+    async def _account(self, command: Add | Create | Join) -> None:
+        """Runs /add, /create or /join; the outcome comes back as a notification."""
+        try:
+            text, opened = await self.session.run(command)
+        except ClientError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if opened is not None:
+            self._open(opened)
+        self.notify(text)
+        if main := self._view():
+            main.refresh_sidebar()
 
     async def _deliver(self, key: ConvKey, line: Line) -> None:
-        request = (
-            OneChat(key.id, line.text) if key.kind is Kind.USER else GroupChat(key.id, line.text)
-        )
         try:
-            ack = await self._link().request(request)
+            ack = await self.session.send(key, line.text)
         except ClientError as exc:
             self.post_message(DeliveryUpdate(line.serial, Delivery.FAILED, f"not sent: {exc}"))
         else:
             self.post_message(DeliveryUpdate(line.serial, Delivery.SENT, mid=ack.mid or 0))
 
-    def load_history(self, key: ConvKey) -> None:
-        """Asks for the page before the oldest loaded (the newest, the first time), unless
-        one is on its way or the beginning was reached."""
-        paging = self.state.conversation(key).paging
-        if paging.loading or paging.complete:
-            return
-        paging.started, paging.loading, paging.error = True, True, ""
-        if key.kind is Kind.USER:
-            request = History(peer=key.id, before=paging.before)
-        else:
-            request = History(groupid=key.id, before=paging.before)
-        self.run_worker(self._history(key, request), group="history", exit_on_error=False)
+    def _load_history(self, key: ConvKey) -> None:
+        if (request := self.session.next_page(key)) is not None:
+            self.run_worker(self._history(key, request), group="history", exit_on_error=False)
 
     async def _history(self, key: ConvKey, request: History) -> None:
         try:
-            ack = await self._link().request(request)
+            ack = await self.session.link().request(request)
         except ClientError as exc:
             self.post_message(HistoryPage(key, (), more=True, error=str(exc)))
         else:
             self.post_message(HistoryPage(key, ack.messages or (), ack.more))
-
-    async def add_friend(self, user_id: int) -> FriendInfo:
-        ack = await self._link().request(AddFriend(user_id))
-        friend = ack.friend or FriendInfo(user_id, f"user {user_id}")
-        self.state.add_friend(friend)
-        return friend
-
-    async def create_group(self, name: str, desc: str) -> GroupInfo:
-        ack = await self._link().request(CreateGroup(name, desc))
-        me = MemberInfo(self.state.user_id, self.state.user_name, ONLINE, "creator")
-        group = GroupInfo(ack.groupid or 0, name, desc, (me,))
-        self.state.add_group(group)
-        return group
-
-    async def join_group(self, group_id: int) -> GroupInfo:
-        ack = await self._link().request(AddGroup(group_id))
-        group = ack.group or GroupInfo(group_id, f"group {group_id}", "")
-        self.state.add_group(group)
-        return group
-
-    def _link(self) -> Connection:
-        if self.connection is None:
-            raise Disconnected("not connected")
-        return self.connection

@@ -19,7 +19,7 @@ from chatapp.protocol import (
 )
 
 from .conversation import Conversation, ConvKey, Delivery, Kind, Line
-from .link import LinkChanged, LinkState
+from .net import LinkChanged, LinkState
 
 
 @dataclass(frozen=True, slots=True)

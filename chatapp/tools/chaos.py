@@ -3,13 +3,14 @@
     python -m chatapp.tools.chaos --duration 300 --users 12 --rate 40
 
 It starts a MariaDB and a Redis of its own (on free loopback ports; the machine's own are
-left alone), several chatapp-server instances behind nginx, and clients that chat through
-nginx at a steady rate and reconnect, resume and retry as chatapp-client does. Meanwhile,
-one after another and again every cycle, it kills an instance with SIGKILL (and starts it
-again), restarts Redis, restarts MariaDB and reloads nginx. At the end every acknowledged
-message must have reached each recipient exactly once after the clients' de-duplication:
-it prints sent / acknowledged / received / lost / duplicates suppressed as JSON, and exits
-1 if anything was lost.
+left alone), several chatapp-server instances behind nginx, and users that chat through
+nginx at a steady rate, each on chatapp-client's own Connection, which reconnects, resumes
+and retries by itself (chaosclient.py). Meanwhile, one after another and again every cycle,
+it kills an instance with SIGKILL (and starts it again), restarts Redis, restarts MariaDB
+and reloads nginx. At the end every acknowledged message must have reached each recipient,
+and the client must have passed none on twice: it prints sent / acknowledged / received /
+lost / duplicates (and how the clients got there) as JSON, and exits 1 if anything was
+lost or duplicated.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
+from chatapp.client.net import Connection
+from chatapp.protocol import AddGroup, CreateGroup
 
-from chatapp.protocol import MsgId
-
-from .chaosclient import ChaosClient, Ledger
+from .chaosclient import PASSWORD, ChaosUser, Ledger
 from .localcluster import ClusterSpec, LocalCluster
 from .services import PrivateMariaDB, PrivateRedis, free_port
 
@@ -56,37 +56,21 @@ class ChaosConfig:
     events: list[str] = field(default_factory=list)
 
 
-async def _request(port: int, *frames: dict[str, Any]) -> list[dict[str, Any]]:
-    """Sends frames on a fresh connection and returns one reply per frame."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        replies = []
-        for frame in frames:
-            writer.write(orjson.dumps(frame) + b"\n")
-            replies.append(orjson.loads(await reader.readline()))
-        return replies
-    finally:
-        writer.close()
-
-
 async def _populate(port: int, users: int) -> tuple[list[int], int]:
     """Registers the users and one group they all join; returns their ids and the group's."""
-    ids = []
-    for n in range(users):
-        reply = (
-            await _request(
-                port, {"msgid": MsgId.REG, "name": f"chaos{n}", "password": "pw", "v": 2}
-            )
-        )[0]
-        ids.append(int(reply["id"]))
-    group = 0
-    for n, uid in enumerate(ids):
-        login = {"msgid": MsgId.LOGIN, "id": uid, "password": "pw", "v": 2}
-        if n == 0:
-            step = {"msgid": MsgId.CREATE_GROUP, "groupname": "chaos"}
-            group = int((await _request(port, login, step))[1]["groupid"])
-        else:
-            await _request(port, login, {"msgid": MsgId.ADD_GROUP, "groupid": group})
+    conn = Connection("127.0.0.1", port)
+    try:
+        ids = [await conn.register(f"chaos{n}", PASSWORD) for n in range(users)]
+        group = 0
+        for uid in ids:
+            await conn.login(PASSWORD, id=uid)
+            if not group:
+                group = (await conn.request(CreateGroup("chaos"))).groupid or 0
+            else:
+                await conn.request(AddGroup(group))
+            await conn.logout()
+    finally:
+        await conn.close()
     return ids, group
 
 
@@ -174,7 +158,7 @@ class ChaosRun:
         port = await self.start()
         try:
             ids, group = await _populate(port, self.config.users)
-            clients = [ChaosClient(uid, port, self.ledger) for uid in ids]
+            clients = [ChaosUser(uid, port, self.ledger) for uid in ids]
             stop_clients, stop_load = asyncio.Event(), asyncio.Event()
             tasks = [asyncio.create_task(c.run(stop_clients)) for c in clients]
             chaos = asyncio.create_task(self._failures(stop_load))
@@ -191,7 +175,7 @@ class ChaosRun:
             await self.stop()
 
     async def _load(
-        self, clients: list[ChaosClient], ids: list[int], group: int, stop: asyncio.Event
+        self, clients: list[ChaosUser], ids: list[int], group: int, stop: asyncio.Event
     ) -> None:
         """Sends at the configured rate for the duration, one message at a time."""
         interval = 1.0 / self.config.rate
@@ -206,7 +190,7 @@ class ChaosRun:
                 sender.send(to, None, frozenset({to}))
             await asyncio.sleep(interval)
 
-    async def _settle(self, clients: list[ChaosClient]) -> None:
+    async def _settle(self, clients: list[ChaosUser]) -> None:
         """Waits for outstanding acknowledgements and deliveries, up to the grace time."""
         end = time.monotonic() + self.config.grace
         while time.monotonic() < end:
@@ -243,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = asyncio.run(run_chaos(config))
     print(json.dumps(result, indent=2))
     print(f"logs in {workdir}", file=sys.stderr)
-    return 1 if result["lost"] else 0
+    return 1 if result["lost"] or result["duplicates"] else 0
 
 
 if __name__ == "__main__":

@@ -1,25 +1,38 @@
-"""ChaosClient: a chat client that never gives up, and the Ledger that audits them all.
+"""ChaosUser: one user of a chaos run on chatapp-client's own Connection, and the Ledger
+that audits them all.
 
-It behaves as chatapp-client does: logs in again by resume token after any failure,
-tells the server the last delivery it holds, acknowledges what it received, shows each
-message once, and re-sends with the same `cid` whatever was not acknowledged.
+Each user is a `chatapp.client.net.Connection`: it logs in once with id and password, then
+reconnects by itself with resume tokens, sends chats in flight again with their cid,
+acknowledges what it receives and fills gaps with SYNC, all in the real client's code.
+Where that Connection gives up, the user does what a person would: a message whose request
+failed (it waited past its timeout, or the server refused it) is sent again with the same
+cid, which the server logs once; a refused resume token is followed by a password login.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import random
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
 
-import orjson
+from chatapp.client.net import (
+    Backoff,
+    ClientError,
+    Connection,
+    Disconnected,
+    LoggedIn,
+    LoginNeeded,
+    RequestFailed,
+    RequestTimeout,
+    Sendable,
+)
+from chatapp.protocol import Ack, Chat, ChatMessage, GroupChat, GroupMessage, OneChat, Sync
 
-from chatapp.protocol import Errno, FrameSplitter, MsgId
-
-RESEND_AFTER = 2.0  # seconds without an ACK before a message is sent again
-GAP_PATIENCE = 2.0  # seconds a gap in the delivery numbers may last before a SYNC
+PASSWORD = "pw"
+RETRY_PAUSE = 0.5  # seconds a user waits before sending again, or logging in again
+# Reconnect as chatapp-client does, but without its 30 s ceiling: a run lasts a minute.
+BACKOFF = Backoff(base=0.05, cap=1.0)
 
 
 @dataclass
@@ -30,8 +43,15 @@ class Ledger:
     received: dict[int, set[int]] = field(default_factory=dict)
     attempted: int = 0
     duplicates: int = 0
+    """Messages the client passed on twice in one login: its de-duplication failed."""
+    again_after_login: int = 0
+    """Messages passed on again after a password login: the refused token took the
+    client's record of deliveries with it; chatapp-client's state drops them by mid."""
+    resent: int = 0
+    """Messages sent again, with their cid, after a refusal or a request that timed out."""
     syncs: int = 0
     reconnects: int = 0
+    password_logins: int = 0
     refusals: dict[int, int] = field(default_factory=dict)
 
     def missing(self) -> list[tuple[int, int]]:
@@ -53,180 +73,134 @@ class Ledger:
             "deliveries_expected": deliveries,
             "received": deliveries - lost,
             "lost": lost,
-            "duplicates_suppressed": self.duplicates,
+            "duplicates": self.duplicates,
+            "again_after_login": self.again_after_login,
+            "resent": self.resent,
             "syncs": self.syncs,
             "reconnects": self.reconnects,
+            "password_logins": self.password_logins,
         }
 
+    def refused(self, errno: int) -> None:
+        self.refusals[int(errno)] = self.refusals.get(int(errno), 0) + 1
 
-class Refused(Exception):
-    """The server refused the login; try again shortly."""
+
+class CountedConnection(Connection):
+    """chatapp-client's Connection, counting the SYNCs its inbox sends to fill gaps."""
+
+    def __init__(self, host: str, port: int, ledger: Ledger) -> None:
+        super().__init__(host, port, backoff=BACKOFF)
+        self.ledger = ledger
+
+    async def request(self, request: Sendable) -> Ack:
+        if isinstance(request, Sync):
+            self.ledger.syncs += 1
+        return await super().request(request)
 
 
-class ChaosClient:
+class ChaosUser:
     """One user of a chaos run, connected through the load balancer."""
 
     def __init__(self, user_id: int, port: int, ledger: Ledger) -> None:
         self.user_id = user_id
-        self.port = port
         self.ledger = ledger
-        self.acked = 0
-        self.token: str | None = None
-        self.last = 0
-        self.above: set[int] = set()
-        self.gap_since: float | None = None
-        self.outbox: dict[str, tuple[dict[str, Any], frozenset[int]]] = {}
-        self.sent_at: dict[str, float] = {}
-        self._writer: asyncio.StreamWriter | None = None
+        self.conn = CountedConnection("127.0.0.1", port, ledger)
+        self.outbox: dict[str, OneChat | GroupChat] = {}  # sent, not yet acknowledged
+        self._shown: set[int] = set()  # mids passed on since the last password login
         self._numbers = itertools.count()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._login: asyncio.Task[None] | None = None
         ledger.received.setdefault(user_id, set())
 
     # --- what the run asks of it ---------------------------------------------------
 
     def send(self, to: int | None, group: int | None, recipients: frozenset[int]) -> None:
-        """Queues a message (to a user, or to a group) and sends it if connected."""
+        """Sends a message (to a user, or to a group) until it is acknowledged."""
         cid = f"{self.user_id}-{next(self._numbers)}"
-        body: dict[str, Any] = {"msg": f"chaos {cid}", "cid": cid, "rid": cid}
+        text = f"chaos {cid}"
+        chat: OneChat | GroupChat
         if group is not None:
-            body.update(msgid=MsgId.GROUP_CHAT, groupid=group)
+            chat = GroupChat(group, text, cid=cid)
         else:
-            body.update(msgid=MsgId.ONE_CHAT, toid=to)
-        self.outbox[cid] = (body, recipients)
+            chat = OneChat(to or 0, text, cid=cid)
+        self.outbox[cid] = chat
         self.ledger.attempted += 1
-        self._write(body, cid)
+        self._spawn(self._deliver(chat, recipients))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Stays connected until `stop`, reconnecting after any failure."""
-        delay = 0.05
-        while not stop.is_set():
+        """Logs in, then takes what arrives until `stop`; closes the connection."""
+        reader = asyncio.create_task(self._read())
+        self._log_in_again()
+        await stop.wait()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.conn.close()
+        await reader
+
+    # --- sending ---------------------------------------------------------------------
+
+    async def _deliver(self, chat: OneChat | GroupChat, recipients: frozenset[int]) -> None:
+        while True:
             try:
-                await self._session(stop)
-                delay = 0.05
-            except (OSError, ConnectionError, TimeoutError, Refused, ValueError):
-                self.ledger.reconnects += 1
-            finally:
-                if self._writer is not None:
-                    self._writer.close()
-                    self._writer = None
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay * (0.5 + random.random())):
-                    await stop.wait()
-            delay = min(delay * 2, 1.0)
-
-    # --- one connection ------------------------------------------------------------
-
-    async def _session(self, stop: asyncio.Event) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        splitter = FrameSplitter(1 << 24)
-        login: dict[str, Any] = {"msgid": MsgId.LOGIN, "v": 2, "last": self.last, "rid": "login"}
-        if self.token:
-            login["token"] = self.token
-        else:
-            login.update(id=self.user_id, password="pw")
-        writer.write(orjson.dumps(login) + b"\n")
-        pending: list[dict[str, Any]] = []
-        async with asyncio.timeout(10):
-            ack = await _next(reader, splitter, pending, lambda o: o.get("rid") == "login")
-        if ack["errno"]:
-            if ack["errno"] == Errno.BAD_CREDENTIALS:
-                self.token = None  # spent or lost with a restarted database: use the password
-            raise Refused(ack)
-        self.token = ack.get("token")
-        self._writer = writer
-        self.acked = 0  # tell this connection's server what we hold
-        self._receive(ack["offlinemsg"])
-        for item in pending:
-            self._handle(item)
-        for cid, (body, _) in list(self.outbox.items()):
-            self._write(body, cid)
-        tick = asyncio.get_running_loop().create_task(self._tick(stop))
-        try:
-            while not stop.is_set():
-                data = await reader.read(65536)
-                if not data:
-                    raise ConnectionError("closed by the server")
-                for frame in splitter.feed(data):
-                    self._handle(orjson.loads(frame))
-                self._acknowledge()
-        finally:
-            tick.cancel()
-
-    async def _tick(self, stop: asyncio.Event) -> None:
-        """Re-sends what waits too long for its ACK, and asks again across lasting gaps."""
-        loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            await asyncio.sleep(0.5)
-            now = loop.time()
-            for cid, (body, _) in list(self.outbox.items()):
-                if now - self.sent_at.get(cid, 0) > RESEND_AFTER:
-                    self._write(body, cid)
-            if self.gap_since is not None and now - self.gap_since > GAP_PATIENCE:
-                self.ledger.syncs += 1
-                self.gap_since = now
-                self._write({"msgid": MsgId.SYNC, "last": self.last, "rid": "sync"}, None)
-            self._write({"msgid": MsgId.PING}, None)
-
-    def _write(self, body: dict[str, Any], cid: str | None) -> None:
-        if self._writer is None or self._writer.is_closing():
-            return
-        if cid is not None:
-            self.sent_at[cid] = asyncio.get_running_loop().time()
-        self._writer.write(orjson.dumps(body) + b"\n")
-
-    # --- what comes in -------------------------------------------------------------
-
-    def _handle(self, obj: dict[str, Any]) -> None:
-        msgid = obj.get("msgid")
-        if msgid in (MsgId.ONE_CHAT, MsgId.GROUP_CHAT):
-            self._receive([obj])
-        elif msgid == MsgId.ACK and obj.get("re") in (MsgId.ONE_CHAT, MsgId.GROUP_CHAT):
-            entry = self.outbox.pop(str(obj.get("rid")), None)
-            if entry is not None:
-                self.ledger.expected[int(obj["mid"])] = entry[1]
-        elif msgid == MsgId.ACK and obj.get("re") == MsgId.SYNC:
-            self._receive(obj["messages"])
-        elif msgid == MsgId.ERROR:
-            errno = int(obj.get("errno", 0))
-            self.ledger.refusals[errno] = self.ledger.refusals.get(errno, 0) + 1
-            # A refused chat stays in the outbox: the tick sends it again.
-
-    def _receive(self, messages: list[dict[str, Any]]) -> None:
-        seen = self.ledger.received[self.user_id]
-        for message in messages:
-            mid, seq = int(message["mid"]), int(message.get("seq", 0))
-            if mid in seen:
-                self.ledger.duplicates += 1
-            seen.add(mid)
-            if seq > self.last:
-                self.above.add(seq)
-        while self.last + 1 in self.above:
-            self.last += 1
-            self.above.discard(self.last)
-        loop = asyncio.get_running_loop()
-        self.gap_since = (self.gap_since or loop.time()) if self.above else None
-
-    def _acknowledge(self) -> None:
-        if self.last > self.acked and self._writer is not None:
-            self.acked = self.last
-            self._write({"msgid": MsgId.DELIVERED, "seq": self.last}, None)
-
-
-async def _next(
-    reader: asyncio.StreamReader,
-    splitter: FrameSplitter,
-    skipped: list[dict[str, Any]],
-    wanted: Any,
-) -> dict[str, Any]:
-    """The first object that `wanted` accepts; every other one read goes to `skipped`."""
-    found: dict[str, Any] | None = None
-    while found is None:
-        data = await reader.read(65536)
-        if not data:
-            raise ConnectionError("closed by the server")
-        for frame in splitter.feed(data):
-            obj = orjson.loads(frame)
-            if found is None and wanted(obj):
-                found = obj
+                ack = await self.conn.request(chat)
+            except RequestFailed as exc:
+                self.ledger.refused(exc.errno)
+                self.ledger.resent += 1
+            except RequestTimeout:
+                self.ledger.resent += 1
+            except Disconnected:
+                pass  # no session to take it: its token was refused, the password brings one
             else:
-                skipped.append(obj)
-    return found
+                self.ledger.expected[ack.mid or 0] = recipients
+                del self.outbox[chat.cid or ""]
+                return
+            await asyncio.sleep(RETRY_PAUSE)
+
+    # --- sessions and what comes in ----------------------------------------------------
+
+    def _log_in_again(self) -> None:
+        if self._login is None or self._login.done():
+            self._login = self._spawn(self._log_in())
+
+    async def _log_in(self) -> None:
+        """Logs in with the password, trying again until the server lets it."""
+        while True:
+            try:
+                await self.conn.login(PASSWORD, id=self.user_id)
+                return
+            except ClientError as exc:
+                if isinstance(exc, RequestFailed):
+                    self.ledger.refused(exc.errno)
+            await asyncio.sleep(RETRY_PAUSE)
+
+    async def _read(self) -> None:
+        async for item in self.conn.events():
+            if isinstance(item, ChatMessage | GroupMessage):
+                self._show(item)
+            elif isinstance(item, LoggedIn):
+                self.ledger.reconnects += item.again
+                for chat in item.ack.offlinemsg:
+                    self._show(chat)
+            elif isinstance(item, LoginNeeded):
+                # The connection forgot what it held with the token; so does the count.
+                self.ledger.password_logins += 1
+                self._shown.clear()
+                self._log_in_again()
+
+    def _show(self, chat: Chat) -> None:
+        """What chatapp-client would show: each mid must come once per login."""
+        received = self.ledger.received[self.user_id]
+        if chat.mid in self._shown:
+            self.ledger.duplicates += 1
+        elif chat.mid in received:
+            self.ledger.again_after_login += 1
+        self._shown.add(chat.mid)
+        received.add(chat.mid)
+
+    def _spawn(self, job: Coroutine[object, object, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatapp.client.app import ChatApp
-from chatapp.client.backoff import Backoff
-from chatapp.client.connection import Connection
+from chatapp.client.net import Backoff, Connection
 from chatapp.client.settings import Settings
 from chatapp.server.app import ChatServer
 from chatapp.server.config import Config

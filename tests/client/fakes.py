@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chatapp.client.conversation import ConvKey, Delivery, Kind, Line
-from chatapp.client.link import LinkChanged, LinkState
+from chatapp.client.net import LinkChanged, LinkState
 from chatapp.client.state import ChatState
 from chatapp.protocol import FriendInfo, GroupInfo, MemberInfo
 

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Delivery, Kind
-from chatapp.client.link import LinkState, LoggedIn
+from chatapp.client.net import LinkState, LoggedIn
 from chatapp.client.screens.login import LoginScreen
 from chatapp.client.screens.main import MainScreen
 from chatapp.client.widgets.message_log import MessageLog

@@ -9,10 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from chatapp.client.app import ChatApp
-from chatapp.client.connection import Connection
-from chatapp.client.errors import RequestFailed
-from chatapp.client.link import LinkChanged, LinkState
-from chatapp.client.pending import Sendable
+from chatapp.client.net import Connection, LinkChanged, LinkState, RequestFailed, Sendable
 from chatapp.client.settings import Settings
 from chatapp.client.state import ChatState
 from chatapp.client.widgets.message_log import MessageLog

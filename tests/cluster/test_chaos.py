@@ -27,4 +27,5 @@ async def test_no_acknowledged_message_is_lost(nginx_ready: None, tmp_path: Path
     assert result["acknowledged"] > 0.8 * result["sent"], result
     assert result["unacknowledged"] == 0, result
     assert result["lost"] == 0, result
+    assert result["duplicates"] == 0, result
     assert result["received"] == result["deliveries_expected"], result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,15 +11,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
-from ..errors import ClientError
+from ..messages import SignIn
 from ..settings import parse_server
-
-if TYPE_CHECKING:
-    from ..app import ChatApp
 
 
 class LoginScreen(Screen[None]):
-    """A centred form; Enter moves on and, from the password, logs in."""
+    """A centred form; Enter moves on and, from the password, asks the app to log in.
+
+    The app answers a failed attempt through `show_error`; success replaces this screen.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "submit(True)", "Register"),
@@ -47,15 +47,21 @@ class LoginScreen(Screen[None]):
     }
     """
 
+    def __init__(self, server: str, user: str, *, error: str = "", blink: bool = True) -> None:
+        super().__init__()
+        self._server = server
+        self._user = user
+        self._first_error = error
+        self._blink = blink
+
     def compose(self) -> ComposeResult:
-        settings = self.chat_app.settings
         with Vertical(id="form") as form:
             form.border_title = "chatapp"
             yield Static("a terminal chat client", id="tagline")
             yield Label("Server (host:port)", classes="caption")
-            yield Input(settings.server, placeholder="127.0.0.1:6000", id="server")
+            yield Input(self._server, placeholder="127.0.0.1:6000", id="server")
             yield Label("Name or id", classes="caption")
-            yield Input(settings.user, placeholder="alice or 42", id="user")
+            yield Input(self._user, placeholder="alice or 42", id="user")
             yield Label("Password", classes="caption")
             yield Input(placeholder="password", password=True, id="password")
             with Horizontal(id="buttons"):
@@ -64,18 +70,10 @@ class LoginScreen(Screen[None]):
             yield Static("", id="error")
             yield Static("", id="busy")
 
-    def __init__(self, error: str = "") -> None:
-        super().__init__()
-        self._first_error = error
-
-    @property
-    def chat_app(self) -> ChatApp:
-        return self.app  # type: ignore[return-value]
-
     def on_mount(self) -> None:
         for field in self.query(Input):
-            field.cursor_blink = self.chat_app.blink
-        self.query_one("#password" if self.chat_app.settings.user else "#user", Input).focus()
+            field.cursor_blink = self._blink
+        self.query_one("#password" if self._user else "#user", Input).focus()
         if self._first_error:
             self.show_error(self._first_error)
 
@@ -96,7 +94,7 @@ class LoginScreen(Screen[None]):
         self.query_one("#busy", Static).update("")
 
     def action_submit(self, register: bool) -> None:
-        """Checks the form and starts logging in (or registering) in the background."""
+        """Checks the form and asks the app to log in (or register)."""
         server = self.query_one("#server", Input).value
         user = self.query_one("#user", Input).value.strip()
         password = self.query_one("#password", Input).value
@@ -114,12 +112,4 @@ class LoginScreen(Screen[None]):
         self.show_error("")
         action = "Registering" if register else "Logging in"
         self.query_one("#busy", Static).update(f"{action} as {user} at {host}:{port}…")
-        # The app runs it: this screen goes away on success, and its own workers with it.
-        job = self._sign_in(host, port, user, password, register)
-        self.app.run_worker(job, group="sign-in", exclusive=True, exit_on_error=False)
-
-    async def _sign_in(self, host: str, port: int, user: str, password: str, reg: bool) -> None:
-        try:
-            await self.chat_app.sign_in(host, port, user, password, reg)
-        except ClientError as exc:
-            self.show_error(str(exc))
+        self.post_message(SignIn(host, port, user, password, register))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
-from datetime import date
 from typing import ClassVar
 
 from rich.style import Style
@@ -16,23 +14,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..conversation import Delivery, Line
+from ..conversation import Line
+from .message_rows import Banner, Item, Rows
 
-NAME_WIDTH = 12
-MARKS = {Delivery.PENDING: "◷", Delivery.SENT: "✓", Delivery.FAILED: "✗", Delivery.RECEIVED: " "}
-# Stable per-sender colours, so a name is recognisable at a glance (as in irssi or weechat).
-# Orange and yellow are left out: they are close to the accent that marks our own name.
-NAME_COLOURS = ("#e06c75", "#98c379", "#61afef", "#c678dd", "#56b6c2")
-
-
-@dataclass(frozen=True, slots=True)
-class Banner:
-    """The row above the oldest message: older ones can be loaded, are loading, or are none."""
-
-    text: str
-
-
-Item = Line | date | Banner
+__all__ = ["Banner", "MessageLog"]
 
 
 class MessageLog(ScrollView, can_focus=True):
@@ -199,7 +184,8 @@ class MessageLog(ScrollView, can_focus=True):
     def _relayout(self) -> None:
         self._width = self.scrollable_content_region.width
         self._cache.clear()
-        self._heights = [self._measure(item) for item in self._items]
+        rows = self._rows()
+        self._heights = [rows.measure(item) for item in self._items]
         self._reoffset(0)
         self._resize_virtual()
         self.refresh()
@@ -215,18 +201,8 @@ class MessageLog(ScrollView, can_focus=True):
         total = self._offsets[-1] + self._heights[-1] if self._offsets else 0
         self.virtual_size = Size(self._width, total)
 
-    def _body_width(self) -> int:
-        return max(8, self._width - (5 + 1 + NAME_WIDTH + 3) - 2)
-
     def _measure(self, item: Item) -> int:
-        if isinstance(item, date | Banner):
-            return 1
-        text = item.text
-        # The common case (a short single line of plain text) needs no wrapping at all.
-        short = len(text) <= self._body_width()
-        if not item.note and short and text.isascii() and text.isprintable():
-            return 1
-        return len(self._body(item).wrap(self.app.console, self._body_width()))
+        return self._rows().measure(item)
 
     # --- Rendering ------------------------------------------------------------------------
 
@@ -248,7 +224,7 @@ class MessageLog(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         strips = self._cache.get(position)
         if strips is None:
-            strips = self._render_item(self._items[position], width, base)
+            strips = self._rows().render(self._items[position], width, base)
             self._cache[position] = strips
         return strips[min(row - self._offsets[position], len(strips) - 1)]
 
@@ -257,46 +233,5 @@ class MessageLog(ScrollView, can_focus=True):
         style = self.get_component_rich_style(f"message-log--{name}")
         return style + Style(bgcolor=self.rich_style.bgcolor)
 
-    def _body(self, line: Line) -> Text:
-        body = Text(line.text)
-        if line.note:
-            body.append(f"\n{line.note}", style=self._style("failed"))
-        return body
-
-    def _render_item(self, item: Item, width: int, base: Style) -> list[Strip]:
-        console = self.app.console
-        if isinstance(item, Banner):
-            label = f"· {item.text} ·"
-            margin = " " * max(0, (width - len(label)) // 2)
-            text = Text.assemble((margin, base), (label, base + self._style("banner")))
-            return [Strip(text.render(console)).crop_extend(0, width, base)]
-        if isinstance(item, date):
-            label = f" {item:%A %d %B %Y} "
-            text = Text.assemble((label.center(width, "─"), base + self._style("day")))
-            return [Strip(text.render(console)).crop_extend(0, width, base)]
-        rows = self._body(item).wrap(console, self._body_width()) or [Text("")]
-        rule = base + self._style("rule")
-        strips = []
-        for number, row in enumerate(rows):
-            prefix = Text(no_wrap=True, style=base)
-            if number == 0:
-                prefix.append(f"{item.when:%H:%M} ", style=self._style("time"))
-                prefix.append(self._sender_label(item), style=self._sender_style(item))
-            else:
-                prefix.append(" " * (6 + NAME_WIDTH))
-            prefix.append(" │ ", style=rule)
-            prefix.append_text(row)
-            prefix.pad_right(max(0, 5 + 1 + NAME_WIDTH + 3 + self._body_width() - len(prefix)))
-            if number == 0 and item.delivery is not Delivery.RECEIVED:
-                prefix.append(f" {MARKS[item.delivery]}", style=self._style(item.delivery.value))
-            strips.append(Strip(prefix.render(console)).crop_extend(0, width, base))
-        return strips
-
-    def _sender_label(self, line: Line) -> str:
-        name = line.sender if len(line.sender) <= NAME_WIDTH else line.sender[: NAME_WIDTH - 1]
-        return name.rjust(NAME_WIDTH) if len(line.sender) <= NAME_WIDTH else name + "…"
-
-    def _sender_style(self, line: Line) -> Style:
-        if line.own:
-            return self._style("own")
-        return Style(color=NAME_COLOURS[line.sender_id % len(NAME_COLOURS)], bold=True)
+    def _rows(self) -> Rows:
+        return Rows(self.app.console, self._style, self._width)

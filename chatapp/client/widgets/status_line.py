@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ..link import LinkState
+from ..net import LinkState
 from ..state import ChatState
 
 LOOKS = {

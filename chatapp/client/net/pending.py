@@ -18,9 +18,11 @@ from chatapp.protocol import (
     GroupChat,
     History,
     Login,
+    LoginAck,
     Logout,
     OneChat,
     Ping,
+    RegAck,
     Register,
     Rid,
     Sync,
@@ -84,7 +86,8 @@ class Pending:
         entry = self.inflight.pop(getattr(event, "rid", None), None)
         if entry is None or entry.reply.done():
             return False
-        if isinstance(event, Error):
+        # A refusal fails its request, whichever reply carries it: one error for callers.
+        if isinstance(event, Error | LoginAck | RegAck) and event.errno:
             entry.reply.set_exception(RequestFailed(event.errno, event.errmsg))
         else:
             entry.reply.set_result(event)

@@ -1,7 +1,10 @@
-"""What a Connection reports besides server events: its state, and each login made or needed."""
+"""What a Connection reports besides server events (its state, each login made or needed),
+and the Feed that carries it all to the caller in order."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -47,3 +50,21 @@ class LoginNeeded:
 
 Pushed = ChatMessage | GroupMessage | Presence | FriendAdded
 Incoming = Pushed | LinkChanged | LoggedIn | LoginNeeded
+
+
+class Feed:
+    """The queue between a Connection and its caller; it ends with the report of CLOSED."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[Incoming] = asyncio.Queue()
+
+    def put(self, item: Incoming) -> None:
+        self._queue.put_nowait(item)
+
+    async def items(self) -> AsyncIterator[Incoming]:
+        """Every item in order, the last being the change to CLOSED."""
+        while True:
+            item = await self._queue.get()
+            yield item
+            if isinstance(item, LinkChanged) and item.state is LinkState.CLOSED:
+                return

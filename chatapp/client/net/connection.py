@@ -29,7 +29,7 @@ from chatapp.protocol import (
 from .backoff import Backoff
 from .errors import ClientError, Disconnected, RequestFailed
 from .inbox import Inbox
-from .link import Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
+from .link import Feed, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
 from .pending import Outgoing, Pending, Sendable
 from .wire import Opener, Wire
 
@@ -74,11 +74,9 @@ class Connection:
         self._sleep = sleep
         self._clock = clock
         self._open = opener
-        self._incoming: asyncio.Queue[Incoming] = asyncio.Queue()
+        self._feed = Feed()
         self._pending = Pending()
-        self.inbox = Inbox(
-            self._incoming.put_nowait, self._post, self.request, ack_interval=ack_interval
-        )
+        self.inbox = Inbox(self._feed.put, self._post, self.request, ack_interval=ack_interval)
         self._wire: Wire | None = None
         self._reconnector: asyncio.Task[None] | None = None
         self._token: str | None = None
@@ -114,8 +112,6 @@ class Connection:
         reply = await self._roundtrip(Register(name, password, v=2))
         if not isinstance(reply, RegAck):
             raise ClientError(f"unexpected reply to REG: {reply!r}")
-        if reply.errno:
-            raise RequestFailed(reply.errno, reply.errmsg)
         return reply.id
 
     async def logout(self) -> None:
@@ -151,13 +147,9 @@ class Connection:
             raise ClientError(f"unexpected reply: {reply!r}")
         return reply
 
-    async def events(self) -> AsyncIterator[Incoming]:
+    def events(self) -> AsyncIterator[Incoming]:
         """Pushed events and state changes, in order, until the connection is closed."""
-        while True:
-            item = await self._incoming.get()
-            yield item
-            if isinstance(item, LinkChanged) and item.state is LinkState.CLOSED:
-                return
+        return self._feed.items()
 
     async def close(self) -> None:
         """Closes for good: pending requests fail and `events()` ends."""
@@ -209,7 +201,7 @@ class Connection:
         if isinstance(event, ChatMessage | GroupMessage):
             self.inbox.deliver(event)
         elif isinstance(event, Presence | FriendAdded):
-            self._incoming.put_nowait(event)
+            self._feed.put(event)
         else:
             login = self._pending.request_for(event)
             if isinstance(event, LoginAck) and isinstance(login, Login) and not event.errno:
@@ -223,8 +215,6 @@ class Connection:
         reply = await self._roundtrip(login)
         if not isinstance(reply, LoginAck):
             raise ClientError(f"unexpected reply to LOGIN: {reply!r}")
-        if reply.errno:
-            raise RequestFailed(reply.errno, reply.errmsg)
         return reply
 
     def _session(self, ack: LoginAck, login: Login) -> LoginAck:
@@ -233,7 +223,7 @@ class Connection:
         self._token, self._user_id = ack.token, ack.id
         self._set_state(LinkState.ONLINE)
         ack = replace(ack, offlinemsg=tuple(self.inbox.take(ack.offlinemsg)))
-        self._incoming.put_nowait(LoggedIn(ack, again=login.token is not None))
+        self._feed.put(LoggedIn(ack, again=login.token is not None))
         for entry in self._pending.release(self.request_timeout):
             self._send(entry)
         self.inbox.online()
@@ -289,7 +279,7 @@ class Connection:
         self.inbox.restart()
         self._pending.fail_outbox(reason)
         self._set_state(LinkState.OFFLINE, reason)
-        self._incoming.put_nowait(LoginNeeded(reason))
+        self._feed.put(LoginNeeded(reason))
 
     # --- Plumbing -------------------------------------------------------------------------
 
@@ -302,4 +292,4 @@ class Connection:
         self, state: LinkState, reason: str = "", *, retry_in: float | None = None, attempt: int = 0
     ) -> None:
         self.state = state
-        self._incoming.put_nowait(LinkChanged(state, reason, retry_in, attempt))
+        self._feed.put(LinkChanged(state, reason, retry_in, attempt))

@@ -7,14 +7,22 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chatapp.client.backoff import Backoff
-from chatapp.client.connection import Connection
-from chatapp.client.errors import Disconnected, RequestFailed, RequestTimeout
-from chatapp.client.link import Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
+from chatapp.client.net import (
+    Backoff,
+    Connection,
+    Disconnected,
+    Incoming,
+    LinkChanged,
+    LinkState,
+    LoggedIn,
+    LoginNeeded,
+    RequestFailed,
+    RequestTimeout,
+)
 from chatapp.protocol import AddFriend, ChatMessage, Errno, Login, MsgId, OneChat
 from chatapp.server.app import ChatServer
 
-from .conftest import until
+from ..conftest import until
 from .fake_server import FakeServer
 
 TIMEOUT = 10.0

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from chatapp.client.backoff import Backoff
-from chatapp.client.connection import Connection
-from chatapp.client.link import LinkChanged, LinkState, LoggedIn
-from chatapp.client.receipts import Receipts
+from chatapp.client.net import Backoff, Connection, LinkChanged, LinkState, LoggedIn
+from chatapp.client.net.receipts import Receipts
 from chatapp.protocol import (
     AddFriend,
     ChatMessage,
@@ -24,7 +22,7 @@ from chatapp.protocol import (
 )
 from chatapp.server.app import ChatServer
 
-from .conftest import free_port, holds, quick_connection, server_config, until
+from ..conftest import free_port, holds, quick_connection, server_config, until
 from .fake_server import FakeServer
 from .proxy import Proxy
 from .test_connection import TIMEOUT, next_matching

@@ -1,0 +1,118 @@
+"""The client's Textual messages: what the screens ask of the app, and network news from its
+workers. Screens and the app both import this module, so neither imports the other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from chatapp.protocol import Chat
+
+from .commands import Command
+from .conversation import ConvKey, Delivery
+from .net import Incoming, LinkChanged, LoggedIn, LoginNeeded, Pushed
+
+# --- Up from the screens --------------------------------------------------------------------
+
+
+@dataclass
+class SignIn(Message):
+    """The login form was sent: connect, register first if asked, and log in."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    register: bool
+
+
+@dataclass
+class OpenConversation(Message):
+    """Make this the open conversation; its latest history loads the first time."""
+
+    key: ConvKey
+
+
+@dataclass
+class SendText(Message):
+    """Send a line of text to a conversation."""
+
+    key: ConvKey
+    text: str
+
+
+@dataclass
+class LoadHistory(Message):
+    """The reader wants the messages before the oldest one shown."""
+
+    key: ConvKey
+
+
+@dataclass
+class RunCommand(Message):
+    """A slash command for the app: /add, /create, /join, /theme, /logout, /quit or /help."""
+
+    command: Command
+
+
+# --- From the app's workers -----------------------------------------------------------------
+
+
+@dataclass
+class ServerEvent(Message):
+    """The server pushed a chat message, a presence change or a new friend."""
+
+    event: Pushed
+
+
+@dataclass
+class LinkUpdate(Message):
+    """The connection changed state."""
+
+    change: LinkChanged
+
+
+@dataclass
+class SessionStarted(Message):
+    """A login succeeded, the user's or an automatic one after reconnecting."""
+
+    login: LoggedIn
+
+
+@dataclass
+class SessionEnded(Message):
+    """The automatic login was refused: the user must log in again."""
+
+    reason: str
+
+
+@dataclass
+class DeliveryUpdate(Message):
+    """The server acknowledged one of our messages (under `mid`), or it was not sent."""
+
+    serial: int
+    delivery: Delivery
+    note: str = ""
+    mid: int = 0
+
+
+@dataclass
+class HistoryPage(Message):
+    """A page of a conversation's history came (newest first), or `error` says why not."""
+
+    key: ConvKey
+    messages: tuple[Chat, ...]
+    more: bool
+    error: str = ""
+
+
+def news(item: Incoming) -> Message:
+    """The message that carries one item of a Connection's events to the app."""
+    if isinstance(item, LinkChanged):
+        return LinkUpdate(item)
+    if isinstance(item, LoggedIn):
+        return SessionStarted(item)
+    if isinstance(item, LoginNeeded):
+        return SessionEnded(item.reason)
+    return ServerEvent(item)

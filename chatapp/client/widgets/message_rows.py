@@ -1,0 +1,105 @@
+"""Message rows: how one message, day separator or banner is laid out as rows of a width."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+from ..conversation import Delivery, Line
+
+NAME_WIDTH = 12
+PREFIX_WIDTH = 5 + 1 + NAME_WIDTH + 3  # "HH:MM", a space, the name and " │ "
+MARKS = {Delivery.PENDING: "◷", Delivery.SENT: "✓", Delivery.FAILED: "✗", Delivery.RECEIVED: " "}
+# Stable per-sender colours, so a name is recognisable at a glance (as in irssi or weechat).
+# Orange and yellow are left out: they are close to the accent that marks our own name.
+NAME_COLOURS = ("#e06c75", "#98c379", "#61afef", "#c678dd", "#56b6c2")
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """The row above the oldest message: older ones can be loaded, are loading, or are none."""
+
+    text: str
+
+
+Item = Line | date | Banner
+
+
+class Rows:
+    """Measures and renders items laid out for `width`; `style` names a component of the
+    message log (`time`, `own`, `rule`...) and returns its style on the log's background."""
+
+    def __init__(self, console: Console, style: Callable[[str], Style], width: int) -> None:
+        self.console = console
+        self.style = style
+        self.width = width
+
+    @property
+    def body_width(self) -> int:
+        """The width left for the text of a message beside its time and sender."""
+        return max(8, self.width - PREFIX_WIDTH - 2)
+
+    def measure(self, item: Item) -> int:
+        """How many rows `item` takes."""
+        if isinstance(item, date | Banner):
+            return 1
+        text = item.text
+        # The common case (a short single line of plain text) needs no wrapping at all.
+        short = len(text) <= self.body_width
+        if not item.note and short and text.isascii() and text.isprintable():
+            return 1
+        return len(self._body(item).wrap(self.console, self.body_width))
+
+    def render(self, item: Item, width: int, base: Style) -> list[Strip]:
+        """The rows of `item`, each cropped or padded to `width` (the view's, which may
+        still differ from the layout's) on the `base` style."""
+        console = self.console
+        if isinstance(item, Banner):
+            label = f"· {item.text} ·"
+            margin = " " * max(0, (width - len(label)) // 2)
+            text = Text.assemble((margin, base), (label, base + self.style("banner")))
+            return [Strip(text.render(console)).crop_extend(0, width, base)]
+        if isinstance(item, date):
+            label = f" {item:%A %d %B %Y} "
+            text = Text.assemble((label.center(width, "─"), base + self.style("day")))
+            return [Strip(text.render(console)).crop_extend(0, width, base)]
+        body_width = self.body_width
+        rows = self._body(item).wrap(console, body_width) or [Text("")]
+        rule = base + self.style("rule")
+        strips = []
+        for number, row in enumerate(rows):
+            prefix = Text(no_wrap=True, style=base)
+            if number == 0:
+                prefix.append(f"{item.when:%H:%M} ", style=self.style("time"))
+                prefix.append(_sender_label(item), style=self._sender_style(item))
+            else:
+                prefix.append(" " * (6 + NAME_WIDTH))
+            prefix.append(" │ ", style=rule)
+            prefix.append_text(row)
+            prefix.pad_right(max(0, PREFIX_WIDTH + body_width - len(prefix)))
+            if number == 0 and item.delivery is not Delivery.RECEIVED:
+                prefix.append(f" {MARKS[item.delivery]}", style=self.style(item.delivery.value))
+            strips.append(Strip(prefix.render(console)).crop_extend(0, width, base))
+        return strips
+
+    def _body(self, line: Line) -> Text:
+        body = Text(line.text)
+        if line.note:
+            body.append(f"\n{line.note}", style=self.style("failed"))
+        return body
+
+    def _sender_style(self, line: Line) -> Style:
+        if line.own:
+            return self.style("own")
+        return Style(color=NAME_COLOURS[line.sender_id % len(NAME_COLOURS)], bold=True)
+
+
+def _sender_label(line: Line) -> str:
+    name = line.sender if len(line.sender) <= NAME_WIDTH else line.sender[: NAME_WIDTH - 1]
+    return name.rjust(NAME_WIDTH) if len(line.sender) <= NAME_WIDTH else name + "…"
