@@ -6,14 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from chatapp.protocol import (
-    Event,
-    FrameSplitter,
-    ProtocolError,
-    Request,
-    decode_event,
-    encode_request,
-)
+from chatapp.protocol import ClientConnection, Event, ProtocolError, Request
 
 from .errors import ClientError, Disconnected, RequestTimeout
 
@@ -73,7 +66,7 @@ class Wire:
         """Writes one request; raises Disconnected once the link is closing."""
         if self._writer.is_closing():
             raise Disconnected("not connected")
-        self._writer.write(encode_request(request))
+        self._writer.write(ClientConnection.send(request))
 
     def close(self) -> None:
         """Ends the link without a word to `on_end`: the caller knows why."""
@@ -109,25 +102,20 @@ class Wire:
                 return
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
-        splitter = FrameSplitter()
+        conn = ClientConnection()
         reason = "the server closed the connection"
         try:
             while data := await reader.read(65536):
                 self.last_heard = self._clock()
-                for frame in splitter.feed(data):
-                    self._decode(frame)
-                if splitter.overflowed:
+                for event in conn.receive(data):
+                    if isinstance(event, ProtocolError):
+                        log.warning("ignoring a frame the client cannot read: %s", event)
+                    else:
+                        self._on_event(event)
+                if conn.overflowed:
                     reason = "the server sent an oversized frame"
                     break
                 self._on_burst()
         except OSError as exc:
             reason = f"connection lost: {exc}"
         self._on_end(self, reason)
-
-    def _decode(self, frame: bytes) -> None:
-        try:
-            event = decode_event(frame)
-        except ProtocolError as exc:
-            log.warning("ignoring a frame the client cannot read: %s", exc)
-            return
-        self._on_event(event)
