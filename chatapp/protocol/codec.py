@@ -7,7 +7,6 @@ this module only looks the class up by msgid and applies the dialect's rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 import orjson
 
@@ -17,30 +16,30 @@ from .events import EVENT_TYPES, Ack, Event, FriendAdded, Presence
 from .fields import Fields, open_frame
 from .requests import REQUEST_TYPES, Request
 
-T = TypeVar("T")
-
 _REQUESTS: dict[int, Callable[[Fields], Request]] = {t.MSGID: t.from_wire for t in REQUEST_TYPES}
 _EVENTS: dict[int, Callable[[Fields], Event]] = {t.MSGID: t.from_wire for t in EVENT_TYPES}
 
 
 def decode_request(frame: bytes) -> Request:
     """Decodes one client frame; raises ProtocolError for anything but a valid request."""
-    return _decode(frame, _REQUESTS)
+    f = open_frame(frame)
+    decoder = _REQUESTS.get(f.msgid)
+    if decoder is None:
+        raise _unknown(f)
+    return decoder(f)
 
 
 def decode_event(frame: bytes) -> Event:
     """Decodes one server frame of the current protocol (the client's side)."""
-    return _decode(frame, _EVENTS)
-
-
-def _decode(frame: bytes, table: dict[int, Callable[[Fields], T]]) -> T:
     f = open_frame(frame)
-    decoder = table.get(f.msgid)
+    decoder = _EVENTS.get(f.msgid)
     if decoder is None:
-        raise ProtocolError(
-            Errno.UNKNOWN_MSGID, f"unknown msgid {f.msgid}", msgid=f.msgid, rid=f.rid
-        )
+        raise _unknown(f)
     return decoder(f)
+
+
+def _unknown(f: Fields) -> ProtocolError:
+    return ProtocolError(Errno.UNKNOWN_MSGID, f"unknown msgid {f.msgid}", msgid=f.msgid, rid=f.rid)
 
 
 def encode_request(request: Request) -> bytes:

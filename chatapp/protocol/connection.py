@@ -25,32 +25,29 @@ class ServerConnection:
     the acknowledged LOGOUT ends the login (the dialect stays for what follows).
     """
 
-    __slots__ = ("_logged_in", "_splitter", "dialect")
+    __slots__ = ("_logged_in", "_splitter", "dialect", "overflowed")
 
     def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
         self._splitter = FrameSplitter(max_frame)
         self.dialect = Dialect.LEGACY
         self._logged_in = False
+        self.overflowed = False
+        """A frame was longer than the limit: nothing more is read; answer with
+        `too_large()` and close."""
 
     def receive(self, data: bytes) -> list[bytes]:
         """The frames `data` completes; see `overflowed` after each call."""
-        return self._splitter.feed(data)
-
-    @property
-    def overflowed(self) -> bool:
-        """A frame was longer than the limit: nothing more is read; answer with
-        `too_large()` and close."""
-        return self._splitter.overflowed
+        frames = self._splitter.feed(data)
+        self.overflowed = self._splitter.overflowed
+        return frames
 
     def too_large(self) -> Error:
         """The error a connection gets before it is closed for an oversized frame."""
         limit = self._splitter.max_frame
         return Error(Errno.FRAME_TOO_LARGE, f"frame longer than {limit} bytes")
 
-    @staticmethod
-    def request(frame: bytes) -> Request:
-        """The request in one frame; raises ProtocolError, which carries its answer."""
-        return decode_request(frame)
+    request = staticmethod(decode_request)
+    """The request in one frame; raises ProtocolError, which carries its answer."""
 
     def reply_dialect(self, request: Request) -> Dialect:
         """The dialect in which `request` is answered."""
@@ -64,10 +61,11 @@ class ServerConnection:
             self._logged_in = True
             self.dialect = request.dialect
             return encode(event, self.dialect)
-        dialect = self.reply_dialect(request)
-        if isinstance(event, Ack) and isinstance(request, Logout):
-            self._logged_in = False
-        return encode(event, dialect)
+        if self._logged_in:
+            if isinstance(event, Ack) and isinstance(request, Logout):
+                self._logged_in = False
+            return encode(event, self.dialect)
+        return encode(event, self.reply_dialect(request))
 
     def push(self, event: Event) -> bytes | None:
         """An event the server sends of its own accord (a delivery, a notice, an error

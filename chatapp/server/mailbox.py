@@ -24,27 +24,24 @@ if TYPE_CHECKING:
 class Mailbox:
     """The delivery state of one login: made by LOGIN (holding), ended by leaving."""
 
-    __slots__ = ("_again", "_catching_up", "_held", "_session", "closed", "sent", "user_id")
+    __slots__ = ("_again", "_catching_up", "_session", "closed", "held", "sent", "user_id")
 
     def __init__(self, session: Session, user_id: int) -> None:
         self._session = session
         self.user_id = user_id
         self.sent = SentSequence()
-        self._held: list[Delivery] | None = []  # until the login ack is out
+        # Deliveries waiting for the login ack to go out; None once it has.
+        self.held: list[Delivery] | None = []
         self._catching_up = False
         self._again = False
         self.closed = False
-
-    @property
-    def holding(self) -> bool:
-        return self._held is not None
 
     def deliver(self, delivery: Delivery) -> None:
         """What the bus calls for each delivery to the user; nothing once closed."""
         if self.closed:
             return
-        if self._held is not None:
-            self._held.append(delivery)
+        if self.held is not None:
+            self.held.append(delivery)
         elif isinstance(delivery, Doorbell):
             self.catch_up()
         elif isinstance(delivery, ChatMessage | GroupMessage):
@@ -56,7 +53,7 @@ class Mailbox:
 
     def release(self) -> None:
         """The login ack is out: what waited for it goes now, in order."""
-        held, self._held = self._held or [], None
+        held, self.held = self.held or [], None
         for delivery in held:
             self.deliver(delivery)
 
@@ -68,7 +65,7 @@ class Mailbox:
         for message in fresh:
             session.send(message)
         # Only what went into a live connection: a message to a closing one stays due.
-        if fresh and session.dialect is Dialect.LEGACY and session.alive and not self.closed:
+        if fresh and session.conn.dialect is Dialect.LEGACY and session.alive and not self.closed:
             session.server.journal.ack(self.user_id, self.sent.floor)
         return fresh
 
@@ -99,4 +96,4 @@ class Mailbox:
     def close(self) -> None:
         """The user left: nothing more is sent; held chats are in the log for next time."""
         self.closed = True
-        self._held = None
+        self.held = None

@@ -73,7 +73,7 @@ class Session(FramedTransport):
     # --- requests, in order ----------------------------------------------------------
 
     def _work(self) -> None:
-        while self._waiting is None and (frame := self._next_frame()) is not None:
+        while self._waiting is None and self._frames and (frame := self._next_frame()):
             if self._proxy_header_due:
                 self._proxy_header_due = False
                 if not take_proxy_header(self, frame):
@@ -117,7 +117,7 @@ class Session(FramedTransport):
     def _answer(self, request: Request, reply: Event | None) -> None:
         if reply is not None:  # DELIVERED is the one request without a reply
             self._write(self.conn.reply(request, reply))
-        if self.mailbox is not None and self.mailbox.holding:
+        if self.mailbox is not None and self.mailbox.held is not None:
             self.mailbox.release()  # the login ack is out: deliveries may follow
 
     def _refused(self, refusal: bytes | None) -> None:

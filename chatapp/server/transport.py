@@ -64,7 +64,7 @@ class FramedTransport(asyncio.Protocol):
                 self._frames = deque(frames)
             else:
                 self._frames.extend(frames)
-        full = self.conn.overflowed or self._queued() >= self._config.max_queued_frames
+        full = self.conn.overflowed or len(self._frames or ()) >= self._config.max_queued_frames
         if full and not self._paused and self._transport is not None:
             self._paused = True
             self._transport.pause_reading()
@@ -91,18 +91,18 @@ class FramedTransport(asyncio.Protocol):
         frame = self._frames.popleft()
         if not self._frames:
             self._frames = None  # an idle connection keeps no queue
-        half = self._queued() < self._config.max_queued_frames // 2
-        if self._paused and half and self.alive and not self.conn.overflowed:
+        if self._paused and len(self._frames or ()) < self._config.max_queued_frames // 2:
+            self._read_again()
+        return frame
+
+    def _read_again(self) -> None:
+        if self.alive and not self.conn.overflowed:
             self._paused = False
             cast(asyncio.Transport, self._transport).resume_reading()
-        return frame
 
     def _drop_frames(self) -> None:
         """Forgets what is queued: the connection is being closed."""
         self._frames = None
-
-    def _queued(self) -> int:
-        return len(self._frames) if self._frames is not None else 0
 
     def _write(self, data: bytes | None) -> None:
         transport = self._transport

@@ -12,6 +12,7 @@ MESSAGE_COLUMNS = "id, kind, sender_id, sender_name, target_id, body, sent_time,
 """The columns of `messages` that `stored_message` reads, in its order."""
 
 _KINDS = {int(kind): kind for kind in Kind}  # a tenth of what Kind(value) costs, every row
+_GROUP = Kind.GROUP
 
 _INSERT_COLUMNS = (
     "id, kind, sender_id, sender_name, target_id, chan_lo, chan_hi, body, sent_time, ts, cid"
@@ -27,10 +28,14 @@ def insert_message(mark: str) -> str:
 def message_row(message: StoredMessage, cid: str | None) -> tuple[object, ...]:
     """The values of a `messages` row: id, kind, sender id and name, target, the
     conversation's low and high, text, time, ts, cid."""
-    conversation = message.conversation
+    # As StoredMessage.conversation, inline: this runs for every message logged.
+    if message.kind is _GROUP:
+        low, high = message.target, 0
+    else:
+        low, high = sorted((message.sender_id, message.target))
     return (
         message.mid, int(message.kind), message.sender_id, message.sender_name, message.target,
-        conversation.low, conversation.high, message.text, message.time, message.ts, cid,
+        low, high, message.text, message.time, message.ts, cid,
     )  # fmt: skip
 
 
