@@ -48,21 +48,22 @@ class TokenBucket:
         return max(0.0, (cost - self._refill()) / self.rate)
 
 
-class RequestGate:
-    """One connection's request rate: each request takes its cost from a token bucket or
-    is refused; `strikes` refusals in a row mean the client is not listening."""
+class RequestGate(TokenBucket):
+    """One connection's request rate: each request takes its cost from the bucket or is
+    refused; `max_strikes` refusals in a row mean the client is not listening. (A bucket
+    itself, so that a connection holds one object for it: servers hold tens of thousands.)
+    """
 
-    __slots__ = ("_bucket", "_strikes", "max_strikes", "rate")
+    __slots__ = ("_strikes", "max_strikes")
 
     def __init__(self, rate: float, burst: float, strikes: int, clock: Clock) -> None:
-        self.rate = rate
+        super().__init__(rate, max(1.0, burst), clock)
         self.max_strikes = strikes
-        self._bucket = TokenBucket(rate, max(1.0, burst), clock) if rate > 0 else None
         self._strikes = 0
 
     def admit(self, cost: float) -> bool:
         """Takes the request's cost; False: it must be refused."""
-        if self._bucket is None or self._bucket.take(cost):
+        if self.take(cost):
             self._strikes = 0
             return True
         self._strikes += 1
@@ -75,8 +76,7 @@ class RequestGate:
 
     def refusal(self) -> str:
         """What a refused client is told: the limit, and when to retry."""
-        wait = self._bucket.wait() if self._bucket is not None else 0.0
-        return f"too many requests (over {self.rate:g} a second): retry in {wait:.2f} s"
+        return f"too many requests (over {self.rate:g} a second): retry in {self.wait():.2f} s"
 
 
 class FailureCounter:

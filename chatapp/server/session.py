@@ -45,7 +45,9 @@ class Session(FramedTransport):
         self.friend_ids: set[int] = set()
         self.token_hash: str | None = None
         clock = asyncio.get_running_loop().time
-        self.gate = RequestGate(config.rate_limit, config.rate_burst, config.rate_strikes, clock)
+        limit, burst, strikes = config.rate_limit, config.rate_burst, config.rate_strikes
+        # None where the server sets no rate limit.
+        self.gate = RequestGate(limit, burst, strikes, clock) if limit > 0 else None
         self._waiting: asyncio.Future[Event | None] | None = None  # the reply being waited for
         self._proxy_header_due = config.proxy_protocol
         # Loop time since which the connection has had no login: connected or logged out.
@@ -86,21 +88,20 @@ class Session(FramedTransport):
             self.close()
 
     def _handle(self, frame: bytes) -> None:
+        gate = self.gate
         try:
             request = self.conn.request(frame)
         except ProtocolError as exc:
-            if self.gate.admit(1.0):
+            if gate is None or gate.admit(1.0):
                 self.send(Error(exc.errno, exc.errmsg, re=exc.msgid, rid=exc.rid))
             else:
-                slow_down = self.gate.refusal()
-                self._refused(
-                    self.conn.push(Error(Errno.RATE_LIMITED, slow_down, exc.msgid, exc.rid))
-                )
+                slow_down = Error(Errno.RATE_LIMITED, gate.refusal(), exc.msgid, exc.rid)
+                self._refused(gate, self.conn.push(slow_down))
             return
         route = ROUTES[type(request)]
-        if not self.gate.admit(route.cost):
-            refusal = route.refusal(request, Errno.RATE_LIMITED, self.gate.refusal())
-            self._refused(self.conn.reply(request, refusal))
+        if gate is not None and not gate.admit(route.cost):
+            refusal = route.refusal(request, Errno.RATE_LIMITED, gate.refusal())
+            self._refused(gate, self.conn.reply(request, refusal))
             return
         reply = route.run(self, request)
         if isinstance(reply, Awaitable):  # a future is waited for as it is, a coroutine as a task
@@ -120,11 +121,11 @@ class Session(FramedTransport):
         if self.mailbox is not None and self.mailbox.held is not None:
             self.mailbox.release()  # the login ack is out: deliveries may follow
 
-    def _refused(self, refusal: bytes | None) -> None:
+    def _refused(self, gate: RequestGate, refusal: bytes | None) -> None:
         """Sends a rate-limit refusal; a client that goes on regardless is cut off."""
         self._write(refusal)
-        if self.gate.exhausted:
-            strikes = self.gate.max_strikes
+        if gate.exhausted:
+            strikes = gate.max_strikes
             log.warning("%s: %d requests refused in a row: disconnecting", self.peer, strikes)
             self._drop_frames()
             self.close()
