@@ -26,6 +26,10 @@ class MsgId(IntEnum):
     DELIVERED = 17
     SYNC = 18
     HISTORY = 19
+    FRIENDS = 20
+    MEMBERS = 21
+    GROUPS = 22
+    PASSWORD = 23
 
 
 class Errno(IntEnum):
@@ -47,6 +51,8 @@ class Errno(IntEnum):
     INVALID_ARGUMENT = 13
     RATE_LIMITED = 14
     LOGIN_LOCKED = 15
+    BUSY = 16
+    REGISTER_LOCKED = 17
     BAD_FRAME = 20
     UNKNOWN_MSGID = 21
     BAD_FIELD = 22
