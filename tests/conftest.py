@@ -1,3 +1,3 @@
 """Fixtures shared by every test package."""
 
-pytest_plugins = ["tests.services", "tests.redis_service"]
+pytest_plugins = ["tests.services", "tests.redis_service", "tests.server.lab"]
