@@ -13,6 +13,7 @@ from .config import Config
 from .directory import GroupDirectory, KnownUsers
 from .fanout import Fanout
 from .handlers import leave
+from .hashing import HashQueue
 from .ids import Stamps
 from .journal import Journal
 from .limits import LoginGuard
@@ -46,6 +47,7 @@ class ChatServer:
         self.journal = Journal(self.storage)
         self.fanout = Fanout(self.journal, self.bus)
         self.sessions: set[Session] = set()
+        self.hashing = HashQueue(config.hash_threads, config.hash_queue)
         # Verified against when a login names an unknown account (see handlers.login).
         self.decoy_hash = hash_password("decoy", config.hash_cost)
         self.logins = LoginGuard(
@@ -124,6 +126,7 @@ class ChatServer:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=self.config.shutdown_grace)
         await self.journal.drain()
+        self.hashing.close()
         await self.bus.close()
         await self.storage.close()
         log.info("chatapp-server stopped")

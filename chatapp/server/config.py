@@ -204,3 +204,20 @@ class Config:
             "time a shutdown waits for connections to finish their last request", "{seconds}"
         ),
     )
+
+    # --- server-wide budgets: what the whole instance holds, whoever asks ---------------
+
+    hash_threads: int = setting(
+        0, help="threads that hash passwords (0: every core but one, at least one)"
+    )
+    # Logins go first: a registration waiting is refused to make room for a login.
+    hash_queue: int = setting(
+        64,
+        help="password checks and registrations waiting for a hashing thread; one more is "
+        "refused at once with errno 16, a registration first (logins are served first)",
+        limit=Limit(
+            "password checks and registrations waiting for a hashing thread (logins first); "
+            "more are refused with errno 16",
+            "{count}",
+        ),
+    )

@@ -1,13 +1,11 @@
-"""Password hashing with scrypt (memory-hard, in the standard library), off the event loop."""
+"""Password hashing with scrypt (memory-hard, in the standard library); hashing.py runs it."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 _SCHEME = "scrypt"
 _R = 8
@@ -54,22 +52,3 @@ def verify_password(password: str, encoded: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
-
-
-# Hashing gets every core but one: a burst of logins queues here instead of taking the
-# CPU the event loop needs to keep chats flowing. hashlib releases the GIL in scrypt.
-_HASHERS = ThreadPoolExecutor(
-    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="chatapp-scrypt"
-)
-
-
-async def hash_password_async(password: str, cost: int) -> str:
-    """hash_password on the hashing threads."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_HASHERS, hash_password, password, cost)
-
-
-async def verify_password_async(password: str, encoded: str) -> bool:
-    """verify_password on the hashing threads."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_HASHERS, verify_password, password, encoded)

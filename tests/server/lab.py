@@ -83,3 +83,11 @@ async def connect_small_window(port: int) -> WireClient:
     reader, writer = await asyncio.open_connection(sock=sock)
     return WireClient(reader, writer, legacy=False)
 
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Returns once `condition()` holds, checking every 10 ms; fails the test after
+    `timeout` s. For what the server does that no client can see (a queue filling up)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+    assert condition()

@@ -16,7 +16,7 @@ import pytest
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.app import ChatServer
 from chatapp.server.limits import FailureCounter, LoginGuard, TokenBucket, retry_text
-from chatapp.server.passwords import verify_password_async
+from chatapp.server.passwords import verify_password
 from tests.server.lab import Start, connect_small_window, errno_of, login
 from tests.wire import WireClient
 
@@ -300,12 +300,12 @@ async def test_failed_logins_lock_the_account_before_any_hashing(
     bob = await lab.users.register("bob")
     hashes = 0
 
-    async def counting_verify(password: str, stored: str) -> bool:
+    def counting_verify(password: str, stored: str) -> bool:
         nonlocal hashes
         hashes += 1
-        return await verify_password_async(password, stored)
+        return verify_password(password, stored)
 
-    monkeypatch.setattr("chatapp.server.handlers.accounts.verify_password_async", counting_verify)
+    monkeypatch.setattr("chatapp.server.hashing.verify_password", counting_verify)
     client = await lab.connect()
     for _ in range(3):
         assert errno_of(await login(client, "wrong", id=alice)) == Errno.BAD_CREDENTIALS

@@ -28,7 +28,6 @@ from ..chats import chat_events
 from ..errors import ChatError
 from ..limits import retry_text
 from ..mailbox import Mailbox
-from ..passwords import hash_password_async, verify_password_async
 from ..presence import announce_presence, states
 from ..storage import NameTaken, User
 from ..tokens import new_token, token_hash
@@ -49,7 +48,8 @@ async def register(session: Session, req: Register) -> Event:
         raise ChatError(
             Errno.INVALID_ARGUMENT, f"password must be 1 to {config.max_password_chars} characters"
         )
-    password_hash = await hash_password_async(req.password, config.hash_cost)
+    # Refused at once (errno 16) when the hashing queue is full.
+    password_hash = await session.server.hashing.hash(req.password, config.hash_cost)
     try:
         user = await session.server.storage.create_user(name, password_hash)
     except NameTaken:
@@ -72,11 +72,12 @@ async def _by_password(session: Session, req: Login) -> User:
     # Unknown accounts lock too, so that locking does not tell which accounts exist.
     account = user.id if user else req.id if req.id is not None else ("name", req.name)
     _check_lock(session, account)
-    logins = session.server.logins
-    logins.failed(session.host, account)
     # An unknown account costs a hash too, so timing does not tell which accounts exist.
     stored = user.password_hash if user else session.server.decoy_hash
-    if not await verify_password_async(req.password or "", stored) or user is None:
+    checking = session.server.hashing.verify(req.password or "", stored)  # or errno 16 now
+    logins = session.server.logins
+    logins.failed(session.host, account)
+    if not await checking or user is None:
         raise ChatError(Errno.BAD_CREDENTIALS, BAD_CREDENTIALS)
     logins.succeeded(session.host, account)
     return user
