@@ -16,7 +16,7 @@ from .handlers import leave
 from .hashing import HashQueue
 from .ids import Stamps
 from .journal import Journal
-from .limits import LoginGuard
+from .limits import LoginGuard, RegistrationGuard
 from .passwords import hash_password
 from .session import Session
 from .sockets import no_delay, tls_context
@@ -48,6 +48,9 @@ class ChatServer:
         self.fanout = Fanout(self.journal, self.bus)
         self.sessions: set[Session] = set()
         self.hashing = HashQueue(config.hash_threads, config.hash_queue)
+        self.registrations = RegistrationGuard(
+            config.register_per_address, config.register_window, time.monotonic
+        )
         # Verified against when a login names an unknown account (see handlers.login).
         self.decoy_hash = hash_password("decoy", config.hash_cost)
         self.logins = LoginGuard(

@@ -221,3 +221,20 @@ class Config:
             "{count}",
         ),
     )
+    register_per_address: int = setting(
+        30,
+        help="registrations from one address within --register-window; more are refused "
+        "with errno 17 until the window ends (0: no limit; use 0 behind a proxy that "
+        "hides client addresses)",
+        limit=Limit(
+            "registrations from one address; more are refused with errno 17",
+            "{count} (0: none)",
+        ),
+    )
+    register_window: float = setting(
+        3600.0,
+        help="seconds over which registrations from one address are counted",
+        limit=Limit(
+            "the window over which registrations are counted, and the longest lock", "{seconds}"
+        ),
+    )

@@ -1,4 +1,5 @@
-"""Overload limits without I/O: a request rate per connection, failed logins per key."""
+"""Overload limits without I/O: a request rate per connection, failed logins and
+registrations per key."""
 
 from __future__ import annotations
 
@@ -185,6 +186,27 @@ class LoginGuard:
         """The attempt counted by `failed` succeeded after all."""
         self.addresses.pardon(address)
         self.accounts.forget(account)
+
+
+class RegistrationGuard:
+    """Registrations per source address: `limit` within a window, then refused until it
+    ends. Each counts from before its password is hashed, so that many at once cannot
+    outrun the limit; one refused before hashing (the server was busy) is taken back."""
+
+    __slots__ = ("addresses",)
+
+    def __init__(self, limit: int, window: float, clock: Clock) -> None:
+        self.addresses = FailureCounter(limit, window, clock)
+
+    def locked_for(self, address: str) -> float:
+        """Seconds until `address` may register again; 0.0: now."""
+        return self.addresses.locked_for(address)
+
+    def counted(self, address: str) -> None:
+        self.addresses.fail(address)
+
+    def taken_back(self, address: str) -> None:
+        self.addresses.pardon(address)
 
 
 def retry_text(seconds: float) -> str:

@@ -1,5 +1,5 @@
-"""The hashing queue: logins are hashed before registrations, and what waits is bounded
-(errno 16).
+"""The hashing queue and registration limits: logins are hashed before registrations,
+what waits is bounded (errno 16), and one address registers only so often (errno 17).
 
 A spy on the hashing threads records the order in which hashes start and can hold the
 one thread on a registration whose password is HOLD, so that the queue behind it fills
@@ -9,9 +9,11 @@ up exactly as a test wants; the hashes themselves are the real scrypt.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -148,7 +150,7 @@ async def send_reg(client: WireClient, name: str, password: str | None = None) -
 async def test_a_login_is_hashed_before_the_registrations_queued_ahead_of_it(
     start: Start, spy: Spy
 ) -> None:
-    lab = await start(hash_threads=1)
+    lab = await start(hash_threads=1, register_per_address=0)
     alice = await lab.users.register("alice", password="alice-pw")
     spy.started.clear()
     holder = await lab.connect()
@@ -172,7 +174,7 @@ async def test_a_login_is_hashed_before_the_registrations_queued_ahead_of_it(
 async def test_a_full_queue_refuses_registrations_at_once_and_makes_room_for_a_login(
     start: Start, spy: Spy
 ) -> None:
-    lab = await start(hash_threads=1, hash_queue=4)
+    lab = await start(hash_threads=1, hash_queue=4, register_per_address=0)
     alice = await lab.users.register("alice", password="alice-pw")
     spy.started.clear()
     holder = await lab.connect()
@@ -200,7 +202,7 @@ async def test_a_full_queue_refuses_registrations_at_once_and_makes_room_for_a_l
 async def test_a_registration_flood_from_many_sockets_does_not_keep_a_login_out(
     start: Start,
 ) -> None:
-    lab = await start(hash_threads=1, hash_queue=8, rate_limit=0)
+    lab = await start(hash_threads=1, hash_queue=8, register_per_address=0, rate_limit=0)
     alice = await lab.users.register("alice")
     outcomes: Counter[int] = Counter()
     stop = asyncio.Event()
@@ -222,3 +224,51 @@ async def test_a_registration_flood_from_many_sockets_does_not_keep_a_login_out(
     stop.set()
     await asyncio.gather(*flooders)
     assert set(outcomes) == {0, Errno.BUSY}  # registrations went on, some of them refused
+
+
+# --- registrations per address ---------------------------------------------------------
+
+
+async def register(client: WireClient, name: str) -> dict[str, Any]:
+    return await client.request(msgid=MsgId.REG, name=name, password="pw", v=2)
+
+
+async def test_registrations_past_the_limit_of_an_address_are_refused_until_the_window_ends(
+    start: Start,
+) -> None:
+    lab = await start(register_per_address=3, register_window=300)
+    client = await lab.connect()
+    assert [errno_of(await register(client, f"u{i}")) for i in range(2)] == [0, 0]
+    assert errno_of(await register(client, "u0")) == Errno.NAME_TAKEN  # it counts: it hashed
+    refused = await register(client, "u3")
+    assert (refused["msgid"], refused["errno"]) == (MsgId.REG_ACK, Errno.REGISTER_LOCKED)
+    found = re.fullmatch(r"too many registrations from this address: retry in (\d+) s",
+                         refused["errmsg"])  # fmt: skip
+    assert found and 290 <= int(found[1]) <= 300, refused
+    assert errno_of(await login(client, id=1)) == 0  # logins are not limited by it
+    legacy = await lab.connect(legacy=True)  # which knows only errno 1 for any refusal
+    await legacy.send(msgid=MsgId.REG, name="old", password="pw")
+    assert await legacy.expect(MsgId.REG_ACK) == {"errno": 1, "msgid": MsgId.REG_ACK}
+
+
+async def test_a_registration_refused_as_busy_does_not_count(start: Start, spy: Spy) -> None:
+    lab = await start(register_per_address=2, hash_threads=1, hash_queue=0)
+    holder = await lab.connect()
+    await send_reg(holder, "holder", HOLD)  # the first of two
+    await spy.holding()
+    client = await lab.connect()
+    assert errno_of(await register(client, "b")) == Errno.BUSY
+    spy.gate.set()
+    assert errno_of(await holder.reply_to("holder")) == 0
+    assert errno_of(await register(client, "b")) == 0  # the second of two
+    assert errno_of(await register(client, "c")) == Errno.REGISTER_LOCKED
+
+
+async def test_a_registration_lock_ends_with_its_window(start: Start) -> None:
+    window = 0.3
+    lab = await start(register_per_address=1, register_window=window)
+    client = await lab.connect()
+    assert errno_of(await register(client, "a")) == 0
+    assert errno_of(await register(client, "b")) == Errno.REGISTER_LOCKED
+    await asyncio.sleep(window)  # the passing of time is the point here
+    assert errno_of(await register(client, "b")) == 0

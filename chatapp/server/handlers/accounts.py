@@ -48,14 +48,30 @@ async def register(session: Session, req: Register) -> Event:
         raise ChatError(
             Errno.INVALID_ARGUMENT, f"password must be 1 to {config.max_password_chars} characters"
         )
-    # Refused at once (errno 16) when the hashing queue is full.
-    password_hash = await session.server.hashing.hash(req.password, config.hash_cost)
+    password_hash = await _new_hash(session, req.password)
     try:
         user = await session.server.storage.create_user(name, password_hash)
     except NameTaken:
         raise ChatError(Errno.NAME_TAKEN, f"name {name!r} is taken") from None
     session.server.users.add(user.id)
     return RegAck(id=user.id, rid=req.rid)
+
+
+async def _new_hash(session: Session, password: str) -> str:
+    """The password's hash for a new account, unless its address registered too often
+    (errno 17) or the hashing queue is full (errno 16, at once and not counted)."""
+    server, host = session.server, session.host
+    wait = server.registrations.locked_for(host)
+    if wait > 0:
+        why = f"too many registrations from this address: retry in {retry_text(wait)}"
+        raise ChatError(Errno.REGISTER_LOCKED, why)
+    hashing = server.hashing.hash(password, server.config.hash_cost)
+    server.registrations.counted(host)
+    try:
+        return await hashing
+    except ChatError:  # it made way for a login before it was hashed
+        server.registrations.taken_back(host)
+        raise
 
 
 def _check_lock(session: Session, account: Hashable | None = None) -> None:
