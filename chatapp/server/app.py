@@ -17,9 +17,10 @@ from .hashing import HashQueue
 from .ids import Stamps
 from .journal import Journal
 from .limits import LoginGuard, RegistrationGuard
+from .listener import Listener
 from .passwords import hash_password
 from .session import Session
-from .sockets import no_delay, tls_context
+from .sockets import tls_context
 from .storage import Storage, open_storage
 from .sweeper import sweep_idle
 
@@ -47,6 +48,8 @@ class ChatServer:
         self.journal = Journal(self.storage)
         self.fanout = Fanout(self.journal, self.bus)
         self.sessions: set[Session] = set()
+        self.logged_in = 0  # sessions with a login: the rest of `sessions` are anonymous
+        self.listener = Listener(self)
         self.hashing = HashQueue(config.hash_threads, config.hash_queue)
         self.registrations = RegistrationGuard(
             config.register_per_address, config.register_window, time.monotonic
@@ -59,16 +62,13 @@ class ChatServer:
             config.login_window,
             time.monotonic,
         )
-        self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def port(self) -> int:
         """The port actually bound (useful with port 0)."""
-        assert self._server is not None, "server not started"
-        sockets = self._server.sockets
-        return int(sockets[0].getsockname()[1])
+        return self.listener.port
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -91,18 +91,8 @@ class ChatServer:
         await self.bus.start(self)
         # Message ids are primary keys in the shared log: each live instance has its node.
         self.stamps = Stamps(self.clock, node=self.bus.node)
+        await self.listener.start(tls)
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: Session(self),
-            self.config.host,
-            self.config.port,
-            backlog=self.config.backlog,
-            reuse_address=True,
-            ssl=tls,
-            ssl_handshake_timeout=self.config.tls_handshake_timeout if tls else None,
-        )
-        for sock in self._server.sockets:
-            no_delay(sock)
         self._sweeper = loop.create_task(sweep_idle(self))
         log.info(
             "chatapp-server listening on %s:%d%s (storage %s, bus %s)",
@@ -115,8 +105,7 @@ class ChatServer:
 
     async def shutdown(self) -> None:
         """Stops accepting, logs out this instance's users (only these), closes, releases."""
-        if self._server is not None:
-            self._server.close()
+        self.listener.close()
         if self._sweeper is not None:
             self._sweeper.cancel()
         sessions = list(self.sessions)

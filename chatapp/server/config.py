@@ -207,6 +207,24 @@ class Config:
 
     # --- server-wide budgets: what the whole instance holds, whoever asks ---------------
 
+    max_connections: int = setting(
+        10_000,
+        help="connections open at once; more are answered ERROR errno 16 and closed "
+        "(0: no limit). Each is a file descriptor: keep it below the open-file limit",
+        limit=Limit(
+            "connections open at once; more are answered ERROR errno 16 and closed",
+            "{count} (0: none)",
+        ),
+    )
+    max_anonymous: int = setting(
+        1_000,
+        help="connections not logged in at once; more are answered ERROR errno 16 and "
+        "closed (0: no limit)",
+        limit=Limit(
+            "connections not logged in at once; more are answered ERROR errno 16 and closed",
+            "{count} (0: none)",
+        ),
+    )
     hash_threads: int = setting(
         0, help="threads that hash passwords (0: every core but one, at least one)"
     )

@@ -59,6 +59,8 @@ class Session(FramedTransport):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        if not self.server.listener.admit(self):
+            return
         self.anonymous_since = self.last_heard
         self.server.sessions.add(self)
 

@@ -1,13 +1,44 @@
-"""Sockets: the listener's TLS context, no Nagle delay, and keepalive for each connection."""
+"""Sockets: the listening ones, their TLS context, no Nagle delay, and keepalive for each
+connection."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import Config
+
+
+async def listening(host: str, port: int, backlog: int) -> list[socket.socket]:
+    """Non-blocking sockets listening on each address `host` names (every one for ''),
+    made as asyncio's create_server makes them."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # one family per socket, as asyncio does
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                raise OSError(exc.errno, f"cannot listen on {address}: {exc.strerror}") from None
+            sock.listen(backlog)
+            sock.setblocking(False)
+            no_delay(sock)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 def no_delay(sock: socket.socket) -> None:

@@ -25,6 +25,15 @@ STOP_SECONDS = 5.0
 SERVER = [sys.executable, "-m", "chatapp.server.cli"]
 
 
+def with_open_files(files: int) -> list[str]:
+    """The server's command with its limit on open files (soft and hard) set to `files`."""
+    code = (
+        f"import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, ({files}, {files})); "
+        "from chatapp.server.cli import main; sys.exit(main())"
+    )
+    return [sys.executable, "-c", code]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -108,10 +117,14 @@ async def launch(tmp_path: Path) -> AsyncIterator[Launch]:
     db_url = f"sqlite:///{tmp_path}/c.db"
 
     async def start(
-        *args: str, port: int | None = None, env: dict[str, str] | None = None, options: bool = True
+        *args: str,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        options: bool = True,
+        command: list[str] = SERVER,
     ) -> ServerProcess:
         port = port or free_port()
-        argv = [*SERVER, *args]
+        argv = [*command, *args]
         if options:
             argv += [
                 "--host",
@@ -265,3 +278,30 @@ async def test_an_invalid_environment_value_is_refused() -> None:
     code, out = await run_cli(env=clean_env(CHATAPP_PORT="not-a-port"))
     assert code != 0
     assert "CHATAPP_PORT" in out
+
+
+# --- out of file descriptors -----------------------------------------------------------
+
+
+async def test_out_of_file_descriptors_accepts_wait_and_the_log_says_why(launch: Launch) -> None:
+    """uvloop would accept and close such connections unlogged; here they wait in the
+    backlog, the log says why (once per interval), and they are served once
+    descriptors are free again."""
+    server = await launch("--max-connections", "1000", command=with_open_files(64))
+    assert "the open-file limit (64) is below --max-connections (1000)" in server.output()
+    clients = [await WireClient.connect(server.port) for _ in range(80)]  # past 64 in all
+    async with asyncio.timeout(START_SECONDS):
+        while "accept failed" not in server.output():
+            await asyncio.sleep(0.05)  # the server is busy accepting: the log is the sign
+    log = server.output()
+    assert (
+        "accept failed: the connection waits in the backlog: Too many open files (errno 24)" in log
+    )
+    assert "open-file limit 64" in log
+    assert log.count("accept failed") == 1  # once, however often it failed
+    for client in clients[:40]:
+        await client.close()
+    for client in clients[40:]:  # those that waited are served now
+        await client.quiet()
+        await client.close()
+    assert await server.stop(signal.SIGTERM) == 0, server.output()

@@ -121,6 +121,7 @@ async def login(session: Session, req: Login) -> Event:
         session.mailbox = None
         raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
     session.user = user
+    server.logged_in += 1
     # Spent only once the login has succeeded: a refused one keeps its token.
     spent = token_hash(req.token) if req.token is not None else None
     try:
@@ -183,6 +184,7 @@ async def leave(session: Session, *, announce: bool = True) -> None:
     user, session.user = session.user, None
     if user is None:
         return
+    session.server.logged_in -= 1
     session.anonymous_since = asyncio.get_running_loop().time()
     if session.mailbox is not None:
         session.mailbox.close()
