@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from .budget import OutboundBudget
 from .bus import DOORBELL, Bus, open_bus
 from .config import Config
 from .directory import GroupDirectory, KnownUsers
@@ -50,6 +51,7 @@ class ChatServer:
         self.sessions: set[Session] = set()
         self.logged_in = 0  # sessions with a login: the rest of `sessions` are anonymous
         self.listener = Listener(self)
+        self.budget = OutboundBudget(config.max_outbound_bytes, config.max_outbound_total)
         self.hashing = HashQueue(config.hash_threads, config.hash_queue)
         self.registrations = RegistrationGuard(
             config.register_per_address, config.register_window, time.monotonic
@@ -119,6 +121,7 @@ class ChatServer:
             await asyncio.wait(set(self._tasks), timeout=self.config.shutdown_grace)
         await self.journal.drain()
         self.hashing.close()
+        self.budget.close()
         await self.bus.close()
         await self.storage.close()
         log.info("chatapp-server stopped")

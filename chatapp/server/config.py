@@ -225,6 +225,15 @@ class Config:
             "{count} (0: none)",
         ),
     )
+    max_outbound_total: int = setting(
+        256 * 1024 * 1024,
+        help="bytes queued to all clients together; beyond it the connections holding the "
+        "most are dropped until it holds again (0: no limit)",
+        limit=Limit(
+            "bytes queued to all clients together",
+            "{bytes}, then the connections holding the most are dropped (0: none)",
+        ),
+    )
     hash_threads: int = setting(
         0, help="threads that hash passwords (0: every core but one, at least one)"
     )

@@ -37,7 +37,7 @@ class Session(FramedTransport):
     )  # fmt: skip
 
     def __init__(self, server: ChatServer) -> None:
-        super().__init__(server.config)
+        super().__init__(server.config, server.budget)
         self.server = server
         config = server.config
         self.user: User | None = None

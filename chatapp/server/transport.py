@@ -4,7 +4,6 @@ cut off at the outbound limit out. The Session adds what the frames mean."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from typing import TYPE_CHECKING, cast
 
@@ -13,9 +12,8 @@ from chatapp.protocol import ServerConnection
 from .sockets import keepalive
 
 if TYPE_CHECKING:
+    from .budget import OutboundBudget
     from .config import Config
-
-log = logging.getLogger(__name__)
 
 
 class FramedTransport(asyncio.Protocol):
@@ -25,12 +23,14 @@ class FramedTransport(asyncio.Protocol):
     # Slots, and the frame queue and write-pause event made only when needed: an idle
     # connection is mostly this object, and servers hold tens of thousands.
     __slots__ = (
-        "_config", "_frames", "_paused", "_transport", "_writable", "conn", "host",
-        "last_heard", "peer",
+        "_budget", "_config", "_frames", "_paused", "_transport", "_writable", "conn", "held",
+        "host", "last_heard", "peer",
     )  # fmt: skip
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, budget: OutboundBudget) -> None:
         self._config = config
+        self._budget = budget
+        self.held = 0  # bytes queued at the last write, as the budget counts them
         self.conn = ServerConnection(config.max_frame)
         self.peer = self.host = "?"
         self.last_heard = 0.0
@@ -81,6 +81,8 @@ class FramedTransport(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.resume_writing()  # whoever waits to write sees the connection is gone
+        if self.held:
+            self._budget.forget(self)
         self._frames = None
         self._transport = None
 
@@ -109,9 +111,19 @@ class FramedTransport(asyncio.Protocol):
         if data is None or transport is None or transport.is_closing():
             return
         transport.write(data)
-        if transport.get_write_buffer_size() > self._config.max_outbound_bytes:
-            log.warning("%s: not reading, outbound limit reached: disconnecting", self.peer)
-            transport.abort()
+        size = transport.get_write_buffer_size()
+        if size or self.held:  # only a connection that holds bytes costs more than this
+            self._budget.note(self, size)
+
+    def queued(self) -> int:
+        """Bytes written and not yet taken by the kernel."""
+        transport = self._transport
+        return transport.get_write_buffer_size() if transport is not None else 0
+
+    def abort(self) -> None:
+        """Drops the connection at once, and what it has queued."""
+        if self._transport is not None:
+            self._transport.abort()
 
     async def drained(self) -> None:
         """Returns once the client has read enough of what was written to take more."""
