@@ -1,5 +1,5 @@
-"""Server-wide budgets: connections, connections not logged in, and the bytes queued to
-clients that do not read; and how their refusals reach the log."""
+"""Server-wide budgets: connections, connections not logged in, silent sockets, and the
+bytes queued to clients that do not read; and how their refusals reach the log."""
 
 from __future__ import annotations
 
@@ -71,6 +71,16 @@ async def test_connections_not_logged_in_are_capped_apart_from_logged_in_ones(
     assert errno_of(await login(waiting[0], id=carol)) == 0  # one of two logs in ...
     latecomer = await lab.connect()  # ... and makes room for another
     await latecomer.quiet()
+
+
+async def test_a_silent_socket_that_never_logs_in_is_closed_at_the_idle_timeout(
+    start: Start,
+) -> None:
+    lab = await start(idle_timeout=0.4, login_timeout=300)
+    silent = await lab.connect()
+    assert await silent.closed()  # long before the login deadline
+    _, talker = await lab.online()
+    await talker.quiet()
 
 
 async def test_a_report_logs_the_first_at_once_and_sums_up_the_rest(
