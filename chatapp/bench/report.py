@@ -39,6 +39,12 @@ def hints(result: Json) -> list[str]:
             "logins locked (errno 15) after failed logins from this address or account: "
             "check --password and --prefix, or the server's --login-address-failures"
         )
+    flood = (result.get("kinds") or {}).get("registration_flood") or {}
+    if flood.get("refused_locked"):
+        out.append(
+            "registrations refused per address (errno 17): start the server with "
+            "--register-per-address 0 for a flood that reaches the hashing queue"
+        )
     delivery = result.get("delivery") or {}
     if delivery.get("chats") and not delivery.get("seq_seen"):
         out.append("the server sent no delivery seq (an older server?): nothing acknowledged")

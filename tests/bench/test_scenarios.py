@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from chatapp.bench.report import hints
 from chatapp.server.app import ChatServer
 from tests.bench.conftest import Bench, assert_latency, bench_on, config
 
@@ -151,6 +152,24 @@ async def test_logins_with_pingpong(bench: Bench) -> None:
     assert_latency(password["latency_ms"])
     assert kinds["one_chat_baseline"]["count"] > 0
     assert kinds["one_chat_during_password_login"]["count"] > 0
+
+
+async def test_logins_beside_a_registration_flood(bench: Bench) -> None:
+    await bench("setup", "--users", "2")
+    result = await bench("logins", "--users", "2", "--count", "10", "--with-registrations", "3")
+    password = result["kinds"]["password_login"]
+    assert password["count"] == 10 and password["failed"] == 0
+    flood = result["kinds"]["registration_flood"]
+    assert flood["connections"] == 3 and flood["failed"] == 0
+    # Each flooding connection had a REG on its way when the logins ended, and its answer
+    # was waited for: registered, or refused as busy or by the per-address limit.
+    assert flood["count"] + flood["refused_busy"] + flood["refused_locked"] >= 3
+    assert result["errors"] == {}
+
+
+def test_a_flood_stopped_by_the_per_address_limit_is_pointed_out() -> None:
+    result = {"kinds": {"registration_flood": {"count": 30, "refused_locked": 900}}}
+    assert any("--register-per-address 0" in hint for hint in hints(result))
 
 
 async def test_logins_resume_with_tokens(bench: Bench) -> None:

@@ -1,4 +1,5 @@
-"""logins: a storm of password logins and logouts, then resume-token logins, maybe beside chat."""
+"""logins: a storm of password logins and logouts, then resume-token logins, maybe beside
+chat or a registration flood."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from chatapp.protocol import Errno
 from ..account import errno_of, login, logout
 from ..conn import BenchConn, Json
 from ..fleet import Fleet
+from ..flood import RegistrationFlood
 from ..options import count_int, positive_int, seconds
 from ..pairs import PingPong
 from ..run import BenchFailure, Run
@@ -42,6 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--baseline", type=seconds, default=2.0, help="ping-pong alone first (s) (%(default)s)"
+    )
+    parser.add_argument(
+        "--with-registrations",
+        type=count_int,
+        default=0,
+        metavar="R",
+        help="R connections registering new accounts without pause during the password "
+        "logins (a server with --register-per-address 0 lets them all reach the hashing)",
     )
 
 
@@ -108,7 +118,9 @@ async def run(run: Run, fleet: Fleet, args: argparse.Namespace) -> Json:
             kinds[f"one_chat_during_{name}"] = _chat_since(engine, mark, elapsed)
         return state
 
+    flood = await RegistrationFlood.start(run, fleet, args.with_registrations)
     password = await phase("password_login", lambda s, i, c: _password_cycles(run, s, i, c))
+    kinds.update(await flood.stop())
     if not len(password.latency):
         raise BenchFailure(
             f"no password login succeeded ({dict(run.errors)}); {run.users_hint(args.users)}"
