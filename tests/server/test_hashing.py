@@ -22,7 +22,7 @@ from chatapp.server import hashing, passwords
 from chatapp.server.errors import ChatError
 from chatapp.server.hashing import HashQueue
 from chatapp.server.passwords import hash_password
-from tests.server.lab import Start, errno_of, login, until
+from tests.server.lab import Lab, Start, errno_of, login, until
 from tests.wire import TIMEOUT, WireClient
 
 HOLD = "hold the thread"
@@ -147,21 +147,34 @@ async def send_reg(client: WireClient, name: str, password: str | None = None) -
     await client.send(msgid=MsgId.REG, name=name, password=password or name, v=2, rid=name)
 
 
-async def test_a_login_is_hashed_before_the_registrations_queued_ahead_of_it(
-    start: Start, spy: Spy
-) -> None:
-    lab = await start(hash_threads=1, register_per_address=0)
+async def alice_and_a_held_thread(lab: Lab, spy: Spy) -> tuple[int, WireClient]:
+    """Alice's account, then a registration (rid "holder") that holds the one hashing
+    thread; the spy has seen only that one start."""
     alice = await lab.users.register("alice", password="alice-pw")
     spy.started.clear()
     holder = await lab.connect()
     await send_reg(holder, "holder", HOLD)
     await spy.holding()
+    return alice, holder
+
+
+async def log_in_unanswered(lab: Lab, alice: int) -> WireClient:
+    """Alice's password LOGIN (rid "in") on a new connection, its answer not waited for."""
+    user = await lab.connect()
+    await user.send(msgid=MsgId.LOGIN, id=alice, password="alice-pw", v=2, rid="in")
+    return user
+
+
+async def test_a_login_is_hashed_before_the_registrations_queued_ahead_of_it(
+    start: Start, spy: Spy
+) -> None:
+    lab = await start(hash_threads=1, register_per_address=0)
+    alice, holder = await alice_and_a_held_thread(lab, spy)
     waiting = [await lab.connect() for _ in range(5)]
     for i, client in enumerate(waiting):
         await send_reg(client, f"r{i}")
     await until(lambda: lab.server.hashing.waiting == 5)
-    user = await lab.connect()
-    await user.send(msgid=MsgId.LOGIN, id=alice, password="alice-pw", v=2, rid="in")
+    user = await log_in_unanswered(lab, alice)
     await until(lambda: lab.server.hashing.waiting == 6)
     spy.gate.set()
     assert errno_of(await user.reply_to("in")) == 0
@@ -175,11 +188,7 @@ async def test_a_full_queue_refuses_registrations_at_once_and_makes_room_for_a_l
     start: Start, spy: Spy
 ) -> None:
     lab = await start(hash_threads=1, hash_queue=4, register_per_address=0)
-    alice = await lab.users.register("alice", password="alice-pw")
-    spy.started.clear()
-    holder = await lab.connect()
-    await send_reg(holder, "holder", HOLD)
-    await spy.holding()
+    alice, holder = await alice_and_a_held_thread(lab, spy)
     flood = [await lab.connect() for _ in range(10)]
     for i, client in enumerate(flood):
         await send_reg(client, f"f{i}")
@@ -188,13 +197,13 @@ async def test_a_full_queue_refuses_registrations_at_once_and_makes_room_for_a_l
     refused = [r.result() for r in replies if r.done()]
     assert {(r["msgid"], r["errno"]) for r in refused} == {(MsgId.REG_ACK, Errno.BUSY)}
     assert "busy" in refused[0]["errmsg"]
-    user = await lab.connect()
-    await user.send(msgid=MsgId.LOGIN, id=alice, password="alice-pw", v=2, rid="in")
+    user = await log_in_unanswered(lab, alice)
     await until(lambda: sum(r.done() for r in replies) == 7)  # a registration made way
     spy.gate.set()
     assert errno_of(await user.reply_to("in")) == 0
     outcomes = Counter(errno_of(r) for r in await asyncio.gather(*replies))
     assert outcomes == {Errno.BUSY: 7, 0: 3}
+    assert errno_of(await holder.reply_to("holder")) == 0
     assert spy.started[:2] == [f"reg {HOLD}", "login alice-pw"]
     assert len(spy.started) == 5  # the refused were never hashed
 
