@@ -31,6 +31,7 @@ from ..mailbox import Mailbox
 from ..passwords import hash_password_async, verify_password_async
 from ..presence import announce_presence, states
 from ..storage import NameTaken, User
+from ..text import skeleton
 from ..tokens import new_token, token_hash
 from . import checks
 
@@ -51,9 +52,11 @@ async def register(session: Session, req: Register) -> Event:
         )
     password_hash = await hash_password_async(req.password, config.hash_cost)
     try:
-        user = await session.server.storage.create_user(name, password_hash)
+        user = await session.server.storage.create_user(
+            name, password_hash, skeleton=skeleton(name)
+        )
     except NameTaken:
-        raise ChatError(Errno.NAME_TAKEN, f"name {name!r} is taken") from None
+        raise ChatError(Errno.NAME_TAKEN, checks.taken("name", name)) from None
     session.server.users.add(user.id)
     return RegAck(id=user.id, rid=req.rid)
 

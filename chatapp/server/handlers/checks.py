@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import Errno, GroupInfo, MemberInfo
 
 from ..errors import ChatError
 from ..storage import Group, User
+from ..text import Unacceptable, check_name, clean_message
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -24,19 +24,24 @@ def me(session: Session, claimed_id: int | None) -> User:
 
 
 def name(value: str, limit: int, what: str) -> str:
-    """A user or group name: not blank, not too long, no control characters."""
-    if not value.strip():
-        raise ChatError(Errno.INVALID_ARGUMENT, f"{what} must not be empty")
-    if len(value) > limit:
-        raise ChatError(Errno.INVALID_ARGUMENT, f"{what} is longer than {limit} characters")
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise ChatError(Errno.INVALID_ARGUMENT, f"{what} must not contain control characters")
-    return value
+    """A user or group name, in NFC: not blank, not too long, nothing invisible in it
+    (text.check_name says what)."""
+    try:
+        return check_name(value, limit, what)
+    except Unacceptable as exc:
+        raise ChatError(Errno.INVALID_ARGUMENT, str(exc)) from None
+
+
+def taken(what: str, name: str) -> str:
+    """The refusal of a name that is taken, or that looks like one that is."""
+    return f"{what} {name!r} is taken, or too like one that is"
 
 
 def text(session: Session, value: str) -> str:
-    """A chat message: not empty, not longer than the configured limit."""
+    """A chat message without control characters: not empty, not longer than the
+    configured limit."""
     limit = session.server.config.max_message_chars
+    value = clean_message(value)
     if not value:
         raise ChatError(Errno.INVALID_ARGUMENT, "message must not be empty")
     if len(value) > limit:

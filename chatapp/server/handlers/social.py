@@ -23,6 +23,7 @@ from ..bus import BusUnavailable
 from ..errors import ChatError
 from ..presence import states
 from ..storage import AlreadyExists, Group, NameTaken, NoSuchGroup, NoSuchUser
+from ..text import skeleton
 from . import checks
 
 if TYPE_CHECKING:
@@ -61,9 +62,11 @@ async def create_group(session: Session, req: CreateGroup) -> Event:
             Errno.INVALID_ARGUMENT, f"group description is longer than {config.max_desc_chars}"
         )
     try:
-        group = await session.server.storage.create_group(name, req.groupdesc, me.id)
+        group = await session.server.storage.create_group(
+            name, req.groupdesc, me.id, skeleton=skeleton(name)
+        )
     except NameTaken:
-        raise ChatError(Errno.NAME_TAKEN, f"group name {name!r} is taken") from None
+        raise ChatError(Errno.NAME_TAKEN, checks.taken("group name", name)) from None
     await _group_changed(session, group)
     return Ack(MsgId.CREATE_GROUP, rid=req.rid, groupid=group.id)
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .skeletons import Skeleton
 
 
 class StorageError(Exception):
@@ -54,14 +55,25 @@ class Lifecycle(Protocol):
 class Accounts(Protocol):
     """Users: made once, found by id or by name."""
 
-    async def create_user(self, name: str, password_hash: str) -> User:
-        """Creates an account; raises NameTaken."""
+    async def create_user(
+        self, name: str, password_hash: str, *, skeleton: str | None = None
+    ) -> User:
+        """Creates an account; raises NameTaken for a name taken, or whose confusable
+        `skeleton` a user or group holds (None records none: tools and tests)."""
 
     async def user_by_id(self, user_id: int) -> User | None:
         """The account with this id, if any."""
 
     async def user_by_name(self, name: str) -> User | None:
         """The account with this exact name, if any."""
+
+    async def set_password(self, user_id: int, password_hash: str) -> None:
+        """Replaces the user's password hash and forgets every resume token of the user,
+        in one transaction."""
+
+    async def claim_skeletons(self, skeleton: Skeleton) -> int:
+        """Records the skeleton of every user and group name that has none yet (names from
+        before skeletons were kept), unless another name holds it; returns how many."""
 
 
 class Social(Protocol):
@@ -76,8 +88,11 @@ class Social(Protocol):
     async def friends(self, user_id: int) -> list[Contact]:
         """The user's friends, ordered by id."""
 
-    async def create_group(self, name: str, desc: str, creator_id: int) -> Group:
-        """Creates a group whose only member is its creator (role `creator`); raises NameTaken."""
+    async def create_group(
+        self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
+    ) -> Group:
+        """Creates a group whose only member is its creator (role `creator`); raises
+        NameTaken as create_user does."""
 
     async def join_group(self, group_id: int, user_id: int) -> Group:
         """Adds a `normal` member; returns the group with every member.
@@ -116,6 +131,9 @@ class MessageLog(Protocol):
     ) -> list[StoredMessage]:
         """Up to `limit` messages of a conversation with ids below `before`, newest first."""
 
+    async def last_seq(self, user_id: int) -> int:
+        """The highest delivery number the user was ever given (0: none yet)."""
+
 
 class Tokens(Protocol):
     """Resume tokens, kept only as hashes."""
@@ -138,6 +156,9 @@ class Tokens(Protocol):
 
     async def drop_token(self, token_hash: str) -> None:
         """Forgets a resume token (spent or revoked)."""
+
+    async def drop_tokens(self, user_id: int) -> int:
+        """Forgets every resume token of the user; returns how many there were."""
 
 
 class Storage(Lifecycle, Accounts, Social, MessageLog, Tokens, Protocol):

@@ -223,3 +223,10 @@ async def history(
         ),
     )
     return [stored_message(row) for row in await cur.fetchall()]
+
+
+async def last_seq(cur: Cursor, user_id: int) -> int:
+    """Storage.last_seq."""
+    await cur.execute("SELECT last_seq FROM delivery_counters WHERE user_id = %s", (user_id,))
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0

@@ -7,6 +7,7 @@ autocommit (reads).
 from __future__ import annotations
 
 from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
+from .mysql_accounts import claim_skeleton
 from .mysql_pool import Cursor, conflicts
 from .rows import CREATOR, NORMAL, Contact, Group, Member
 
@@ -42,13 +43,17 @@ async def friends(cur: Cursor, user_id: int) -> list[Contact]:
     return [Contact(*row) for row in await cur.fetchall()]
 
 
-async def create_group(cur: Cursor, name: str, desc: str, creator_id: int) -> Group:
+async def create_group(
+    cur: Cursor, name: str, desc: str, creator_id: int, skeleton: str | None
+) -> Group:
     """Storage.create_group; the caller holds a transaction."""
     with conflicts(duplicate=NameTaken(name)):
         await cur.execute(
             "INSERT INTO chat_groups (name, description) VALUES (%s, %s)", (name, desc)
         )
-    group_id = cur.lastrowid
+        group_id = cur.lastrowid
+        if skeleton is not None:
+            await claim_skeleton(cur, skeleton, "group_id", group_id)
     with conflicts(missing=NoSuchUser(creator_id)):
         await cur.execute(
             "INSERT INTO group_members (group_id, user_id, role) VALUES (%s, %s, %s)",

@@ -15,6 +15,7 @@ from . import sqlite_accounts, sqlite_log, sqlite_social
 from .base import StorageError, StorageUnavailable
 from .migrations import load_migrations
 from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .skeletons import Skeleton
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
 
@@ -137,14 +138,24 @@ class SQLiteStorage:
 
     # --- Accounts ------------------------------------------------------------------
 
-    async def create_user(self, name: str, password_hash: str) -> User:
-        return await self._run(lambda db: sqlite_accounts.create_user(db, name, password_hash))
+    async def create_user(
+        self, name: str, password_hash: str, *, skeleton: str | None = None
+    ) -> User:
+        return await self._run(
+            lambda db: sqlite_accounts.create_user(db, name, password_hash, skeleton)
+        )
 
     async def user_by_id(self, user_id: int) -> User | None:
         return await self._run(lambda db: sqlite_accounts.user_where(db, "id", user_id))
 
     async def user_by_name(self, name: str) -> User | None:
         return await self._run(lambda db: sqlite_accounts.user_where(db, "name", name))
+
+    async def set_password(self, user_id: int, password_hash: str) -> None:
+        await self._run(lambda db: sqlite_accounts.set_password(db, user_id, password_hash))
+
+    async def claim_skeletons(self, skeleton: Skeleton) -> int:
+        return await self._run(lambda db: sqlite_accounts.claim_skeletons(db, skeleton))
 
     # --- Social --------------------------------------------------------------------
 
@@ -154,8 +165,12 @@ class SQLiteStorage:
     async def friends(self, user_id: int) -> list[Contact]:
         return await self._run(lambda db: sqlite_social.friends(db, user_id))
 
-    async def create_group(self, name: str, desc: str, creator_id: int) -> Group:
-        return await self._run(lambda db: sqlite_social.create_group(db, name, desc, creator_id))
+    async def create_group(
+        self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
+    ) -> Group:
+        return await self._run(
+            lambda db: sqlite_social.create_group(db, name, desc, creator_id, skeleton)
+        )
 
     async def join_group(self, group_id: int, user_id: int) -> Group:
         return await self._run(lambda db: sqlite_social.join_group(db, group_id, user_id))
@@ -181,6 +196,9 @@ class SQLiteStorage:
     ) -> list[StoredMessage]:
         return await self._run(lambda db: sqlite_log.history(db, conversation, before, limit))
 
+    async def last_seq(self, user_id: int) -> int:
+        return await self._run(lambda db: sqlite_log.last_seq(db, user_id))
+
     # --- Tokens --------------------------------------------------------------------
 
     async def save_token(
@@ -203,3 +221,6 @@ class SQLiteStorage:
 
     async def drop_token(self, token_hash: str) -> None:
         await self._run(lambda db: sqlite_accounts.drop_token(db, token_hash))
+
+    async def drop_tokens(self, user_id: int) -> int:
+        return await self._run(lambda db: sqlite_accounts.drop_tokens(db, user_id))

@@ -107,3 +107,9 @@ def history(
         (*conversation_key(conversation), *([] if before is None else [before]), limit),
     )
     return [stored_message(row) for row in rows]
+
+
+def last_seq(db: sqlite3.Connection, user_id: int) -> int:
+    """Storage.last_seq."""
+    row = db.execute("SELECT last_seq FROM users WHERE id = ?", (user_id,)).fetchone()
+    return int(row[0]) if row else 0

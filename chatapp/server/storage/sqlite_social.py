@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
 from .rows import CREATOR, NORMAL, Contact, Group, Member
+from .sqlite_accounts import claim_skeleton
 from .sqlite_db import refused, transaction
 
 _MEMBERS_SQL = (
@@ -45,16 +46,20 @@ def friends(db: sqlite3.Connection, user_id: int) -> list[Contact]:
     return [Contact(*row) for row in rows]
 
 
-def create_group(db: sqlite3.Connection, name: str, desc: str, creator_id: int) -> Group:
+def create_group(
+    db: sqlite3.Connection, name: str, desc: str, creator_id: int, skeleton: str | None
+) -> Group:
     """Storage.create_group."""
     with transaction(db):
         try:
             cur = db.execute(
                 "INSERT INTO chat_groups (name, description) VALUES (?, ?)", (name, desc)
             )
+            assert cur.lastrowid is not None
+            if skeleton is not None:
+                claim_skeleton(db, skeleton, "group_id", cur.lastrowid)
         except sqlite3.IntegrityError:
             raise NameTaken(name) from None
-        assert cur.lastrowid is not None
         try:
             db.execute(
                 "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",

@@ -50,6 +50,7 @@ TABLES = {
     "messages",
     "deliveries",
     "delivery_counters",
+    "name_skeletons",
     "delivery_cursors",
     "resume_tokens",
 }
