@@ -36,6 +36,7 @@ from .parts import (
 from .requests import (
     AddFriend,
     AddGroup,
+    ChangePassword,
     CreateGroup,
     Login,
     Logout,
@@ -53,6 +54,7 @@ __all__ = [
     "Ack",
     "AddFriend",
     "AddGroup",
+    "ChangePassword",
     "Chat",
     "ChatMessage",
     "ClientConnection",

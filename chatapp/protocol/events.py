@@ -112,8 +112,8 @@ class Ack:
 
     `re` names the request answered; the optional fields carry its result: `mid` for a
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
-    `messages` (and `more` when a page is full) for SYNC and HISTORY.
-    Failures are answered with ERROR instead.
+    `messages` (and `more` when a page is full) for SYNC and HISTORY, `token` (the
+    connection's next resume token) for PASSWORD. Failures are answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -126,6 +126,7 @@ class Ack:
     group: GroupInfo | None = None
     messages: tuple[ChatMessage | GroupMessage, ...] | None = None
     more: bool = False
+    token: str | None = None
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
@@ -140,6 +141,8 @@ class Ack:
         if self.messages is not None:
             obj["messages"] = [m.to_wire(dialect) for m in self.messages]
             obj["more"] = self.more
+        if self.token is not None:
+            obj["token"] = self.token
         return with_rid(obj, self.rid)
 
     @classmethod
@@ -158,6 +161,7 @@ class Ack:
             if messages is not None
             else None,
             more=f.flag("more"),
+            token=f.opt_str("token"),
         )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chatapp.protocol import (
     AddFriend,
     AddGroup,
+    ChangePassword,
     CreateGroup,
     Delivered,
     Errno,
@@ -35,7 +36,16 @@ from chatapp.protocol import (
 )
 
 from ..errors import ChatError, failure
-from .accounts import ALREADY_ONLINE, BAD_CREDENTIALS, leave, login, logout, ping, register
+from .accounts import (
+    ALREADY_ONLINE,
+    BAD_CREDENTIALS,
+    change_password,
+    leave,
+    login,
+    logout,
+    ping,
+    register,
+)
 from .chat import delivered, group_chat, history, one_chat, sync
 from .social import add_friend, add_group, create_group
 
@@ -116,4 +126,5 @@ ROUTES: dict[type, Route] = {
     Delivered: Route(MsgId.DELIVERED, delivered, cost=LIGHT),
     Sync: Route(MsgId.SYNC, sync),
     History: Route(MsgId.HISTORY, history),
+    ChangePassword: Route(MsgId.PASSWORD, change_password),
 }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from chatapp.protocol import (
     ONLINE,
     Ack,
+    ChangePassword,
     Dialect,
     Errno,
     Event,
@@ -46,10 +47,7 @@ ALREADY_ONLINE = "this account is using, input another!"
 async def register(session: Session, req: Register) -> Event:
     config = session.server.config
     name = checks.name(req.name, config.max_name_chars, "name")
-    if not req.password or len(req.password) > config.max_password_chars:
-        raise ChatError(
-            Errno.INVALID_ARGUMENT, f"password must be 1 to {config.max_password_chars} characters"
-        )
+    checks.password(req.password, config.max_password_chars)
     password_hash = await hash_password_async(req.password, config.hash_cost)
     try:
         user = await session.server.storage.create_user(
@@ -118,6 +116,8 @@ async def login(session: Session, req: Login) -> Event:
         page = server.config.sync_page
         after = req.last if dialect is Dialect.V2 else None
         pending = await server.storage.pending(user.id, after, page + 1)
+        if after is not None and not pending.deliveries:
+            await checks.within_log(server.storage, user.id, after, "last")
         token = None
         if dialect is Dialect.V2:  # the next token replaces the spent one at once
             token, session.token_hash = new_token()
@@ -155,12 +155,40 @@ async def login(session: Session, req: Login) -> Event:
 
 
 async def logout(session: Session, req: Logout) -> Event:
-    checks.me(session, req.id)
-    if session.token_hash is not None:
-        await session.server.storage.drop_token(session.token_hash)
-        session.token_hash = None
+    me = checks.me(session, req.id)
+    storage = session.server.storage
+    if req.all:  # every device's resume token, this one's with them
+        await storage.drop_tokens(me.id)
+    elif session.token_hash is not None:
+        await storage.drop_token(session.token_hash)
+    session.token_hash = None
     await leave(session)
     return Ack(MsgId.LOGOUT, rid=req.rid)
+
+
+async def change_password(session: Session, req: ChangePassword) -> Event:
+    """Checks the current password as a login would (failures count towards the same
+    locks), then sets the new one and revokes every resume token of the account; this
+    connection gets its next token in the ACK."""
+    me = checks.me(session, None)
+    server = session.server
+    checks.password(req.new, server.config.max_password_chars)
+    _check_lock(session, me.id)
+    server.logins.failed(session.host, me.id)
+    user = await server.storage.user_by_id(me.id)
+    stored = user.password_hash if user else server.decoy_hash
+    if not await verify_password_async(req.password, stored) or user is None:
+        raise ChatError(Errno.BAD_CREDENTIALS, "the current password is not that")
+    server.logins.succeeded(session.host, me.id)
+    new_hash = await hash_password_async(req.new, server.config.hash_cost)
+    await server.storage.set_password(me.id, new_hash)
+    session.user = User(me.id, me.name, new_hash)
+    session.token_hash = token = None
+    if session.dialect is Dialect.V2:
+        token, session.token_hash = new_token()
+        expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
+        await server.storage.save_token(session.token_hash, me.id, expires, server.now_ms())
+    return Ack(MsgId.PASSWORD, rid=req.rid, token=token)
 
 
 async def leave(session: Session, *, announce: bool = True) -> None:

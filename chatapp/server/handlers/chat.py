@@ -67,10 +67,20 @@ async def _settled(reply: Event | Awaitable[Event]) -> Event:
     return await reply if inspect.isawaitable(reply) else reply
 
 
-def delivered(session: Session, req: Delivered) -> None:
-    """The client holds everything up to `seq`: the cursor moves with the next batch."""
+def delivered(session: Session, req: Delivered) -> Awaitable[None] | None:
+    """The client holds everything up to `seq`: the cursor moves with the next batch. A
+    number beyond what this session sent is checked against the log first."""
     me = checks.me(session, None)
+    assert session.mailbox is not None  # made by the login
+    if req.seq > session.mailbox.sent.top:
+        return _delivered_beyond(session, me.id, req.seq)
     session.server.journal.ack(me.id, req.seq)
+    return None
+
+
+async def _delivered_beyond(session: Session, user_id: int, seq: int) -> None:
+    await checks.within_log(session.server.storage, user_id, seq, "seq")
+    session.server.journal.ack(user_id, seq)
 
 
 async def sync(session: Session, req: Sync) -> Event:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from chatapp.protocol import Errno, GroupInfo, MemberInfo
 
 from ..errors import ChatError
-from ..storage import Group, User
+from ..storage import Group, MessageLog, User
 from ..text import Unacceptable, check_name, clean_message
 
 if TYPE_CHECKING:
@@ -47,6 +47,20 @@ def text(session: Session, value: str) -> str:
     if len(value) > limit:
         raise ChatError(Errno.INVALID_ARGUMENT, f"message is longer than {limit} characters")
     return value
+
+
+def password(value: str, limit: int) -> None:
+    """A new password: 1 to `limit` characters."""
+    if not value or len(value) > limit:
+        raise ChatError(Errno.INVALID_ARGUMENT, f"password must be 1 to {limit} characters")
+
+
+async def within_log(storage: MessageLog, user_id: int, seq: int, what: str) -> None:
+    """Refuses a delivery number the user was never given (a client may only name what
+    it holds)."""
+    top = await storage.last_seq(user_id)
+    if seq > top:
+        raise ChatError(Errno.INVALID_ARGUMENT, f"{what} {seq} is beyond the last delivery, {top}")
 
 
 def page_size(requested: int | None, default: int, limit: int) -> int:
