@@ -26,7 +26,7 @@ class FramedTransport(asyncio.Protocol):
     # connection is mostly this object, and servers hold tens of thousands.
     __slots__ = (
         "_config", "_frames", "_paused", "_transport", "_writable", "conn", "host",
-        "last_heard", "peer",
+        "last_heard", "peer", "written",
     )  # fmt: skip
 
     def __init__(self, config: Config) -> None:
@@ -38,6 +38,7 @@ class FramedTransport(asyncio.Protocol):
         self._frames: deque[bytes] | None = None
         self._paused = False
         self._writable: asyncio.Event | None = None  # made when the transport first pauses
+        self.written = 0  # bytes given to the transport: buffered, or handed to the kernel
 
     @property
     def alive(self) -> bool:
@@ -109,9 +110,19 @@ class FramedTransport(asyncio.Protocol):
         if data is None or transport is None or transport.is_closing():
             return
         transport.write(data)
+        self.written += len(data)
         if transport.get_write_buffer_size() > self._config.max_outbound_bytes:
             log.warning("%s: not reading, outbound limit reached: disconnecting", self.peer)
             transport.abort()
+
+    def handed_over(self) -> int | None:
+        """How many of the bytes `written` have been handed to the kernel, which sends them
+        even after the connection is dropped; None once it is closing, when what was still
+        buffered is no longer known."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return None
+        return self.written - transport.get_write_buffer_size()
 
     async def drained(self) -> None:
         """Returns once the client has read enough of what was written to take more."""

@@ -135,9 +135,7 @@ async def login(session: Session, req: Login) -> Event:
     mailbox.sent.restart(pending.after)
     offline = chat_events(pending.deliveries[:page])
     for message in offline:
-        mailbox.sent.add(message.seq)
-    if dialect is Dialect.LEGACY:
-        server.journal.ack(user.id, mailbox.sent.floor)
+        mailbox.sent.add(message.seq)  # legacy: delivered once the ack has left (release)
     if len(pending.deliveries) > page:
         mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
     await announce_presence(server, user, session.friend_ids, online=True)
