@@ -117,7 +117,9 @@ class MessageLog(Protocol):
 
         Each message is kept for history and given to each recipient with the next number
         of the recipient's delivery sequence. A message whose sender logged a message with
-        the same `cid` before is not logged again: its Logged names the first one.
+        the same `cid` before is not logged again: its Logged names the first one, with the
+        first's deliveries to this one's recipients that are still in the log, so that a
+        retry whose first attempt had an unknown outcome can be delivered.
         `acks` moves each user's cursor up to the sequence number given (never back) and
         forgets the deliveries at or below it. Raises NoSuchUser for an unknown recipient.
         """

@@ -108,11 +108,18 @@ class NewMessage:
 @dataclass(frozen=True, slots=True)
 class Logged:
     """What the log made of a NewMessage: its id, and (user id, sequence number) per
-    recipient; `duplicate` where the sender's cid was logged before (nothing new was)."""
+    recipient. Where the sender's cid was logged before, nothing new was: `first` is the
+    message logged then, `mid` its id, and `deliveries` its deliveries to this one's
+    recipients that are still in the log (not yet acknowledged)."""
 
     mid: int
     deliveries: tuple[tuple[int, int], ...] = ()
-    duplicate: bool = False
+    first: StoredMessage | None = None
+
+    @property
+    def duplicate(self) -> bool:
+        """The sender's cid was logged before."""
+        return self.first is not None
 
 
 @dataclass(frozen=True, slots=True)

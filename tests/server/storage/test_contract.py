@@ -380,7 +380,7 @@ async def test_a_cid_logged_before_makes_a_duplicate(storage: Storage) -> None:
     ]
     retry = one_chat(a, b.id, 2, "hello again")
     assert await storage.log_messages([to(retry, b, cid="x")], {}) == [
-        Logged(first.mid, duplicate=True)
+        Logged(first.mid, ((b.id, 1),), first)
     ]
     # Another sender's cid, a cid differing only in trailing space or case, and no cid at
     # all are not duplicates.
@@ -406,11 +406,44 @@ async def test_a_cid_twice_in_one_batch_logs_the_first(storage: Storage) -> None
     batch = [to(first, b, c, cid="x"), to(again, b, c, cid="x"), to(other, b, cid="y")]
     assert await storage.log_messages(batch, {}) == [
         Logged(first.mid, ((b.id, 1), (c.id, 1))),
-        Logged(first.mid, duplicate=True),
+        Logged(first.mid, ((b.id, 1), (c.id, 1)), first),
         Logged(other.mid, ((b.id, 2),)),
     ]
     assert await storage.pending(c.id, None, 10) == Pending(0, [delivered(first, 1)])
     assert await storage.history(first.conversation, None, 10) == [other, first]
+
+
+async def test_a_duplicate_carries_the_firsts_deliveries_still_in_the_log(
+    storage: Storage,
+) -> None:
+    """So that a retry whose first attempt was committed unheard can be delivered."""
+    a, b, c, d = await make_users(storage, "a", "b", "c", "d")
+    first = group_chat(a, 7, 1)
+    await storage.log_messages([to(first, b, c, cid="x")], {})
+    second = one_chat(a, b.id, 2)
+    await storage.log_messages([to(second, b), to(one_chat(a, c.id, 3), c)], {b.id: 1})
+    # b acknowledged the first: only c's delivery is still in the log. The first message
+    # comes back as it was logged, not as the retry has it; a recipient the first did not
+    # have (d), or that the retry leaves out, gets nothing.
+    retry = group_chat(a, 7, 4, "hi all, again")
+    assert await storage.log_messages([to(retry, b, c, d, cid="x")], {}) == [
+        Logged(first.mid, ((c.id, 1),), first)
+    ]
+    assert await storage.log_messages([to(retry, b, d, cid="x")], {}) == [
+        Logged(first.mid, (), first)
+    ]
+    # Twice in a batch, the second a retry of a message logged before: both carry it.
+    batch = [to(retry, c, cid="x"), to(group_chat(a, 7, 5), c, cid="x")]
+    assert await storage.log_messages(batch, {c.id: 1}) == [
+        Logged(first.mid, ((c.id, 1),), first),
+        Logged(first.mid, ((c.id, 1),), first),
+    ]
+    # Once c acknowledged it too, a retry carries nothing; the log is unchanged.
+    assert await storage.log_messages([to(retry, b, c, cid="x")], {}) == [
+        Logged(first.mid, (), first)
+    ]
+    assert await storage.pending(c.id, None, 10) == Pending(1, [delivered(one_chat(a, c.id, 3), 2)])
+    assert await storage.pending(b.id, None, 10) == Pending(1, [delivered(second, 2)])
 
 
 async def test_an_unknown_recipient_raises_and_logs_nothing(storage: Storage) -> None:
@@ -498,7 +531,7 @@ async def test_message_text_survives_exactly(storage: Storage, text: str) -> Non
     for message in messages:
         assert await storage.history(message.conversation, None, 10) == [message]
     again = await storage.log_messages([to(one_chat(sender, b.id, 3, text), b, cid=cid)], {})
-    assert again == [Logged(logged[0].mid, duplicate=True)]
+    assert again == [Logged(logged[0].mid, ((b.id, 1),), messages[0])]
 
 
 async def test_concurrent_batches_number_each_users_deliveries_once(storage: Storage) -> None:
@@ -515,10 +548,12 @@ async def test_concurrent_batches_number_each_users_deliveries_once(storage: Sto
         batches.append(batch)
     results = await asyncio.gather(*(storage.log_messages(batch, {}) for batch in batches))
     given: dict[int, list[tuple[int, int]]] = {u.id: [] for u in users}
-    for result in results:
-        for logged in result:
-            for uid, seq in logged.deliveries:
-                given[uid].append((seq, logged.mid))
+    logged_all = [logged for result in results for logged in result]
+    for logged in logged_all:
+        for uid, seq in () if logged.duplicate else logged.deliveries:
+            given[uid].append((seq, logged.mid))
+    for logged in logged_all:  # a duplicate carries deliveries of its first message
+        assert all((seq, logged.mid) in given[uid] for uid, seq in logged.deliveries)
     for user in users:
         seqs = sorted(seq for seq, _ in given[user.id])
         assert seqs == list(range(1, len(seqs) + 1))
