@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -18,14 +19,23 @@ TEST_HASH_COST = 10
 Connect = Callable[..., Awaitable[WireClient]]
 
 
+@contextlib.asynccontextmanager
+async def running(config: Config) -> AsyncIterator[ChatServer]:
+    """A server of `config`, started, and shut down after."""
+    chat = ChatServer(config)
+    await chat.start()
+    try:
+        yield chat
+    finally:
+        await chat.shutdown()
+
+
 @pytest.fixture
 async def server(storage_url: str) -> AsyncIterator[ChatServer]:
     """The server on each storage backend in turn: SQLite, then a fresh MySQL database."""
     config = Config(host="127.0.0.1", port=0, storage=storage_url, hash_cost=TEST_HASH_COST)
-    chat = ChatServer(config)
-    await chat.start()
-    yield chat
-    await chat.shutdown()
+    async with running(config) as chat:
+        yield chat
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from chatapp.server.app import ChatServer
 from chatapp.server.config import Config
 from chatapp.server.handover import Handover
 from chatapp.server.session import Session
-from tests.server.conftest import TEST_HASH_COST, Users
+from tests.server.conftest import TEST_HASH_COST, Users, running
 from tests.wire import TIMEOUT
 
 LIMIT = 64 * 1024
@@ -26,106 +26,88 @@ MOST = 2_000  # chats the test sends at most: the kernel's buffers take a few Mi
 READS = MOST * WIDTH // 1024  # reads the test makes at most: a small window gives a few KiB each
 
 
-class Connection:
-    """The two numbers a Handover reads of a connection, moved by hand."""
+class Line:
+    """A Handover on a connection whose numbers move by hand, and what it acknowledged."""
 
     def __init__(self) -> None:
         self.written = 0
         self.buffered = 0
         self.closing = False
+        self.acks: list[int] = []
+        self.acked = asyncio.Event()
+        self.handover = Handover(self, self._ack, 7)
 
-    def write(self, size: int, *, left: int) -> None:
-        """`size` bytes written, of which the kernel took `left`."""
+    def send(self, size: int, *, left: int, floor: int) -> None:
+        """Writes `size` bytes that complete the deliveries up to `floor`, of which the
+        kernel takes `left` at once."""
         self.written += size
         self.buffered += size - left
+        self.handover.written(floor)
 
     def handed_over(self) -> int | None:
         return None if self.closing else self.written - self.buffered
 
-
-class Acks:
-    """Journal.ack's calls, and an event for each."""
-
-    def __init__(self) -> None:
-        self.seqs: list[int] = []
-        self.came = asyncio.Event()
-
-    def __call__(self, user_id: int, seq: int) -> None:
+    def _ack(self, user_id: int, seq: int) -> None:
         assert user_id == 7
-        self.seqs.append(seq)
-        self.came.set()
+        self.acks.append(seq)
+        self.acked.set()
 
 
 async def test_what_the_kernel_takes_at_once_counts_at_once() -> None:
-    conn, acks = Connection(), Acks()
-    handover = Handover(conn, acks, 7)
-    conn.write(100, left=100)
-    handover.written(3)
-    assert acks.seqs == [3]
+    line = Line()
+    line.send(100, left=100, floor=3)
+    assert line.acks == [3]
 
 
 async def test_what_is_still_buffered_counts_once_it_has_left() -> None:
-    conn, acks = Connection(), Acks()
-    handover = Handover(conn, acks, 7)
-    conn.write(100, left=60)
-    handover.written(1)
-    conn.write(100, left=0)
-    handover.written(2)
-    conn.write(100, left=0)
-    handover.written(4)
-    assert acks.seqs == []
-    conn.buffered -= 39  # the first write has all left but a byte
-    handover.settle()
-    assert acks.seqs == []
-    conn.buffered -= 101  # the first and second have left, the third not
-    handover.settle()
-    assert acks.seqs == [2]
-    conn.buffered = 0
-    handover.settle()
-    assert acks.seqs == [2, 4]
-    handover.close()
+    line = Line()
+    line.send(100, left=60, floor=1)
+    line.send(100, left=0, floor=2)
+    line.send(100, left=0, floor=4)
+    assert line.acks == []
+    line.buffered -= 39  # the first write has all left but a byte
+    line.handover.settle()
+    assert line.acks == []
+    line.buffered -= 101  # the first and second have left, the third not
+    line.handover.settle()
+    assert line.acks == [2]
+    line.buffered = 0
+    line.handover.settle()
+    assert line.acks == [2, 4]
+    line.handover.close()
 
 
 async def test_what_is_buffered_is_looked_at_again_without_being_asked() -> None:
-    conn, acks = Connection(), Acks()
-    handover = Handover(conn, acks, 7)
-    conn.write(100, left=0)
-    handover.written(5)
-    conn.buffered = 0
+    line = Line()
+    line.send(100, left=0, floor=5)
+    line.buffered = 0
     async with asyncio.timeout(TIMEOUT):
-        await acks.came.wait()
-    assert acks.seqs == [5]
+        await line.acked.wait()
+    assert line.acks == [5]
 
 
 async def test_nothing_counts_once_the_connection_is_closing() -> None:
-    conn, acks = Connection(), Acks()
-    handover = Handover(conn, acks, 7)
-    conn.write(100, left=50)
-    handover.written(1)
-    conn.write(100, left=0)
-    handover.written(2)
-    conn.buffered = 100  # the first write left, then the connection was dropped
-    conn.closing = True
-    handover.settle()
-    conn.write(100, left=100)
-    handover.written(3)
-    handover.close()
-    assert acks.seqs == []
+    line = Line()
+    line.send(100, left=50, floor=1)
+    line.send(100, left=0, floor=2)
+    line.buffered = 100  # the first write left, then the connection was dropped
+    line.closing = True
+    line.handover.settle()
+    line.send(100, left=100, floor=3)
+    line.handover.close()
+    assert line.acks == []
 
 
 async def test_leaving_counts_what_left_and_nothing_after() -> None:
-    conn, acks = Connection(), Acks()
-    handover = Handover(conn, acks, 7)
-    conn.write(100, left=50)
-    handover.written(1)
-    conn.write(100, left=0)
-    handover.written(2)
-    conn.buffered = 100
-    handover.close()  # a logout: the first write has left, the second is still buffered
-    assert acks.seqs == [1]
-    conn.buffered = 0
-    handover.settle()
-    assert acks.seqs == [1]
+    line = Line()
+    line.send(100, left=50, floor=1)
+    line.send(100, left=0, floor=2)
+    line.buffered = 100
+    line.handover.close()  # a logout: the first write has left, the second is still buffered
+    assert line.acks == [1]
+    line.buffered = 0
+    line.handover.settle()
+    assert line.acks == [1]
 
 
 # --- end to end --------------------------------------------------------------------------
@@ -193,10 +175,8 @@ async def server(tmp_path: Path) -> AsyncIterator[ChatServer]:
         port=0, storage=storage, hash_cost=TEST_HASH_COST, max_outbound_bytes=LIMIT,
         rate_limit=0,
     )  # fmt: skip
-    chat = ChatServer(config)
-    await chat.start()
-    yield chat
-    await chat.shutdown()
+    async with running(config) as chat:
+        yield chat
 
 
 @pytest.fixture

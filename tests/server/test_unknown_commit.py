@@ -12,7 +12,7 @@ import pytest
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.app import ChatServer
 from chatapp.server.config import Config
-from tests.server.conftest import TEST_HASH_COST, Users
+from tests.server.conftest import TEST_HASH_COST, Users, running
 from tests.server.mysql_proxy import MySQLProxy
 from tests.server.steps import acked, online
 from tests.wire import WireClient
@@ -32,10 +32,8 @@ async def proxy(mysql_url: str) -> AsyncIterator[MySQLProxy]:
 async def server(proxy: MySQLProxy) -> AsyncIterator[ChatServer]:
     """The server on a fresh MariaDB database, through the proxy."""
     config = Config(host="127.0.0.1", port=0, storage=proxy.url, hash_cost=TEST_HASH_COST)
-    chat = ChatServer(config)
-    await chat.start()
-    yield chat
-    await chat.shutdown()
+    async with running(config) as chat:
+        yield chat
 
 
 async def lost_then_retried(

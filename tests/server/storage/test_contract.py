@@ -28,6 +28,7 @@ from chatapp.server.storage import (
     StoredMessage,
     User,
 )
+from tests.server.storage.numbered import deliveries_given
 
 INJECTION = "x'); DROP TABLE users; --"
 
@@ -547,13 +548,7 @@ async def test_concurrent_batches_number_each_users_deliveries_once(storage: Sto
             batch.append(to(message, *recipients, cid=f"{b}-{n % 6}"))
         batches.append(batch)
     results = await asyncio.gather(*(storage.log_messages(batch, {}) for batch in batches))
-    given: dict[int, list[tuple[int, int]]] = {u.id: [] for u in users}
-    logged_all = [logged for result in results for logged in result]
-    for logged in logged_all:
-        for uid, seq in () if logged.duplicate else logged.deliveries:
-            given[uid].append((seq, logged.mid))
-    for logged in logged_all:  # a duplicate carries deliveries of its first message
-        assert all((seq, logged.mid) in given[uid] for uid, seq in logged.deliveries)
+    given = deliveries_given(results, (u.id for u in users))
     for user in users:
         seqs = sorted(seq for seq, _ in given[user.id])
         assert seqs == list(range(1, len(seqs) + 1))

@@ -35,6 +35,7 @@ from chatapp.server.storage.migrations import (
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
 from chatapp.server.storage.schema_dump import COMMAND, operators_schema
+from tests.server.storage.numbered import deliveries_given
 from tests.server.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 from tests.services import mysql_admin, mysql_query
 
@@ -446,13 +447,7 @@ async def test_instances_logging_at_once_number_deliveries_in_order_without_dead
         with caplog.at_level(logging.WARNING, logger="chatapp.server.storage.mysql"):
             results = await asyncio.gather(*(s.log_messages(bt, ak) for s, bt, ak in batches))
         assert caplog.text == ""  # not even a deadlock retried
-        given: dict[int, list[tuple[int, int]]] = {uid: [] for uid in users}
-        logged_all = [logged for result in results for logged in result]
-        for logged in logged_all:
-            for uid, seq in () if logged.duplicate else logged.deliveries:
-                given[uid].append((seq, logged.mid))
-        for logged in logged_all:  # a duplicate carries deliveries of its first message
-            assert all((seq, logged.mid) in given[uid] for uid, seq in logged.deliveries)
+        given = deliveries_given(results, users)
         acked = {uid: max((a.get(uid, 0) for _, _, a in batches), default=0) for uid in users}
         for uid in users:
             numbered = sorted(given[uid])
