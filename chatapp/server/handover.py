@@ -17,6 +17,7 @@ class Outgoing(Protocol):
     """What a Handover reads of its connection (a FramedTransport)."""
 
     written: int
+    unsent: int
 
     def handed_over(self) -> int | None: ...
 
@@ -44,14 +45,15 @@ class Handover:
 
     def written(self, floor: int) -> None:
         """Everything up to `floor` has been written; it counts once it has left."""
-        handed = self._transport.handed_over()
-        if handed is None:
-            return  # closing: what was just written may never leave
-        if handed == self._transport.written:  # the kernel took it all at once: usually
-            self._marks.clear()
+        transport = self._transport
+        if transport.unsent == 0:  # the kernel took the last write whole, and all before
+            if self._marks:
+                self._marks.clear()
             self._ack(self._user_id, floor)
             return
-        self._marks.append((self._transport.written, floor))
+        if transport.handed_over() is None:
+            return  # closing: what was just written may never leave
+        self._marks.append((transport.written, floor))
         self.settle()
 
     def settle(self) -> None:

@@ -26,7 +26,7 @@ class FramedTransport(asyncio.Protocol):
     # connection is mostly this object, and servers hold tens of thousands.
     __slots__ = (
         "_config", "_frames", "_paused", "_transport", "_writable", "conn", "host",
-        "last_heard", "peer", "written",
+        "last_heard", "peer", "unsent", "written",
     )  # fmt: skip
 
     def __init__(self, config: Config) -> None:
@@ -39,6 +39,7 @@ class FramedTransport(asyncio.Protocol):
         self._paused = False
         self._writable: asyncio.Event | None = None  # made when the transport first pauses
         self.written = 0  # bytes given to the transport: buffered, or handed to the kernel
+        self.unsent = 0  # of those, still buffered just after the last write; -1 once closing
 
     @property
     def alive(self) -> bool:
@@ -107,11 +108,15 @@ class FramedTransport(asyncio.Protocol):
 
     def _write(self, data: bytes | None) -> None:
         transport = self._transport
-        if data is None or transport is None or transport.is_closing():
+        if data is None:
+            return
+        if transport is None or transport.is_closing():
+            self.unsent = -1
             return
         transport.write(data)
         self.written += len(data)
-        if transport.get_write_buffer_size() > self._config.max_outbound_bytes:
+        self.unsent = unsent = transport.get_write_buffer_size()
+        if unsent > self._config.max_outbound_bytes:
             log.warning("%s: not reading, outbound limit reached: disconnecting", self.peer)
             transport.abort()
 

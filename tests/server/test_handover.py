@@ -32,6 +32,7 @@ class Line:
     def __init__(self) -> None:
         self.written = 0
         self.buffered = 0
+        self.unsent = 0
         self.closing = False
         self.acks: list[int] = []
         self.acked = asyncio.Event()
@@ -40,8 +41,10 @@ class Line:
     def send(self, size: int, *, left: int, floor: int) -> None:
         """Writes `size` bytes that complete the deliveries up to `floor`, of which the
         kernel takes `left` at once."""
-        self.written += size
-        self.buffered += size - left
+        if not self.closing:
+            self.written += size
+            self.buffered += size - left
+        self.unsent = -1 if self.closing else self.buffered
         self.handover.written(floor)
 
     def handed_over(self) -> int | None:
