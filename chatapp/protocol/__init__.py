@@ -20,12 +20,14 @@ from .events import (
     Event,
     FriendAdded,
     LoginAck,
+    PageItem,
     Pong,
     Presence,
     RegAck,
 )
 from .fields import MAX_RID_LENGTH
 from .framing import DEFAULT_MAX_FRAME, FrameSplitter
+from .lists import Friends, Groups, Members
 from .parts import (
     OFFLINE,
     ONLINE,
@@ -65,16 +67,20 @@ __all__ = [
     "FrameSplitter",
     "FriendAdded",
     "FriendInfo",
+    "Friends",
     "GroupChat",
     "GroupInfo",
     "GroupMessage",
+    "Groups",
     "History",
     "Login",
     "LoginAck",
     "Logout",
     "MemberInfo",
+    "Members",
     "MsgId",
     "OneChat",
+    "PageItem",
     "Ping",
     "Pong",
     "Presence",
