@@ -26,6 +26,17 @@ from .events import (
     RegAck,
 )
 from .fields import MAX_RID_LENGTH
+from .fitting import (
+    LOGIN_FRAME,
+    cut_page,
+    fit,
+    fit_login,
+    fitting,
+    page_frame,
+    page_frame_bound,
+    shares,
+    size,
+)
 from .framing import DEFAULT_MAX_FRAME, FrameSplitter
 from .lists import Friends, Groups, Members
 from .parts import (
@@ -49,6 +60,7 @@ from .requests import (
 __all__ = [
     "CURRENT_VERSION",
     "DEFAULT_MAX_FRAME",
+    "LOGIN_FRAME",
     "MAX_RID_LENGTH",
     "OFFLINE",
     "ONLINE",
@@ -91,8 +103,16 @@ __all__ = [
     "Rid",
     "ServerConnection",
     "Sync",
+    "cut_page",
     "decode_event",
     "decode_request",
     "encode",
     "encode_request",
+    "fit",
+    "fit_login",
+    "fitting",
+    "page_frame",
+    "page_frame_bound",
+    "shares",
+    "size",
 ]
