@@ -3,7 +3,7 @@ network news into state, and hands the state down to the screens to draw."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -157,6 +157,8 @@ class ChatApp(App[None]):
 
     def on_session_started(self, message: SessionStarted) -> None:
         arrivals = self.state.apply_login(message.login.ack)
+        rest = self._filed(self.session.rest_of_lists(message.login.ack))
+        self.run_worker(rest, group="lists", exclusive=True, exit_on_error=False)
         if main := self._view():
             main.refresh_all()
         if arrivals:
@@ -213,6 +215,8 @@ class ChatApp(App[None]):
         conv = self.state.open(key)
         if not conv.paging.started:
             self._load_history(key)
+        if self.state.members_wanted(key):  # for the title
+            self.run_worker(self._filed(self.session.more_members(key.id)), exit_on_error=False)
         if main := self._view():
             main.conversation_opened()
 
@@ -261,6 +265,15 @@ class ChatApp(App[None]):
         if opened is not None:
             self._open(opened)
         self.notify(text)
+        if main := self._view():
+            main.refresh_sidebar()
+
+    async def _filed(self, work: Awaitable[None]) -> None:
+        """Awaits a session request that files its answer in the state, then redraws."""
+        try:
+            await work
+        except ClientError as exc:
+            self.notify(f"Not loaded: {exc}", severity="warning")
         if main := self._view():
             main.refresh_sidebar()
 

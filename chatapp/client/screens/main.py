@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 
+from chatapp.protocol import GroupInfo
+
 from ..commands import Command, CommandError, Msg, Say
 from ..commands import parse as parse_command
 from ..conversation import Conversation, ConvKey, Kind, Line
@@ -20,6 +22,9 @@ from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
+
+TITLE_NAMES = 20
+"""Members named in a group's title, at most: it is one line."""
 
 
 class MainScreen(Screen[None]):
@@ -135,9 +140,8 @@ class MainScreen(Screen[None]):
         if key is None:
             title.update(f"Welcome, {state.user_name}")
         elif key.kind is Kind.GROUP and (group := state.groups.get(key.id)):
-            members = ", ".join(u.name for u in group.users)
             desc = f" — {group.groupdesc}" if group.groupdesc else ""
-            title.update(f"# {group.groupname} (group {key.id}){desc}  ·  {members}")
+            title.update(f"# {group.groupname} (group {key.id}){desc}  ·  {_members(group)}")
         else:
             friend = state.friends.get(key.id)
             seen = f"  ·  {friend.state}" if friend else "  ·  not a friend (/add to add)"
@@ -218,6 +222,15 @@ class MainScreen(Screen[None]):
         self.post_message(OpenConversation(key))
         if text:
             self.post_message(SendText(key, text))
+
+
+def _members(group: GroupInfo) -> str:
+    """The members a group's title names: every one where there are few, else how many
+    there are and the first ones known."""
+    names = ", ".join(u.name for u in group.users[:TITLE_NAMES])
+    if group.count <= min(len(group.users), TITLE_NAMES):
+        return names
+    return f"{group.count:,} members: {names}, …" if names else f"{group.count:,} members"
 
 
 def _hint(conv: Conversation) -> str:
