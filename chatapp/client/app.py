@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, History, Presence
 
 from .commands import Add, Create, Help, Join, Logout, Quit, Theme
-from .conversation import ConvKey, Delivery, Line
+from .conversation import ConvKey, Delivery, Kind, Line
 from .messages import (
     DeliveryUpdate,
     HistoryPage,
@@ -180,13 +180,15 @@ class ChatApp(App[None]):
             if arrival is not None and main is not None:
                 main.message_arrived(*arrival)
             return
+        changed = None  # a presence changes one row; a new friend, the list
         if isinstance(event, Presence):
             self.state.presence(event)
+            changed = ConvKey(Kind.USER, event.id)
         elif isinstance(event, FriendAdded):
             self.state.add_friend(event.friend)
             self.notify(f"{event.friend.name} (#{event.friend.id}) added you as a friend")
         if main is not None:
-            main.refresh_sidebar()
+            main.refresh_sidebar(changed)
 
     def on_delivery_update(self, update: DeliveryUpdate) -> None:
         settled = self.state.set_delivery(update.serial, update.delivery, update.note, update.mid)

@@ -205,18 +205,21 @@ class ChatState:
 
     def entries(self) -> list[Entry]:
         """The sidebar rows: friends, then other people we talk to, then groups."""
-        rows = [
-            Entry(ConvKey(Kind.USER, f.id), f.name, 0, f.state == ONLINE, "Friends")
-            for f in sorted(self.friends.values(), key=lambda f: (f.name.lower(), f.id))
-        ]
-        strangers = [
-            conv
-            for key, conv in self.conversations.items()
-            if key.kind is Kind.USER and key.id not in self.friends
-        ]
-        rows += [Entry(c.key, c.title, 0, None, "People") for c in strangers]
-        rows += [
-            Entry(ConvKey(Kind.GROUP, g.id), g.groupname, 0, None, "Groups")
-            for g in sorted(self.groups.values(), key=lambda g: (g.groupname.lower(), g.id))
-        ]
-        return [Entry(e.key, e.title, self.unread(e.key), e.online, e.section) for e in rows]
+        friends = sorted(self.friends.values(), key=lambda f: (f.name.lower(), f.id))
+        groups = sorted(self.groups.values(), key=lambda g: (g.groupname.lower(), g.id))
+        keys = [ConvKey(Kind.USER, f.id) for f in friends]
+        keys += [k for k in self.conversations if k.kind is Kind.USER and k.id not in self.friends]
+        keys += [ConvKey(Kind.GROUP, g.id) for g in groups]
+        return [entry for key in keys if (entry := self.entry(key)) is not None]
+
+    def entry(self, key: ConvKey) -> Entry | None:
+        """The sidebar row of one conversation, if the sidebar lists it."""
+        if key.kind is Kind.GROUP:
+            if (group := self.groups.get(key.id)) is None:
+                return None
+            return Entry(key, group.groupname, self.unread(key), None, "Groups")
+        if (friend := self.friends.get(key.id)) is not None:
+            return Entry(key, friend.name, self.unread(key), friend.state == ONLINE, "Friends")
+        if (conv := self.conversations.get(key)) is None:
+            return None
+        return Entry(key, conv.title, self.unread(key), None, "People")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import ClassVar
 
 from textual import on
@@ -58,6 +60,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.state = state
         self._blink = blink
+        self._announced: dict[ConvKey, float] = {}  # when each conversation's toast went up
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -89,8 +92,12 @@ class MainScreen(Screen[None]):
         self.refresh_status()
         self._show_conversation()
 
-    def refresh_sidebar(self) -> None:
-        self.query_one(Sidebar).show(self.state.entries(), self.state.active)
+    def refresh_sidebar(self, changed: ConvKey | None = None) -> None:
+        """Redraws the sidebar and the title; only the row of `changed` where that alone
+        changed (its unread count, or presence) and the sidebar has its row."""
+        sidebar, entry = self.query_one(Sidebar), changed and self.state.entry(changed)
+        if not entry or not sidebar.update(entry, self.state.active):
+            sidebar.show(self.state.entries(), self.state.active)
         self._show_title()
 
     def refresh_status(self) -> None:
@@ -105,13 +112,21 @@ class MainScreen(Screen[None]):
         """A message for `conv`: shown if it is open, otherwise counted and announced."""
         log = self.query_one(MessageLog)
         if conv.key != self.state.active:
-            self.notify(line.text[:80], title=f"{conv.title} ({conv.unread} unread)")
+            self._announce(conv, line)
         elif conv.lines[-1] is line and log.message_count:
             log.append(line)
         else:
             # It belongs further up (deliveries can overtake), or is the first under the banner.
             self.conversation_changed(conv)
-        self.refresh_sidebar()
+        self.refresh_sidebar(conv.key)
+
+    def _announce(self, conv: Conversation, line: Line) -> None:
+        """A toast for a message elsewhere, unless one for that conversation is still up:
+        after a long absence hundreds may come at once, and the sidebar counts them."""
+        now = time.monotonic()
+        if now - self._announced.get(conv.key, -math.inf) >= self.app.NOTIFICATION_TIMEOUT:
+            self._announced[conv.key] = now
+            self.notify(line.text[:80], title=f"{conv.title} ({conv.unread} unread)")
 
     def line_changed(self, line: Line) -> None:
         self.query_one(MessageLog).update_line(line)
