@@ -4,7 +4,7 @@ a time after the last id the client holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from .codes import MsgId
 from .errors import Rid
@@ -13,42 +13,37 @@ from .parts import Wire, optional, with_rid
 
 
 @dataclass(frozen=True, slots=True)
-class Friends:
-    """The user's friends with ids above `after` (from the first), at most `limit`."""
+class UserList:
+    """A page of one of the user's own lists: ids above `after` (from the first), at most
+    `limit`."""
 
-    MSGID: ClassVar[MsgId] = MsgId.FRIENDS
+    MSGID: ClassVar[MsgId]
 
     after: int | None = None
     limit: int | None = None
     rid: Rid = None
 
     def to_wire(self) -> Wire:
-        obj = optional({"msgid": MsgId.FRIENDS}, after=self.after, limit=self.limit)
+        obj = optional({"msgid": self.MSGID}, after=self.after, limit=self.limit)
         return with_rid(obj, self.rid)
 
     @classmethod
-    def from_wire(cls, f: Fields) -> Friends:
+    def from_wire(cls, f: Fields) -> Self:
         return cls(after=f.opt_int("after"), limit=f.opt_int("limit"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
-class Groups:
-    """The user's groups with ids above `after` (from the first), at most `limit`, each
-    with its number of members."""
+class Friends(UserList):
+    """The user's friends, with their presence."""
+
+    MSGID: ClassVar[MsgId] = MsgId.FRIENDS
+
+
+@dataclass(frozen=True, slots=True)
+class Groups(UserList):
+    """The user's groups, each with its number of members."""
 
     MSGID: ClassVar[MsgId] = MsgId.GROUPS
-
-    after: int | None = None
-    limit: int | None = None
-    rid: Rid = None
-
-    def to_wire(self) -> Wire:
-        obj = optional({"msgid": MsgId.GROUPS}, after=self.after, limit=self.limit)
-        return with_rid(obj, self.rid)
-
-    @classmethod
-    def from_wire(cls, f: Fields) -> Groups:
-        return cls(after=f.opt_int("after"), limit=f.opt_int("limit"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,16 @@ def long_texts(count: int) -> list[str]:
     return [chr(ord("a") + n) * LONG for n in range(count)]
 
 
+async def waiting(users: Users, count: int) -> tuple[int, list[str]]:
+    """A user for whom `count` chats of the longest text wait; their id and the texts."""
+    user = await users.register("alice")
+    _, b = await online(users, "bob")
+    texts = long_texts(count)
+    for text in texts:
+        await chat(b, user, text)
+    return user, texts
+
+
 async def the_rest(client: WireClient, held: list[Obj], total: int) -> list[Obj]:
     """What the login ack held, then the chats that follow it until there are `total`."""
     return held + [await client.expect(MsgId.ONE_CHAT) for _ in range(total - len(held))]
@@ -49,11 +59,7 @@ async def the_rest(client: WireClient, held: list[Obj], total: int) -> list[Obj]
 
 
 async def test_five_long_offline_messages_leave_the_login_ack_readable(users: Users) -> None:
-    alice = await users.register("alice")
-    _, b = await online(users, "bob")
-    texts = long_texts(5)
-    for text in texts:
-        await chat(b, alice, text)
+    alice, texts = await waiting(users, 5)
     a, ack = await users.login(alice)
     assert len(a.raw_frames[0]) <= LOGIN_FRAME
     assert ack["more"] is True and 1 <= len(ack["offlinemsg"]) < 5
@@ -65,11 +71,7 @@ async def test_five_long_offline_messages_leave_the_login_ack_readable(users: Us
 async def test_a_legacy_login_gets_what_its_ack_cannot_hold_right_after_it(
     users: Users, connect: Connect
 ) -> None:
-    alice = await users.register("alice")
-    _, b = await online(users, "bob")
-    texts = long_texts(5)
-    for text in texts:
-        await chat(b, alice, text)
+    alice, texts = await waiting(users, 5)
     con = await console(connect)
     ack = await con.login(alice)
     held = decoded(ack.get("offlinemsg", []))
@@ -122,13 +124,9 @@ async def test_a_group_of_1250_is_counted_in_the_login_ack_and_its_members_paged
 async def test_a_legacy_login_with_more_of_everything_than_fits(
     server: ChatServer, users: Users, connect: Connect
 ) -> None:
-    alice = await users.register("alice")
+    alice, texts = await waiting(users, 4)
     fans = await befriended(server.storage, alice, 700)
     group, _ = await crowded_group(server.storage, "big", 700, joining=alice)
-    texts = long_texts(4)
-    _, b = await online(users, "bob")
-    for text in texts:
-        await chat(b, alice, text)
     con = await console(connect)
     ack = await con.login(alice)
     assert len(con.client.raw_frames[0]) <= LOGIN_FRAME
