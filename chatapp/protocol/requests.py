@@ -9,6 +9,7 @@ from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
 from .errors import Rid
 from .fields import Fields
+from .lists import Friends, Groups, Members
 from .parts import Wire, optional, with_rid
 
 
@@ -214,9 +215,13 @@ Request = (
     | Delivered
     | Sync
     | History
+    | Friends
+    | Groups
+    | Members
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
-    AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History,
+    AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
+    Members,
 )  # fmt: skip

@@ -21,11 +21,14 @@ from chatapp.protocol import (
     Errno,
     Error,
     Event,
+    Friends,
     GroupChat,
+    Groups,
     History,
     Login,
     LoginAck,
     Logout,
+    Members,
     MsgId,
     OneChat,
     Ping,
@@ -47,6 +50,7 @@ from .accounts import (
     register,
 )
 from .chat import delivered, group_chat, history, one_chat, sync
+from .lists import friends, groups, members
 from .social import add_friend, add_group, create_group
 
 if TYPE_CHECKING:
@@ -127,4 +131,7 @@ ROUTES: dict[type, Route] = {
     Sync: Route(MsgId.SYNC, sync),
     History: Route(MsgId.HISTORY, history),
     ChangePassword: Route(MsgId.PASSWORD, change_password),
+    Friends: Route(MsgId.FRIENDS, friends),
+    Groups: Route(MsgId.GROUPS, groups),
+    Members: Route(MsgId.MEMBERS, members),
 }

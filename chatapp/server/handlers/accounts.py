@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
-    ONLINE,
     Ack,
     ChangePassword,
     Dialect,
     Errno,
     Event,
-    FriendInfo,
     Login,
-    LoginAck,
     Logout,
     MsgId,
     Ping,
     Pong,
     RegAck,
     Register,
+    fit_login,
 )
 
 from ..bus import DOORBELL
@@ -30,11 +29,12 @@ from ..errors import ChatError
 from ..limits import retry_text
 from ..mailbox import Mailbox
 from ..passwords import hash_password_async, verify_password_async
-from ..presence import announce_presence, states
+from ..presence import announce_presence
 from ..storage import NameTaken, User
 from ..text import skeleton
 from ..tokens import new_token, token_hash
 from . import checks
+from .snapshot import first_pages, login_budget
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -100,6 +100,7 @@ async def login(session: Session, req: Login) -> Event:
     user = await (_by_token(session, req) if req.token is not None else _by_password(session, req))
 
     dialect = req.dialect
+    v2 = dialect is Dialect.V2
     session.mailbox = mailbox = Mailbox(session, user.id)  # holds deliveries until the ack
     if not await server.bus.attach(user.id, mailbox.deliver):
         session.mailbox = None
@@ -108,18 +109,15 @@ async def login(session: Session, req: Login) -> Event:
     # Spent only once the login has succeeded: a refused one keeps its token.
     spent = token_hash(req.token) if req.token is not None else None
     try:
-        friends = await server.storage.friends(user.id)
-        groups = await server.storage.groups_of(user.id)
-        state = await states(
-            server, {f.id for f in friends} | {m.id for g in groups for m in g.members}
-        )
+        first = await first_pages(server, user.id, dialect)
+        friend_ids = await server.storage.friend_ids(user.id)
         page = server.config.sync_page
-        after = req.last if dialect is Dialect.V2 else None
+        after = req.last if v2 else None
         pending = await server.storage.pending(user.id, after, page + 1)
         if after is not None and not pending.deliveries:
             await checks.within_log(server.storage, user.id, after, "last")
         token = None
-        if dialect is Dialect.V2:  # the next token replaces the spent one at once
+        if v2:  # the next token replaces the spent one at once
             token, session.token_hash = new_token()
             expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
             await server.storage.save_token(
@@ -130,26 +128,26 @@ async def login(session: Session, req: Login) -> Event:
     except BaseException:
         await leave(session, announce=False)
         raise
-    state[user.id] = ONLINE
-    session.friend_ids = {f.id for f in friends}
-    mailbox.sent.restart(pending.after)
-    offline = chat_events(pending.deliveries[:page])
-    for message in offline:
-        mailbox.sent.add(message.seq)  # legacy: delivered once the ack has left (release)
-    if len(pending.deliveries) > page:
-        mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
-    await announce_presence(server, user, session.friend_ids, online=True)
-    return LoginAck(
+    session.friend_ids = set(friend_ids)
+    ack = replace(
+        first,
         id=user.id,
         name=user.name,
-        friends=tuple(FriendInfo(f.id, f.name, state[f.id]) for f in friends),
-        groups=tuple(checks.group_info(g, state) for g in groups),
-        offlinemsg=tuple(offline),
-        last=pending.after if dialect is Dialect.V2 else None,
+        offlinemsg=tuple(chat_events(pending.deliveries[:page])),
+        last=pending.after if v2 else None,
         token=token,
         more=len(pending.deliveries) > page,
+        max_frame=server.config.max_frame if v2 else None,
         rid=req.rid,
     )
+    ack = fit_login(ack, login_budget(server.config), dialect)
+    mailbox.sent.restart(pending.after)
+    for message in ack.offlinemsg:
+        mailbox.sent.add(message.seq)  # legacy: delivered once the ack has left (release)
+    if ack.more:
+        mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
+    await announce_presence(server, user, session.friend_ids, online=True)
+    return ack
 
 
 async def logout(session: Session, req: Logout) -> Event:

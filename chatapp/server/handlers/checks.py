@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from chatapp.protocol import Errno, GroupInfo, MemberInfo
+from chatapp.protocol import (
+    Ack,
+    Errno,
+    GroupInfo,
+    MemberInfo,
+    MsgId,
+    PageItem,
+    cut_page,
+    page_frame,
+    page_frame_bound,
+)
 
+from ..chats import chat_event
 from ..errors import ChatError
-from ..storage import Group, MessageLog, User
+from ..storage import Group, Member, MessageLog, StoredMessage, User
 from ..text import Unacceptable, check_name, clean_message
 
 if TYPE_CHECKING:
@@ -71,7 +83,54 @@ def page_size(requested: int | None, default: int, limit: int) -> int:
     return size
 
 
-def group_info(group: Group, state: dict[int, str]) -> GroupInfo:
-    """A group as a client sees it: members with their presence."""
-    users = tuple(MemberInfo(m.id, m.name, state[m.id], m.role) for m in group.members)
-    return GroupInfo(group.id, group.name, group.desc, users)
+async def member_of(session: Session, user: User, group_id: int) -> None:
+    """Refuses a request about a group that does not exist, or that `user` is not in."""
+    members = await session.server.groups.members(group_id)
+    if members is None:
+        raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {group_id}")
+    if user.id not in members:
+        raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {group_id}")
+
+
+def page(session: Session, reply: Ack, found: Sequence[PageItem], limit: int) -> Ack:
+    """`reply` with a page of `found` (read one beyond `limit`, to know whether there is
+    more): at most `limit` items, and no more than a frame holds."""
+    key = _PAGE_KEYS[reply.re]
+    budget = session.server.config.max_frame
+    return cut_page(reply, key, found, limit=limit, budget=budget, dialect=session.dialect)
+
+
+_PAGE_KEYS = {
+    MsgId.SYNC: "messages",
+    MsgId.HISTORY: "messages",
+    MsgId.FRIENDS: "friends",
+    MsgId.GROUPS: "groups",
+    MsgId.MEMBERS: "members",
+}
+
+
+def group_info(
+    group: Group, members: Iterable[Member] = (), state: Mapping[int, str] | None = None
+) -> GroupInfo:
+    """A group as a client sees it: its count of members, and `members` with their
+    presence (for the legacy login ack, which lists them)."""
+    users = member_infos(members, state or {})
+    return GroupInfo(group.id, group.name, group.desc, users, group.count)
+
+
+def member_infos(members: Iterable[Member], state: Mapping[int, str]) -> tuple[MemberInfo, ...]:
+    """Members as a client sees them, with their presence."""
+    return tuple(MemberInfo(m.id, m.name, state[m.id], m.role) for m in members)
+
+
+def deliverable(session: Session, message: StoredMessage) -> None:
+    """A chat its recipients can be sent: numbered, alone in a SYNC or HISTORY page, it
+    fits in a frame. One that does not could never be delivered, so it is refused."""
+    limit = session.server.config.max_frame
+    if page_frame_bound(message.text, message.sender_name) <= limit:
+        return  # the common case, without encoding it
+    if page_frame(chat_event(message)) > limit:
+        raise ChatError(
+            Errno.INVALID_ARGUMENT,
+            f"message is too long to deliver: its frame would be over {limit} bytes",
+        )

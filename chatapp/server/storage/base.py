@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import (
+    Contact,
+    Conversation,
+    Group,
+    Logged,
+    Member,
+    NewMessage,
+    Pending,
+    StoredMessage,
+    User,
+)
 from .skeletons import Skeleton
 
 
@@ -77,7 +87,8 @@ class Accounts(Protocol):
 
 
 class Social(Protocol):
-    """Friendships and groups with their members."""
+    """Friendships and groups with their members. Lists come in pages ordered by id:
+    up to `limit` items with ids above `after` (from the first where it is None)."""
 
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
         """Makes two users friends of each other; returns the friend.
@@ -85,8 +96,11 @@ class Social(Protocol):
         Raises NoSuchUser for an unknown friend_id and AlreadyExists for friends.
         """
 
-    async def friends(self, user_id: int) -> list[Contact]:
-        """The user's friends, ordered by id."""
+    async def friends(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
+        """A page of the user's friends."""
+
+    async def friend_ids(self, user_id: int) -> list[int]:
+        """The ids of all the user's friends, ordered."""
 
     async def create_group(
         self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
@@ -95,7 +109,7 @@ class Social(Protocol):
         NameTaken as create_user does."""
 
     async def join_group(self, group_id: int, user_id: int) -> Group:
-        """Adds a `normal` member; returns the group with every member.
+        """Adds a `normal` member; returns the group with its new count.
 
         Raises NoSuchGroup and AlreadyExists.
         """
@@ -103,8 +117,14 @@ class Social(Protocol):
     async def group_member_ids(self, group_id: int) -> list[int] | None:
         """The ids of a group's members, or None where the group does not exist."""
 
-    async def groups_of(self, user_id: int) -> list[Group]:
-        """Every group the user belongs to, with all members, ordered by group id."""
+    async def groups_of(self, user_id: int, after: int | None, limit: int) -> list[Group]:
+        """A page of the groups the user belongs to, each with its count of members."""
+
+    async def members(self, group_id: int, after: int | None, limit: int) -> list[Member] | None:
+        """A page of a group's members, or None where the group does not exist."""
+
+    async def first_members(self, group_ids: Sequence[int], limit: int) -> dict[int, list[Member]]:
+        """The first `limit` members of each of the groups (by id), in one read."""
 
 
 class MessageLog(Protocol):

@@ -35,7 +35,17 @@ from .mysql_pool import (
     is_duplicate,
     release,
 )
-from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import (
+    Contact,
+    Conversation,
+    Group,
+    Logged,
+    Member,
+    NewMessage,
+    Pending,
+    StoredMessage,
+    User,
+)
 from .skeletons import Skeleton
 
 log = logging.getLogger(__name__)
@@ -138,8 +148,13 @@ class MySQLStorage:
             lambda cur: mysql_social.add_friendship(cur, user_id, friend_id), write=True
         )
 
-    async def friends(self, user_id: int) -> list[Contact]:
-        return await self._run(lambda cur: mysql_social.friends(cur, user_id), write=False)
+    async def friends(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
+        return await self._run(
+            lambda cur: mysql_social.friends(cur, user_id, after, limit), write=False
+        )
+
+    async def friend_ids(self, user_id: int) -> list[int]:
+        return await self._run(lambda cur: mysql_social.friend_ids(cur, user_id), write=False)
 
     async def create_group(
         self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
@@ -159,8 +174,20 @@ class MySQLStorage:
             lambda cur: mysql_social.group_member_ids(cur, group_id), write=False
         )
 
-    async def groups_of(self, user_id: int) -> list[Group]:
-        return await self._run(lambda cur: mysql_social.groups_of(cur, user_id), write=False)
+    async def groups_of(self, user_id: int, after: int | None, limit: int) -> list[Group]:
+        return await self._run(
+            lambda cur: mysql_social.groups_of(cur, user_id, after, limit), write=False
+        )
+
+    async def members(self, group_id: int, after: int | None, limit: int) -> list[Member] | None:
+        return await self._run(
+            lambda cur: mysql_social.members(cur, group_id, after, limit), write=False
+        )
+
+    async def first_members(self, group_ids: Sequence[int], limit: int) -> dict[int, list[Member]]:
+        return await self._run(
+            lambda cur: mysql_social.first_members(cur, group_ids, limit), write=False
+        )
 
     # --- MessageLog ----------------------------------------------------------------
 

@@ -7,6 +7,8 @@ from enum import IntEnum
 
 CREATOR = "creator"
 NORMAL = "normal"
+FIRST = -(1 << 63)
+"""Below every id: where a page of friends, groups or members starts when `after` is None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +39,12 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A group with its members, ordered by user id."""
+    """A group and how many members it has; the members themselves are read in pages."""
 
     id: int
     name: str
     desc: str
-    members: tuple[Member, ...] = ()
+    count: int
 
 
 class Kind(IntEnum):

@@ -14,7 +14,17 @@ from urllib.parse import unquote, urlsplit
 from . import sqlite_accounts, sqlite_log, sqlite_social
 from .base import StorageError, StorageUnavailable
 from .migrations import load_migrations
-from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import (
+    Contact,
+    Conversation,
+    Group,
+    Logged,
+    Member,
+    NewMessage,
+    Pending,
+    StoredMessage,
+    User,
+)
 from .skeletons import Skeleton
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
@@ -162,8 +172,11 @@ class SQLiteStorage:
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
         return await self._run(lambda db: sqlite_social.add_friendship(db, user_id, friend_id))
 
-    async def friends(self, user_id: int) -> list[Contact]:
-        return await self._run(lambda db: sqlite_social.friends(db, user_id))
+    async def friends(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
+        return await self._run(lambda db: sqlite_social.friends(db, user_id, after, limit))
+
+    async def friend_ids(self, user_id: int) -> list[int]:
+        return await self._run(lambda db: sqlite_social.friend_ids(db, user_id))
 
     async def create_group(
         self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
@@ -178,8 +191,14 @@ class SQLiteStorage:
     async def group_member_ids(self, group_id: int) -> list[int] | None:
         return await self._run(lambda db: sqlite_social.group_member_ids(db, group_id))
 
-    async def groups_of(self, user_id: int) -> list[Group]:
-        return await self._run(lambda db: sqlite_social.groups_of(db, user_id))
+    async def groups_of(self, user_id: int, after: int | None, limit: int) -> list[Group]:
+        return await self._run(lambda db: sqlite_social.groups_of(db, user_id, after, limit))
+
+    async def members(self, group_id: int, after: int | None, limit: int) -> list[Member] | None:
+        return await self._run(lambda db: sqlite_social.members(db, group_id, after, limit))
+
+    async def first_members(self, group_ids: Sequence[int], limit: int) -> dict[int, list[Member]]:
+        return await self._run(lambda db: sqlite_social.first_members(db, group_ids, limit))
 
     # --- MessageLog ----------------------------------------------------------------
 
