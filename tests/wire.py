@@ -4,7 +4,9 @@ Tests write what they like, malformed frames included, and read plain JSON objec
 that they can assert the exact wire form. Every frame a current-protocol WireClient reads
 also goes through the client side of the shared protocol driver
 (`chatapp.protocol.ClientConnection`, which chatapp-client reads with), so the suite fails
-on anything the server sends that the real client could not read.
+on anything the server sends that the real client could not read; and every frame, in
+either dialect, must be within the server's --max-frame (the login ack within LOGIN_FRAME
+too), so the suite fails on any reply that outgrows it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from typing import Any
 
 import orjson
 
-from chatapp.protocol import ClientConnection, FrameSplitter, MsgId, ProtocolError
+from chatapp.protocol import (
+    DEFAULT_MAX_FRAME,
+    LOGIN_FRAME,
+    ClientConnection,
+    FrameSplitter,
+    MsgId,
+    ProtocolError,
+)
 
 TIMEOUT = 5.0
 
@@ -27,21 +36,31 @@ class WireClient:
     """
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, legacy: bool
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        legacy: bool,
+        max_frame: int = DEFAULT_MAX_FRAME,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.legacy = legacy
+        self.max_frame = max_frame
+        """The server's --max-frame: no frame it sends may be longer."""
         self.raw_frames: list[bytes] = []
         self._splitter = FrameSplitter(max_frame=1 << 24)
-        self._driver = ClientConnection(max_frame=1 << 24)
+        # As chatapp-client reads: frames up to LOGIN_FRAME, then what the login ack says.
+        self._driver = ClientConnection()
         self._ready: list[dict[str, Any]] = []
         self._rid = 0
 
     @classmethod
-    async def connect(cls, port: int, *, legacy: bool = False) -> WireClient:
+    async def connect(
+        cls, port: int, *, legacy: bool = False, max_frame: int = DEFAULT_MAX_FRAME
+    ) -> WireClient:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer, legacy=legacy)
+        return cls(reader, writer, legacy=legacy, max_frame=max_frame)
 
     async def close(self) -> None:
         self.writer.close()
@@ -67,8 +86,11 @@ class WireClient:
             raise ConnectionError("server closed the connection")
         for frame in self._splitter.feed(data):
             self.raw_frames.append(frame)
+            assert len(frame) <= self.max_frame, f"a frame of {len(frame)} bytes: {frame[:200]!r}"
             obj = orjson.loads(frame)
             assert isinstance(obj, dict)
+            if obj.get("msgid") == MsgId.LOGIN_ACK:
+                assert len(frame) <= LOGIN_FRAME, f"a login ack of {len(frame)} bytes"
             if not self.legacy:
                 (event,) = self._driver.receive(frame + b"\n")
                 assert not isinstance(event, ProtocolError), f"unreadable: {frame!r}: {event}"

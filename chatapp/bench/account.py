@@ -70,11 +70,11 @@ async def logout(conn: BenchConn, wait: float) -> bool:
     return errno_of(await conn.request({"msgid": MsgId.LOGOUT}, wait)) == 0
 
 
-def group_ids(ack: Json) -> dict[str, tuple[int, set[int]]]:
-    """The groups a LOGIN_ACK lists: name -> (group id, member ids)."""
-    out: dict[str, tuple[int, set[int]]] = {}
+def group_ids(ack: Json) -> dict[str, tuple[int, int]]:
+    """The groups a LOGIN_ACK lists (its first page): name -> (group id, member count)."""
+    out: dict[str, tuple[int, int]] = {}
     for group in ack.get("groups") or []:
         if isinstance(group, dict) and type(group.get("id")) is int:
-            members = {u["id"] for u in group.get("users") or [] if isinstance(u, dict)}
-            out[str(group.get("groupname"))] = (group["id"], members)
+            count = group.get("count")
+            out[str(group.get("groupname"))] = (group["id"], count if type(count) is int else 0)
     return out

@@ -94,8 +94,8 @@ class BenchConn(asyncio.Protocol):
         self.uid = 0
         self.name = ""
         self.token: str | None = None
-        self.groups: dict[str, tuple[int, set[int]]] = {}
-        """The user's groups as the login ack listed them: name -> (id, member ids)."""
+        self.groups: dict[str, tuple[int, int]] = {}
+        """The user's groups as the login ack listed them: name -> (id, member count)."""
         self.tag: Any = None
         """The scenario's object this connection belongs to (a pair, a group)."""
         self.side = 0

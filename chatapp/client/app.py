@@ -3,7 +3,7 @@ network news into state, and hands the state down to the screens to draw."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, History, Presence
 
 from .commands import Add, Create, Help, Join, Logout, Quit, Theme
-from .conversation import ConvKey, Delivery, Line
+from .conversation import ConvKey, Delivery, Kind, Line
 from .messages import (
     DeliveryUpdate,
     HistoryPage,
@@ -157,6 +157,8 @@ class ChatApp(App[None]):
 
     def on_session_started(self, message: SessionStarted) -> None:
         arrivals = self.state.apply_login(message.login.ack)
+        rest = self._filed(self.session.rest_of_lists(message.login.ack))
+        self.run_worker(rest, group="lists", exclusive=True, exit_on_error=False)
         if main := self._view():
             main.refresh_all()
         if arrivals:
@@ -178,13 +180,15 @@ class ChatApp(App[None]):
             if arrival is not None and main is not None:
                 main.message_arrived(*arrival)
             return
+        changed = None  # a presence changes one row; a new friend, the list
         if isinstance(event, Presence):
             self.state.presence(event)
+            changed = ConvKey(Kind.USER, event.id)
         elif isinstance(event, FriendAdded):
             self.state.add_friend(event.friend)
             self.notify(f"{event.friend.name} (#{event.friend.id}) added you as a friend")
         if main is not None:
-            main.refresh_sidebar()
+            main.refresh_sidebar(changed)
 
     def on_delivery_update(self, update: DeliveryUpdate) -> None:
         settled = self.state.set_delivery(update.serial, update.delivery, update.note, update.mid)
@@ -213,6 +217,8 @@ class ChatApp(App[None]):
         conv = self.state.open(key)
         if not conv.paging.started:
             self._load_history(key)
+        if self.state.members_wanted(key):  # for the title
+            self.run_worker(self._filed(self.session.more_members(key.id)), exit_on_error=False)
         if main := self._view():
             main.conversation_opened()
 
@@ -261,6 +267,15 @@ class ChatApp(App[None]):
         if opened is not None:
             self._open(opened)
         self.notify(text)
+        if main := self._view():
+            main.refresh_sidebar()
+
+    async def _filed(self, work: Awaitable[None]) -> None:
+        """Awaits a session request that files its answer in the state, then redraws."""
+        try:
+            await work
+        except ClientError as exc:
+            self.notify(f"Not loaded: {exc}", severity="warning")
         if main := self._view():
             main.refresh_sidebar()
 

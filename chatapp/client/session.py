@@ -3,7 +3,7 @@ moment, its answer filed in the ChatState. No Textual: the app runs these in wor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from chatapp.protocol import (
     ONLINE,
@@ -12,10 +12,14 @@ from chatapp.protocol import (
     AddGroup,
     CreateGroup,
     FriendInfo,
+    Friends,
     GroupChat,
     GroupInfo,
+    Groups,
     History,
+    LoginAck,
     MemberInfo,
+    Members,
     OneChat,
 )
 
@@ -119,7 +123,7 @@ class Session:
     async def create_group(self, name: str, desc: str) -> GroupInfo:
         ack = await self.link().request(CreateGroup(name, desc))
         me = MemberInfo(self.state.user_id, self.state.user_name, ONLINE, "creator")
-        group = GroupInfo(ack.groupid or 0, name, desc, (me,))
+        group = GroupInfo(ack.groupid or 0, name, desc, (me,), count=1)
         self.state.add_group(group)
         return group
 
@@ -128,3 +132,39 @@ class Session:
         group = ack.group or GroupInfo(group_id, f"group {group_id}", "")
         self.state.add_group(group)
         return group
+
+    # --- Lists beyond the first page -----------------------------------------------------
+
+    async def rest_of_lists(self, ack: LoginAck) -> None:
+        """Asks for the friends and groups beyond the first pages that a login ack holds,
+        page after page, and files them."""
+        if ack.more_friends:
+            async for reply in self._pages(Friends, _last(ack.friends)):
+                for friend in reply.friends or ():
+                    self.state.add_friend(friend)
+        if ack.more_groups:
+            async for reply in self._pages(Groups, _last(ack.groups)):
+                for group in reply.groups or ():
+                    self.state.add_group(group)
+
+    async def more_members(self, group_id: int) -> None:
+        """Asks for the next page of a group's members, after those known, and files it."""
+        group = self.state.groups.get(group_id)
+        after = _last(group.users) if group is not None else None
+        reply = await self.link().request(Members(group_id, after=after))
+        self.state.add_members(group_id, reply.members or ())
+
+    async def _pages(self, ask: type[Friends | Groups], after: int | None) -> AsyncIterator[Ack]:
+        """The replies to FRIENDS or GROUPS, each after the last id of the one before,
+        until one says there is no more."""
+        while True:
+            reply = await self.link().request(ask(after=after))
+            yield reply
+            items = reply.friends or reply.groups or ()
+            if not (reply.more and items):
+                return
+            after = items[-1].id
+
+
+def _last(items: Sequence[FriendInfo | GroupInfo | MemberInfo]) -> int | None:
+    return items[-1].id if items else None

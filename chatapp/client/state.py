@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from chatapp.protocol import (
@@ -15,6 +15,7 @@ from chatapp.protocol import (
     GroupInfo,
     GroupMessage,
     LoginAck,
+    MemberInfo,
     Presence,
 )
 
@@ -65,12 +66,17 @@ class ChatState:
             setattr(self, f.name, getattr(fresh, f.name))
 
     def apply_login(self, ack: LoginAck) -> list[tuple[Conversation, Line]]:
-        """Takes friends and groups from a login; offline messages not seen yet arrive unread."""
+        """Takes the first page of friends and groups from a login (the session asks for
+        the rest), keeping the members read of groups known before; offline messages not
+        seen yet arrive unread."""
         if ack.id != self.user_id:
             self.reset()
         self.user_id, self.user_name = ack.id, ack.name
         self.friends = {f.id: f for f in ack.friends}
-        self.groups = {g.id: g for g in ack.groups}
+        known, self.groups = self.groups, {}
+        for group in ack.groups:
+            before = known.get(group.id)
+            self.groups[group.id] = replace(group, users=before.users) if before else group
         for conv in self.conversations.values():
             conv.title = self.title(conv.key)
         arrivals = (self.receive(chat) for chat in ack.offlinemsg)
@@ -175,10 +181,23 @@ class ChatState:
             conv.title = friend.name
 
     def add_group(self, group: GroupInfo) -> None:
-        """We created or joined a group."""
+        """We created or joined a group, or a page of our groups came."""
         self.groups[group.id] = group
         if (conv := self.conversations.get(ConvKey(Kind.GROUP, group.id))) is not None:
             conv.title = group.groupname
+
+    def add_members(self, group_id: int, page: Iterable[MemberInfo]) -> None:
+        """A page of a group's members came: those after the members known are added (a
+        page asked for twice is added once)."""
+        if (group := self.groups.get(group_id)) is not None:
+            last = group.users[-1].id if group.users else None
+            fresh = [m for m in page if last is None or m.id > last]
+            self.groups[group_id] = replace(group, users=(*group.users, *fresh))
+
+    def members_wanted(self, key: ConvKey) -> bool:
+        """The conversation is a group whose members are not known yet."""
+        group = self.groups.get(key.id) if key.kind is Kind.GROUP else None
+        return group is not None and not group.users and group.count > 0
 
     def unread(self, key: ConvKey) -> int:
         conv = self.conversations.get(key)
@@ -186,18 +205,21 @@ class ChatState:
 
     def entries(self) -> list[Entry]:
         """The sidebar rows: friends, then other people we talk to, then groups."""
-        rows = [
-            Entry(ConvKey(Kind.USER, f.id), f.name, 0, f.state == ONLINE, "Friends")
-            for f in sorted(self.friends.values(), key=lambda f: (f.name.lower(), f.id))
-        ]
-        strangers = [
-            conv
-            for key, conv in self.conversations.items()
-            if key.kind is Kind.USER and key.id not in self.friends
-        ]
-        rows += [Entry(c.key, c.title, 0, None, "People") for c in strangers]
-        rows += [
-            Entry(ConvKey(Kind.GROUP, g.id), g.groupname, 0, None, "Groups")
-            for g in sorted(self.groups.values(), key=lambda g: (g.groupname.lower(), g.id))
-        ]
-        return [Entry(e.key, e.title, self.unread(e.key), e.online, e.section) for e in rows]
+        friends = sorted(self.friends.values(), key=lambda f: (f.name.lower(), f.id))
+        groups = sorted(self.groups.values(), key=lambda g: (g.groupname.lower(), g.id))
+        keys = [ConvKey(Kind.USER, f.id) for f in friends]
+        keys += [k for k in self.conversations if k.kind is Kind.USER and k.id not in self.friends]
+        keys += [ConvKey(Kind.GROUP, g.id) for g in groups]
+        return [entry for key in keys if (entry := self.entry(key)) is not None]
+
+    def entry(self, key: ConvKey) -> Entry | None:
+        """The sidebar row of one conversation, if the sidebar lists it."""
+        if key.kind is Kind.GROUP:
+            if (group := self.groups.get(key.id)) is None:
+                return None
+            return Entry(key, group.groupname, self.unread(key), None, "Groups")
+        if (friend := self.friends.get(key.id)) is not None:
+            return Entry(key, friend.name, self.unread(key), friend.state == ONLINE, "Friends")
+        if (conv := self.conversations.get(key)) is None:
+            return None
+        return Entry(key, conv.title, self.unread(key), None, "People")

@@ -58,6 +58,8 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     """
     if dialect is Dialect.LEGACY and isinstance(event, Presence | FriendAdded):
         return None
-    if dialect is Dialect.LEGACY and isinstance(event, Ack) and event.messages is None:
-        return None  # SYNC and HISTORY, which only current clients send, are answered
+    if dialect is Dialect.LEGACY and isinstance(event, Ack) and not event.page:
+        # Pages (SYNC, HISTORY, FRIENDS, GROUPS, MEMBERS), which only current clients ask
+        # for, are answered in any dialect.
+        return None
     return orjson.dumps(event.to_wire(dialect), option=orjson.OPT_APPEND_NEWLINE)

@@ -14,6 +14,9 @@ from .events import Ack, Error, Event, LoginAck
 from .framing import DEFAULT_MAX_FRAME, FrameSplitter
 from .requests import Login, Logout, Register, Request
 
+CEILING = 16 * 1024 * 1024
+"""The longest frame a client accepts, whatever limit a server announces."""
+
 
 class ServerConnection:
     """One client connection as the server sees it: frames in, requests out; events in,
@@ -75,12 +78,20 @@ class ServerConnection:
 
 class ClientConnection:
     """The client's side of a current-protocol connection: requests out as bytes, bytes
-    in as events; a frame the client cannot read comes back as its ProtocolError."""
+    in as events; a frame the client cannot read comes back as its ProtocolError.
 
-    __slots__ = ("_splitter",)
+    Frames may be `max_frame` long (LOGIN_FRAME by default) until a successful LOGIN_ACK,
+    which raises the limit to the one it announces, up to `ceiling`.
+    """
 
-    def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
-        self._splitter = FrameSplitter(max_frame)
+    __slots__ = ("_splitter", "max_frame", "overflowed")
+
+    def __init__(self, max_frame: int = DEFAULT_MAX_FRAME, ceiling: int = CEILING) -> None:
+        # The splitter holds frames up to the ceiling; each is held to the limit of its time.
+        self._splitter = FrameSplitter(max(max_frame, ceiling))
+        self.max_frame = max_frame
+        self.overflowed = False
+        """The server sent a frame longer than the limit: the stream cannot be trusted."""
 
     @staticmethod
     def send(request: Request) -> bytes:
@@ -90,14 +101,19 @@ class ClientConnection:
     def receive(self, data: bytes) -> list[Event | ProtocolError]:
         """The events that `data` completes, in order."""
         events: list[Event | ProtocolError] = []
+        if self.overflowed:
+            return events
         for frame in self._splitter.feed(data):
+            if len(frame) > self.max_frame:
+                self.overflowed = True
+                return events
             try:
-                events.append(decode_event(frame))
+                event = decode_event(frame)
             except ProtocolError as exc:
                 events.append(exc)
+                continue
+            if isinstance(event, LoginAck) and not event.errno and event.max_frame:
+                self.max_frame = max(self.max_frame, min(event.max_frame, self._splitter.max_frame))
+            events.append(event)
+        self.overflowed = self._splitter.overflowed
         return events
-
-    @property
-    def overflowed(self) -> bool:
-        """The server sent a frame longer than the limit: the stream cannot be trusted."""
-        return self._splitter.overflowed

@@ -3,14 +3,17 @@ its wire form in each dialect and its decoder side by side."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from .chats import Chat, ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
 from .fields import Fields
-from .parts import FriendInfo, GroupInfo, Wire, legacy_list, with_rid
+from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, legacy_list, optional, with_rid
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,13 @@ class LoginAck:
     token: str | None = None
     """A resume token for the next login without the password (current protocol)."""
     more: bool = False
-    """More deliveries wait than `offlinemsg` holds: SYNC after the last one."""
+    """More deliveries wait than `offlinemsg` holds: they follow the ack as chats."""
+    more_friends: bool = False
+    """More friends than `friends` holds (current protocol): FRIENDS after the last."""
+    more_groups: bool = False
+    """More groups than `groups` holds (current protocol): GROUPS after the last."""
+    max_frame: int | None = None
+    """The longest frame the server sends from now on (current protocol)."""
     rid: Rid = None
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
@@ -50,13 +59,11 @@ class LoginAck:
                     obj[key] = legacy_list(items)
             return obj
         obj.update(friends=friends, groups=groups, offlinemsg=offline)
-        if self.last is not None:
-            obj["last"] = self.last
-        if self.token is not None:
-            obj["token"] = self.token
-        if self.more:
-            obj["more"] = True
-        return with_rid(obj, self.rid)
+        optional(obj, last=self.last, token=self.token)
+        for key in ("more", "more_friends", "more_groups"):
+            if getattr(self, key):
+                obj[key] = True
+        return with_rid(optional(obj, max_frame=self.max_frame), self.rid)
 
     @classmethod
     def from_wire(cls, f: Fields) -> LoginAck:
@@ -72,6 +79,9 @@ class LoginAck:
             last=f.opt_int("last"),
             token=f.opt_str("token"),
             more=f.flag("more"),
+            more_friends=f.flag("more_friends"),
+            more_groups=f.flag("more_groups"),
+            max_frame=f.opt_int("max_frame"),
             rid=f.rid,
         )
 
@@ -112,8 +122,9 @@ class Ack:
 
     `re` names the request answered; the optional fields carry its result: `mid` for a
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
-    `messages` (and `more` when a page is full) for SYNC and HISTORY.
-    Failures are answered with ERROR instead.
+    a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
+    MEMBERS (`members`), with `more` when there is more to ask for; `token` (the
+    connection's next resume token) for PASSWORD. Failures are answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -125,28 +136,38 @@ class Ack:
     friend: FriendInfo | None = None
     group: GroupInfo | None = None
     messages: tuple[ChatMessage | GroupMessage, ...] | None = None
+    friends: tuple[FriendInfo, ...] | None = None
+    groups: tuple[GroupInfo, ...] | None = None
+    members: tuple[MemberInfo, ...] | None = None
     more: bool = False
+    token: str | None = None
+
+    @property
+    def page(self) -> bool:
+        """The ACK carries a page of a list (it answers SYNC, HISTORY or a paging request)."""
+        lists = (self.messages, self.friends, self.groups, self.members)
+        return any(items is not None for items in lists)
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
-        if self.mid is not None:
-            obj["mid"] = self.mid
-        if self.groupid is not None:
-            obj["groupid"] = self.groupid
+        optional(obj, mid=self.mid, groupid=self.groupid)
         if self.friend is not None:
             obj["friend"] = self.friend.to_wire()
         if self.group is not None:
             obj["group"] = self.group.to_wire()
-        if self.messages is not None:
-            obj["messages"] = [m.to_wire(dialect) for m in self.messages]
+        if self.page:
+            for key in ("messages", "friends", "groups", "members"):
+                if (items := getattr(self, key)) is not None:
+                    obj[key] = [page_item(item, dialect) for item in items]
             obj["more"] = self.more
+        if self.token is not None:
+            obj["token"] = self.token
         return with_rid(obj, self.rid)
 
     @classmethod
     def from_wire(cls, f: Fields) -> Ack:
         re_value = f.req_int("re")
         friend, group = f.opt_sub("friend"), f.opt_sub("group")
-        messages = f.obj.get("messages")
         return cls(
             re=MsgId(re_value) if re_value in MsgId._value2member_map_ else MsgId.ACK,
             rid=f.rid,
@@ -154,11 +175,29 @@ class Ack:
             groupid=f.opt_int("groupid"),
             friend=FriendInfo.from_wire(friend) if friend is not None else None,
             group=GroupInfo.from_wire(group) if group is not None else None,
-            messages=tuple(chat_from_wire(m) for m in f.subs("messages"))
-            if messages is not None
-            else None,
+            messages=_page(f, "messages", chat_from_wire),
+            friends=_page(f, "friends", FriendInfo.from_wire),
+            groups=_page(f, "groups", GroupInfo.from_wire),
+            members=_page(f, "members", MemberInfo.from_wire),
             more=f.flag("more"),
+            token=f.opt_str("token"),
         )
+
+
+PageItem = ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo
+
+
+def page_item(item: PageItem, dialect: Dialect) -> Wire:
+    """An item of a page as its ACK carries it: a chat in the connection's dialect, the
+    rest in the current protocol's form."""
+    if isinstance(item, ChatMessage | GroupMessage):
+        return item.to_wire(dialect)
+    return item.to_wire()
+
+
+def _page(f: Fields, key: str, read: Callable[[Fields], T]) -> tuple[T, ...] | None:
+    """The items of the list under `key`, or None where there is none."""
+    return None if f.obj.get(key) is None else tuple(read(item) for item in f.subs(key))
 
 
 @dataclass(frozen=True, slots=True)

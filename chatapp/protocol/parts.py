@@ -72,27 +72,31 @@ class MemberInfo:
 
 @dataclass(frozen=True, slots=True)
 class GroupInfo:
-    """A group with every member, the caller included."""
+    """A group: in the current protocol with its number of members (`count`), which a
+    client pages through with MEMBERS; in the legacy dialect with its members (`users`),
+    as many as the frame holds, as the original listed them."""
 
     id: int
     groupname: str
     groupdesc: str
     users: tuple[MemberInfo, ...] = ()
+    count: int = 0
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
-        users = [u.to_wire() for u in self.users]
-        return {
-            "id": self.id,
-            "groupname": self.groupname,
-            "groupdesc": self.groupdesc,
-            "users": legacy_list(users) if dialect is Dialect.LEGACY else users,
-        }
+        obj: Wire = {"id": self.id, "groupname": self.groupname, "groupdesc": self.groupdesc}
+        if dialect is Dialect.LEGACY:
+            obj["users"] = legacy_list([u.to_wire() for u in self.users])
+        else:
+            obj["count"] = self.count
+        return obj
 
     @classmethod
     def from_wire(cls, f: Fields) -> GroupInfo:
+        users = tuple(MemberInfo.from_wire(u) for u in f.subs("users"))
         return cls(
             id=f.req_int("id"),
             groupname=f.req_str("groupname"),
             groupdesc=f.opt_str("groupdesc") or "",
-            users=tuple(MemberInfo.from_wire(u) for u in f.subs("users")),
+            users=users,
+            count=f.opt_int("count") or len(users),
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
 from .errors import Rid
 from .fields import Fields
+from .lists import Friends, Groups, Members
 from .parts import Wire, optional, with_rid
 
 
@@ -61,19 +62,22 @@ class Login:
 
 @dataclass(frozen=True, slots=True)
 class Logout:
-    """End the session; the connection stays open and may log in again."""
+    """End the session; the connection stays open and may log in again. `all` also
+    revokes every resume token of the account, wherever it was handed out."""
 
     MSGID: ClassVar[MsgId] = MsgId.LOGOUT
 
     id: int | None = None
+    all: bool = False
     rid: Rid = None
 
     def to_wire(self) -> Wire:
-        return with_rid(optional({"msgid": MsgId.LOGOUT}, id=self.id), self.rid)
+        obj = optional({"msgid": MsgId.LOGOUT}, id=self.id, all=True if self.all else None)
+        return with_rid(obj, self.rid)
 
     @classmethod
     def from_wire(cls, f: Fields) -> Logout:
-        return cls(id=f.opt_int("id"), rid=f.rid)
+        return cls(id=f.opt_int("id"), all=f.flag("all"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,26 @@ class AddGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangePassword:
+    """Replace the account's password: `password` is the current one, `new` the next.
+    Every resume token of the account is revoked; the ACK carries this connection's next."""
+
+    MSGID: ClassVar[MsgId] = MsgId.PASSWORD
+
+    password: str = field(repr=False)
+    new: str = field(repr=False)
+    rid: Rid = None
+
+    def to_wire(self) -> Wire:
+        obj: Wire = {"msgid": MsgId.PASSWORD, "password": self.password, "new": self.new}
+        return with_rid(obj, self.rid)
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> ChangePassword:
+        return cls(password=f.req_str("password"), new=f.req_str("new"), rid=f.rid)
+
+
+@dataclass(frozen=True, slots=True)
 class Ping:
     """Keep the connection alive; answered by PONG."""
 
@@ -187,12 +211,17 @@ Request = (
     | AddGroup
     | GroupChat
     | Ping
+    | ChangePassword
     | Delivered
     | Sync
     | History
+    | Friends
+    | Groups
+    | Members
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
-    AddGroup, GroupChat, Ping, Delivered, Sync, History,
+    AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
+    Members,
 )  # fmt: skip

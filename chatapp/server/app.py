@@ -24,6 +24,7 @@ from .session import Session
 from .sockets import tls_context
 from .storage import Storage, open_storage
 from .sweeper import sweep_idle
+from .text import skeleton
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ class ChatServer:
         """Opens storage and bus, then listens; connections are served once this returns."""
         tls = tls_context(self.config)  # a bad certificate stops the start before anything
         await self.storage.open()
+        # Names from before the storage kept skeletons (migration 004) get theirs.
+        if claimed := await self.storage.claim_skeletons(skeleton):
+            log.info("recorded the confusable skeletons of %d names", claimed)
         await self.bus.start(self)
         # Message ids are primary keys in the shared log: each live instance has its node.
         self.stamps = Stamps(self.clock, node=self.bus.node)

@@ -33,7 +33,7 @@ class OutboundBudget:
         self.per_connection = per_connection
         self.limit = total
         self.total = 0
-        self._holders: set[FramedTransport] = set()
+        self._holders: dict[FramedTransport, int] = {}  # what each is counted as holding
         self._report = Report(
             log,
             f"outbound budget of {total / _MIB:g} MiB exceeded: dropped the connection holding "
@@ -41,7 +41,7 @@ class OutboundBudget:
         )
 
     def note(self, conn: FramedTransport, size: int) -> None:
-        """`conn` holds `size` bytes just after a write (it held `conn.held` before)."""
+        """`conn` holds `size` bytes just after a write."""
         self._hold(conn, size)
         if size > self.per_connection:
             log.warning("%s: not reading, outbound limit reached: disconnecting", conn.peer)
@@ -56,19 +56,16 @@ class OutboundBudget:
     def _enforce(self) -> None:
         for conn in list(self._holders):  # what drained since their last write is gone
             self._hold(conn, conn.queued())
-        for conn in sorted(self._holders, key=_held, reverse=True):
+        for conn, held in sorted(self._holders.items(), key=_held, reverse=True):
             if self.total <= self.limit:
                 break
-            self._report(f"{conn.peer} held {conn.held / _MIB:.1f} MiB")
+            self._report(f"{conn.peer} held {held / _MIB:.1f} MiB")
             self._drop(conn)
 
     def _hold(self, conn: FramedTransport, size: int) -> None:
-        self.total += size - conn.held
-        conn.held = size
+        self.total += size - self._holders.pop(conn, 0)
         if size:
-            self._holders.add(conn)
-        else:
-            self._holders.discard(conn)
+            self._holders[conn] = size
 
     def _drop(self, conn: FramedTransport) -> None:
         conn.abort()
@@ -78,5 +75,5 @@ class OutboundBudget:
         self._report.close()
 
 
-def _held(conn: FramedTransport) -> int:
-    return conn.held
+def _held(holder: tuple[FramedTransport, int]) -> int:
+    return holder[1]

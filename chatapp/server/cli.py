@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
 import os
 import signal
@@ -112,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # A fatal signal no program can answer (SIGBUS when SQLite's -shm file is truncated
+    # or its disk is full, SIGSEGV) leaves its traceback on stderr, in the log, before the
+    # process dies: never a silent death. What was acknowledged is in the log already.
+    faulthandler.enable()
     run = _runner()
     try:
         if args.init_db:

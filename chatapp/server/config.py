@@ -205,6 +205,24 @@ class Config:
         ),
     )
 
+    # --- pages of friends, groups and members ------------------------------------------
+
+    list_page: int = setting(
+        200,
+        help="friends, groups or members per FRIENDS, GROUPS or MEMBERS reply whose request "
+        "names no limit (at most --max-list-page); friends and groups in the login ack",
+        limit=Limit(
+            "friends, groups or members in a page whose request names no `limit`, and friends "
+            "and groups in the login ack",
+            "{count}",
+        ),
+    )
+    max_list_page: int = setting(
+        1000,
+        help="largest limit of a FRIENDS, GROUPS or MEMBERS request",
+        limit=Limit("largest `limit` of a FRIENDS, GROUPS or MEMBERS request", "{count}"),
+    )
+
     # --- server-wide budgets: what the whole instance holds, whoever asks ---------------
 
     max_connections: int = setting(

@@ -37,6 +37,13 @@ class GroupDirectory:
         """Records a group's members after a change made here."""
         self._remember(group_id, member_ids)
 
+    def added(self, group_id: int, user_id: int) -> None:
+        """Records a member who joined here, if the group is in memory: one that is not
+        is read when next needed."""
+        members = self._members.get(group_id)
+        if members is not None:
+            self._members[group_id] = members | {user_id}
+
     def forget(self, group_id: int) -> None:
         """Drops a group whose membership changed elsewhere."""
         self._members.pop(group_id, None)

@@ -44,7 +44,8 @@ class Fanout:
     ) -> None:
         """The commit is done: deliver, then answer. The chat is in the log already, so a
         recipient who is offline, or whose instance cannot be reached now, gets it from
-        there at login or when the bus is back."""
+        there at login or when the bus is back. A retry of a chat logged before delivers
+        the first one's deliveries still in the log."""
         if reply.done():
             return
         if done.cancelled():
@@ -55,9 +56,9 @@ class Fanout:
             return
         logged = done.result()
         answer = ack(mid=logged.mid)
-        if logged.duplicate:  # a retry: the first attempt delivered it
-            reply.set_result(answer)
-            return
+        # A retry delivers the first message again: its first attempt may have been
+        # committed without anyone hearing of it. Who has it already drops the copy.
+        message = logged.first or message
         rest = self._bus.publish_here(
             [(uid, chat_event(message, seq)) for uid, seq in logged.deliveries]
         )

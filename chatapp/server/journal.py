@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from .futures import pass_on
 from .storage import Logged, MessageLog, NewMessage
@@ -28,7 +29,7 @@ class Journal:
         self._acks: dict[int, int] = {}
         self._writer: asyncio.Task[None] | None = None
         # A retry of a message still being written waits for the first one's result.
-        self._in_flight: dict[tuple[int, str], asyncio.Future[Logged]] = {}
+        self._in_flight: dict[tuple[int, str], tuple[NewMessage, asyncio.Future[Logged]]] = {}
 
     def submit(self, new: NewMessage) -> asyncio.Future[Logged]:
         """Queues a message for the next batch; the future completes once it is committed
@@ -36,17 +37,17 @@ class Journal:
         costs no task of its own."""
         loop = asyncio.get_running_loop()
         key = (new.message.sender_id, new.cid) if new.cid is not None else None
-        if key is not None:
-            first = self._in_flight.get(key)
-            if first is not None:  # a retry while the first attempt is being written
-                dup: asyncio.Future[Logged] = loop.create_future()
-                pass_on(first, dup, lambda logged: Logged(logged.mid, duplicate=True))
-                return dup
+        if key is not None and (first := self._in_flight.get(key)) is not None:
+            # A retry while the first attempt is being written: a duplicate of it.
+            message = first[0].message
+            dup: asyncio.Future[Logged] = loop.create_future()
+            pass_on(first[1], dup, lambda logged: replace(logged, first=logged.first or message))
+            return dup
         future: asyncio.Future[Logged] = loop.create_future()
         self._queue.append((new, future))
         self._kick()
         if key is not None:
-            self._in_flight[key] = future
+            self._in_flight[key] = (new, future)
             future.add_done_callback(lambda _: self._in_flight.pop(key, None))
         return future
 

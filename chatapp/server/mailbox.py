@@ -3,7 +3,7 @@
 Deliveries wait while the LOGIN_ACK is on its way, so it is always first; chats are sent
 once each by their sequence number; after a long absence, or when the bus was cut off,
 what the log holds is caught up page by page as fast as the client reads; a legacy client,
-which cannot acknowledge, has what it was sent acknowledged for it.
+which cannot acknowledge, has what it was sent acknowledged for it once it has left.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from chatapp.protocol import Chat, ChatMessage, Dialect, FriendAdded, GroupMessa
 
 from .bus import Delivery, Doorbell
 from .chats import chat_events
+from .handover import Handover
 from .sequence import SentSequence
 
 if TYPE_CHECKING:
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 class Mailbox:
     """The delivery state of one login: made by LOGIN (holding), ended by leaving."""
 
-    __slots__ = ("_again", "_catching_up", "_session", "closed", "held", "sent", "user_id")
+    __slots__ = (
+        "_again", "_catching_up", "_handover", "_session", "closed", "held", "sent", "user_id",
+    )  # fmt: skip
 
     def __init__(self, session: Session, user_id: int) -> None:
         self._session = session
@@ -35,6 +38,7 @@ class Mailbox:
         self._catching_up = False
         self._again = False
         self.closed = False
+        self._handover: Handover | None = None  # a legacy login's, made with its ack
 
     def deliver(self, delivery: Delivery) -> None:
         """What the bus calls for each delivery to the user; nothing once closed."""
@@ -52,22 +56,31 @@ class Mailbox:
             self._session.send(delivery)
 
     def release(self) -> None:
-        """The login ack is out: what waited for it goes now, in order."""
+        """The login ack is out: what waited for it goes now, in order. A legacy client's
+        offline messages, in the ack, count as delivered once it has left."""
+        session = self._session
+        if session.conn.dialect is Dialect.LEGACY:  # known now that the ack is encoded
+            self._handover = Handover(session, session.server.journal.ack, self.user_id)
+            self._handover.written(self.sent.floor)
         held, self.held = self.held or [], None
         for delivery in held:
             self.deliver(delivery)
 
     def send_chats(self, messages: Sequence[Chat]) -> list[Chat]:
         """Sends the deliveries not sent before; returns them. A legacy client cannot
-        acknowledge, so what it was sent counts as delivered, as in the original."""
+        acknowledge, so what it was sent counts as delivered once it has left the server."""
         session = self._session
         fresh = [m for m in messages if not m.seq or self.sent.add(m.seq)]
         for message in fresh:
             session.send(message)
-        # Only what went into a live connection: a message to a closing one stays due.
-        if fresh and session.conn.dialect is Dialect.LEGACY and session.alive and not self.closed:
-            session.server.journal.ack(self.user_id, self.sent.floor)
+        if fresh and self._handover is not None and not self.closed:
+            self._handover.written(self.sent.floor)
         return fresh
+
+    def writable(self) -> None:
+        """The connection takes more again: what left meanwhile counts as delivered."""
+        if self._handover is not None:
+            self._handover.settle()
 
     def catch_up(self) -> None:
         """Sends what the log holds beyond what was sent, in pages, as the client reads."""
@@ -97,3 +110,5 @@ class Mailbox:
         """The user left: nothing more is sent; held chats are in the log for next time."""
         self.closed = True
         self.held = None
+        if self._handover is not None:
+            self._handover.close()

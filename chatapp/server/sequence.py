@@ -12,15 +12,17 @@ class SentSequence:
     the floor never skips a message that is still on its way.
     """
 
-    __slots__ = ("_above", "floor")
+    __slots__ = ("_above", "floor", "top")
 
     def __init__(self, floor: int = 0) -> None:
         self.floor = floor
+        self.top = floor
+        """The highest number sent (or the floor started from)."""
         self._above: set[int] | None = None  # made at the first gap: usually never
 
     def restart(self, floor: int) -> None:
         """Starts over above `floor` (at login)."""
-        self.floor = floor
+        self.floor = self.top = floor
         self._above = None
 
     def add(self, seq: int) -> bool:
@@ -28,6 +30,7 @@ class SentSequence:
         above = self._above
         if seq <= self.floor or (above is not None and seq in above):
             return False
+        self.top = max(self.top, seq)
         if seq != self.floor + 1:
             if above is None:
                 above = self._above = set()

@@ -64,6 +64,11 @@ class Session(FramedTransport):
         self.anonymous_since = self.last_heard
         self.server.sessions.add(self)
 
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.mailbox is not None:
+            self.mailbox.writable()
+
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         self.server.sessions.discard(self)

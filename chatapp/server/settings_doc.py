@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from chatapp.protocol import MAX_RID_LENGTH
+from chatapp.protocol import LOGIN_FRAME, MAX_RID_LENGTH
 
 from .config import Config
 from .settings import Limit, options
@@ -28,6 +28,8 @@ def limits_table(config: Config) -> str:
             shown = readable(option.limit, option.default)
             lines.append(f"| {option.limit.what} | `{option.flag}` | {shown} |")
     lines += [
+        f"| the login ack, and every frame before it | (fixed) | {LOGIN_FRAME:,} bytes, "
+        "or `--max-frame` if less |",
         f"| client message id `cid` | (fixed) | string of {MAX_RID_LENGTH} characters |",
         f"| request id | (fixed) | integer, or string of {MAX_RID_LENGTH} characters |",
     ]

@@ -23,14 +23,13 @@ class FramedTransport(asyncio.Protocol):
     # Slots, and the frame queue and write-pause event made only when needed: an idle
     # connection is mostly this object, and servers hold tens of thousands.
     __slots__ = (
-        "_budget", "_config", "_frames", "_paused", "_transport", "_writable", "conn", "held",
-        "host", "last_heard", "peer",
+        "_budget", "_config", "_frames", "_paused", "_transport", "_writable", "conn", "host",
+        "last_heard", "peer", "unsent", "written",
     )  # fmt: skip
 
     def __init__(self, config: Config, budget: OutboundBudget) -> None:
         self._config = config
         self._budget = budget
-        self.held = 0  # bytes queued at the last write, as the budget counts them
         self.conn = ServerConnection(config.max_frame)
         self.peer = self.host = "?"
         self.last_heard = 0.0
@@ -38,6 +37,8 @@ class FramedTransport(asyncio.Protocol):
         self._frames: deque[bytes] | None = None
         self._paused = False
         self._writable: asyncio.Event | None = None  # made when the transport first pauses
+        self.written = 0  # bytes given to the transport: buffered, or handed to the kernel
+        self.unsent = 0  # of those, still buffered just after the last write; -1 once closing
 
     @property
     def alive(self) -> bool:
@@ -81,7 +82,7 @@ class FramedTransport(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.resume_writing()  # whoever waits to write sees the connection is gone
-        if self.held:
+        if self.unsent:  # the budget counts what it held
             self._budget.forget(self)
         self._frames = None
         self._transport = None
@@ -108,12 +109,16 @@ class FramedTransport(asyncio.Protocol):
 
     def _write(self, data: bytes | None) -> None:
         transport = self._transport
-        if data is None or transport is None or transport.is_closing():
+        if data is None:
+            return
+        if transport is None or transport.is_closing():
+            self.unsent = -1
             return
         transport.write(data)
-        size = transport.get_write_buffer_size()
-        if size or self.held:  # only a connection that holds bytes costs more than this
-            self._budget.note(self, size)
+        self.written += len(data)
+        before, self.unsent = self.unsent, transport.get_write_buffer_size()
+        if self.unsent or before > 0:  # only a connection that holds bytes costs more than this
+            self._budget.note(self, self.unsent)
 
     def queued(self) -> int:
         """Bytes written and not yet taken by the kernel."""
@@ -124,6 +129,15 @@ class FramedTransport(asyncio.Protocol):
         """Drops the connection at once, and what it has queued."""
         if self._transport is not None:
             self._transport.abort()
+
+    def handed_over(self) -> int | None:
+        """How many of the bytes `written` have been handed to the kernel, which sends them
+        even after the connection is dropped; None once it is closing, when what was still
+        buffered is no longer known."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return None
+        return self.written - transport.get_write_buffer_size()
 
     async def drained(self) -> None:
         """Returns once the client has read enough of what was written to take more."""

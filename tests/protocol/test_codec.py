@@ -1,5 +1,6 @@
 """Decoding validates every field; every message round-trips; both dialects encode exactly."""
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -17,13 +18,16 @@ from chatapp.protocol import (
     Event,
     FriendAdded,
     FriendInfo,
+    Friends,
     GroupChat,
     GroupInfo,
     GroupMessage,
+    Groups,
     Login,
     LoginAck,
     Logout,
     MemberInfo,
+    Members,
     MsgId,
     OneChat,
     Ping,
@@ -52,33 +56,57 @@ REQUESTS: list[Request] = [
     AddGroup(groupid=1, id=13),
     GroupChat(groupid=1, msg="hi", rid=7),
     Ping(rid="p"),
+    Friends(rid=8),
+    Friends(after=15, limit=100, rid=9),
+    Groups(after=1, rid=10),
+    Members(groupid=1, after=13, limit=2, rid=11),
 ]
 
 MEMBERS = (
     MemberInfo(13, "zhang san", "online", "creator"),
     MemberInfo(15, "li si", "offline", "normal"),
 )
-GROUP = GroupInfo(1, "g", "d", MEMBERS)
+GROUP = GroupInfo(1, "g", "d", count=2)
+"""A group as the current protocol lists it: with its count, not its members."""
+LEGACY_GROUP = GroupInfo(1, "g", "d", MEMBERS, 2)
 CHAT = ChatMessage(13, "zhang san", 15, "hello", "2020-02-22 00:43:59", 42, 1582332239000)
 GROUP_CHAT = GroupMessage(13, "zhang san", 1, "hi", "2020-02-22 00:43:59", 43, 1582332239000)
 
+REFUSED = LoginAck(errno=Errno.BAD_CREDENTIALS, errmsg="id or password is invalid!", rid=2)
+
+FULL_LOGIN = LoginAck(
+    id=13,
+    name="zhang san",
+    friends=(FriendInfo(15, "li si", "online"),),
+    groups=(GROUP,),
+    offlinemsg=(CHAT, GROUP_CHAT),
+    rid=1,
+)
+
 EVENTS: list[Event] = [
+    FULL_LOGIN,
+    LoginAck(id=13, name="zhang san"),
     LoginAck(
         id=13,
         name="zhang san",
         friends=(FriendInfo(15, "li si", "online"),),
-        groups=(GROUP,),
-        offlinemsg=(CHAT, GROUP_CHAT),
-        rid=1,
+        more_friends=True,
+        more_groups=True,
+        last=4,
+        more=True,
+        max_frame=1 << 20,
     ),
-    LoginAck(id=13, name="zhang san"),
-    LoginAck(errno=Errno.BAD_CREDENTIALS, errmsg="id or password is invalid!", rid=2),
+    REFUSED,
     RegAck(id=22, rid=3),
     RegAck(errno=Errno.NAME_TAKEN, errmsg="taken"),
     Ack(MsgId.ONE_CHAT, rid=4, mid=42),
     Ack(MsgId.CREATE_GROUP, groupid=7),
     Ack(MsgId.ADD_FRIEND, friend=FriendInfo(15, "li si", "offline")),
     Ack(MsgId.ADD_GROUP, rid="x", group=GROUP),
+    Ack(MsgId.FRIENDS, rid=8, friends=(FriendInfo(15, "li si", "online"),), more=True),
+    Ack(MsgId.GROUPS, rid=9, groups=(GROUP,)),
+    Ack(MsgId.MEMBERS, rid=10, members=MEMBERS, more=True),
+    Ack(MsgId.MEMBERS, rid=11, members=()),
     Error(Errno.NO_SUCH_USER, "no user", re=6, rid=5),
     Error(Errno.BAD_FRAME, "not JSON"),
     Error(Errno.UNKNOWN_MSGID, "unknown msgid 18446744073709551615", re=2**64 - 1),
@@ -115,7 +143,7 @@ def wire(event: Event, dialect: Dialect) -> Any:
 
 
 def test_legacy_login_ack_lists_are_json_strings_and_left_out_when_empty() -> None:
-    full = wire(EVENTS[0], Dialect.LEGACY)
+    full = wire(replace(FULL_LOGIN, groups=(LEGACY_GROUP,)), Dialect.LEGACY)
     assert list(full) == ["errno", "id", "msgid", "name", "friends", "groups", "offlinemsg"]
     assert full["friends"] == ['{"id":15,"name":"li si","state":"online"}']
     group = orjson.loads(full["groups"][0])
@@ -138,7 +166,7 @@ def test_legacy_login_ack_lists_are_json_strings_and_left_out_when_empty() -> No
 
 
 def test_legacy_replies_match_the_original_exactly() -> None:
-    assert wire(EVENTS[2], Dialect.LEGACY) == {
+    assert wire(REFUSED, Dialect.LEGACY) == {
         "errmsg": "id or password is invalid!",
         "errno": 1,
         "msgid": 2,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -18,14 +19,32 @@ TEST_HASH_COST = 10
 Connect = Callable[..., Awaitable[WireClient]]
 
 
-@pytest.fixture
-async def server(storage_url: str) -> AsyncIterator[ChatServer]:
-    """The server on each storage backend in turn: SQLite, then a fresh MySQL database."""
-    config = Config(host="127.0.0.1", port=0, storage=storage_url, hash_cost=TEST_HASH_COST)
+@contextlib.asynccontextmanager
+async def running(config: Config) -> AsyncIterator[ChatServer]:
+    """A server of `config`, started, and shut down after."""
     chat = ChatServer(config)
     await chat.start()
-    yield chat
-    await chat.shutdown()
+    try:
+        yield chat
+    finally:
+        await chat.shutdown()
+
+
+@pytest.fixture
+def server_options() -> dict[str, Any]:
+    """Config fields of the test's server; a test sets its own with
+    `@pytest.mark.parametrize("server_options", [{...}])`."""
+    return {}
+
+
+@pytest.fixture
+async def server(storage_url: str, server_options: dict[str, Any]) -> AsyncIterator[ChatServer]:
+    """The server on each storage backend in turn: SQLite, then a fresh MySQL database."""
+    config = Config(
+        host="127.0.0.1", port=0, storage=storage_url, hash_cost=TEST_HASH_COST, **server_options
+    )
+    async with running(config) as chat:
+        yield chat
 
 
 @pytest.fixture
@@ -34,7 +53,9 @@ async def connect(server: ChatServer) -> AsyncIterator[Connect]:
     clients: list[WireClient] = []
 
     async def open_client(*, legacy: bool = False) -> WireClient:
-        client = await WireClient.connect(server.port, legacy=legacy)
+        client = await WireClient.connect(
+            server.port, legacy=legacy, max_frame=server.config.max_frame
+        )
         clients.append(client)
         return client
 

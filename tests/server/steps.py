@@ -75,6 +75,26 @@ async def join(client: WireClient, groupid: int) -> Obj:
     return group
 
 
+PAGED = {MsgId.FRIENDS: "friends", MsgId.GROUPS: "groups", MsgId.MEMBERS: "members"}
+
+
+async def walk(client: WireClient, msgid: MsgId, **fields: Any) -> list[Obj]:
+    """Every item of a list (FRIENDS, GROUPS or MEMBERS), asked for page after page, each
+    after the last id of the one before, until a page says there is no more."""
+    found: list[Obj] = []
+    while True:
+        after = {"after": found[-1]["id"]} if found else {}
+        page = await acked(client, msgid, **fields, **after)
+        found += page[PAGED[msgid]]
+        if not page["more"]:
+            return found
+
+
+async def members(client: WireClient, groupid: int) -> list[Obj]:
+    """Every member of a group, asked for with MEMBERS page after page."""
+    return await walk(client, MsgId.MEMBERS, groupid=groupid)
+
+
 async def logout(client: WireClient) -> None:
     """Logs the connection's user out; the connection stays open."""
     await acked(client, MsgId.LOGOUT)

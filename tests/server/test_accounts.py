@@ -12,6 +12,7 @@ from tests.server.steps import (
     chat,
     join,
     logout,
+    members,
     new_group,
     online,
     refused,
@@ -225,7 +226,7 @@ async def test_login_ack_lists_friends_groups_and_offline_messages(users: Users)
     assert (await b.expect(MsgId.PRESENCE))["id"] == alice
     mids = [await chat(b, alice, "while you were away"), await chat(b, alice, "second")]
 
-    _, ack = await users.login(alice)
+    a, ack = await users.login(alice)
     assert (ack["errno"], ack["id"], ack["name"]) == (0, alice, "alice")
     assert ack["friends"] == [
         {"id": bob, "name": "bob", "state": "online"},
@@ -233,16 +234,17 @@ async def test_login_ack_lists_friends_groups_and_offline_messages(users: Users)
         {"id": dave, "name": "dave", "state": "offline"},
     ]
     assert ack["groups"] == [
-        {
-            "id": group,
-            "groupname": "team",
-            "groupdesc": "the team",
-            "users": [
-                {"id": alice, "name": "alice", "state": "online", "role": "creator"},
-                {"id": bob, "name": "bob", "state": "online", "role": "normal"},
-                {"id": carol, "name": "carol", "state": "offline", "role": "normal"},
-            ],
-        }
+        {"id": group, "groupname": "team", "groupdesc": "the team", "count": 3}
+    ]
+    assert (ack["max_frame"], "more_friends" in ack, "more_groups" in ack) == (
+        LIMITS.max_frame,
+        False,
+        False,
+    )
+    assert await members(a, group) == [
+        {"id": alice, "name": "alice", "state": "online", "role": "creator"},
+        {"id": bob, "name": "bob", "state": "online", "role": "normal"},
+        {"id": carol, "name": "carol", "state": "offline", "role": "normal"},
     ]
     assert [(m["id"], m["msg"], m["mid"]) for m in ack["offlinemsg"]] == [
         (bob, "while you were away", mids[0]),

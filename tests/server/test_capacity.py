@@ -100,8 +100,8 @@ async def test_a_report_logs_the_first_at_once_and_sums_up_the_rest(
 
 # --- the outbound budget -----------------------------------------------------------------
 
-PAGE = 200  # messages in a HISTORY page (--sync-page's default)
-TEXT = "x" * 16_000  # a page is then about 3.2 MB
+TEXT = "x" * 16_000  # four make a HISTORY page, which a frame (64 KiB) bounds
+SHARE = 50  # HISTORY requests whose pages come to about 3.2 MB
 # One connection may hold much more than the budget: only the budget drops anyone here.
 ROOMY = 64 * MIB
 
@@ -163,7 +163,7 @@ async def chatty_group(lab: Lab, readers: int) -> tuple[int, list[int]]:
     with one chat waiting for them since they were last online."""
     _, talker = await lab.online()
     group = (await talker.request(msgid=MsgId.CREATE_GROUP, groupname="big"))["groupid"]
-    for _ in range(PAGE):
+    for _ in range(8):
         assert errno_of(await talker.request(msgid=MsgId.GROUP_CHAT, groupid=group, msg=TEXT)) == 0
     ids = []
     for n in range(readers):
@@ -177,12 +177,13 @@ async def chatty_group(lab: Lab, readers: int) -> tuple[int, list[int]]:
     return group, ids
 
 
-async def ask_pages(lab: Lab, user_id: int, group: int, pages: int) -> NonReader:
-    """Logs `user_id` in and asks for `pages` pages of the group's history, unread."""
+async def ask_pages(lab: Lab, user_id: int, group: int, shares: int) -> NonReader:
+    """Logs `user_id` in and asks for `shares` times SHARE pages of the group's history
+    (the newest page each time), unread."""
     client = await NonReader.connect(lab)
-    page = {"msgid": MsgId.HISTORY, "groupid": group, "limit": PAGE}
+    page = {"msgid": MsgId.HISTORY, "groupid": group}
     await client.send(
-        {"msgid": MsgId.LOGIN, "id": user_id, "password": "pw", "v": 2}, *[page] * pages
+        {"msgid": MsgId.LOGIN, "id": user_id, "password": "pw", "v": 2}, *[page] * shares * SHARE
     )
     return client
 
@@ -202,11 +203,11 @@ async def test_past_the_budget_the_connection_holding_most_is_dropped_and_loses_
     budget = 8 * MIB
     lab = await start(max_outbound_total=budget, max_outbound_bytes=ROOMY, rate_limit=0)
     group, (big, small, medium) = await chatty_group(lab, 3)
-    # The kernel takes about a page of each; the rest waits in the server: about two
-    # pages for the big one, little for the small one, one page for the medium one.
+    # The kernel takes about a share of each; the rest waits in the server: about two
+    # shares for the big one, little for the small one, one share for the medium one.
     holders = {}
-    for user_id, pages in ((big, 3), (small, 1), (medium, 2)):
-        holders[user_id] = client = await ask_pages(lab, user_id, group, pages)
+    for user_id, shares in ((big, 3), (small, 1), (medium, 2)):
+        holders[user_id] = client = await ask_pages(lab, user_id, group, shares)
         await client.outcome()
         assert queued(lab.server) <= budget
     # The medium one took the total past the budget; the big one made room for it.
@@ -219,11 +220,11 @@ async def test_past_the_budget_the_connection_holding_most_is_dropped_and_loses_
         while await lab.server.bus.online([big]):
             await asyncio.sleep(0.02)  # the logout runs after the close
     assert await lab.server.bus.online([big, small, medium]) == {small, medium}
-    for user_id, pages in ((small, 1), (medium, 2)):  # they are served in full
+    for user_id, shares in ((small, 1), (medium, 2)):  # they are served in full
         reader = await holders[user_id].reading()
         assert (await reader.expect(MsgId.LOGIN_ACK))["errno"] == 0
-        for _ in range(pages):
-            assert len((await reader.expect(MsgId.ACK))["messages"]) == PAGE
+        for _ in range(shares * SHARE):
+            assert len((await reader.expect(MsgId.ACK))["messages"]) == 4
         await reader.quiet()
     assert await waiting_for(lab, big) == ["for 0"]  # nothing was lost for the big one
 
@@ -237,8 +238,9 @@ def rss() -> int:
 async def test_many_connections_asking_big_pages_unread_keep_memory_within_the_budget(
     start: Start,
 ) -> None:
-    """The finding: accounts that each ask for pages and never read. Each would hold 6.6 MB
-    (about 100 MB in all at each round); the budget holds it to 8 MiB, round after round."""
+    """The finding: accounts that each ask for pages and never read. Each would hold about
+    6.6 MB (about 100 MB in all at each round); the budget holds it to 8 MiB, round after
+    round."""
     budget, readers, rounds = 8 * MIB, 16, 3
     lab = await start(max_outbound_total=budget, max_outbound_bytes=ROOMY, rate_limit=0)
     group, ids = await chatty_group(lab, readers)

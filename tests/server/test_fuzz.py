@@ -231,7 +231,7 @@ class LiveServer:
 
 
 async def log_in(port: int, user_id: int) -> WireClient:
-    client = await WireClient.connect(port)
+    client = await WireClient.connect(port, max_frame=MAX_FRAME)
     ack = await client.request(msgid=MsgId.LOGIN, id=user_id, password="pw", v=2)
     assert ack["errno"] == 0, ack
     return client

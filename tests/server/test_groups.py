@@ -12,6 +12,7 @@ from tests.server.steps import (
     group_chat,
     join,
     logout,
+    members,
     new_group,
     online,
     refused,
@@ -36,20 +37,13 @@ async def test_create_group_acks_with_its_id_and_the_creator_is_its_creator(
     assert isinstance(ack["groupid"], int) and other != ack["groupid"]
     await logout(a)
     await a.close()
-    _, login = await users.login(alice)
+    a2, login = await users.login(alice)
     assert login["groups"] == [
-        {
-            "id": ack["groupid"],
-            "groupname": "team",
-            "groupdesc": "our team",
-            "users": [{"id": alice, "name": "alice", "state": "online", "role": "creator"}],
-        },
-        {
-            "id": other,
-            "groupname": "other",
-            "groupdesc": "",
-            "users": [{"id": alice, "name": "alice", "state": "online", "role": "creator"}],
-        },
+        {"id": ack["groupid"], "groupname": "team", "groupdesc": "our team", "count": 1},
+        {"id": other, "groupname": "other", "groupdesc": "", "count": 1},
+    ]
+    assert await members(a2, other) == [
+        {"id": alice, "name": "alice", "state": "online", "role": "creator"}
     ]
 
 
@@ -102,7 +96,9 @@ async def test_join_refuses_a_second_membership(users: Users) -> None:
     await refused(b, MsgId.ADD_GROUP, Errno.ALREADY_MEMBER, groupid=group)
 
 
-async def test_join_acks_with_the_group_and_every_member(users: Users) -> None:
+async def test_join_acks_with_the_group_and_its_count_and_members_are_asked_for(
+    users: Users,
+) -> None:
     alice, a = await online(users, "alice")
     bob, b = await online(users, "bob")
     carol, c = await online(users, "carol")
@@ -114,18 +110,14 @@ async def test_join_acks_with_the_group_and_every_member(users: Users) -> None:
         "msgid": MsgId.ACK,
         "re": MsgId.ADD_GROUP,
         "errno": 0,
-        "group": {
-            "id": group,
-            "groupname": "team",
-            "groupdesc": "desc",
-            "users": [
-                {"id": alice, "name": "alice", "state": "online", "role": "creator"},
-                {"id": bob, "name": "bob", "state": "offline", "role": "normal"},
-                {"id": carol, "name": "carol", "state": "online", "role": "normal"},
-            ],
-        },
+        "group": {"id": group, "groupname": "team", "groupdesc": "desc", "count": 3},
         "rid": ack["rid"],
     }
+    assert await members(c, group) == [
+        {"id": alice, "name": "alice", "state": "online", "role": "creator"},
+        {"id": bob, "name": "bob", "state": "offline", "role": "normal"},
+        {"id": carol, "name": "carol", "state": "online", "role": "normal"},
+    ]
 
 
 async def test_group_chat_refuses_a_non_member_and_an_unknown_group(users: Users) -> None:

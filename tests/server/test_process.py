@@ -280,6 +280,23 @@ async def test_an_invalid_environment_value_is_refused() -> None:
     assert "CHATAPP_PORT" in out
 
 
+async def test_a_fatal_signal_from_storage_leaves_a_traceback_in_the_log(
+    launch: Launch, tmp_path: Path
+) -> None:
+    """SQLite maps its -shm file; truncated under it (or on a full disk), the next access
+    is SIGBUS, which no program can answer. The log must say what happened."""
+    server = await launch()
+    await server.register("ann")
+    os.truncate(tmp_path / "c.db-shm", 0)
+    client = await server.connect()
+    await client.send(msgid=MsgId.REG, name="bob", password="pw", v=2)
+    async with asyncio.timeout(STOP_SECONDS):
+        code = await server.proc.wait()
+    assert code == -signal.SIGBUS
+    log = server.output()
+    assert "Fatal Python error: Bus error" in log and "chatapp/server/storage" in log, log
+
+
 # --- out of file descriptors -----------------------------------------------------------
 
 

@@ -49,9 +49,10 @@ async def connect_groups(run: Run, fleet: Fleet, groups: int, size: int) -> list
         present = [c for c in members if c is not None]
         if len(present) < size:
             continue
-        found = present[0].groups.get(group_name(run.prefix, g))
-        if found is None or not {c.uid for c in present} <= found[1]:
-            raise BenchFailure(f"group {group_name(run.prefix, g)} is missing members; {hint}")
+        name = group_name(run.prefix, g)
+        found = present[0].groups.get(name)
+        if found is None or any(name not in c.groups for c in present):
+            raise BenchFailure(f"group {name} is missing members; {hint}")
         out.append(Group(len(out), found[0], present, run.run_id))
     if not out:
         raise BenchFailure(f"no group could log in completely ({dict(run.errors)}); {hint}")

@@ -74,7 +74,7 @@ async def run(run: Run, fleet: Fleet, args: argparse.Namespace) -> Json:
     }
     if groups:
         run.progress.set_phase("groups", max(1.0, deadline - time.monotonic()))
-        result["groups_result"] = await _make_groups(run, fleet, groups, size, ids)
+        result["groups_result"] = await _make_groups(run, fleet, groups, size)
     return result
 
 
@@ -102,9 +102,7 @@ async def _register_one(
     return "existed"
 
 
-async def _make_groups(
-    run: Run, fleet: Fleet, groups: int, size: int, ids: dict[str, int]
-) -> dict[str, int]:
+async def _make_groups(run: Run, fleet: Fleet, groups: int, size: int) -> dict[str, int]:
     outcome: Counter[str] = Counter()
     limit = asyncio.Semaphore(max(1, run.login_concurrency // 4))
     run.progress.status = lambda: dict(outcome)
@@ -112,15 +110,13 @@ async def _make_groups(
     async def one(g: int) -> None:
         members = [run.user(g * size + k) for k in range(size)]
         async with limit:
-            outcome[await _make_group(run, fleet, group_name(run.prefix, g), members, ids)] += 1
+            outcome[await _make_group(run, fleet, group_name(run.prefix, g), members)] += 1
 
     await asyncio.gather(*(one(g) for g in range(groups)))
     return dict(outcome)
 
 
-async def _make_group(
-    run: Run, fleet: Fleet, name: str, members: list[str], ids: dict[str, int]
-) -> str:
+async def _make_group(run: Run, fleet: Fleet, name: str, members: list[str]) -> str:
     target = run.targets[0]
     creator = await fleet.sign_in(target, members[0])
     if creator is None:
@@ -134,15 +130,13 @@ async def _make_group(
         if errno_of(ack) != 0 or ack is None:
             creator.close()
             return f"create_errno_{errno_of(ack)}"
-        found = (int(ack["groupid"]), {creator.uid})
+        found = (int(ack["groupid"]), 1)
         state = "created"
     else:
         state = "existed"
     creator.close()
-    gid, present = found
-    for member in members[1:]:
-        if ids.get(member) in present:
-            continue
+    gid, count = found
+    for member in members[1:] if count < len(members) else ():
         conn = await fleet.sign_in(target, member)
         if conn is None:
             return "member_login_failed"

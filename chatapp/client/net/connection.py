@@ -268,6 +268,10 @@ class Connection:
                 if isinstance(exc, RequestFailed) and exc.errno in _FINAL_LOGIN_ERRORS:
                     self._give_up(f"login refused: {exc}")
                     break
+                if isinstance(exc, RequestFailed) and exc.errno is Errno.INVALID_ARGUMENT:
+                    # The server never gave the numbers this client holds (its log was
+                    # restored from a backup, say): start over from what it has.
+                    self.inbox.restart()
                 reason = str(exc)
             else:
                 break

@@ -15,11 +15,14 @@ from chatapp.protocol import (
     CreateGroup,
     Error,
     Event,
+    Friends,
     GroupChat,
+    Groups,
     History,
     Login,
     LoginAck,
     Logout,
+    Members,
     OneChat,
     Ping,
     RegAck,
@@ -43,10 +46,13 @@ Sendable = (
     | Ping
     | Sync
     | History
+    | Friends
+    | Groups
+    | Members
 )
 
-# Safe to send twice: the server logs a chat once per cid, and HISTORY only reads.
-RESENDABLE = (OneChat, GroupChat, History)
+# Safe to send twice: the server logs a chat once per cid, and the others only read.
+RESENDABLE = (OneChat, GroupChat, History, Friends, Groups, Members)
 
 
 @dataclass(slots=True, eq=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import ClassVar
 
 from textual import on
@@ -10,6 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
+
+from chatapp.protocol import GroupInfo
 
 from ..commands import Command, CommandError, Msg, Say
 from ..commands import parse as parse_command
@@ -20,6 +24,9 @@ from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
+
+TITLE_NAMES = 20
+"""Members named in a group's title, at most: it is one line."""
 
 
 class MainScreen(Screen[None]):
@@ -53,6 +60,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.state = state
         self._blink = blink
+        self._announced: dict[ConvKey, float] = {}  # when each conversation's toast went up
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -84,8 +92,12 @@ class MainScreen(Screen[None]):
         self.refresh_status()
         self._show_conversation()
 
-    def refresh_sidebar(self) -> None:
-        self.query_one(Sidebar).show(self.state.entries(), self.state.active)
+    def refresh_sidebar(self, changed: ConvKey | None = None) -> None:
+        """Redraws the sidebar and the title; only the row of `changed` where that alone
+        changed (its unread count, or presence) and the sidebar has its row."""
+        sidebar, entry = self.query_one(Sidebar), changed and self.state.entry(changed)
+        if not entry or not sidebar.update(entry, self.state.active):
+            sidebar.show(self.state.entries(), self.state.active)
         self._show_title()
 
     def refresh_status(self) -> None:
@@ -100,13 +112,21 @@ class MainScreen(Screen[None]):
         """A message for `conv`: shown if it is open, otherwise counted and announced."""
         log = self.query_one(MessageLog)
         if conv.key != self.state.active:
-            self.notify(line.text[:80], title=f"{conv.title} ({conv.unread} unread)")
+            self._announce(conv, line)
         elif conv.lines[-1] is line and log.message_count:
             log.append(line)
         else:
             # It belongs further up (deliveries can overtake), or is the first under the banner.
             self.conversation_changed(conv)
-        self.refresh_sidebar()
+        self.refresh_sidebar(conv.key)
+
+    def _announce(self, conv: Conversation, line: Line) -> None:
+        """A toast for a message elsewhere, unless one for that conversation is still up:
+        after a long absence hundreds may come at once, and the sidebar counts them."""
+        now = time.monotonic()
+        if now - self._announced.get(conv.key, -math.inf) >= self.app.NOTIFICATION_TIMEOUT:
+            self._announced[conv.key] = now
+            self.notify(line.text[:80], title=f"{conv.title} ({conv.unread} unread)")
 
     def line_changed(self, line: Line) -> None:
         self.query_one(MessageLog).update_line(line)
@@ -135,9 +155,8 @@ class MainScreen(Screen[None]):
         if key is None:
             title.update(f"Welcome, {state.user_name}")
         elif key.kind is Kind.GROUP and (group := state.groups.get(key.id)):
-            members = ", ".join(u.name for u in group.users)
             desc = f" — {group.groupdesc}" if group.groupdesc else ""
-            title.update(f"# {group.groupname} (group {key.id}){desc}  ·  {members}")
+            title.update(f"# {group.groupname} (group {key.id}){desc}  ·  {_members(group)}")
         else:
             friend = state.friends.get(key.id)
             seen = f"  ·  {friend.state}" if friend else "  ·  not a friend (/add to add)"
@@ -218,6 +237,15 @@ class MainScreen(Screen[None]):
         self.post_message(OpenConversation(key))
         if text:
             self.post_message(SendText(key, text))
+
+
+def _members(group: GroupInfo) -> str:
+    """The members a group's title names: every one where there are few, else how many
+    there are and the first ones known."""
+    names = ", ".join(u.name for u in group.users[:TITLE_NAMES])
+    if group.count <= min(len(group.users), TITLE_NAMES):
+        return names
+    return f"{group.count:,} members: {names}, …" if names else f"{group.count:,} members"
 
 
 def _hint(conv: Conversation) -> str:

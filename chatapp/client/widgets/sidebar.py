@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import contextlib
 
-from rich.table import Table
 from rich.text import Text
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ..conversation import ConvKey
 from ..state import Entry
@@ -49,16 +53,50 @@ class Sidebar(OptionList):
             with contextlib.suppress(LookupError):
                 self.highlighted = self.get_option_index(str(active))
 
+    def update(self, entry: Entry, active: ConvKey | None) -> bool:
+        """Redraws one row in place (its unread count or presence changed); False where
+        there is no such row."""
+        try:
+            self.replace_option_prompt(str(entry.key), self._prompt(entry, entry.key == active))
+        except OptionDoesNotExist:
+            return False
+        return True
+
     @staticmethod
-    def _prompt(entry: Entry, active: bool) -> Table:
+    def _prompt(entry: Entry, active: bool) -> Row:
         marker, colour = MARKERS[entry.online]
         if entry.key.kind == "group":
             marker, colour = "#", "cyan"
-        grid = Table.grid(expand=True)
-        grid.add_column(width=2)
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        grid.add_column(justify="right", no_wrap=True)
         title = Text(entry.title, style="bold" if active or entry.unread else "")
-        badge = Text(f" {entry.unread} ", style="bold reverse yellow") if entry.unread else Text()
-        grid.add_row(Text(marker, style=colour), title, badge)
-        return grid
+        badge = Text(f"  {entry.unread}", style="bold reverse yellow") if entry.unread else Text()
+        return Row(Text(marker, style=colour), title, badge)
+
+
+class Row(Visual):
+    """One row: the marker, the title cut to fit with an ellipsis, the unread badge at the
+    right. One line high whatever its width, so that a list of thousands is measured
+    without rendering each row (only the rows on screen are drawn)."""
+
+    def __init__(self, marker: Text, title: Text, badge: Text) -> None:
+        self.marker, self.title, self.badge = marker, title, badge
+
+    def line(self, width: int) -> Text:
+        """The row at `width` cells."""
+        title = self.title.copy()
+        room = max(0, width - 2 - self.badge.cell_len)
+        title.truncate(room, overflow="ellipsis", pad=bool(self.badge))  # the badge at the right
+        marker = self.marker.copy()
+        marker.truncate(2, pad=True)
+        return Text.assemble(marker, title, self.badge, no_wrap=True, end="")
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        content = Content.from_rich_text(self.line(width))
+        return content.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return 1

@@ -15,16 +15,20 @@ from typing import TYPE_CHECKING, Any
 from chatapp.protocol import (
     AddFriend,
     AddGroup,
+    ChangePassword,
     CreateGroup,
     Delivered,
     Errno,
     Error,
     Event,
+    Friends,
     GroupChat,
+    Groups,
     History,
     Login,
     LoginAck,
     Logout,
+    Members,
     MsgId,
     OneChat,
     Ping,
@@ -35,8 +39,18 @@ from chatapp.protocol import (
 )
 
 from ..errors import ChatError, failure
-from .accounts import ALREADY_ONLINE, BAD_CREDENTIALS, leave, login, logout, ping, register
+from .accounts import (
+    ALREADY_ONLINE,
+    BAD_CREDENTIALS,
+    change_password,
+    leave,
+    login,
+    logout,
+    ping,
+    register,
+)
 from .chat import delivered, group_chat, history, one_chat, sync
+from .lists import friends, groups, members
 from .social import add_friend, add_group, create_group
 
 if TYPE_CHECKING:
@@ -116,4 +130,8 @@ ROUTES: dict[type, Route] = {
     Delivered: Route(MsgId.DELIVERED, delivered, cost=LIGHT),
     Sync: Route(MsgId.SYNC, sync),
     History: Route(MsgId.HISTORY, history),
+    ChangePassword: Route(MsgId.PASSWORD, change_password),
+    Friends: Route(MsgId.FRIENDS, friends),
+    Groups: Route(MsgId.GROUPS, groups),
+    Members: Route(MsgId.MEMBERS, members),
 }

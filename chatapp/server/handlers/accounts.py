@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
-    ONLINE,
     Ack,
+    ChangePassword,
     Dialect,
     Errno,
     Event,
-    FriendInfo,
     Login,
-    LoginAck,
     Logout,
     MsgId,
     Ping,
     Pong,
     RegAck,
     Register,
+    fit_login,
 )
 
 from ..bus import DOORBELL
@@ -28,10 +28,12 @@ from ..chats import chat_events
 from ..errors import ChatError
 from ..limits import retry_text
 from ..mailbox import Mailbox
-from ..presence import announce_presence, states
+from ..presence import announce_presence
 from ..storage import NameTaken, User
+from ..text import skeleton
 from ..tokens import new_token, token_hash
 from . import checks
+from .snapshot import first_pages, login_budget
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -44,15 +46,14 @@ ALREADY_ONLINE = "this account is using, input another!"
 async def register(session: Session, req: Register) -> Event:
     config = session.server.config
     name = checks.name(req.name, config.max_name_chars, "name")
-    if not req.password or len(req.password) > config.max_password_chars:
-        raise ChatError(
-            Errno.INVALID_ARGUMENT, f"password must be 1 to {config.max_password_chars} characters"
-        )
+    checks.password(req.password, config.max_password_chars)
     password_hash = await _new_hash(session, req.password)
     try:
-        user = await session.server.storage.create_user(name, password_hash)
+        user = await session.server.storage.create_user(
+            name, password_hash, skeleton=skeleton(name)
+        )
     except NameTaken:
-        raise ChatError(Errno.NAME_TAKEN, f"name {name!r} is taken") from None
+        raise ChatError(Errno.NAME_TAKEN, checks.taken("name", name)) from None
     session.server.users.add(user.id)
     return RegAck(id=user.id, rid=req.rid)
 
@@ -116,6 +117,7 @@ async def login(session: Session, req: Login) -> Event:
     user = await (_by_token(session, req) if req.token is not None else _by_password(session, req))
 
     dialect = req.dialect
+    v2 = dialect is Dialect.V2
     session.mailbox = mailbox = Mailbox(session, user.id)  # holds deliveries until the ack
     if not await server.bus.attach(user.id, mailbox.deliver):
         session.mailbox = None
@@ -125,16 +127,15 @@ async def login(session: Session, req: Login) -> Event:
     # Spent only once the login has succeeded: a refused one keeps its token.
     spent = token_hash(req.token) if req.token is not None else None
     try:
-        friends = await server.storage.friends(user.id)
-        groups = await server.storage.groups_of(user.id)
-        state = await states(
-            server, {f.id for f in friends} | {m.id for g in groups for m in g.members}
-        )
+        first = await first_pages(server, user.id, dialect)
+        friend_ids = await server.storage.friend_ids(user.id)
         page = server.config.sync_page
-        after = req.last if dialect is Dialect.V2 else None
+        after = req.last if v2 else None
         pending = await server.storage.pending(user.id, after, page + 1)
+        if after is not None and not pending.deliveries:
+            await checks.within_log(server.storage, user.id, after, "last")
         token = None
-        if dialect is Dialect.V2:  # the next token replaces the spent one at once
+        if v2:  # the next token replaces the spent one at once
             token, session.token_hash = new_token()
             expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
             await server.storage.save_token(
@@ -145,37 +146,64 @@ async def login(session: Session, req: Login) -> Event:
     except BaseException:
         await leave(session, announce=False)
         raise
-    state[user.id] = ONLINE
-    session.friend_ids = {f.id for f in friends}
-    mailbox.sent.restart(pending.after)
-    offline = chat_events(pending.deliveries[:page])
-    for message in offline:
-        mailbox.sent.add(message.seq)
-    if dialect is Dialect.LEGACY:
-        server.journal.ack(user.id, mailbox.sent.floor)
-    if len(pending.deliveries) > page:
-        mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
-    await announce_presence(server, user, session.friend_ids, online=True)
-    return LoginAck(
+    session.friend_ids = set(friend_ids)
+    ack = replace(
+        first,
         id=user.id,
         name=user.name,
-        friends=tuple(FriendInfo(f.id, f.name, state[f.id]) for f in friends),
-        groups=tuple(checks.group_info(g, state) for g in groups),
-        offlinemsg=tuple(offline),
-        last=pending.after if dialect is Dialect.V2 else None,
+        offlinemsg=tuple(chat_events(pending.deliveries[:page])),
+        last=pending.after if v2 else None,
         token=token,
         more=len(pending.deliveries) > page,
+        max_frame=server.config.max_frame if v2 else None,
         rid=req.rid,
     )
+    ack = fit_login(ack, login_budget(server.config), dialect)
+    mailbox.sent.restart(pending.after)
+    for message in ack.offlinemsg:
+        mailbox.sent.add(message.seq)  # legacy: delivered once the ack has left (release)
+    if ack.more:
+        mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
+    await announce_presence(server, user, session.friend_ids, online=True)
+    return ack
 
 
 async def logout(session: Session, req: Logout) -> Event:
-    checks.me(session, req.id)
-    if session.token_hash is not None:
-        await session.server.storage.drop_token(session.token_hash)
-        session.token_hash = None
+    me = checks.me(session, req.id)
+    storage = session.server.storage
+    if req.all:  # every device's resume token, this one's with them
+        await storage.drop_tokens(me.id)
+    elif session.token_hash is not None:
+        await storage.drop_token(session.token_hash)
+    session.token_hash = None
     await leave(session)
     return Ack(MsgId.LOGOUT, rid=req.rid)
+
+
+async def change_password(session: Session, req: ChangePassword) -> Event:
+    """Checks the current password as a login would (failures count towards the same
+    locks), then sets the new one and revokes every resume token of the account; this
+    connection gets its next token in the ACK."""
+    me = checks.me(session, None)
+    server = session.server
+    checks.password(req.new, server.config.max_password_chars)
+    user = await server.storage.user_by_id(me.id)
+    stored = user.password_hash if user else server.decoy_hash
+    _check_lock(session, me.id)
+    checking = server.hashing.verify(req.password, stored)  # or errno 16 now, uncounted
+    server.logins.failed(session.host, me.id)
+    if not await checking or user is None:
+        raise ChatError(Errno.BAD_CREDENTIALS, "the current password is not that")
+    server.logins.succeeded(session.host, me.id)
+    new_hash = await server.hashing.hash(req.new, server.config.hash_cost)
+    await server.storage.set_password(me.id, new_hash)
+    session.user = User(me.id, me.name, new_hash)
+    session.token_hash = token = None
+    if session.dialect is Dialect.V2:
+        token, session.token_hash = new_token()
+        expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
+        await server.storage.save_token(session.token_hash, me.id, expires, server.now_ms())
+    return Ack(MsgId.PASSWORD, rid=req.rid, token=token)
 
 
 async def leave(session: Session, *, announce: bool = True) -> None:

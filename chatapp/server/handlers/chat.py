@@ -34,6 +34,7 @@ def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
     if not server.users.known(req.toid):
         return _once_found(session, req)
     message = new_chat(Kind.DIRECT, me, req.toid, text, server.stamps.next())
+    checks.deliverable(session, message)
     return server.fanout.post(NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
 
 
@@ -53,6 +54,7 @@ def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
     if me.id not in members:
         raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
     message = new_chat(Kind.GROUP, me, req.groupid, text, server.stamps.next())
+    checks.deliverable(session, message)
     recipients = tuple(sorted(m for m in members if m != me.id))
     return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
 
@@ -67,10 +69,20 @@ async def _settled(reply: Event | Awaitable[Event]) -> Event:
     return await reply if inspect.isawaitable(reply) else reply
 
 
-def delivered(session: Session, req: Delivered) -> None:
-    """The client holds everything up to `seq`: the cursor moves with the next batch."""
+def delivered(session: Session, req: Delivered) -> Awaitable[None] | None:
+    """The client holds everything up to `seq`: the cursor moves with the next batch. A
+    number beyond what this session sent is checked against the log first."""
     me = checks.me(session, None)
+    assert session.mailbox is not None  # made by the login
+    if req.seq > session.mailbox.sent.top:
+        return _delivered_beyond(session, me.id, req.seq)
     session.server.journal.ack(me.id, req.seq)
+    return None
+
+
+async def _delivered_beyond(session: Session, user_id: int, seq: int) -> None:
+    await checks.within_log(session.server.storage, user_id, seq, "seq")
+    session.server.journal.ack(user_id, seq)
 
 
 async def sync(session: Session, req: Sync) -> Event:
@@ -79,12 +91,12 @@ async def sync(session: Session, req: Sync) -> Event:
     page = session.server.config.sync_page
     limit = checks.page_size(req.limit, page, page)
     pending = await session.server.storage.pending(me.id, req.last, limit + 1)
-    messages = chat_events(pending.deliveries[:limit])
-    for message in messages:
-        session.mailbox.sent.add(message.seq)  # so that a live copy on its way is not sent again
-    return Ack(
-        MsgId.SYNC, rid=req.rid, messages=tuple(messages), more=len(pending.deliveries) > limit
+    reply = checks.page(
+        session, Ack(MsgId.SYNC, rid=req.rid), chat_events(pending.deliveries), limit
     )
+    for message in reply.messages or ():
+        session.mailbox.sent.add(message.seq)  # so that a live copy on its way is not sent again
+    return reply
 
 
 async def history(session: Session, req: History) -> Event:
@@ -93,15 +105,11 @@ async def history(session: Session, req: History) -> Event:
     most = server.config.sync_page
     limit = checks.page_size(req.limit, min(server.config.history_page, most), most)
     if req.groupid is not None:
-        members = await server.groups.members(req.groupid)
-        if members is None:
-            raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}")
-        if me.id not in members:
-            raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
+        await checks.member_of(session, me, req.groupid)
         conversation = Conversation.group(req.groupid)
     else:
         assert req.peer is not None  # the codec requires one of the two
         conversation = Conversation.direct(me.id, req.peer)
     found = await server.storage.history(conversation, req.before, limit + 1)
-    messages = tuple(chat_event(message) for message in found[:limit])
-    return Ack(MsgId.HISTORY, rid=req.rid, messages=messages, more=len(found) > limit)
+    messages = [chat_event(message) for message in found]
+    return checks.page(session, Ack(MsgId.HISTORY, rid=req.rid), messages, limit)

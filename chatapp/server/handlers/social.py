@@ -23,6 +23,7 @@ from ..bus import BusUnavailable
 from ..errors import ChatError
 from ..presence import states
 from ..storage import AlreadyExists, Group, NameTaken, NoSuchGroup, NoSuchUser
+from ..text import skeleton
 from . import checks
 
 if TYPE_CHECKING:
@@ -61,9 +62,12 @@ async def create_group(session: Session, req: CreateGroup) -> Event:
             Errno.INVALID_ARGUMENT, f"group description is longer than {config.max_desc_chars}"
         )
     try:
-        group = await session.server.storage.create_group(name, req.groupdesc, me.id)
+        group = await session.server.storage.create_group(
+            name, req.groupdesc, me.id, skeleton=skeleton(name)
+        )
     except NameTaken:
-        raise ChatError(Errno.NAME_TAKEN, f"group name {name!r} is taken") from None
+        raise ChatError(Errno.NAME_TAKEN, checks.taken("group name", name)) from None
+    session.server.groups.joined(group.id, frozenset({me.id}))
     await _group_changed(session, group)
     return Ack(MsgId.CREATE_GROUP, rid=req.rid, groupid=group.id)
 
@@ -77,13 +81,13 @@ async def add_group(session: Session, req: AddGroup) -> Event:
         raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}") from None
     except AlreadyExists:
         raise ChatError(Errno.ALREADY_MEMBER, f"you are in group {req.groupid} already") from None
+    server.groups.added(group.id, me.id)
     await _group_changed(session, group)
-    state = await states(server, [m.id for m in group.members])
-    return Ack(MsgId.ADD_GROUP, rid=req.rid, group=checks.group_info(group, state))
+    # The count, not the members: a client pages through those with MEMBERS.
+    return Ack(MsgId.ADD_GROUP, rid=req.rid, group=checks.group_info(group))
 
 
 async def _group_changed(session: Session, group: Group) -> None:
-    session.server.groups.joined(group.id, frozenset(m.id for m in group.members))
     try:
         await session.server.bus.group_changed(group.id)
     except BusUnavailable as exc:

@@ -21,6 +21,7 @@ from .base import (
 )
 from .rows import (
     CREATOR,
+    FIRST,
     NORMAL,
     Contact,
     Conversation,
@@ -62,6 +63,7 @@ def open_storage(url: str) -> Storage:
 __all__ = [
     "BACKENDS",
     "CREATOR",
+    "FIRST",
     "NORMAL",
     "Accounts",
     "AlreadyExists",

@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import (
+    Contact,
+    Conversation,
+    Group,
+    Logged,
+    Member,
+    NewMessage,
+    Pending,
+    StoredMessage,
+    User,
+)
+from .skeletons import Skeleton
 
 
 class StorageError(Exception):
@@ -54,8 +65,11 @@ class Lifecycle(Protocol):
 class Accounts(Protocol):
     """Users: made once, found by id or by name."""
 
-    async def create_user(self, name: str, password_hash: str) -> User:
-        """Creates an account; raises NameTaken."""
+    async def create_user(
+        self, name: str, password_hash: str, *, skeleton: str | None = None
+    ) -> User:
+        """Creates an account; raises NameTaken for a name taken, or whose confusable
+        `skeleton` a user or group holds (None records none: tools and tests)."""
 
     async def user_by_id(self, user_id: int) -> User | None:
         """The account with this id, if any."""
@@ -63,9 +77,18 @@ class Accounts(Protocol):
     async def user_by_name(self, name: str) -> User | None:
         """The account with this exact name, if any."""
 
+    async def set_password(self, user_id: int, password_hash: str) -> None:
+        """Replaces the user's password hash and forgets every resume token of the user,
+        in one transaction."""
+
+    async def claim_skeletons(self, skeleton: Skeleton) -> int:
+        """Records the skeleton of every user and group name that has none yet (names from
+        before skeletons were kept), unless another name holds it; returns how many."""
+
 
 class Social(Protocol):
-    """Friendships and groups with their members."""
+    """Friendships and groups with their members. Lists come in pages ordered by id:
+    up to `limit` items with ids above `after` (from the first where it is None)."""
 
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
         """Makes two users friends of each other; returns the friend.
@@ -73,14 +96,20 @@ class Social(Protocol):
         Raises NoSuchUser for an unknown friend_id and AlreadyExists for friends.
         """
 
-    async def friends(self, user_id: int) -> list[Contact]:
-        """The user's friends, ordered by id."""
+    async def friends(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
+        """A page of the user's friends."""
 
-    async def create_group(self, name: str, desc: str, creator_id: int) -> Group:
-        """Creates a group whose only member is its creator (role `creator`); raises NameTaken."""
+    async def friend_ids(self, user_id: int) -> list[int]:
+        """The ids of all the user's friends, ordered."""
+
+    async def create_group(
+        self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
+    ) -> Group:
+        """Creates a group whose only member is its creator (role `creator`); raises
+        NameTaken as create_user does."""
 
     async def join_group(self, group_id: int, user_id: int) -> Group:
-        """Adds a `normal` member; returns the group with every member.
+        """Adds a `normal` member; returns the group with its new count.
 
         Raises NoSuchGroup and AlreadyExists.
         """
@@ -88,8 +117,14 @@ class Social(Protocol):
     async def group_member_ids(self, group_id: int) -> list[int] | None:
         """The ids of a group's members, or None where the group does not exist."""
 
-    async def groups_of(self, user_id: int) -> list[Group]:
-        """Every group the user belongs to, with all members, ordered by group id."""
+    async def groups_of(self, user_id: int, after: int | None, limit: int) -> list[Group]:
+        """A page of the groups the user belongs to, each with its count of members."""
+
+    async def members(self, group_id: int, after: int | None, limit: int) -> list[Member] | None:
+        """A page of a group's members, or None where the group does not exist."""
+
+    async def first_members(self, group_ids: Sequence[int], limit: int) -> dict[int, list[Member]]:
+        """The first `limit` members of each of the groups (by id), in one read."""
 
 
 class MessageLog(Protocol):
@@ -102,7 +137,9 @@ class MessageLog(Protocol):
 
         Each message is kept for history and given to each recipient with the next number
         of the recipient's delivery sequence. A message whose sender logged a message with
-        the same `cid` before is not logged again: its Logged names the first one.
+        the same `cid` before is not logged again: its Logged names the first one, with the
+        first's deliveries to this one's recipients that are still in the log, so that a
+        retry whose first attempt had an unknown outcome can be delivered.
         `acks` moves each user's cursor up to the sequence number given (never back) and
         forgets the deliveries at or below it. Raises NoSuchUser for an unknown recipient.
         """
@@ -115,6 +152,9 @@ class MessageLog(Protocol):
         self, conversation: Conversation, before: int | None, limit: int
     ) -> list[StoredMessage]:
         """Up to `limit` messages of a conversation with ids below `before`, newest first."""
+
+    async def last_seq(self, user_id: int) -> int:
+        """The highest delivery number the user was ever given (0: none yet)."""
 
 
 class Tokens(Protocol):
@@ -138,6 +178,9 @@ class Tokens(Protocol):
 
     async def drop_token(self, token_hash: str) -> None:
         """Forgets a resume token (spent or revoked)."""
+
+    async def drop_tokens(self, user_id: int) -> int:
+        """Forgets every resume token of the user; returns how many there were."""
 
 
 class Storage(Lifecycle, Accounts, Social, MessageLog, Tokens, Protocol):

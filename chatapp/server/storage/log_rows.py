@@ -61,26 +61,30 @@ class NumberedBatch:
     last: dict[int, int]
 
 
+Firsts = Mapping[tuple[int, str], tuple[StoredMessage, Mapping[int, int]]]
+"""The message logged before under each (sender, cid), and its deliveries still in the log
+(user id: seq)."""
+
+
 def number_batch(
-    batch: Sequence[NewMessage],
-    last_seqs: Mapping[int, int],
-    logged_cids: Mapping[tuple[int, str], int],
+    batch: Sequence[NewMessage], last_seqs: Mapping[int, int], logged_before: Firsts
 ) -> NumberedBatch:
     """Numbers a batch for both backends' logs, given each recipient's last_seq and the
-    id of every (sender, cid) of the batch logged before: those, and a cid repeated
-    within the batch, become duplicates of the first."""
+    first message of every (sender, cid) of the batch logged before: those, and a cid
+    repeated within the batch, become duplicates of the first, with its deliveries to
+    their recipients."""
     last = dict(last_seqs)
-    first = dict(logged_cids)
+    firsts = dict(logged_before)
     logged: list[Logged] = []
     messages: list[tuple[object, ...]] = []
     deliveries: list[tuple[int, int, int]] = []
     for new in batch:
-        if new.cid is not None:
-            key = (new.message.sender_id, new.cid)
-            if key in first:
-                logged.append(Logged(first[key], duplicate=True))
-                continue
-            first[key] = new.message.mid
+        key = (new.message.sender_id, new.cid) if new.cid is not None else None
+        if key is not None and key in firsts:
+            first, seqs = firsts[key]
+            again = tuple((uid, seqs[uid]) for uid in new.recipients if uid in seqs)
+            logged.append(Logged(first.mid, again, first))
+            continue
         messages.append(message_row(new.message, new.cid))
         numbered = []
         for uid in new.recipients:
@@ -88,4 +92,6 @@ def number_batch(
             numbered.append((uid, seq))
             deliveries.append((uid, seq, new.message.mid))
         logged.append(Logged(new.message.mid, tuple(numbered)))
+        if key is not None:
+            firsts[key] = (new.message, dict(numbered))
     return NumberedBatch(logged, messages, deliveries, last)

@@ -35,7 +35,18 @@ from .mysql_pool import (
     is_duplicate,
     release,
 )
-from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import (
+    Contact,
+    Conversation,
+    Group,
+    Logged,
+    Member,
+    NewMessage,
+    Pending,
+    StoredMessage,
+    User,
+)
+from .skeletons import Skeleton
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +112,12 @@ class MySQLStorage:
 
     # --- Accounts ------------------------------------------------------------------
 
-    async def create_user(self, name: str, password_hash: str) -> User:
+    async def create_user(
+        self, name: str, password_hash: str, *, skeleton: str | None = None
+    ) -> User:
         return await self._run(
-            lambda cur: mysql_accounts.create_user(cur, name, password_hash), write=True
+            lambda cur: mysql_accounts.create_user(cur, name, password_hash, skeleton),
+            write=True,
         )
 
     async def user_by_id(self, user_id: int) -> User | None:
@@ -117,6 +131,16 @@ class MySQLStorage:
             lambda cur: mysql_accounts.user_where(cur, condition, name), write=False
         )
 
+    async def set_password(self, user_id: int, password_hash: str) -> None:
+        await self._run(
+            lambda cur: mysql_accounts.set_password(cur, user_id, password_hash), write=True
+        )
+
+    async def claim_skeletons(self, skeleton: Skeleton) -> int:
+        return await self._run(
+            lambda cur: mysql_accounts.claim_skeletons(cur, skeleton), write=True
+        )
+
     # --- Social --------------------------------------------------------------------
 
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
@@ -124,12 +148,20 @@ class MySQLStorage:
             lambda cur: mysql_social.add_friendship(cur, user_id, friend_id), write=True
         )
 
-    async def friends(self, user_id: int) -> list[Contact]:
-        return await self._run(lambda cur: mysql_social.friends(cur, user_id), write=False)
-
-    async def create_group(self, name: str, desc: str, creator_id: int) -> Group:
+    async def friends(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
         return await self._run(
-            lambda cur: mysql_social.create_group(cur, name, desc, creator_id), write=True
+            lambda cur: mysql_social.friends(cur, user_id, after, limit), write=False
+        )
+
+    async def friend_ids(self, user_id: int) -> list[int]:
+        return await self._run(lambda cur: mysql_social.friend_ids(cur, user_id), write=False)
+
+    async def create_group(
+        self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
+    ) -> Group:
+        return await self._run(
+            lambda cur: mysql_social.create_group(cur, name, desc, creator_id, skeleton),
+            write=True,
         )
 
     async def join_group(self, group_id: int, user_id: int) -> Group:
@@ -142,8 +174,20 @@ class MySQLStorage:
             lambda cur: mysql_social.group_member_ids(cur, group_id), write=False
         )
 
-    async def groups_of(self, user_id: int) -> list[Group]:
-        return await self._run(lambda cur: mysql_social.groups_of(cur, user_id), write=False)
+    async def groups_of(self, user_id: int, after: int | None, limit: int) -> list[Group]:
+        return await self._run(
+            lambda cur: mysql_social.groups_of(cur, user_id, after, limit), write=False
+        )
+
+    async def members(self, group_id: int, after: int | None, limit: int) -> list[Member] | None:
+        return await self._run(
+            lambda cur: mysql_social.members(cur, group_id, after, limit), write=False
+        )
+
+    async def first_members(self, group_ids: Sequence[int], limit: int) -> dict[int, list[Member]]:
+        return await self._run(
+            lambda cur: mysql_social.first_members(cur, group_ids, limit), write=False
+        )
 
     # --- MessageLog ----------------------------------------------------------------
 
@@ -209,3 +253,9 @@ class MySQLStorage:
 
     async def drop_token(self, token_hash: str) -> None:
         await self._run(lambda cur: mysql_accounts.drop_token(cur, token_hash), write=True)
+
+    async def drop_tokens(self, user_id: int) -> int:
+        return await self._run(lambda cur: mysql_accounts.drop_tokens(cur, user_id), write=True)
+
+    async def last_seq(self, user_id: int) -> int:
+        return await self._run(lambda cur: mysql_log.last_seq(cur, user_id), write=False)

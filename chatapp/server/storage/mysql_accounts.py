@@ -9,18 +9,51 @@ from __future__ import annotations
 from .base import NameTaken, NoSuchUser
 from .mysql_pool import Cursor, conflicts
 from .rows import User
+from .skeletons import UNCLAIMED_GROUPS, UNCLAIMED_USERS, Skeleton, skeleton_key
 
 
-async def create_user(cur: Cursor, name: str, password_hash: str) -> User:
+async def create_user(cur: Cursor, name: str, password_hash: str, skeleton: str | None) -> User:
     """Storage.create_user; the caller holds a transaction."""
     with conflicts(duplicate=NameTaken(name)):
         await cur.execute(
             "INSERT INTO users (name, password_hash) VALUES (%s, %s)", (name, password_hash)
         )
-    user = User(cur.lastrowid, name, password_hash)
+        user = User(cur.lastrowid, name, password_hash)
+        if skeleton is not None:
+            await claim_skeleton(cur, skeleton, "user_id", user.id)
     for table in ("delivery_counters", "delivery_cursors"):
         await cur.execute(f"INSERT INTO {table} (user_id) VALUES (%s)", (user.id,))
     return user
+
+
+async def claim_skeleton(cur: Cursor, skeleton: str, owner: str, owner_id: int) -> None:
+    """Records a name's skeleton for its user or group; a duplicate key if it is held."""
+    await cur.execute(
+        f"INSERT INTO name_skeletons (skeleton, {owner}) VALUES (%s, %s)",
+        (skeleton_key(skeleton), owner_id),
+    )
+
+
+async def claim_skeletons(cur: Cursor, skeleton: Skeleton) -> int:
+    """Storage.claim_skeletons; the caller holds a transaction."""
+    claimed = 0
+    for query, owner in ((UNCLAIMED_USERS, "user_id"), (UNCLAIMED_GROUPS, "group_id")):
+        await cur.execute(query)
+        for owner_id, name in await cur.fetchall():
+            claimed += await cur.execute(
+                # A look-alike of a name already claimed stays unclaimed: a no-op update,
+                # which (unlike INSERT IGNORE) raises no warning.
+                f"INSERT INTO name_skeletons (skeleton, {owner}) VALUES (%s, %s)"
+                " ON DUPLICATE KEY UPDATE skeleton = skeleton",
+                (skeleton_key(skeleton(name)), owner_id),
+            )
+    return claimed
+
+
+async def set_password(cur: Cursor, user_id: int, password_hash: str) -> None:
+    """Storage.set_password; the caller holds a transaction."""
+    await cur.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
+    await cur.execute("DELETE FROM resume_tokens WHERE user_id = %s", (user_id,))
 
 
 async def user_where(cur: Cursor, condition: str, value: int | str) -> User | None:
@@ -66,3 +99,8 @@ async def user_by_token(cur: Cursor, token_hash: str, now_ms: int) -> User | Non
 async def drop_token(cur: Cursor, token_hash: str) -> None:
     """Storage.drop_token."""
     await cur.execute("DELETE FROM resume_tokens WHERE token_hash = %s", (token_hash,))
+
+
+async def drop_tokens(cur: Cursor, user_id: int) -> int:
+    """Storage.drop_tokens."""
+    return int(await cur.execute("DELETE FROM resume_tokens WHERE user_id = %s", (user_id,)))

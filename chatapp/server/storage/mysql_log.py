@@ -12,6 +12,7 @@ from typing import Any
 from .base import NoSuchUser
 from .log_rows import (
     MESSAGE_COLUMNS,
+    Firsts,
     conversation_key,
     insert_message,
     number_batch,
@@ -72,7 +73,7 @@ async def log_messages(
     except Exception as exc:
         if not duplicate_key(exc):
             raise
-        numbered = number_batch(batch, counters, await _logged_cids(cur, batch))
+        numbered = number_batch(batch, counters, await _logged_before(cur, batch))
         if numbered.messages:
             await cur.executemany(INSERT_MESSAGE, numbered.messages)
     if numbered.deliveries:
@@ -117,19 +118,35 @@ async def unknown_users(cur: Cursor, user_ids: Collection[int]) -> list[int]:
     return [uid for uid in ids if uid not in known]
 
 
-async def _logged_cids(cur: Cursor, batch: Sequence[NewMessage]) -> dict[tuple[int, str], int]:
-    """The id of each message already logged under a (sender, cid) of the batch."""
+async def _logged_before(cur: Cursor, batch: Sequence[NewMessage]) -> Firsts:
+    """The message already logged under each (sender, cid) of the batch, and its deliveries
+    still in the log."""
     keys = {(new.message.sender_id, new.cid) for new in batch if new.cid is not None}
     if not keys:
         return {}
     # cid_key holds the cid's exact bytes, as the unique key compares them. (No bytes
     # parameters: aiomysql 0.3 cannot send them with PyMySQL 1.2.)
     await cur.execute(
-        "SELECT sender_id, cid_key, id FROM messages WHERE (sender_id, cid_key)"
+        f"SELECT sender_id, cid_key, {MESSAGE_COLUMNS} FROM messages WHERE (sender_id, cid_key)"
         f" IN ({', '.join(['(%s, CAST(%s AS BINARY))'] * len(keys))})",
         [v for key in keys for v in key],
     )
-    return {(sender, bytes(cid).decode()): mid for sender, cid, mid in await cur.fetchall()}
+    firsts = {
+        (row[0], bytes(row[1]).decode()): stored_message(row[2:]) for row in await cur.fetchall()
+    }
+    if not firsts:
+        return {}
+    # Rows at or below the user's cursor may linger (see forget_acknowledged): not in the log.
+    await cur.execute(
+        "SELECT d.message_id, d.user_id, d.seq FROM deliveries d"
+        " JOIN delivery_cursors c ON c.user_id = d.user_id"
+        f" WHERE d.message_id IN ({_marks(len(firsts))}) AND d.seq > c.acked_seq",
+        [first.mid for first in firsts.values()],
+    )
+    seqs: dict[int, dict[int, int]] = {first.mid: {} for first in firsts.values()}
+    for mid, uid, seq in await cur.fetchall():
+        seqs[mid][uid] = seq
+    return {key: (first, seqs[first.mid]) for key, first in firsts.items()}
 
 
 async def _set_counters(cur: Cursor, last_seqs: Mapping[int, int]) -> None:
@@ -223,3 +240,10 @@ async def history(
         ),
     )
     return [stored_message(row) for row in await cur.fetchall()]
+
+
+async def last_seq(cur: Cursor, user_id: int) -> int:
+    """Storage.last_seq."""
+    await cur.execute("SELECT last_seq FROM delivery_counters WHERE user_id = %s", (user_id,))
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0

@@ -6,14 +6,19 @@ autocommit (reads).
 
 from __future__ import annotations
 
-from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
-from .mysql_pool import Cursor, conflicts
-from .rows import CREATOR, NORMAL, Contact, Group, Member
+from collections.abc import Sequence
 
-_GROUPS_SQL = (
-    "SELECT g.id, g.name, g.description, u.id, u.name, m.role FROM chat_groups g"
-    " JOIN group_members m ON m.group_id = g.id JOIN users u ON u.id = m.user_id"
-    " WHERE {} ORDER BY g.id, u.id"
+from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
+from .mysql_accounts import claim_skeleton
+from .mysql_pool import Cursor, conflicts
+from .rows import CREATOR, FIRST, NORMAL, Contact, Group, Member
+
+_COUNT_SQL = "SELECT count(*) FROM group_members WHERE group_id = %s"
+_FIRST_MEMBERS_SQL = (
+    "SELECT group_id, id, name, role FROM (SELECT m.group_id, u.id, u.name, m.role,"
+    " ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.user_id) AS n"
+    " FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({})) ranked"
+    " WHERE n <= %s ORDER BY group_id, id"
 )
 
 
@@ -32,35 +37,48 @@ async def add_friendship(cur: Cursor, user_id: int, friend_id: int) -> Contact:
     return Contact(*row)
 
 
-async def friends(cur: Cursor, user_id: int) -> list[Contact]:
+async def friends(cur: Cursor, user_id: int, after: int | None, limit: int) -> list[Contact]:
     """Storage.friends."""
     await cur.execute(
         "SELECT u.id, u.name FROM friends f JOIN users u ON u.id = f.friend_id"
-        " WHERE f.user_id = %s ORDER BY u.id",
-        (user_id,),
+        " WHERE f.user_id = %s AND f.friend_id > %s ORDER BY f.friend_id LIMIT %s",
+        (user_id, FIRST if after is None else after, limit),
     )
     return [Contact(*row) for row in await cur.fetchall()]
 
 
-async def create_group(cur: Cursor, name: str, desc: str, creator_id: int) -> Group:
+async def friend_ids(cur: Cursor, user_id: int) -> list[int]:
+    """Storage.friend_ids."""
+    await cur.execute(
+        "SELECT friend_id FROM friends WHERE user_id = %s ORDER BY friend_id", (user_id,)
+    )
+    return [row[0] for row in await cur.fetchall()]
+
+
+async def create_group(
+    cur: Cursor, name: str, desc: str, creator_id: int, skeleton: str | None
+) -> Group:
     """Storage.create_group; the caller holds a transaction."""
     with conflicts(duplicate=NameTaken(name)):
         await cur.execute(
             "INSERT INTO chat_groups (name, description) VALUES (%s, %s)", (name, desc)
         )
-    group_id = cur.lastrowid
+        group_id = cur.lastrowid
+        if skeleton is not None:
+            await claim_skeleton(cur, skeleton, "group_id", group_id)
     with conflicts(missing=NoSuchUser(creator_id)):
         await cur.execute(
             "INSERT INTO group_members (group_id, user_id, role) VALUES (%s, %s, %s)",
             (group_id, creator_id, CREATOR),
         )
-    return (await _groups(cur, "g.id = %s", group_id))[0]
+    return Group(group_id, name, desc, 1)
 
 
 async def join_group(cur: Cursor, group_id: int, user_id: int) -> Group:
     """Storage.join_group; the caller holds a transaction."""
-    await cur.execute("SELECT 1 FROM chat_groups WHERE id = %s", (group_id,))
-    if await cur.fetchone() is None:
+    await cur.execute("SELECT id, name, description FROM chat_groups WHERE id = %s", (group_id,))
+    row = await cur.fetchone()
+    if row is None:
         raise NoSuchGroup(group_id)
     already = AlreadyExists(f"{user_id} is a member of group {group_id}")
     with conflicts(duplicate=already, missing=NoSuchUser(user_id)):
@@ -68,7 +86,9 @@ async def join_group(cur: Cursor, group_id: int, user_id: int) -> Group:
             "INSERT INTO group_members (group_id, user_id, role) VALUES (%s, %s, %s)",
             (group_id, user_id, NORMAL),
         )
-    return (await _groups(cur, "g.id = %s", group_id))[0]
+    await cur.execute(_COUNT_SQL, (group_id,))
+    (count,) = await cur.fetchone()
+    return Group(group_id, row[1], row[2], count)
 
 
 async def group_member_ids(cur: Cursor, group_id: int) -> list[int] | None:
@@ -82,16 +102,38 @@ async def group_member_ids(cur: Cursor, group_id: int) -> list[int] | None:
     return [r[0] for r in rows if r[0] is not None] if rows else None
 
 
-async def groups_of(cur: Cursor, user_id: int) -> list[Group]:
+async def groups_of(cur: Cursor, user_id: int, after: int | None, limit: int) -> list[Group]:
     """Storage.groups_of."""
-    where = "g.id IN (SELECT group_id FROM group_members WHERE user_id = %s)"
-    return await _groups(cur, where, user_id)
+    await cur.execute(
+        "SELECT g.id, g.name, g.description,"
+        " (SELECT count(*) FROM group_members c WHERE c.group_id = g.id)"
+        " FROM group_members m JOIN chat_groups g ON g.id = m.group_id"
+        " WHERE m.user_id = %s AND m.group_id > %s ORDER BY m.group_id LIMIT %s",
+        (user_id, FIRST if after is None else after, limit),
+    )
+    return [Group(*row) for row in await cur.fetchall()]
 
 
-async def _groups(cur: Cursor, where: str, value: int) -> list[Group]:
-    """The groups matching `where`, with every member, ordered by group id then user id."""
-    await cur.execute(_GROUPS_SQL.format(where), (value,))
-    found: dict[int, tuple[str, str, list[Member]]] = {}
-    for gid, name, desc, uid, uname, role in await cur.fetchall():
-        found.setdefault(gid, (name, desc, []))[2].append(Member(uid, uname, role))
-    return [Group(gid, name, desc, tuple(members)) for gid, (name, desc, members) in found.items()]
+async def members(cur: Cursor, group_id: int, after: int | None, limit: int) -> list[Member] | None:
+    """Storage.members."""
+    await cur.execute("SELECT 1 FROM chat_groups WHERE id = %s", (group_id,))
+    if await cur.fetchone() is None:
+        return None
+    await cur.execute(
+        "SELECT u.id, u.name, m.role FROM group_members m JOIN users u ON u.id = m.user_id"
+        " WHERE m.group_id = %s AND m.user_id > %s ORDER BY m.user_id LIMIT %s",
+        (group_id, FIRST if after is None else after, limit),
+    )
+    return [Member(*row) for row in await cur.fetchall()]
+
+
+async def first_members(
+    cur: Cursor, group_ids: Sequence[int], limit: int
+) -> dict[int, list[Member]]:
+    """Storage.first_members."""
+    found: dict[int, list[Member]] = {group_id: [] for group_id in group_ids}
+    if found:
+        await cur.execute(_FIRST_MEMBERS_SQL.format(",".join(["%s"] * len(found))), [*found, limit])
+        for group_id, uid, name, role in await cur.fetchall():
+            found[group_id].append(Member(uid, name, role))
+    return found

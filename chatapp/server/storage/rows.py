@@ -7,6 +7,8 @@ from enum import IntEnum
 
 CREATOR = "creator"
 NORMAL = "normal"
+FIRST = -(1 << 63)
+"""Below every id: where a page of friends, groups or members starts when `after` is None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +39,12 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A group with its members, ordered by user id."""
+    """A group and how many members it has; the members themselves are read in pages."""
 
     id: int
     name: str
     desc: str
-    members: tuple[Member, ...] = ()
+    count: int
 
 
 class Kind(IntEnum):
@@ -108,11 +110,18 @@ class NewMessage:
 @dataclass(frozen=True, slots=True)
 class Logged:
     """What the log made of a NewMessage: its id, and (user id, sequence number) per
-    recipient; `duplicate` where the sender's cid was logged before (nothing new was)."""
+    recipient. Where the sender's cid was logged before, nothing new was: `first` is the
+    message logged then, `mid` its id, and `deliveries` its deliveries to this one's
+    recipients that are still in the log (not yet acknowledged)."""
 
     mid: int
     deliveries: tuple[tuple[int, int], ...] = ()
-    duplicate: bool = False
+    first: StoredMessage | None = None
+
+    @property
+    def duplicate(self) -> bool:
+        """The sender's cid was logged before."""
+        return self.first is not None
 
 
 @dataclass(frozen=True, slots=True)

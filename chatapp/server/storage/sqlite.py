@@ -14,7 +14,18 @@ from urllib.parse import unquote, urlsplit
 from . import sqlite_accounts, sqlite_log, sqlite_social
 from .base import StorageError, StorageUnavailable
 from .migrations import load_migrations
-from .rows import Contact, Conversation, Group, Logged, NewMessage, Pending, StoredMessage, User
+from .rows import (
+    Contact,
+    Conversation,
+    Group,
+    Logged,
+    Member,
+    NewMessage,
+    Pending,
+    StoredMessage,
+    User,
+)
+from .skeletons import Skeleton
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
 
@@ -137,8 +148,12 @@ class SQLiteStorage:
 
     # --- Accounts ------------------------------------------------------------------
 
-    async def create_user(self, name: str, password_hash: str) -> User:
-        return await self._run(lambda db: sqlite_accounts.create_user(db, name, password_hash))
+    async def create_user(
+        self, name: str, password_hash: str, *, skeleton: str | None = None
+    ) -> User:
+        return await self._run(
+            lambda db: sqlite_accounts.create_user(db, name, password_hash, skeleton)
+        )
 
     async def user_by_id(self, user_id: int) -> User | None:
         return await self._run(lambda db: sqlite_accounts.user_where(db, "id", user_id))
@@ -146,16 +161,29 @@ class SQLiteStorage:
     async def user_by_name(self, name: str) -> User | None:
         return await self._run(lambda db: sqlite_accounts.user_where(db, "name", name))
 
+    async def set_password(self, user_id: int, password_hash: str) -> None:
+        await self._run(lambda db: sqlite_accounts.set_password(db, user_id, password_hash))
+
+    async def claim_skeletons(self, skeleton: Skeleton) -> int:
+        return await self._run(lambda db: sqlite_accounts.claim_skeletons(db, skeleton))
+
     # --- Social --------------------------------------------------------------------
 
     async def add_friendship(self, user_id: int, friend_id: int) -> Contact:
         return await self._run(lambda db: sqlite_social.add_friendship(db, user_id, friend_id))
 
-    async def friends(self, user_id: int) -> list[Contact]:
-        return await self._run(lambda db: sqlite_social.friends(db, user_id))
+    async def friends(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
+        return await self._run(lambda db: sqlite_social.friends(db, user_id, after, limit))
 
-    async def create_group(self, name: str, desc: str, creator_id: int) -> Group:
-        return await self._run(lambda db: sqlite_social.create_group(db, name, desc, creator_id))
+    async def friend_ids(self, user_id: int) -> list[int]:
+        return await self._run(lambda db: sqlite_social.friend_ids(db, user_id))
+
+    async def create_group(
+        self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
+    ) -> Group:
+        return await self._run(
+            lambda db: sqlite_social.create_group(db, name, desc, creator_id, skeleton)
+        )
 
     async def join_group(self, group_id: int, user_id: int) -> Group:
         return await self._run(lambda db: sqlite_social.join_group(db, group_id, user_id))
@@ -163,8 +191,14 @@ class SQLiteStorage:
     async def group_member_ids(self, group_id: int) -> list[int] | None:
         return await self._run(lambda db: sqlite_social.group_member_ids(db, group_id))
 
-    async def groups_of(self, user_id: int) -> list[Group]:
-        return await self._run(lambda db: sqlite_social.groups_of(db, user_id))
+    async def groups_of(self, user_id: int, after: int | None, limit: int) -> list[Group]:
+        return await self._run(lambda db: sqlite_social.groups_of(db, user_id, after, limit))
+
+    async def members(self, group_id: int, after: int | None, limit: int) -> list[Member] | None:
+        return await self._run(lambda db: sqlite_social.members(db, group_id, after, limit))
+
+    async def first_members(self, group_ids: Sequence[int], limit: int) -> dict[int, list[Member]]:
+        return await self._run(lambda db: sqlite_social.first_members(db, group_ids, limit))
 
     # --- MessageLog ----------------------------------------------------------------
 
@@ -180,6 +214,9 @@ class SQLiteStorage:
         self, conversation: Conversation, before: int | None, limit: int
     ) -> list[StoredMessage]:
         return await self._run(lambda db: sqlite_log.history(db, conversation, before, limit))
+
+    async def last_seq(self, user_id: int) -> int:
+        return await self._run(lambda db: sqlite_log.last_seq(db, user_id))
 
     # --- Tokens --------------------------------------------------------------------
 
@@ -203,3 +240,6 @@ class SQLiteStorage:
 
     async def drop_token(self, token_hash: str) -> None:
         await self._run(lambda db: sqlite_accounts.drop_token(db, token_hash))
+
+    async def drop_tokens(self, user_id: int) -> int:
+        return await self._run(lambda db: sqlite_accounts.drop_tokens(db, user_id))

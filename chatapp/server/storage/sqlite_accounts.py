@@ -9,19 +9,54 @@ import sqlite3
 
 from .base import NameTaken, StorageUnavailable
 from .rows import User
+from .skeletons import UNCLAIMED_GROUPS, UNCLAIMED_USERS, Skeleton, skeleton_key
 from .sqlite_db import refused, transaction
 
 
-def create_user(db: sqlite3.Connection, name: str, password_hash: str) -> User:
+def create_user(
+    db: sqlite3.Connection, name: str, password_hash: str, skeleton: str | None
+) -> User:
     """Storage.create_user."""
-    try:
-        cur = db.execute(
-            "INSERT INTO users (name, password_hash) VALUES (?, ?)", (name, password_hash)
-        )
-    except sqlite3.IntegrityError:
-        raise NameTaken(name) from None
-    assert cur.lastrowid is not None
+    with transaction(db):
+        try:
+            cur = db.execute(
+                "INSERT INTO users (name, password_hash) VALUES (?, ?)", (name, password_hash)
+            )
+            assert cur.lastrowid is not None
+            if skeleton is not None:
+                claim_skeleton(db, skeleton, "user_id", cur.lastrowid)
+        except sqlite3.IntegrityError:
+            raise NameTaken(name) from None
     return User(cur.lastrowid, name, password_hash)
+
+
+def claim_skeleton(db: sqlite3.Connection, skeleton: str, owner: str, owner_id: int) -> None:
+    """Records a name's skeleton for its user or group; IntegrityError if it is held."""
+    db.execute(
+        f"INSERT INTO name_skeletons (skeleton, {owner}) VALUES (?, ?)",
+        (skeleton_key(skeleton), owner_id),
+    )
+
+
+def claim_skeletons(db: sqlite3.Connection, skeleton: Skeleton) -> int:
+    """Storage.claim_skeletons."""
+    claimed = 0
+    with transaction(db):
+        for query, owner in ((UNCLAIMED_USERS, "user_id"), (UNCLAIMED_GROUPS, "group_id")):
+            for owner_id, name in db.execute(query).fetchall():
+                cur = db.execute(
+                    f"INSERT OR IGNORE INTO name_skeletons (skeleton, {owner}) VALUES (?, ?)",
+                    (skeleton_key(skeleton(name)), owner_id),
+                )
+                claimed += cur.rowcount
+    return claimed
+
+
+def set_password(db: sqlite3.Connection, user_id: int, password_hash: str) -> None:
+    """Storage.set_password."""
+    with transaction(db):
+        db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+        db.execute("DELETE FROM resume_tokens WHERE user_id = ?", (user_id,))
 
 
 def user_where(db: sqlite3.Connection, column: str, value: int | str) -> User | None:
@@ -71,3 +106,8 @@ def user_by_token(db: sqlite3.Connection, token_hash: str, now_ms: int) -> User 
 def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
     """Storage.drop_token."""
     db.execute("DELETE FROM resume_tokens WHERE token_hash = ?", (token_hash,))
+
+
+def drop_tokens(db: sqlite3.Connection, user_id: int) -> int:
+    """Storage.drop_tokens."""
+    return db.execute("DELETE FROM resume_tokens WHERE user_id = ?", (user_id,)).rowcount

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from .base import NoSuchUser, StorageUnavailable
 from .log_rows import (
     MESSAGE_COLUMNS,
+    Firsts,
     conversation_key,
     insert_message,
     number_batch,
@@ -25,7 +26,12 @@ _SET_LAST_SEQ = "UPDATE users SET last_seq = ? WHERE id = ?"
 _ACK = "UPDATE users SET acked_seq = max(acked_seq, ?) WHERE id = ?"
 _FORGET = "DELETE FROM deliveries WHERE user_id = ? AND seq <= ?"
 # Matches the partial index messages_by_cid (cid IS NOT NULL), which legacy chats skip.
-_FIND_CID = "SELECT id FROM messages WHERE sender_id = ? AND cid = ?"
+_FIND_CID = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND cid = ?"
+# Deliveries have no index by message (it would cost every chat): a user's, newest first,
+# which finds a retry's first attempt soon; what was acknowledged is gone already.
+_FIND_DELIVERY = (
+    "SELECT seq FROM deliveries WHERE user_id = ? AND message_id = ? ORDER BY seq DESC LIMIT 1"
+)
 _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
 
 
@@ -49,7 +55,7 @@ def _log(
 ) -> list[Logged]:
     recipients = sorted({uid for new in batch for uid in new.recipients})
     last = _last_seqs(db, recipients)
-    numbered = number_batch(batch, last, _logged_cids(db, batch))
+    numbered = number_batch(batch, last, _logged_before(db, batch))
     db.executemany(_INSERT_MESSAGE, numbered.messages)
     db.executemany(_INSERT_DELIVERY, numbered.deliveries)
     db.executemany(_SET_LAST_SEQ, [(numbered.last[uid], uid) for uid in recipients])
@@ -59,16 +65,25 @@ def _log(
     return numbered.logged
 
 
-def _logged_cids(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> dict[tuple[int, str], int]:
-    """The id of each message already logged under a (sender, cid) of the batch."""
-    found: dict[tuple[int, str], int] = {}
+def _logged_before(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> Firsts:
+    """The message already logged under each (sender, cid) of the batch, and its deliveries
+    to the recipients of the batch's messages with that cid."""
+    firsts: dict[tuple[int, str], StoredMessage] = {}
     for new in batch:
         if new.cid is not None:
             key = (new.message.sender_id, new.cid)
             row = db.execute(_FIND_CID, key).fetchone()
             if row:
-                found[key] = row[0]
-    return found
+                firsts[key] = stored_message(row)
+    if not firsts:  # as good as always
+        return {}
+    seqs: dict[tuple[int, str], dict[int, int]] = {key: {} for key in firsts}
+    for new in batch:
+        key = (new.message.sender_id, new.cid or "")
+        for uid in new.recipients if key in firsts else ():
+            if delivery := db.execute(_FIND_DELIVERY, (uid, firsts[key].mid)).fetchone():
+                seqs[key][uid] = delivery[0]
+    return {key: (first, seqs[key]) for key, first in firsts.items()}
 
 
 def _last_seqs(db: sqlite3.Connection, user_ids: list[int]) -> dict[int, int]:
@@ -107,3 +122,9 @@ def history(
         (*conversation_key(conversation), *([] if before is None else [before]), limit),
     )
     return [stored_message(row) for row in rows]
+
+
+def last_seq(db: sqlite3.Connection, user_id: int) -> int:
+    """Storage.last_seq."""
+    row = db.execute("SELECT last_seq FROM users WHERE id = ?", (user_id,)).fetchone()
+    return int(row[0]) if row else 0

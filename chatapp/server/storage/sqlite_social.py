@@ -10,12 +10,16 @@ import sqlite3
 from collections.abc import Sequence
 
 from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
-from .rows import CREATOR, NORMAL, Contact, Group, Member
+from .rows import CREATOR, FIRST, NORMAL, Contact, Group, Member
+from .sqlite_accounts import claim_skeleton
 from .sqlite_db import refused, transaction
 
-_MEMBERS_SQL = (
-    "SELECT m.group_id, u.id, u.name, m.role FROM group_members m"
-    " JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({}) ORDER BY m.group_id, u.id"
+_COUNT_SQL = "SELECT count(*) FROM group_members WHERE group_id = ?"
+_FIRST_MEMBERS_SQL = (
+    "SELECT group_id, id, name, role FROM (SELECT m.group_id, u.id, u.name, m.role,"
+    " ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.user_id) AS n"
+    " FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN ({}))"
+    " WHERE n <= ? ORDER BY group_id, id"
 )
 
 
@@ -35,26 +39,38 @@ def add_friendship(db: sqlite3.Connection, user_id: int, friend_id: int) -> Cont
     return Contact(*row)
 
 
-def friends(db: sqlite3.Connection, user_id: int) -> list[Contact]:
+def friends(db: sqlite3.Connection, user_id: int, after: int | None, limit: int) -> list[Contact]:
     """Storage.friends."""
     rows = db.execute(
         "SELECT u.id, u.name FROM friends f JOIN users u ON u.id = f.friend_id"
-        " WHERE f.user_id = ? ORDER BY u.id",
-        (user_id,),
+        " WHERE f.user_id = ? AND f.friend_id > ? ORDER BY f.friend_id LIMIT ?",
+        (user_id, FIRST if after is None else after, limit),
     )
     return [Contact(*row) for row in rows]
 
 
-def create_group(db: sqlite3.Connection, name: str, desc: str, creator_id: int) -> Group:
+def friend_ids(db: sqlite3.Connection, user_id: int) -> list[int]:
+    """Storage.friend_ids."""
+    rows = db.execute(
+        "SELECT friend_id FROM friends WHERE user_id = ? ORDER BY friend_id", (user_id,)
+    )
+    return [row[0] for row in rows]
+
+
+def create_group(
+    db: sqlite3.Connection, name: str, desc: str, creator_id: int, skeleton: str | None
+) -> Group:
     """Storage.create_group."""
     with transaction(db):
         try:
             cur = db.execute(
                 "INSERT INTO chat_groups (name, description) VALUES (?, ?)", (name, desc)
             )
+            assert cur.lastrowid is not None
+            if skeleton is not None:
+                claim_skeleton(db, skeleton, "group_id", cur.lastrowid)
         except sqlite3.IntegrityError:
             raise NameTaken(name) from None
-        assert cur.lastrowid is not None
         try:
             db.execute(
                 "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
@@ -62,7 +78,7 @@ def create_group(db: sqlite3.Connection, name: str, desc: str, creator_id: int) 
             )
         except sqlite3.IntegrityError as exc:
             raise refused(exc, NoSuchUser(creator_id)) from None
-    return _load_groups(db, [(cur.lastrowid, name, desc)])[0]
+    return Group(cur.lastrowid, name, desc, 1)
 
 
 def join_group(db: sqlite3.Connection, group_id: int, user_id: int) -> Group:
@@ -80,7 +96,8 @@ def join_group(db: sqlite3.Connection, group_id: int, user_id: int) -> Group:
             )
         except sqlite3.IntegrityError as exc:
             raise refused(exc, AlreadyExists(f"{user_id} in group {group_id}")) from None
-        return _load_groups(db, [row])[0]
+        (count,) = db.execute(_COUNT_SQL, (group_id,)).fetchone()
+    return Group(group_id, row[1], row[2], count)
 
 
 def group_member_ids(db: sqlite3.Connection, group_id: int) -> list[int] | None:
@@ -94,21 +111,39 @@ def group_member_ids(db: sqlite3.Connection, group_id: int) -> list[int] | None:
     return None
 
 
-def groups_of(db: sqlite3.Connection, user_id: int) -> list[Group]:
+def groups_of(db: sqlite3.Connection, user_id: int, after: int | None, limit: int) -> list[Group]:
     """Storage.groups_of."""
     rows = db.execute(
-        "SELECT g.id, g.name, g.description FROM group_members m"
-        " JOIN chat_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id",
-        (user_id,),
-    ).fetchall()
-    return _load_groups(db, rows)
+        "SELECT g.id, g.name, g.description,"
+        " (SELECT count(*) FROM group_members c WHERE c.group_id = g.id)"
+        " FROM group_members m JOIN chat_groups g ON g.id = m.group_id"
+        " WHERE m.user_id = ? AND m.group_id > ? ORDER BY m.group_id LIMIT ?",
+        (user_id, FIRST if after is None else after, limit),
+    )
+    return [Group(*row) for row in rows]
 
 
-def _load_groups(db: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> list[Group]:
-    if not rows:
-        return []
-    members: dict[int, list[Member]] = {row[0]: [] for row in rows}
-    placeholders = ",".join("?" * len(rows))
-    for group_id, uid, name, role in db.execute(_MEMBERS_SQL.format(placeholders), list(members)):
-        members[group_id].append(Member(uid, name, role))
-    return [Group(gid, name, desc, tuple(members[gid])) for gid, name, desc in rows]
+def members(
+    db: sqlite3.Connection, group_id: int, after: int | None, limit: int
+) -> list[Member] | None:
+    """Storage.members."""
+    if not db.execute("SELECT 1 FROM chat_groups WHERE id = ?", (group_id,)).fetchone():
+        return None
+    rows = db.execute(
+        "SELECT u.id, u.name, m.role FROM group_members m JOIN users u ON u.id = m.user_id"
+        " WHERE m.group_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?",
+        (group_id, FIRST if after is None else after, limit),
+    )
+    return [Member(*row) for row in rows]
+
+
+def first_members(
+    db: sqlite3.Connection, group_ids: Sequence[int], limit: int
+) -> dict[int, list[Member]]:
+    """Storage.first_members."""
+    found: dict[int, list[Member]] = {group_id: [] for group_id in group_ids}
+    if found:
+        sql = _FIRST_MEMBERS_SQL.format(",".join("?" * len(found)))
+        for group_id, uid, name, role in db.execute(sql, [*found, limit]):
+            found[group_id].append(Member(uid, name, role))
+    return found

@@ -28,6 +28,7 @@ from chatapp.server.storage import (
     StoredMessage,
     User,
 )
+from tests.server.storage.numbered import deliveries_given
 
 INJECTION = "x'); DROP TABLE users; --"
 
@@ -79,6 +80,25 @@ async def make_users(storage: Storage, *names: str) -> list[User]:
     return [await storage.create_user(name, f"scrypt$hash-of-{name}") for name in names]
 
 
+ALL = 1000
+"""A page larger than any list of these tests."""
+
+
+async def friends_of(storage: Storage, user_id: int) -> list[Contact]:
+    """Every friend of the user, in one page."""
+    return await storage.friends(user_id, None, ALL)
+
+
+async def groups_of(storage: Storage, user_id: int) -> list[Group]:
+    """Every group of the user, in one page."""
+    return await storage.groups_of(user_id, None, ALL)
+
+
+async def members_of(storage: Storage, group_id: int) -> list[Member] | None:
+    """Every member of the group, in one page."""
+    return await storage.members(group_id, None, ALL)
+
+
 # --- users -------------------------------------------------------------------------
 
 
@@ -122,7 +142,7 @@ async def test_names_survive_exactly(storage: Storage, name: str) -> None:
     assert await storage.user_by_id(user.id) == User(user.id, name, f"hash {name}")
     assert await storage.user_by_name(name) == user
     group = await storage.create_group(name, name, user.id)
-    assert (await storage.groups_of(user.id)) == [group]
+    assert (await groups_of(storage, user.id)) == [group]
     assert (group.name, group.desc) == (name, name)
     # The tables are still there and still work.
     (other,) = await make_users(storage, "other")
@@ -137,27 +157,27 @@ async def test_friendship_is_mutual_and_friends_are_ordered_by_id(storage: Stora
     assert await storage.add_friendship(a.id, d.id) == Contact(d.id, "d")
     assert await storage.add_friendship(a.id, b.id) == Contact(b.id, "b")
     assert await storage.add_friendship(c.id, a.id) == Contact(a.id, "a")
-    assert await storage.friends(a.id) == [
+    assert await friends_of(storage, a.id) == [
         Contact(b.id, "b"),
         Contact(c.id, "c"),
         Contact(d.id, "d"),
     ]
-    assert await storage.friends(b.id) == [Contact(a.id, "a")]
-    assert await storage.friends(c.id) == [Contact(a.id, "a")]
-    assert await storage.friends(d.id) == [Contact(a.id, "a")]
+    assert await friends_of(storage, b.id) == [Contact(a.id, "a")]
+    assert await friends_of(storage, c.id) == [Contact(a.id, "a")]
+    assert await friends_of(storage, d.id) == [Contact(a.id, "a")]
 
 
 async def test_no_friends_is_an_empty_list(storage: Storage) -> None:
     (a,) = await make_users(storage, "a")
-    assert await storage.friends(a.id) == []
-    assert await storage.friends(a.id + 1000) == []
+    assert await friends_of(storage, a.id) == []
+    assert await friends_of(storage, a.id + 1000) == []
 
 
 async def test_befriending_an_unknown_user_raises(storage: Storage) -> None:
     (a,) = await make_users(storage, "a")
     with pytest.raises(NoSuchUser):
         await storage.add_friendship(a.id, a.id + 1000)
-    assert await storage.friends(a.id) == []
+    assert await friends_of(storage, a.id) == []
 
 
 async def test_a_friendship_exists_once_in_either_direction(storage: Storage) -> None:
@@ -167,15 +187,15 @@ async def test_a_friendship_exists_once_in_either_direction(storage: Storage) ->
         await storage.add_friendship(a.id, b.id)
     with pytest.raises(AlreadyExists):
         await storage.add_friendship(b.id, a.id)
-    assert await storage.friends(a.id) == [Contact(b.id, "b")]
-    assert await storage.friends(b.id) == [Contact(a.id, "a")]
+    assert await friends_of(storage, a.id) == [Contact(b.id, "b")]
+    assert await friends_of(storage, b.id) == [Contact(a.id, "a")]
 
 
 async def test_an_unknown_user_befriending_raises_no_such_user(storage: Storage) -> None:
     (b,) = await make_users(storage, "b")
     with pytest.raises(NoSuchUser):
         await storage.add_friendship(b.id + 1000, b.id)
-    assert await storage.friends(b.id) == []
+    assert await friends_of(storage, b.id) == []
 
 
 # --- groups ------------------------------------------------------------------------
@@ -184,9 +204,10 @@ async def test_an_unknown_user_befriending_raises_no_such_user(storage: Storage)
 async def test_create_group_makes_the_creator_its_only_member(storage: Storage) -> None:
     (a,) = await make_users(storage, "a")
     group = await storage.create_group("team", "the team", a.id)
-    assert group == Group(group.id, "team", "the team", (Member(a.id, "a", CREATOR),))
+    assert group == Group(group.id, "team", "the team", 1)
+    assert await members_of(storage, group.id) == [Member(a.id, "a", CREATOR)]
     assert await storage.group_member_ids(group.id) == [a.id]
-    assert await storage.groups_of(a.id) == [group]
+    assert await groups_of(storage, a.id) == [group]
 
 
 async def test_a_taken_group_name_raises(storage: Storage) -> None:
@@ -194,34 +215,41 @@ async def test_a_taken_group_name_raises(storage: Storage) -> None:
     team = await storage.create_group("team", "first", a.id)
     with pytest.raises(NameTaken):
         await storage.create_group("team", "second", b.id)
-    assert await storage.groups_of(b.id) == []
-    assert await storage.groups_of(a.id) == [team]
+    assert await groups_of(storage, b.id) == []
+    assert await groups_of(storage, a.id) == [team]
     # Exact comparison, as for user names.
     other = await storage.create_group("Team", "", b.id)
     spaced = await storage.create_group("team ", "", b.id)
-    assert await storage.groups_of(b.id) == [other, spaced]
+    assert await groups_of(storage, b.id) == [other, spaced]
 
 
-async def test_join_group_returns_every_member_ordered_by_id(storage: Storage) -> None:
+async def test_join_group_returns_the_count_and_members_are_ordered_by_id(
+    storage: Storage,
+) -> None:
     a, b, c = await make_users(storage, "a", "b", "c")
     group = await storage.create_group("team", "desc", c.id)
     after_b = await storage.join_group(group.id, b.id)
-    assert after_b.members == (Member(b.id, "b", NORMAL), Member(c.id, "c", CREATOR))
+    assert after_b == Group(group.id, "team", "desc", 2)
+    assert await members_of(storage, group.id) == [
+        Member(b.id, "b", NORMAL),
+        Member(c.id, "c", CREATOR),
+    ]
     after_a = await storage.join_group(group.id, a.id)
-    assert after_a == Group(
-        group.id,
-        "team",
-        "desc",
-        (Member(a.id, "a", NORMAL), Member(b.id, "b", NORMAL), Member(c.id, "c", CREATOR)),
-    )
+    assert after_a == Group(group.id, "team", "desc", 3)
+    assert await members_of(storage, group.id) == [
+        Member(a.id, "a", NORMAL),
+        Member(b.id, "b", NORMAL),
+        Member(c.id, "c", CREATOR),
+    ]
     assert await storage.group_member_ids(group.id) == [a.id, b.id, c.id]
+    assert await groups_of(storage, a.id) == [after_a]
 
 
 async def test_joining_an_unknown_group_raises(storage: Storage) -> None:
     (a,) = await make_users(storage, "a")
     with pytest.raises(NoSuchGroup):
         await storage.join_group(12345, a.id)
-    assert await storage.groups_of(a.id) == []
+    assert await groups_of(storage, a.id) == []
 
 
 async def test_a_member_joins_once(storage: Storage) -> None:
@@ -238,9 +266,10 @@ async def test_member_ids_of_an_unknown_group_are_none(storage: Storage) -> None
     (a,) = await make_users(storage, "a")
     group = await storage.create_group("team", "", a.id)
     assert await storage.group_member_ids(group.id + 1000) is None
+    assert await members_of(storage, group.id + 1000) is None
 
 
-async def test_groups_of_lists_every_member_and_role_ordered_by_group(storage: Storage) -> None:
+async def test_groups_of_counts_members_and_members_have_roles(storage: Storage) -> None:
     a, b, c, d = await make_users(storage, "a", "b", "c", "d")
     first = await storage.create_group("first", "1", a.id)
     second = await storage.create_group("second", "2", b.id)
@@ -249,18 +278,22 @@ async def test_groups_of_lists_every_member_and_role_ordered_by_group(storage: S
     await storage.join_group(fourth.id, a.id)
     await storage.join_group(second.id, a.id)
     await storage.join_group(second.id, c.id)
-    assert await storage.groups_of(a.id) == [
+    assert await groups_of(storage, a.id) == [
         first,
-        Group(
-            second.id,
-            "second",
-            "2",
-            (Member(a.id, "a", NORMAL), Member(b.id, "b", CREATOR), Member(c.id, "c", NORMAL)),
-        ),
-        Group(fourth.id, "fourth", "4", (Member(a.id, "a", NORMAL), Member(d.id, "d", CREATOR))),
+        Group(second.id, "second", "2", 3),
+        Group(fourth.id, "fourth", "4", 2),
     ]
-    assert [g.id for g in await storage.groups_of(c.id)] == [second.id, third.id]
-    assert await storage.groups_of(d.id + 1000) == []
+    assert await members_of(storage, second.id) == [
+        Member(a.id, "a", NORMAL),
+        Member(b.id, "b", CREATOR),
+        Member(c.id, "c", NORMAL),
+    ]
+    assert await members_of(storage, fourth.id) == [
+        Member(a.id, "a", NORMAL),
+        Member(d.id, "d", CREATOR),
+    ]
+    assert [g.id for g in await groups_of(storage, c.id)] == [second.id, third.id]
+    assert await groups_of(storage, d.id + 1000) == []
 
 
 async def test_an_unknown_creator_raises_no_such_user_and_leaves_no_group(storage: Storage) -> None:
@@ -268,7 +301,8 @@ async def test_an_unknown_creator_raises_no_such_user_and_leaves_no_group(storag
     with pytest.raises(NoSuchUser):
         await storage.create_group("team", "", a.id + 1000)
     group = await storage.create_group("team", "", a.id)
-    assert group.members == (Member(a.id, "a", CREATOR),)
+    assert group.count == 1
+    assert await members_of(storage, group.id) == [Member(a.id, "a", CREATOR)]
 
 
 async def test_an_unknown_user_joining_raises_no_such_user(storage: Storage) -> None:
@@ -380,7 +414,7 @@ async def test_a_cid_logged_before_makes_a_duplicate(storage: Storage) -> None:
     ]
     retry = one_chat(a, b.id, 2, "hello again")
     assert await storage.log_messages([to(retry, b, cid="x")], {}) == [
-        Logged(first.mid, duplicate=True)
+        Logged(first.mid, ((b.id, 1),), first)
     ]
     # Another sender's cid, a cid differing only in trailing space or case, and no cid at
     # all are not duplicates.
@@ -406,11 +440,44 @@ async def test_a_cid_twice_in_one_batch_logs_the_first(storage: Storage) -> None
     batch = [to(first, b, c, cid="x"), to(again, b, c, cid="x"), to(other, b, cid="y")]
     assert await storage.log_messages(batch, {}) == [
         Logged(first.mid, ((b.id, 1), (c.id, 1))),
-        Logged(first.mid, duplicate=True),
+        Logged(first.mid, ((b.id, 1), (c.id, 1)), first),
         Logged(other.mid, ((b.id, 2),)),
     ]
     assert await storage.pending(c.id, None, 10) == Pending(0, [delivered(first, 1)])
     assert await storage.history(first.conversation, None, 10) == [other, first]
+
+
+async def test_a_duplicate_carries_the_firsts_deliveries_still_in_the_log(
+    storage: Storage,
+) -> None:
+    """So that a retry whose first attempt was committed unheard can be delivered."""
+    a, b, c, d = await make_users(storage, "a", "b", "c", "d")
+    first = group_chat(a, 7, 1)
+    await storage.log_messages([to(first, b, c, cid="x")], {})
+    second = one_chat(a, b.id, 2)
+    await storage.log_messages([to(second, b), to(one_chat(a, c.id, 3), c)], {b.id: 1})
+    # b acknowledged the first: only c's delivery is still in the log. The first message
+    # comes back as it was logged, not as the retry has it; a recipient the first did not
+    # have (d), or that the retry leaves out, gets nothing.
+    retry = group_chat(a, 7, 4, "hi all, again")
+    assert await storage.log_messages([to(retry, b, c, d, cid="x")], {}) == [
+        Logged(first.mid, ((c.id, 1),), first)
+    ]
+    assert await storage.log_messages([to(retry, b, d, cid="x")], {}) == [
+        Logged(first.mid, (), first)
+    ]
+    # Twice in a batch, the second a retry of a message logged before: both carry it.
+    batch = [to(retry, c, cid="x"), to(group_chat(a, 7, 5), c, cid="x")]
+    assert await storage.log_messages(batch, {c.id: 1}) == [
+        Logged(first.mid, ((c.id, 1),), first),
+        Logged(first.mid, ((c.id, 1),), first),
+    ]
+    # Once c acknowledged it too, a retry carries nothing; the log is unchanged.
+    assert await storage.log_messages([to(retry, b, c, cid="x")], {}) == [
+        Logged(first.mid, (), first)
+    ]
+    assert await storage.pending(c.id, None, 10) == Pending(1, [delivered(one_chat(a, c.id, 3), 2)])
+    assert await storage.pending(b.id, None, 10) == Pending(1, [delivered(second, 2)])
 
 
 async def test_an_unknown_recipient_raises_and_logs_nothing(storage: Storage) -> None:
@@ -498,7 +565,7 @@ async def test_message_text_survives_exactly(storage: Storage, text: str) -> Non
     for message in messages:
         assert await storage.history(message.conversation, None, 10) == [message]
     again = await storage.log_messages([to(one_chat(sender, b.id, 3, text), b, cid=cid)], {})
-    assert again == [Logged(logged[0].mid, duplicate=True)]
+    assert again == [Logged(logged[0].mid, ((b.id, 1),), messages[0])]
 
 
 async def test_concurrent_batches_number_each_users_deliveries_once(storage: Storage) -> None:
@@ -514,11 +581,7 @@ async def test_concurrent_batches_number_each_users_deliveries_once(storage: Sto
             batch.append(to(message, *recipients, cid=f"{b}-{n % 6}"))
         batches.append(batch)
     results = await asyncio.gather(*(storage.log_messages(batch, {}) for batch in batches))
-    given: dict[int, list[tuple[int, int]]] = {u.id: [] for u in users}
-    for result in results:
-        for logged in result:
-            for uid, seq in logged.deliveries:
-                given[uid].append((seq, logged.mid))
+    given = deliveries_given(results, (u.id for u in users))
     for user in users:
         seqs = sorted(seq for seq, _ in given[user.id])
         assert seqs == list(range(1, len(seqs) + 1))

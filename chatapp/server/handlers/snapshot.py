@@ -1,0 +1,52 @@
+"""The login's snapshot: the first page of the user's friends and groups, and the first
+deliveries, cut so that the login ack fits in one frame."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import LOGIN_FRAME, ONLINE, Dialect, FriendInfo, LoginAck
+
+from ..presence import states
+from ..storage import Member
+from . import checks
+
+if TYPE_CHECKING:
+    from ..app import ChatServer
+    from ..config import Config
+
+_SMALLEST_LEGACY_MEMBER = 64
+"""No member takes fewer bytes of a legacy login ack: its record is JSON text in a string
+of the group's JSON text, itself in a string."""
+_LEAST_MEMBERS = 8
+"""Members read, at least, for each group of a legacy login ack."""
+
+
+def login_budget(config: Config) -> int:
+    """The longest login ack: no longer than the server's frames, nor than what every
+    client accepts before it knows that limit."""
+    return min(config.max_frame, LOGIN_FRAME)
+
+
+async def first_pages(server: ChatServer, user_id: int, dialect: Dialect) -> LoginAck:
+    """A login ack with the first page of the user's friends, with their presence, and
+    of their groups, with their counts (and, for the legacy dialect, their first
+    members); `more_friends` and `more_groups` say where there are more."""
+    page, storage = server.config.list_page, server.storage
+    friends = await storage.friends(user_id, None, page + 1)
+    groups = await storage.groups_of(user_id, None, page + 1)
+    members: dict[int, list[Member]] = {}
+    if dialect is Dialect.LEGACY and groups:
+        # As many as the ack could hold, in all: the original listed every member.
+        most = login_budget(server.config) // _SMALLEST_LEGACY_MEMBER
+        each = max(_LEAST_MEMBERS, most // len(groups[:page]))
+        members = await storage.first_members([g.id for g in groups[:page]], each)
+    everyone = [f.id for f in friends[:page]] + [m.id for g in members.values() for m in g]
+    state = await states(server, everyone)
+    state[user_id] = ONLINE
+    return LoginAck(
+        friends=tuple(FriendInfo(f.id, f.name, state[f.id]) for f in friends[:page]),
+        more_friends=len(friends) > page,
+        groups=tuple(checks.group_info(g, members.get(g.id, ()), state) for g in groups[:page]),
+        more_groups=len(groups) > page,
+    )
