@@ -138,9 +138,9 @@ class Config:
     # keepalive finds their dead connections instead.
     idle_timeout: float = setting(
         90.0,
-        help="seconds of silence before a current-protocol or not-logged-in connection is closed",
+        help="seconds of silence before a logged-in current-protocol connection is closed",
         limit=Limit(
-            "silence (no frame) before a current-protocol or not-logged-in connection is closed",
+            "silence (no frame) before a logged-in current-protocol connection is closed",
             "{seconds}",
         ),
     )

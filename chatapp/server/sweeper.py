@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 async def sweep_idle(server: ChatServer) -> None:
     """Closes, every few seconds, the connections that went quiet: without a login for
-    `--login-timeout`, or silent for `--idle-timeout` (all but logged-in legacy ones)."""
+    `--login-timeout`, or (current protocol, logged in) silent for `--idle-timeout`."""
     limit, login = server.config.idle_timeout, server.config.login_timeout
     loop = asyncio.get_running_loop()
     while True:
@@ -28,9 +28,10 @@ async def sweep_idle(server: ChatServer) -> None:
                 session.send(Error(Errno.NOT_LOGGED_IN, f"log in within {login:g} s"))
                 session.close()
                 continue
-            # Logged-in legacy clients cannot PING; TCP keepalive finds their dead peers.
-            # Before a login any client can talk: a silent socket is let go early.
-            pings = session.user is None or session.dialect is not Dialect.LEGACY
+            # Legacy clients cannot PING; TCP keepalive finds their dead peers. Before a
+            # login only the deadline above applies: the original console client connects
+            # first and then waits, silent, for a person at its menu.
+            pings = session.user is not None and session.dialect is not Dialect.LEGACY
             if 0 < limit < now - session.last_heard and pings:
                 log.info("%s: silent for %.0f s: closing", session.peer, limit)
                 session.close()

@@ -73,14 +73,20 @@ async def test_connections_not_logged_in_are_capped_apart_from_logged_in_ones(
     await latecomer.quiet()
 
 
-async def test_a_silent_socket_that_never_logs_in_is_closed_at_the_idle_timeout(
+async def test_a_silent_socket_that_never_logs_in_has_until_the_login_deadline(
     start: Start,
 ) -> None:
-    lab = await start(idle_timeout=0.4, login_timeout=300)
+    """The original console client connects, then waits silently for a person at its
+    menu: silence before a login is not idleness; the login deadline alone applies."""
+    lab = await start(idle_timeout=0.3, login_timeout=1.2)
     silent = await lab.connect()
-    assert await silent.closed()  # long before the login deadline
     _, talker = await lab.online()
-    await talker.quiet()
+    for _ in range(3):  # 0.6 s of the talker's pings: the idle limit twice over
+        await asyncio.sleep(0.2)  # letting time pass is the point of this test
+        await talker.quiet()
+    await silent.quiet()  # still open, past the idle limit
+    await asyncio.sleep(0.4)
+    assert await silent.closed()  # at the login deadline
 
 
 async def test_a_report_logs_the_first_at_once_and_sums_up_the_rest(
