@@ -1,5 +1,6 @@
 """The chatapp wire protocol, sans-I/O: frames in, typed messages out, and back."""
 
+from .accounts import LoginAck, RegAck
 from .chats import (
     Chat,
     ChatMessage,
@@ -19,11 +20,9 @@ from .events import (
     Error,
     Event,
     FriendAdded,
-    LoginAck,
     PageItem,
     Pong,
     Presence,
-    RegAck,
 )
 from .fields import MAX_RID_LENGTH
 from .fitting import (
@@ -57,6 +56,7 @@ from .requests import (
     Register,
     Request,
 )
+from .settings import STRANGERS, ChangeSettings, SettingsInfo
 
 __all__ = [
     "CURRENT_VERSION",
@@ -65,10 +65,12 @@ __all__ = [
     "MAX_RID_LENGTH",
     "OFFLINE",
     "ONLINE",
+    "STRANGERS",
     "Ack",
     "AddFriend",
     "AddGroup",
     "ChangePassword",
+    "ChangeSettings",
     "Chat",
     "ChatMessage",
     "ClientConnection",
@@ -104,6 +106,7 @@ __all__ = [
     "Request",
     "Rid",
     "ServerConnection",
+    "SettingsInfo",
     "Sync",
     "cut_page",
     "decode_event",

@@ -30,6 +30,7 @@ class MsgId(IntEnum):
     MEMBERS = 21
     GROUPS = 22
     PASSWORD = 23
+    SETTINGS = 33
 
 
 class Errno(IntEnum):

@@ -7,10 +7,11 @@ code decides in which form a message goes out.
 
 from __future__ import annotations
 
+from .accounts import LoginAck
 from .codec import decode_event, decode_request, encode, encode_request
 from .codes import Dialect, Errno
 from .errors import ProtocolError
-from .events import Ack, Error, Event, LoginAck
+from .events import Ack, Error, Event
 from .framing import DEFAULT_MAX_FRAME, FrameSplitter
 from .requests import Login, Logout, Register, Request
 

@@ -7,113 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from .chats import Chat, ChatMessage, GroupMessage, chat_from_wire
+from .accounts import LoginAck, RegAck
+from .chats import ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
-from .fields import Fields
-from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, legacy_list, optional, with_rid
+from .fields import Fields, errno_of
+from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, optional, with_rid
+from .settings import SettingsInfo
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class LoginAck:
-    """The answer to LOGIN: the user's friends, groups and offline messages, or an error."""
-
-    MSGID: ClassVar[MsgId] = MsgId.LOGIN_ACK
-
-    errno: Errno = Errno.OK
-    errmsg: str = ""
-    id: int = 0
-    name: str = ""
-    friends: tuple[FriendInfo, ...] = ()
-    groups: tuple[GroupInfo, ...] = ()
-    offlinemsg: tuple[Chat, ...] = ()
-    last: int | None = None
-    """The delivery number `offlinemsg` follows (current protocol): the client holds
-    everything up to it, so the next delivery is numbered last + 1."""
-    token: str | None = None
-    """A resume token for the next login without the password (current protocol)."""
-    more: bool = False
-    """More deliveries wait than `offlinemsg` holds: they follow the ack as chats."""
-    more_friends: bool = False
-    """More friends than `friends` holds (current protocol): FRIENDS after the last."""
-    more_groups: bool = False
-    """More groups than `groups` holds (current protocol): GROUPS after the last."""
-    max_frame: int | None = None
-    """The longest frame the server sends from now on (current protocol)."""
-    rid: Rid = None
-
-    def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
-        if self.errno:
-            obj: Wire = {"errmsg": self.errmsg, "errno": int(self.errno), "msgid": MsgId.LOGIN_ACK}
-            return obj if dialect is Dialect.LEGACY else with_rid(obj, self.rid)
-        obj = {"errno": 0, "id": self.id, "msgid": MsgId.LOGIN_ACK, "name": self.name}
-        friends = [f.to_wire() for f in self.friends]
-        groups = [g.to_wire(dialect) for g in self.groups]
-        offline = [m.to_wire(dialect) for m in self.offlinemsg]
-        if dialect is Dialect.LEGACY:
-            # Lists are JSON text per element and left out when empty, as the original did.
-            for key, items in (("friends", friends), ("groups", groups), ("offlinemsg", offline)):
-                if items:
-                    obj[key] = legacy_list(items)
-            return obj
-        obj.update(friends=friends, groups=groups, offlinemsg=offline)
-        optional(obj, last=self.last, token=self.token)
-        for key in ("more", "more_friends", "more_groups"):
-            if getattr(self, key):
-                obj[key] = True
-        return with_rid(optional(obj, max_frame=self.max_frame), self.rid)
-
-    @classmethod
-    def from_wire(cls, f: Fields) -> LoginAck:
-        errno = errno_of(f)
-        if errno:
-            return cls(errno=errno, errmsg=f.opt_str("errmsg") or "", rid=f.rid)
-        return cls(
-            id=f.req_int("id"),
-            name=f.req_str("name"),
-            friends=tuple(FriendInfo.from_wire(x) for x in f.subs("friends")),
-            groups=tuple(GroupInfo.from_wire(x) for x in f.subs("groups")),
-            offlinemsg=tuple(chat_from_wire(x) for x in f.subs("offlinemsg")),
-            last=f.opt_int("last"),
-            token=f.opt_str("token"),
-            more=f.flag("more"),
-            more_friends=f.flag("more_friends"),
-            more_groups=f.flag("more_groups"),
-            max_frame=f.opt_int("max_frame"),
-            rid=f.rid,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RegAck:
-    """The answer to REG: the new user's id, or an error."""
-
-    MSGID: ClassVar[MsgId] = MsgId.REG_ACK
-
-    errno: Errno = Errno.OK
-    errmsg: str = ""
-    id: int = 0
-    rid: Rid = None
-
-    def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
-        if dialect is Dialect.LEGACY:
-            # The original sent errno 1 and no text for every failure.
-            if self.errno:
-                return {"errno": 1, "msgid": MsgId.REG_ACK}
-            return {"errno": 0, "id": self.id, "msgid": MsgId.REG_ACK}
-        obj: Wire = {"msgid": MsgId.REG_ACK, "errno": int(self.errno)}
-        if self.errno:
-            obj["errmsg"] = self.errmsg
-        else:
-            obj["id"] = self.id
-        return with_rid(obj, self.rid)
-
-    @classmethod
-    def from_wire(cls, f: Fields) -> RegAck:
-        errno, errmsg = errno_of(f), f.opt_str("errmsg") or ""
-        return cls(errno=errno, errmsg=errmsg, id=f.opt_int("id") or 0, rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +26,8 @@ class Ack:
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
     a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
     MEMBERS (`members`), with `more` when there is more to ask for; `token` (the
-    connection's next resume token) for PASSWORD. Failures are answered with ERROR instead.
+    connection's next resume token) for PASSWORD; `settings` for SETTINGS. Failures are
+    answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -141,6 +44,7 @@ class Ack:
     members: tuple[MemberInfo, ...] | None = None
     more: bool = False
     token: str | None = None
+    settings: SettingsInfo | None = None
 
     @property
     def page(self) -> bool:
@@ -162,6 +66,8 @@ class Ack:
             obj["more"] = self.more
         if self.token is not None:
             obj["token"] = self.token
+        if self.settings is not None:
+            obj["settings"] = self.settings.to_wire()
         return with_rid(obj, self.rid)
 
     @classmethod
@@ -181,6 +87,7 @@ class Ack:
             members=_page(f, "members", MemberInfo.from_wire),
             more=f.flag("more"),
             token=f.opt_str("token"),
+            settings=SettingsInfo.from_wire(s) if (s := f.opt_sub("settings")) else None,
         )
 
 
@@ -274,15 +181,6 @@ class Pong:
     @classmethod
     def from_wire(cls, f: Fields) -> Pong:
         return cls(rid=f.rid)
-
-
-def errno_of(f: Fields) -> Errno:
-    """The reply's error number; one this client does not know reads as INTERNAL."""
-    value = f.req_int("errno")
-    try:
-        return Errno(value)
-    except ValueError:
-        return Errno.INTERNAL
 
 
 Event = ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong

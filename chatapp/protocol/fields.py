@@ -67,6 +67,12 @@ class Fields:
             raise self.fail(f"field '{key}' is missing")
         return value
 
+    def opt_bool(self, key: str) -> bool | None:
+        value = self.obj.get(key)
+        if value is not None and type(value) is not bool:
+            raise self.fail(f"field '{key}' must be true or false")
+        return value
+
     def flag(self, key: str) -> bool:
         """True only where the field is JSON true."""
         return self.obj.get(key) is True
@@ -113,3 +119,12 @@ def open_frame(frame: bytes) -> Fields:
     if type(msgid) is not int:
         raise ProtocolError(Errno.BAD_FIELD, "field 'msgid' must be an integer", rid=rid)
     return Fields(obj, msgid, rid)
+
+
+def errno_of(f: Fields) -> Errno:
+    """The reply's error number; one this client does not know reads as INTERNAL."""
+    value = f.req_int("errno")
+    try:
+        return Errno(value)
+    except ValueError:
+        return Errno.INTERNAL

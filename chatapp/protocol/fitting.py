@@ -12,9 +12,10 @@ from typing import Any
 
 import orjson
 
+from .accounts import LoginAck
 from .chats import Chat, ChatMessage
 from .codes import Dialect, MsgId
-from .events import Ack, LoginAck, PageItem, page_item
+from .events import Ack, PageItem, page_item
 from .fields import MAX_RID_LENGTH
 from .framing import DEFAULT_MAX_FRAME
 from .parts import GroupInfo, Wire

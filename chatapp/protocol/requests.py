@@ -11,6 +11,7 @@ from .errors import Rid
 from .fields import Fields
 from .lists import Friends, Groups, Members
 from .parts import Wire, optional, with_rid
+from .settings import ChangeSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,10 +219,11 @@ Request = (
     | Friends
     | Groups
     | Members
+    | ChangeSettings
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
     AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
-    Members,
+    Members, ChangeSettings,
 )  # fmt: skip

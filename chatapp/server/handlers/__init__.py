@@ -16,6 +16,7 @@ from chatapp.protocol import (
     AddFriend,
     AddGroup,
     ChangePassword,
+    ChangeSettings,
     CreateGroup,
     Delivered,
     Errno,
@@ -51,6 +52,7 @@ from .accounts import (
 )
 from .chat import delivered, group_chat, history, one_chat, sync
 from .lists import friends, groups, members
+from .settings import change_settings
 from .social import add_friend, add_group, create_group
 
 if TYPE_CHECKING:
@@ -131,6 +133,7 @@ ROUTES: dict[type, Route] = {
     Sync: Route(MsgId.SYNC, sync),
     History: Route(MsgId.HISTORY, history),
     ChangePassword: Route(MsgId.PASSWORD, change_password),
+    ChangeSettings: Route(MsgId.SETTINGS, change_settings),
     Friends: Route(MsgId.FRIENDS, friends),
     Groups: Route(MsgId.GROUPS, groups),
     Members: Route(MsgId.MEMBERS, members),

@@ -31,6 +31,7 @@ from .rows import (
     Member,
     NewMessage,
     Pending,
+    Settings,
     StoredMessage,
     User,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "NoSuchGroup",
     "NoSuchUser",
     "Pending",
+    "Settings",
     "Social",
     "Storage",
     "StorageError",

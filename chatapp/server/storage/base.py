@@ -17,6 +17,7 @@ from .rows import (
     Member,
     NewMessage,
     Pending,
+    Settings,
     StoredMessage,
     User,
 )
@@ -76,6 +77,12 @@ class Accounts(Protocol):
 
     async def user_by_name(self, name: str) -> User | None:
         """The account with this exact name, if any."""
+
+    async def settings(self, user_id: int) -> Settings:
+        """The user's privacy settings (the defaults where none were saved)."""
+
+    async def save_settings(self, user_id: int, settings: Settings) -> None:
+        """Keeps the user's privacy settings; raises NoSuchUser for an unknown user."""
 
     async def set_password(self, user_id: int, password_hash: str) -> None:
         """Replaces the user's password hash and forgets every resume token of the user,

@@ -43,6 +43,7 @@ from .rows import (
     Member,
     NewMessage,
     Pending,
+    Settings,
     StoredMessage,
     User,
 )
@@ -129,6 +130,14 @@ class MySQLStorage:
         condition = "name_key = CAST(%s AS BINARY)"
         return await self._run(
             lambda cur: mysql_accounts.user_where(cur, condition, name), write=False
+        )
+
+    async def settings(self, user_id: int) -> Settings:
+        return await self._run(lambda cur: mysql_accounts.settings(cur, user_id), write=False)
+
+    async def save_settings(self, user_id: int, settings: Settings) -> None:
+        await self._run(
+            lambda cur: mysql_accounts.save_settings(cur, user_id, settings), write=True
         )
 
     async def set_password(self, user_id: int, password_hash: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .base import NameTaken, NoSuchUser
 from .mysql_pool import Cursor, conflicts
-from .rows import User
+from .rows import Settings, User
 from .skeletons import UNCLAIMED_GROUPS, UNCLAIMED_USERS, Skeleton, skeleton_key
 
 
@@ -104,3 +104,23 @@ async def drop_token(cur: Cursor, token_hash: str) -> None:
 async def drop_tokens(cur: Cursor, user_id: int) -> int:
     """Storage.drop_tokens."""
     return int(await cur.execute("DELETE FROM resume_tokens WHERE user_id = %s", (user_id,)))
+
+
+async def settings(cur: Cursor, user_id: int) -> Settings:
+    """Storage.settings."""
+    await cur.execute(
+        "SELECT strangers, findable, receipts FROM user_settings WHERE user_id = %s", (user_id,)
+    )
+    row = await cur.fetchone()
+    return Settings(row[0], bool(row[1]), bool(row[2])) if row else Settings()
+
+
+async def save_settings(cur: Cursor, user_id: int, settings: Settings) -> None:
+    """Storage.save_settings; the caller holds a transaction."""
+    with conflicts(missing=NoSuchUser(user_id)):
+        await cur.execute(
+            "INSERT INTO user_settings (user_id, strangers, findable, receipts)"
+            " VALUES (%s, %s, %s, %s) ON DUPLICATE KEY UPDATE strangers = VALUES(strangers),"
+            " findable = VALUES(findable), receipts = VALUES(receipts)",
+            (user_id, settings.strangers, settings.findable, settings.receipts),
+        )

@@ -21,6 +21,17 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class Settings:
+    """A user's privacy settings: who may message them when they are not friends
+    (`everyone`, `requests`: kept apart until answered, `nobody`), whether a search by
+    name prefix lists them, whether their read markers are shown to others."""
+
+    strangers: str = "everyone"
+    findable: bool = True
+    receipts: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     """Another user as seen in a friend list or a group: id and name."""
 

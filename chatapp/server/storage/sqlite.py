@@ -22,6 +22,7 @@ from .rows import (
     Member,
     NewMessage,
     Pending,
+    Settings,
     StoredMessage,
     User,
 )
@@ -160,6 +161,12 @@ class SQLiteStorage:
 
     async def user_by_name(self, name: str) -> User | None:
         return await self._run(lambda db: sqlite_accounts.user_where(db, "name", name))
+
+    async def settings(self, user_id: int) -> Settings:
+        return await self._run(lambda db: sqlite_accounts.settings(db, user_id))
+
+    async def save_settings(self, user_id: int, settings: Settings) -> None:
+        await self._run(lambda db: sqlite_accounts.save_settings(db, user_id, settings))
 
     async def set_password(self, user_id: int, password_hash: str) -> None:
         await self._run(lambda db: sqlite_accounts.set_password(db, user_id, password_hash))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from .base import NameTaken, StorageUnavailable
-from .rows import User
+from .rows import Settings, User
 from .skeletons import UNCLAIMED_GROUPS, UNCLAIMED_USERS, Skeleton, skeleton_key
 from .sqlite_db import refused, transaction
 
@@ -111,3 +111,25 @@ def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
 def drop_tokens(db: sqlite3.Connection, user_id: int) -> int:
     """Storage.drop_tokens."""
     return db.execute("DELETE FROM resume_tokens WHERE user_id = ?", (user_id,)).rowcount
+
+
+def settings(db: sqlite3.Connection, user_id: int) -> Settings:
+    """Storage.settings."""
+    row = db.execute(
+        "SELECT strangers, findable, receipts FROM user_settings WHERE user_id = ?", (user_id,)
+    ).fetchone()
+    return Settings(row[0], bool(row[1]), bool(row[2])) if row else Settings()
+
+
+def save_settings(db: sqlite3.Connection, user_id: int, settings: Settings) -> None:
+    """Storage.save_settings."""
+    try:
+        db.execute(
+            "INSERT INTO user_settings (user_id, strangers, findable, receipts)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+            " strangers = excluded.strangers, findable = excluded.findable,"
+            " receipts = excluded.receipts",
+            (user_id, settings.strangers, settings.findable, settings.receipts),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None

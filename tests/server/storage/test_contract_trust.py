@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatapp.server.storage import NameTaken, NewMessage, Storage
+from chatapp.server.storage import NameTaken, NewMessage, NoSuchUser, Settings, Storage
 from chatapp.server.text import skeleton
 from tests.server.storage.test_contract import T0, make_users, one_chat, token
 
@@ -80,3 +80,14 @@ async def test_last_seq_is_the_highest_number_ever_given(storage: Storage) -> No
     assert await storage.last_seq(b.id) == 3
     assert await storage.last_seq(a.id) == 0
     assert await storage.last_seq(999) == 0
+
+
+async def test_settings_default_until_saved_and_then_as_saved(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    assert await storage.settings(a.id) == Settings()
+    await storage.save_settings(a.id, Settings("requests", False, True))
+    await storage.save_settings(a.id, Settings("nobody", False, False))
+    assert await storage.settings(a.id) == Settings("nobody", False, False)
+    assert await storage.settings(b.id) == Settings()
+    with pytest.raises(NoSuchUser):
+        await storage.save_settings(999, Settings())

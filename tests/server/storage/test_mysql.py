@@ -52,6 +52,7 @@ TABLES = {
     "deliveries",
     "delivery_counters",
     "name_skeletons",
+    "user_settings",
     "delivery_cursors",
     "resume_tokens",
 }
