@@ -30,7 +30,34 @@ class MsgId(IntEnum):
     MEMBERS = 21
     GROUPS = 22
     PASSWORD = 23
+    # Friends with consent (docs/protocol.md, "Friend requests").
+    FRIEND_REQUEST = 24
+    FRIEND_ANSWER = 25
+    FRIEND_CANCEL = 26
+    UNFRIEND = 27
+    REQUESTS = 28
+    FRIEND_EVENT = 29
+    # Blocking and message requests from strangers.
+    BLOCK = 30
+    BLOCKS = 31
+    MESSAGE_REQUESTS = 32
     SETTINGS = 33
+    # Groups with roles and privacy.
+    GROUP_INVITE = 34
+    INVITES = 35
+    INVITE_ANSWER = 36
+    LEAVE_GROUP = 37
+    REMOVE_MEMBER = 38
+    SET_ROLE = 39
+    EDIT_GROUP = 40
+    GROUP_EVENT = 41
+    MESSAGE_ANSWER = 43
+    # Finding people, conversations, read markers and typing.
+    USERS = 44
+    CONVERSATIONS = 45
+    READ = 46
+    RECEIPT = 47
+    TYPING = 48
 
 
 class Errno(IntEnum):
@@ -54,10 +81,17 @@ class Errno(IntEnum):
     LOGIN_LOCKED = 15
     BUSY = 16
     REGISTER_LOCKED = 17
+    NO_SUCH_REQUEST = 18
+    NOT_ACCEPTED = 19
     BAD_FRAME = 20
     UNKNOWN_MSGID = 21
     BAD_FIELD = 22
     FRAME_TOO_LARGE = 23
+    INVITE_ONLY = 24
+    FORBIDDEN = 25
+    GROUP_FULL = 26
+    NOT_FRIENDS = 27
+    REQUEST_WAITING = 28
     INTERNAL = 50
     UNAVAILABLE = 51
 
