@@ -27,11 +27,18 @@ class GroupProfile:
 
 @dataclass(frozen=True, slots=True)
 class Membership:
-    """A user's place in a group: role (`creator`, `admin` or `normal`) and joining point,
-    the message id of the moment they joined (0: from before joining points were kept)."""
+    """A user's place in a group: role (`creator`, `admin` or `normal`), joining point (the
+    message id of the moment they joined; 0: from before joining points were kept), and
+    the group's `history` setting, which says whether that point bounds what they read."""
 
     role: str
     joined_mid: int
+    history: str = ALL
+
+    @property
+    def floor(self) -> int:
+        """The first message id the member may read of the group's history."""
+        return self.joined_mid if self.history == JOINED else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,11 +110,12 @@ async def _locked(cur: Cursor, group_id: int) -> GroupProfile:
 async def membership(cur: Cursor, group_id: int, user_id: int) -> Membership | None:
     """Storage.membership."""
     await cur.execute(
-        "SELECT role, joined_mid FROM group_members WHERE group_id = %s AND user_id = %s",
+        "SELECT m.role, m.joined_mid, g.history FROM group_members m"
+        " JOIN chat_groups g ON g.id = m.group_id WHERE m.group_id = %s AND m.user_id = %s",
         (group_id, user_id),
     )
     row = await cur.fetchone()
-    return None if row is None else Membership(row[0], int(row[1]))
+    return None if row is None else Membership(row[0], int(row[1]), row[2])
 
 
 async def invite(

@@ -125,7 +125,8 @@ def membership(db: sqlite3.Connection, group_id: int, user_id: int) -> Membershi
 
 def _membership(db: sqlite3.Connection, group_id: int, user_id: int) -> Membership | None:
     row = db.execute(
-        "SELECT role, joined_mid FROM group_members WHERE group_id = ? AND user_id = ?",
+        "SELECT m.role, m.joined_mid, g.history FROM group_members m"
+        " JOIN chat_groups g ON g.id = m.group_id WHERE m.group_id = ? AND m.user_id = ?",
         (group_id, user_id),
     ).fetchone()
     return None if row is None else Membership(*row)
