@@ -81,12 +81,9 @@ class Config:
     )
     max_group_members: int = setting(
         10_000,
-        help="most members a group may have; a join or an accepted invitation beyond it is "
-        "refused with errno 26 (0: no limit)",
+        help="most members of a group; joins past it are refused with errno 26 (0: no limit)",
         limit=Limit(
-            "members of a group; a join or an accepted invitation beyond it is refused with "
-            "errno 26",
-            "{count} (0: none)",
+            "members of a group; joins past it are refused with errno 26", "{count} (0: none)"
         ),
     )
     max_group_invites: int = setting(

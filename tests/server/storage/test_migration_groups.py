@@ -18,7 +18,7 @@ from chatapp.server.storage import (
     Membership,
     Storage,
 )
-from chatapp.server.storage import mysql as mysql_module
+from chatapp.server.storage.migrations import load_migrations
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
 from chatapp.server.storage.sqlite import MIGRATIONS, SQLiteStorage
@@ -72,7 +72,7 @@ async def test_a_version_5_sqlite_database_is_upgraded_with_its_groups(tmp_path:
 
 @pytest.mark.mysql
 async def test_a_version_5_mysql_database_is_upgraded_with_its_groups(mysql_url: str) -> None:
-    migrations = mysql_module.load_migrations()
+    migrations = load_migrations()
     old = MySQLStorage(MySQLConfig.from_url(mysql_url), migrations=migrations[:V5])
     await old.open()
     await old.close()
