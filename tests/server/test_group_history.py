@@ -51,3 +51,15 @@ async def test_with_history_joined_a_newcomer_reads_from_their_joining_on(users:
     (edited,) = await heard(b, ("edited", alice))
     assert edited["group"]["history"] == "all"
     assert await said(b, group) == ["old 1", "old 2", "new"]
+
+
+async def test_a_member_who_comes_back_reads_from_the_new_joining_on(users: Users) -> None:
+    _, a, b, group = await group_with_a_past(users, "joined")
+    await acked(b, MsgId.LEAVE_GROUP, groupid=group)
+    event = await a.expect(MsgId.GROUP_EVENT)
+    await group_chat(a, group, "while away")
+    await join(b, group)
+    await group_chat(a, group, "back")
+    assert (await b.expect(MsgId.GROUP_CHAT))["msg"] == "back"
+    assert await said(b, group) == ["back"]
+    assert event["event"] == "left"

@@ -79,6 +79,16 @@ async def test_invitations_refuse_unknowns_and_past_the_bound(storage: Storage) 
     assert await storage.invitations(d.id, None, 10) == []
 
 
+async def test_joining_a_public_group_spends_an_invitation_into_it(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    group = await storage.create_group("g", "", a.id)
+    assert await storage.invite(group.id, a.id, b.id, NOW, max_pending=10)
+    await storage.join_group(group.id, b.id)
+    assert await storage.invitations(b.id, None, 10) == []
+    with pytest.raises(NoSuchInvitation):
+        await storage.answer_invitation(group.id, b.id, True, joined_mid=0, max_members=0)
+
+
 async def test_invitations_come_in_pages_by_group(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     groups = [await storage.create_group(f"g{n}", "", a.id) for n in range(5)]
