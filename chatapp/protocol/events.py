@@ -12,6 +12,7 @@ from .chats import ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
 from .fields import Fields, errno_of
+from .groups import GroupEvent, InviteInfo
 from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, optional, with_rid
 from .settings import SettingsInfo
 
@@ -25,8 +26,8 @@ class Ack:
     `re` names the request answered; the optional fields carry its result: `mid` for a
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
     a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
-    MEMBERS (`members`), with `more` when there is more to ask for; `token` (the
-    connection's next resume token) for PASSWORD; `settings` for SETTINGS. Failures are
+    MEMBERS (`members`), INVITES (`invites`), with `more` when there is more to ask for;
+    `token` (the connection's next resume token) for PASSWORD; `settings` for SETTINGS. Failures are
     answered with ERROR instead.
     """
 
@@ -42,6 +43,7 @@ class Ack:
     friends: tuple[FriendInfo, ...] | None = None
     groups: tuple[GroupInfo, ...] | None = None
     members: tuple[MemberInfo, ...] | None = None
+    invites: tuple[InviteInfo, ...] | None = None
     more: bool = False
     token: str | None = None
     settings: SettingsInfo | None = None
@@ -49,7 +51,7 @@ class Ack:
     @property
     def page(self) -> bool:
         """The ACK carries a page of a list (it answers SYNC, HISTORY or a paging request)."""
-        lists = (self.messages, self.friends, self.groups, self.members)
+        lists = (self.messages, self.friends, self.groups, self.members, self.invites)
         return any(items is not None for items in lists)
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
@@ -60,7 +62,7 @@ class Ack:
         if self.group is not None:
             obj["group"] = self.group.to_wire()
         if self.page:
-            for key in ("messages", "friends", "groups", "members"):
+            for key in ("messages", "friends", "groups", "members", "invites"):
                 if (items := getattr(self, key)) is not None:
                     obj[key] = [page_item(item, dialect) for item in items]
             obj["more"] = self.more
@@ -85,13 +87,14 @@ class Ack:
             friends=_page(f, "friends", FriendInfo.from_wire),
             groups=_page(f, "groups", GroupInfo.from_wire),
             members=_page(f, "members", MemberInfo.from_wire),
+            invites=_page(f, "invites", InviteInfo.from_wire),
             more=f.flag("more"),
             token=f.opt_str("token"),
             settings=SettingsInfo.from_wire(s) if (s := f.opt_sub("settings")) else None,
         )
 
 
-PageItem = ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo
+PageItem = ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo | InviteInfo
 
 
 def page_item(item: PageItem, dialect: Dialect) -> Wire:
@@ -183,8 +186,20 @@ class Pong:
         return cls(rid=f.rid)
 
 
-Event = ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
+Event = (
+    ChatMessage
+    | GroupMessage
+    | LoginAck
+    | RegAck
+    | Ack
+    | Error
+    | Presence
+    | FriendAdded
+    | Pong
+    | GroupEvent
+)
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
+    GroupEvent,
 )  # fmt: skip

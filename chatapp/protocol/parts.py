@@ -54,7 +54,8 @@ class FriendInfo:
 
 @dataclass(frozen=True, slots=True)
 class MemberInfo:
-    """A group member: id, name, presence and role (`creator` or `normal`)."""
+    """A group member: id, name, presence and role (`creator`, `admin` or `normal`; the
+    legacy dialect, which knows no admins, shows an admin as `normal`)."""
 
     id: int
     name: str
@@ -85,7 +86,7 @@ class GroupInfo:
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"id": self.id, "groupname": self.groupname, "groupdesc": self.groupdesc}
         if dialect is Dialect.LEGACY:
-            obj["users"] = legacy_list([u.to_wire() for u in self.users])
+            obj["users"] = legacy_list([_legacy_member(u) for u in self.users])
         else:
             obj["count"] = self.count
         return obj
@@ -100,3 +101,11 @@ class GroupInfo:
             users=users,
             count=f.opt_int("count") or len(users),
         )
+
+
+def _legacy_member(member: MemberInfo) -> Wire:
+    """A member as the original console client knows them: `creator` or `normal`."""
+    wire = member.to_wire()
+    if member.role != "creator":
+        wire["role"] = "normal"
+    return wire

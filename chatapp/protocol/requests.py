@@ -9,6 +9,16 @@ from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
 from .errors import Rid
 from .fields import Fields
+from .groups import (
+    HISTORY,
+    EditGroup,
+    GroupInvite,
+    InviteAnswer,
+    Invites,
+    LeaveGroup,
+    RemoveMember,
+    SetRole,
+)
 from .lists import Friends, Groups, Members
 from .parts import Wire, optional, with_rid
 from .settings import ChangeSettings
@@ -124,7 +134,9 @@ class AddFriend:
 
 @dataclass(frozen=True, slots=True)
 class CreateGroup:
-    """Create a group with a unique name; the creator joins it as `creator`."""
+    """Create a group with a unique name; the creator joins it as `creator`. Current
+    clients may make it invite-only (`public` false) and choose what newcomers read of
+    its history (`history`, one of groups.HISTORY)."""
 
     MSGID: ClassVar[MsgId] = MsgId.CREATE_GROUP
 
@@ -132,6 +144,8 @@ class CreateGroup:
     groupdesc: str = ""
     id: int | None = None
     rid: Rid = None
+    public: bool = True
+    history: str = "all"
 
     def to_wire(self) -> Wire:
         obj: Wire = {
@@ -139,12 +153,18 @@ class CreateGroup:
             "groupname": self.groupname,
             "groupdesc": self.groupdesc,
         }
-        return with_rid(optional(obj, id=self.id), self.rid)
+        optional(obj, id=self.id, public=None if self.public else False)
+        optional(obj, history=None if self.history == "all" else self.history)
+        return with_rid(obj, self.rid)
 
     @classmethod
     def from_wire(cls, f: Fields) -> CreateGroup:
         name, desc = f.req_str("groupname"), f.opt_str("groupdesc") or ""
-        return cls(groupname=name, groupdesc=desc, id=f.opt_int("id"), rid=f.rid)
+        history = f.opt_str("history") or "all"
+        if history not in HISTORY:
+            raise f.fail(f"field 'history' must be one of {', '.join(HISTORY)}")
+        public = f.opt_bool("public") is not False
+        return cls(name, desc, f.opt_int("id"), f.rid, public=public, history=history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +240,18 @@ Request = (
     | Groups
     | Members
     | ChangeSettings
+    | GroupInvite
+    | Invites
+    | InviteAnswer
+    | LeaveGroup
+    | RemoveMember
+    | SetRole
+    | EditGroup
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
     AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
     Members, ChangeSettings,
+    GroupInvite, Invites, InviteAnswer, LeaveGroup, RemoveMember, SetRole, EditGroup,
 )  # fmt: skip

@@ -79,6 +79,20 @@ class Config:
         help="longest group description in characters",
         limit=Limit("group description", "{characters}"),
     )
+    max_group_members: int = setting(
+        10_000,
+        help="most members of a group; joins past it are refused with errno 26 (0: no limit)",
+        limit=Limit(
+            "members of a group; joins past it are refused with errno 26", "{count} (0: none)"
+        ),
+    )
+    max_group_invites: int = setting(
+        100,
+        help="pending invitations into one group; more are refused with errno 66",
+        limit=Limit(
+            "pending invitations into one group; more are refused with errno 66", "{count}"
+        ),
+    )
     max_password_chars: int = setting(
         1024,
         help="longest password in characters",

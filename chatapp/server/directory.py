@@ -44,6 +44,13 @@ class GroupDirectory:
         if members is not None:
             self._members[group_id] = members | {user_id}
 
+    def removed(self, group_id: int, user_id: int) -> None:
+        """Records a member who left or was removed here, at once: from now on no chat of
+        the group goes to them, and they may send none."""
+        members = self._members.get(group_id)
+        if members is not None:
+            self._members[group_id] = members - {user_id}
+
     def forget(self, group_id: int) -> None:
         """Drops a group whose membership changed elsewhere."""
         self._members.pop(group_id, None)

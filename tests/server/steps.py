@@ -141,3 +141,10 @@ def assert_recent(stamp: str, ts_ms: int | None = None) -> None:
 
 ONE_BACKEND = pytest.mark.parametrize("storage_url", ["sqlite"], indirect=True)
 """For checks of framing, decoding and dispatch that storage cannot change: one backend."""
+
+
+async def heard(client: WireClient, *events: tuple[str, int]) -> list[Obj]:
+    """The next objects are GROUP_EVENTs, each `(event, user id)` in this order."""
+    found = [await client.expect(MsgId.GROUP_EVENT) for _ in events]
+    assert [(e["event"], e["user"]["id"]) for e in found] == list(events), found
+    return found

@@ -10,6 +10,7 @@ from tests.server.conftest import Connect, Users
 from tests.server.steps import (
     befriend,
     chat,
+    heard,
     join,
     logout,
     members,
@@ -220,6 +221,8 @@ async def test_login_ack_lists_friends_groups_and_offline_messages(users: Users)
     group = await new_group(a, "team", "the team")
     await join(b, group)
     await join(c, group)
+    await heard(a, ("joined", bob), ("joined", carol))
+    await heard(b, ("joined", carol))
     await logout(c)
     assert (await a.expect(MsgId.PRESENCE))["id"] == carol
     await logout(a)

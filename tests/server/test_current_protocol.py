@@ -10,7 +10,7 @@ import pytest
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.config import Config
 from tests.server.conftest import Connect, Users
-from tests.server.steps import ONE_BACKEND, assert_has, logout, online, refused
+from tests.server.steps import ONE_BACKEND, assert_has, heard, logout, online, refused
 from tests.wire import WireClient
 
 LIMITS = Config()
@@ -168,6 +168,7 @@ async def test_login_ack_list_elements_are_objects(users: Users) -> None:
     group = (await b.request(msgid=MsgId.CREATE_GROUP, groupname="g"))["groupid"]
     await a.expect(MsgId.FRIEND_ADDED)
     await a.request(msgid=MsgId.ADD_GROUP, groupid=group)
+    await heard(b, ("joined", alice))
     await logout(a)
     await b.expect(MsgId.PRESENCE)
     await b.request(msgid=MsgId.ONE_CHAT, toid=alice, msg="one")

@@ -10,6 +10,7 @@ from tests.server.steps import (
     assert_has,
     assert_recent,
     group_chat,
+    heard,
     join,
     logout,
     members,
@@ -149,6 +150,8 @@ async def test_group_chat_reaches_every_other_member_online_or_at_next_login(
     group = await new_group(a, "team")
     await join(b, group)
     await join(c, group)
+    await heard(a, ("joined", bob), ("joined", carol))
+    await heard(b, ("joined", carol))
     await logout(c)
 
     mid = await group_chat(a, group, "hello team")

@@ -13,7 +13,16 @@ import pytest
 
 from chatapp.protocol import Errno, MsgId
 from tests.server.conftest import Connect, Users
-from tests.server.steps import befriend, chat, join, members, new_group, online, refused
+from tests.server.steps import (
+    befriend,
+    chat,
+    heard,
+    join,
+    members,
+    new_group,
+    online,
+    refused,
+)
 from tests.wire import WireClient
 
 # --- spoofing another user's id -------------------------------------------------------
@@ -75,6 +84,7 @@ async def test_group_requests_for_another_user_are_refused(users: Users) -> None
     await refused(mallory, MsgId.ADD_GROUP, Errno.ID_MISMATCH, id=bob, groupid=group)
     await join(b, group)
     await refused(mallory, MsgId.GROUP_CHAT, Errno.ID_MISMATCH, id=bob, groupid=group, msg="as bob")
+    await heard(c, ("joined", bob))  # bob's own join, and nothing of mallory's
     await c.quiet()
     # Nothing happened: the group has carol and bob only, and "bobs" is free.
     joined = await join(mallory, group)
@@ -100,6 +110,7 @@ async def test_chats_carry_the_real_name_whatever_the_client_claims(
     await a.send(msgid=MsgId.ADD_GROUP, groupid=group)
     if not legacy:
         await a.expect(MsgId.ACK)
+    await heard(b, ("joined", alice))
     fake = {"name": "bob", "time": "1970-01-01 00:00:00"}
     await a.send(msgid=MsgId.ONE_CHAT, toid=bob, msg="one", **fake)
     await a.send(msgid=MsgId.GROUP_CHAT, groupid=group, msg="two", **fake)

@@ -15,6 +15,7 @@ from tests.server.steps import (
     chat,
     decoded,
     group_chat,
+    heard,
     new_group,
     online,
 )
@@ -86,6 +87,7 @@ async def test_group_chat_between_dialects(users: Users, connect: Connect) -> No
     group = await new_group(b, "team")
     await con.add_group(group)
     await con.client.quiet()
+    await heard(b, ("joined", alice))
 
     await group_chat(b, group, "from v2")
     got = await con.client.expect(MsgId.GROUP_CHAT)

@@ -14,7 +14,7 @@ from chatapp.server.app import ChatServer
 from chatapp.server.config import Config
 from tests.server.conftest import TEST_HASH_COST, Users, running
 from tests.server.mysql_proxy import MySQLProxy
-from tests.server.steps import acked, online
+from tests.server.steps import acked, heard, online
 from tests.wire import WireClient
 
 pytestmark = pytest.mark.mysql
@@ -71,12 +71,14 @@ async def test_a_retried_group_chat_reaches_every_member_online_once(
     proxy: MySQLProxy, server: ChatServer, users: Users
 ) -> None:
     alice, a = await online(users, "alice")
-    _, b = await online(users, "bob")
+    bob, b = await online(users, "bob")
     carol, c = await online(users, "carol", legacy=True)
     group = (await acked(a, MsgId.CREATE_GROUP, groupname="g"))["groupid"]
     await acked(b, MsgId.ADD_GROUP, groupid=group)
     await c.send(msgid=MsgId.ADD_GROUP, id=carol, groupid=group)
     await c.quiet()
+    await heard(a, ("joined", bob), ("joined", carol))
+    await heard(b, ("joined", carol))
     ack = await lost_then_retried(proxy, a, MsgId.GROUP_CHAT, groupid=group, msg="all")
     got = await b.expect(MsgId.GROUP_CHAT)
     assert (got["mid"], got["id"], got["msg"]) == (ack["mid"], alice, "all")

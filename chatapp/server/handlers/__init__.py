@@ -19,13 +19,18 @@ from chatapp.protocol import (
     ChangeSettings,
     CreateGroup,
     Delivered,
+    EditGroup,
     Errno,
     Error,
     Event,
     Friends,
     GroupChat,
+    GroupInvite,
     Groups,
     History,
+    InviteAnswer,
+    Invites,
+    LeaveGroup,
     Login,
     LoginAck,
     Logout,
@@ -35,7 +40,9 @@ from chatapp.protocol import (
     Ping,
     RegAck,
     Register,
+    RemoveMember,
     Request,
+    SetRole,
     Sync,
 )
 
@@ -51,9 +58,11 @@ from .accounts import (
     register,
 )
 from .chat import delivered, group_chat, history, one_chat, sync
+from .groups import add_group, create_group, group_invite, invite_answer, invites
 from .lists import friends, groups, members
+from .roles import edit_group, leave_group, remove_member, set_role
 from .settings import change_settings
-from .social import add_friend, add_group, create_group
+from .social import add_friend
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -137,4 +146,11 @@ ROUTES: dict[type, Route] = {
     Friends: Route(MsgId.FRIENDS, friends),
     Groups: Route(MsgId.GROUPS, groups),
     Members: Route(MsgId.MEMBERS, members),
+    GroupInvite: Route(MsgId.GROUP_INVITE, group_invite),
+    Invites: Route(MsgId.INVITES, invites),
+    InviteAnswer: Route(MsgId.INVITE_ANSWER, invite_answer),
+    LeaveGroup: Route(MsgId.LEAVE_GROUP, leave_group),
+    RemoveMember: Route(MsgId.REMOVE_MEMBER, remove_member),
+    SetRole: Route(MsgId.SET_ROLE, set_role),
+    EditGroup: Route(MsgId.EDIT_GROUP, edit_group),
 }

@@ -104,12 +104,17 @@ async def history(session: Session, req: History) -> Event:
     server = session.server
     most = server.config.sync_page
     limit = checks.page_size(req.limit, min(server.config.history_page, most), most)
+    floor = 0  # the first mid the user may read
     if req.groupid is not None:
         await checks.member_of(session, me, req.groupid)
         conversation = Conversation.group(req.groupid)
+        if (place := await server.storage.membership(req.groupid, me.id)) is not None:
+            floor = place.floor  # a newcomer to a `joined` group reads from their joining on
     else:
         assert req.peer is not None  # the codec requires one of the two
         conversation = Conversation.direct(me.id, req.peer)
     found = await server.storage.history(conversation, req.before, limit + 1)
+    # Newest first: what is cut is the oldest, so the page is the last one (no `more`).
+    found = [message for message in found if message.mid >= floor]
     messages = [chat_event(message) for message in found]
     return checks.page(session, Ack(MsgId.HISTORY, rid=req.rid), messages, limit)

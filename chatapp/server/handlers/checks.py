@@ -106,6 +106,7 @@ _PAGE_KEYS = {
     MsgId.FRIENDS: "friends",
     MsgId.GROUPS: "groups",
     MsgId.MEMBERS: "members",
+    MsgId.INVITES: "invites",
 }
 
 

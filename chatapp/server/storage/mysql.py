@@ -35,6 +35,7 @@ from .mysql_pool import (
     is_duplicate,
     release,
 )
+from .mysql_roles import MySQLGroupRoles
 from .rows import (
     Contact,
     Conversation,
@@ -54,14 +55,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MySQLStorage:
+class MySQLStorage(MySQLGroupRoles):
     """Storage in MySQL through a pool of aiomysql connections.
 
     Reads run in autocommit. Writes run in explicit transactions, even single statements:
     when a connection dies before COMMIT the server discards the work, so the write is tried
     once more on a fresh connection; when it dies during COMMIT the outcome is unknown and
     the call raises StorageUnavailable rather than risk doing the work twice. The queries
-    are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log.
+    are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_groups
+    (through MySQLGroupRoles), mysql_log.
     """
 
     def __init__(self, config: MySQLConfig, *, migrations: Sequence[Migration] = ()) -> None:
@@ -164,19 +166,6 @@ class MySQLStorage:
 
     async def friend_ids(self, user_id: int) -> list[int]:
         return await self._run(lambda cur: mysql_social.friend_ids(cur, user_id), write=False)
-
-    async def create_group(
-        self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
-    ) -> Group:
-        return await self._run(
-            lambda cur: mysql_social.create_group(cur, name, desc, creator_id, skeleton),
-            write=True,
-        )
-
-    async def join_group(self, group_id: int, user_id: int) -> Group:
-        return await self._run(
-            lambda cur: mysql_social.join_group(cur, group_id, user_id), write=True
-        )
 
     async def group_member_ids(self, group_id: int) -> list[int] | None:
         return await self._run(

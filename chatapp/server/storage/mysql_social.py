@@ -1,4 +1,4 @@
-"""The friendships and groups of MySQLStorage.
+"""The friendships and group lists of MySQLStorage (groups themselves: mysql_groups).
 
 Coroutines of an aiomysql cursor, run by MySQLStorage in its transactions (writes) or in
 autocommit (reads).
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
-from .mysql_accounts import claim_skeleton
+from .base import AlreadyExists, NoSuchUser
 from .mysql_pool import Cursor, conflicts
-from .rows import CREATOR, FIRST, NORMAL, Contact, Group, Member
+from .rows import FIRST, Contact, Group, Member
 
-_COUNT_SQL = "SELECT count(*) FROM group_members WHERE group_id = %s"
 _FIRST_MEMBERS_SQL = (
     "SELECT group_id, id, name, role FROM (SELECT m.group_id, u.id, u.name, m.role,"
     " ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.user_id) AS n"
@@ -53,42 +51,6 @@ async def friend_ids(cur: Cursor, user_id: int) -> list[int]:
         "SELECT friend_id FROM friends WHERE user_id = %s ORDER BY friend_id", (user_id,)
     )
     return [row[0] for row in await cur.fetchall()]
-
-
-async def create_group(
-    cur: Cursor, name: str, desc: str, creator_id: int, skeleton: str | None
-) -> Group:
-    """Storage.create_group; the caller holds a transaction."""
-    with conflicts(duplicate=NameTaken(name)):
-        await cur.execute(
-            "INSERT INTO chat_groups (name, description) VALUES (%s, %s)", (name, desc)
-        )
-        group_id = cur.lastrowid
-        if skeleton is not None:
-            await claim_skeleton(cur, skeleton, "group_id", group_id)
-    with conflicts(missing=NoSuchUser(creator_id)):
-        await cur.execute(
-            "INSERT INTO group_members (group_id, user_id, role) VALUES (%s, %s, %s)",
-            (group_id, creator_id, CREATOR),
-        )
-    return Group(group_id, name, desc, 1)
-
-
-async def join_group(cur: Cursor, group_id: int, user_id: int) -> Group:
-    """Storage.join_group; the caller holds a transaction."""
-    await cur.execute("SELECT id, name, description FROM chat_groups WHERE id = %s", (group_id,))
-    row = await cur.fetchone()
-    if row is None:
-        raise NoSuchGroup(group_id)
-    already = AlreadyExists(f"{user_id} is a member of group {group_id}")
-    with conflicts(duplicate=already, missing=NoSuchUser(user_id)):
-        await cur.execute(
-            "INSERT INTO group_members (group_id, user_id, role) VALUES (%s, %s, %s)",
-            (group_id, user_id, NORMAL),
-        )
-    await cur.execute(_COUNT_SQL, (group_id,))
-    (count,) = await cur.fetchone()
-    return Group(group_id, row[1], row[2], count)
 
 
 async def group_member_ids(cur: Cursor, group_id: int) -> list[int] | None:

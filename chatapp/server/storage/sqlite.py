@@ -29,6 +29,7 @@ from .rows import (
 from .skeletons import Skeleton
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
+from .sqlite_roles import SQLiteGroupRoles
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
 
-class SQLiteStorage:
+class SQLiteStorage(SQLiteGroupRoles):
     """Storage in one SQLite file, every call run on the event loop.
 
     A call is a few B-tree lookups or a small transaction in WAL mode with no fsync: tens
@@ -52,7 +53,8 @@ class SQLiteStorage:
     cannot interleave, so a method that writes several rows is one transaction. What does
     wait on the disk, the checkpoints with their fsyncs, runs on a thread of its own
     (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
-    concern: sqlite_accounts, sqlite_social, sqlite_log.
+    concern: sqlite_accounts, sqlite_social, sqlite_groups (through SQLiteGroupRoles),
+    sqlite_log.
     """
 
     def __init__(self, path: str) -> None:
@@ -184,16 +186,6 @@ class SQLiteStorage:
 
     async def friend_ids(self, user_id: int) -> list[int]:
         return await self._run(lambda db: sqlite_social.friend_ids(db, user_id))
-
-    async def create_group(
-        self, name: str, desc: str, creator_id: int, *, skeleton: str | None = None
-    ) -> Group:
-        return await self._run(
-            lambda db: sqlite_social.create_group(db, name, desc, creator_id, skeleton)
-        )
-
-    async def join_group(self, group_id: int, user_id: int) -> Group:
-        return await self._run(lambda db: sqlite_social.join_group(db, group_id, user_id))
 
     async def group_member_ids(self, group_id: int) -> list[int] | None:
         return await self._run(lambda db: sqlite_social.group_member_ids(db, group_id))

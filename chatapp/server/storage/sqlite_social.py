@@ -1,4 +1,4 @@
-"""The friendships and groups of SQLiteStorage.
+"""The friendships and group lists of SQLiteStorage (groups themselves: sqlite_groups).
 
 Plain functions of a connection, each run by SQLiteStorage on the event loop; a function
 that writes is one transaction, all or nothing, so that SQLiteStorage may try it again.
@@ -9,12 +9,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from .base import AlreadyExists, NameTaken, NoSuchGroup, NoSuchUser
-from .rows import CREATOR, FIRST, NORMAL, Contact, Group, Member
-from .sqlite_accounts import claim_skeleton
+from .base import AlreadyExists, NoSuchUser
+from .rows import FIRST, Contact, Group, Member
 from .sqlite_db import refused, transaction
 
-_COUNT_SQL = "SELECT count(*) FROM group_members WHERE group_id = ?"
 _FIRST_MEMBERS_SQL = (
     "SELECT group_id, id, name, role FROM (SELECT m.group_id, u.id, u.name, m.role,"
     " ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.user_id) AS n"
@@ -55,49 +53,6 @@ def friend_ids(db: sqlite3.Connection, user_id: int) -> list[int]:
         "SELECT friend_id FROM friends WHERE user_id = ? ORDER BY friend_id", (user_id,)
     )
     return [row[0] for row in rows]
-
-
-def create_group(
-    db: sqlite3.Connection, name: str, desc: str, creator_id: int, skeleton: str | None
-) -> Group:
-    """Storage.create_group."""
-    with transaction(db):
-        try:
-            cur = db.execute(
-                "INSERT INTO chat_groups (name, description) VALUES (?, ?)", (name, desc)
-            )
-            assert cur.lastrowid is not None
-            if skeleton is not None:
-                claim_skeleton(db, skeleton, "group_id", cur.lastrowid)
-        except sqlite3.IntegrityError:
-            raise NameTaken(name) from None
-        try:
-            db.execute(
-                "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
-                (cur.lastrowid, creator_id, CREATOR),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise refused(exc, NoSuchUser(creator_id)) from None
-    return Group(cur.lastrowid, name, desc, 1)
-
-
-def join_group(db: sqlite3.Connection, group_id: int, user_id: int) -> Group:
-    """Storage.join_group."""
-    row = db.execute(
-        "SELECT id, name, description FROM chat_groups WHERE id = ?", (group_id,)
-    ).fetchone()
-    if row is None:
-        raise NoSuchGroup(group_id)
-    with transaction(db):
-        try:
-            db.execute(
-                "INSERT INTO group_members (group_id, user_id, role) VALUES (?, ?, ?)",
-                (group_id, user_id, NORMAL),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise refused(exc, AlreadyExists(f"{user_id} in group {group_id}")) from None
-        (count,) = db.execute(_COUNT_SQL, (group_id,)).fetchone()
-    return Group(group_id, row[1], row[2], count)
 
 
 def group_member_ids(db: sqlite3.Connection, group_id: int) -> list[int] | None:

@@ -48,6 +48,7 @@ TABLES = {
     "friends",
     "chat_groups",
     "group_members",
+    "group_invitations",
     "messages",
     "deliveries",
     "delivery_counters",
