@@ -12,11 +12,14 @@ from typing import Protocol
 from .rows import (
     Contact,
     Conversation,
+    FriendRequest,
     Group,
     Logged,
     Member,
     NewMessage,
     Pending,
+    RequestCounts,
+    RequestOutcome,
     Settings,
     StoredMessage,
     User,
@@ -46,6 +49,18 @@ class NoSuchGroup(StorageError):
 
 class AlreadyExists(StorageError):
     """The friendship or membership exists already."""
+
+
+class NoSuchRequest(StorageError):
+    """No such friend request waits."""
+
+
+class NotFriends(StorageError):
+    """The two users are not friends."""
+
+
+class TooManyRequests(StorageError):
+    """The user has as many friend requests waiting for answers as they may."""
 
 
 class Lifecycle(Protocol):
@@ -134,6 +149,49 @@ class Social(Protocol):
         """The first `limit` members of each of the groups (by id), in one read."""
 
 
+class Friendships(Protocol):
+    """Friend requests, answered with consent, and friendships ended. Accepted
+    friendships are the rows Social.friends lists (mutual); a request waits apart until
+    its target accepts or declines it, or its requester cancels it. Pages are ordered by
+    the other user's id, as Social's are."""
+
+    async def request_friend(
+        self, user_id: int, target_id: int, now_ms: int, *, most: int
+    ) -> RequestOutcome:
+        """Asks `target_id` to be the user's friend; where the target had asked the user
+        already, accepts that request instead (both in one transaction). Asking again
+        changes nothing (`new` false).
+
+        Raises NoSuchUser for an unknown user, AlreadyExists for friends, and
+        TooManyRequests where `most` requests of the user wait already.
+        """
+
+    async def answer_request(self, user_id: int, requester_id: int, accept: bool) -> Contact:
+        """Accepts (mutual friends from now on) or declines the request `requester_id`
+        made to the user; returns the requester. Raises NoSuchRequest."""
+
+    async def cancel_request(self, user_id: int, target_id: int) -> Contact:
+        """Withdraws the user's request to `target_id`; returns the target. Raises
+        NoSuchRequest."""
+
+    async def remove_friendship(self, user_id: int, friend_id: int) -> Contact:
+        """Ends a friendship, for both; returns the former friend. Raises NotFriends."""
+
+    async def requests_in(self, user_id: int, after: int | None, limit: int) -> list[FriendRequest]:
+        """A page of the requests waiting for the user's answer, by requester."""
+
+    async def requests_out(
+        self, user_id: int, after: int | None, limit: int
+    ) -> list[FriendRequest]:
+        """A page of the user's requests waiting for others' answers, by target."""
+
+    async def request_counts(self, user_id: int) -> RequestCounts:
+        """How many requests wait for the user, and how many of theirs wait for others."""
+
+    async def cancel_requests_between(self, a: int, b: int) -> int:
+        """Forgets the requests between two users, either way; returns how many."""
+
+
 class MessageLog(Protocol):
     """Every chat kept for history, and each recipient's numbered deliveries of it."""
 
@@ -190,5 +248,5 @@ class Tokens(Protocol):
         """Forgets every resume token of the user; returns how many there were."""
 
 
-class Storage(Lifecycle, Accounts, Social, MessageLog, Tokens, Protocol):
+class Storage(Lifecycle, Accounts, Social, Friendships, MessageLog, Tokens, Protocol):
     """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""
