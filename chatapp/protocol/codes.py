@@ -92,6 +92,7 @@ class Errno(IntEnum):
     GROUP_FULL = 26
     NOT_FRIENDS = 27
     REQUEST_WAITING = 28
+    TOO_MANY_PENDING = 60
     INTERNAL = 50
     UNAVAILABLE = 51
 

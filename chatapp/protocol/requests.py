@@ -9,6 +9,7 @@ from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
 from .errors import Rid
 from .fields import Fields
+from .friends import FriendAnswer, FriendCancel, FriendRequest, Requests, Unfriend
 from .lists import Friends, Groups, Members
 from .parts import Wire, optional, with_rid
 from .settings import ChangeSettings
@@ -105,7 +106,8 @@ class Register:
 
 @dataclass(frozen=True, slots=True)
 class AddFriend:
-    """Make `friendid` a friend; friendship is mutual."""
+    """Ask `friendid` to be a friend, or accept their request: FRIEND_REQUEST in the
+    legacy protocol's shape. Friendship is mutual, and needs the other's consent."""
 
     MSGID: ClassVar[MsgId] = MsgId.ADD_FRIEND
 
@@ -220,10 +222,16 @@ Request = (
     | Groups
     | Members
     | ChangeSettings
+    | FriendRequest
+    | FriendAnswer
+    | FriendCancel
+    | Unfriend
+    | Requests
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
     AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
     Members, ChangeSettings,
+    FriendRequest, FriendAnswer, FriendCancel, Unfriend, Requests,
 )  # fmt: skip

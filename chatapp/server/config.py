@@ -223,6 +223,13 @@ class Config:
         limit=Limit("largest `limit` of a FRIENDS, GROUPS or MEMBERS request", "{count}"),
     )
 
+    max_friend_requests: int = setting(
+        100,
+        help="friend requests of one user that may wait for answers at once; more are "
+        "refused with errno 60 (requests to a user are not bounded: they are paged)",
+        limit=Limit("friend requests of one user waiting for answers (errno 60)", "{count}"),
+    )
+
     # --- server-wide budgets: what the whole instance holds, whoever asks ---------------
 
     max_connections: int = setting(

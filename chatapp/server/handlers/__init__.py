@@ -22,6 +22,9 @@ from chatapp.protocol import (
     Errno,
     Error,
     Event,
+    FriendAnswer,
+    FriendCancel,
+    FriendRequest,
     Friends,
     GroupChat,
     Groups,
@@ -36,7 +39,9 @@ from chatapp.protocol import (
     RegAck,
     Register,
     Request,
+    Requests,
     Sync,
+    Unfriend,
 )
 
 from ..errors import ChatError, failure
@@ -51,9 +56,10 @@ from .accounts import (
     register,
 )
 from .chat import delivered, group_chat, history, one_chat, sync
+from .friends import add_friend, friend_answer, friend_cancel, friend_request, requests, unfriend
 from .lists import friends, groups, members
 from .settings import change_settings
-from .social import add_friend, add_group, create_group
+from .social import add_group, create_group
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -137,4 +143,9 @@ ROUTES: dict[type, Route] = {
     Friends: Route(MsgId.FRIENDS, friends),
     Groups: Route(MsgId.GROUPS, groups),
     Members: Route(MsgId.MEMBERS, members),
+    FriendRequest: Route(MsgId.FRIEND_REQUEST, friend_request),
+    FriendAnswer: Route(MsgId.FRIEND_ANSWER, friend_answer),
+    FriendCancel: Route(MsgId.FRIEND_CANCEL, friend_cancel),
+    Unfriend: Route(MsgId.UNFRIEND, unfriend),
+    Requests: Route(MsgId.REQUESTS, requests),
 }
