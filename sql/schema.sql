@@ -240,7 +240,8 @@ CREATE TABLE friend_requests (
     PRIMARY KEY (requester_id, target_id),
     KEY friend_requests_by_target (target_id, requester_id),
     CONSTRAINT friend_requests_requester FOREIGN KEY (requester_id) REFERENCES users (id),
-    CONSTRAINT friend_requests_target FOREIGN KEY (target_id) REFERENCES users (id)
+    CONSTRAINT friend_requests_target FOREIGN KEY (target_id) REFERENCES users (id),
+    CONSTRAINT friend_requests_not_self CHECK (requester_id <> target_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 UPDATE schema_version SET version = 6;

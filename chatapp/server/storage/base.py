@@ -162,7 +162,8 @@ class Friendships(Protocol):
         already, accepts that request instead (both in one transaction). Asking again
         changes nothing (`new` false).
 
-        Raises NoSuchUser for an unknown user, AlreadyExists for friends, and
+        Raises NoSuchUser for an unknown user (or the user themself), AlreadyExists for
+        friends, and
         TooManyRequests where `most` requests of the user wait already.
         """
 

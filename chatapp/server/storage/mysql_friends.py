@@ -66,7 +66,7 @@ async def request_friend(
 ) -> RequestOutcome:
     """Storage.request_friend; the caller holds a transaction."""
     target = await _lock_pair(cur, user_id, target_id)
-    if target is None:
+    if target is None or target_id == user_id:
         raise NoSuchUser(target_id)
     pair = (user_id, target_id)
     if await _exists(cur, "SELECT 1 FROM friends WHERE user_id = %s AND friend_id = %s", pair):

@@ -53,7 +53,7 @@ def request_friend(
 ) -> RequestOutcome:
     """Storage.request_friend."""
     target = _contact(db, target_id)
-    if target is None:
+    if target is None or target_id == user_id:
         raise NoSuchUser(target_id)
     with transaction(db):
         pair = (user_id, target_id)

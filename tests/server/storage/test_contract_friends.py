@@ -77,6 +77,8 @@ async def test_asking_an_unknown_user_raises(storage: Storage) -> None:
         await ask(storage, a.id, a.id + 1000)
     with pytest.raises(NoSuchUser):
         await ask(storage, a.id + 1000, a.id)
+    with pytest.raises(NoSuchUser):
+        await ask(storage, a.id, a.id)
     assert await storage.request_counts(a.id) == RequestCounts(0, 0)
 
 

@@ -7,7 +7,8 @@ CREATE TABLE friend_requests (
     requester_id INTEGER NOT NULL REFERENCES users(id),
     target_id INTEGER NOT NULL REFERENCES users(id),
     created_ms INTEGER NOT NULL,
-    PRIMARY KEY (requester_id, target_id)
+    PRIMARY KEY (requester_id, target_id),
+    CHECK (requester_id <> target_id)
 ) WITHOUT ROWID;
 
 CREATE INDEX friend_requests_by_target ON friend_requests (target_id, requester_id);
