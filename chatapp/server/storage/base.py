@@ -163,8 +163,7 @@ class Friendships(Protocol):
         changes nothing (`new` false).
 
         Raises NoSuchUser for an unknown user (or the user themself), AlreadyExists for
-        friends, and
-        TooManyRequests where `most` requests of the user wait already.
+        friends, and TooManyRequests where `most` requests of the user wait already.
         """
 
     async def answer_request(self, user_id: int, requester_id: int, accept: bool) -> Contact:

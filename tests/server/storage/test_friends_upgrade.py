@@ -69,4 +69,5 @@ async def test_a_version_5_mysql_database_keeps_its_friendships(mysql_url: str) 
         await check_upgraded(new, a, b, c)
     finally:
         await new.close()
-    assert mysql_query(mysql_url, "SELECT version FROM schema_version")[0][0] >= 6
+    (version,) = mysql_query(mysql_url, "SELECT version FROM schema_version")[0]
+    assert isinstance(version, int) and version >= 6
