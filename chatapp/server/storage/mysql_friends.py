@@ -1,18 +1,21 @@
 """The friend requests of MySQLStorage: asked, answered, cancelled; friendships ended.
 
 Coroutines of an aiomysql cursor, run by MySQLStorage in its transactions (writes) or in
-autocommit (reads), and MySQLFriends, the part of MySQLStorage that runs them. A write
-about two users first locks both users' rows, in id order: two users asking each other
-at once are served one after the other, so the second finds the first's request and
-accepts it, and a user's count of waiting requests cannot be passed by asking twice at once.
+autocommit (reads), and MySQLFriends, the part of MySQLStorage that runs them. At most
+one request waits between two users, either way (the table's unique `pair`): of two users
+who ask each other at once, the second to insert finds the key taken once the first
+commits, and its transaction runs again, to find the first's request and accept it. (A
+user's own requests come one at a time, from their one session, so their count holds.)
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
+import pymysql
+
 from .base import AlreadyExists, NoSuchRequest, NoSuchUser, NotFriends, TooManyRequests
-from .mysql_pool import Cursor, Work
+from .mysql_pool import DUPLICATE, Cursor, Retry, Work
 from .rows import (
     FIRST,
     FRIENDS,
@@ -40,14 +43,10 @@ _IN = _PAGE.format(mine="target_id", other="requester_id")
 _OUT = _PAGE.format(mine="requester_id", other="target_id")
 
 
-async def _lock_pair(cur: Cursor, user_id: int, other_id: int) -> Contact | None:
-    """Locks both users' rows, in id order; returns the other user, if both exist."""
-    await cur.execute(
-        "SELECT id, name FROM users WHERE id IN (%s, %s) ORDER BY id FOR UPDATE",
-        (user_id, other_id),
-    )
-    found = {row[0]: Contact(*row) for row in await cur.fetchall()}
-    return found.get(other_id) if user_id in found else None
+async def _contact(cur: Cursor, user_id: int) -> Contact | None:
+    await cur.execute("SELECT id, name FROM users WHERE id = %s", (user_id,))
+    row = await cur.fetchone()
+    return None if row is None else Contact(*row)
 
 
 async def _exists(cur: Cursor, query: str, args: tuple[int, int]) -> bool:
@@ -65,7 +64,7 @@ async def request_friend(
     cur: Cursor, user_id: int, target_id: int, now_ms: int, most: int
 ) -> RequestOutcome:
     """Storage.request_friend; the caller holds a transaction."""
-    target = await _lock_pair(cur, user_id, target_id)
+    target = await _contact(cur, target_id)
     if target is None or target_id == user_id:
         raise NoSuchUser(target_id)
     pair = (user_id, target_id)
@@ -80,16 +79,21 @@ async def request_friend(
     (waiting,) = await cur.fetchone()
     if waiting >= most:
         raise TooManyRequests(f"{user_id} has {waiting} requests waiting")
-    await cur.execute(
-        "INSERT INTO friend_requests (requester_id, target_id, created_ms) VALUES (%s, %s, %s)",
-        (user_id, target_id, now_ms),
-    )
+    try:
+        await cur.execute(
+            "INSERT INTO friend_requests (requester_id, target_id, created_ms) VALUES (%s, %s, %s)",
+            (user_id, target_id, now_ms),
+        )
+    except pymysql.err.IntegrityError as exc:
+        if exc.args[0] == DUPLICATE:  # the other asked meanwhile: accept theirs, next time
+            raise Retry() from exc
+        raise NoSuchUser(user_id) from None  # the only reference left to miss
     return RequestOutcome(REQUESTED, target)
 
 
 async def answer_request(cur: Cursor, user_id: int, requester_id: int, accept: bool) -> Contact:
     """Storage.answer_request; the caller holds a transaction."""
-    requester = await _lock_pair(cur, user_id, requester_id)
+    requester = await _contact(cur, requester_id)
     if requester is None or not await cur.execute(_DROP_REQUEST, (requester_id, user_id)):
         raise NoSuchRequest(f"{requester_id} to {user_id}")
     if accept:
@@ -99,7 +103,7 @@ async def answer_request(cur: Cursor, user_id: int, requester_id: int, accept: b
 
 async def cancel_request(cur: Cursor, user_id: int, target_id: int) -> Contact:
     """Storage.cancel_request; the caller holds a transaction."""
-    target = await _lock_pair(cur, user_id, target_id)
+    target = await _contact(cur, target_id)
     if target is None or not await cur.execute(_DROP_REQUEST, (user_id, target_id)):
         raise NoSuchRequest(f"{user_id} to {target_id}")
     return target
@@ -107,7 +111,7 @@ async def cancel_request(cur: Cursor, user_id: int, target_id: int) -> Contact:
 
 async def remove_friendship(cur: Cursor, user_id: int, friend_id: int) -> Contact:
     """Storage.remove_friendship; the caller holds a transaction."""
-    friend = await _lock_pair(cur, user_id, friend_id)
+    friend = await _contact(cur, friend_id)
     gone = await cur.execute(
         "DELETE FROM friends WHERE (user_id = %s AND friend_id = %s)"
         " OR (user_id = %s AND friend_id = %s)",

@@ -12,3 +12,7 @@ CREATE TABLE friend_requests (
 ) WITHOUT ROWID;
 
 CREATE INDEX friend_requests_by_target ON friend_requests (target_id, requester_id);
+
+-- At most one request waits between two users, either way.
+CREATE UNIQUE INDEX friend_requests_pair ON friend_requests
+    (min(requester_id, target_id), max(requester_id, target_id));
