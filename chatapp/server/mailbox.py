@@ -51,7 +51,7 @@ class Mailbox:
         elif isinstance(delivery, ChatMessage | GroupMessage):
             self.send_chats((delivery,))
         else:
-            if isinstance(delivery, FriendAdded):
+            if isinstance(delivery, FriendAdded):  # from an instance of the release before
                 self._session.friend_ids.add(delivery.friend.id)
             elif isinstance(delivery, FriendEvent):
                 self._friends_changed(delivery)

@@ -126,6 +126,34 @@ async def test_the_consoles_add_friend_lists_them_offline_until_they_accept(
     await con.client.quiet()
 
 
+async def test_the_consoles_list_merges_friends_and_requests_by_id(
+    users: Users, connect: Connect
+) -> None:
+    alice = await users.register("alice")
+    bob, b = await online(users, "bob")
+    carol, c = await online(users, "carol")
+    dave, d = await online(users, "dave")
+    a, _ = await users.login(alice)
+    for other in (bob, dave):
+        await acked(a, MsgId.FRIEND_REQUEST, to=other)
+    await acked(a, MsgId.FRIEND_REQUEST, to=carol)
+    await friend_event(c, "request", alice)
+    await acked(c, MsgId.FRIEND_ANSWER, **{"from": alice, "accept": True})
+    await logout(a)
+    con = await console(connect)
+    ack = await con.login(alice)
+    assert decoded(ack["friends"]) == [
+        {"id": bob, "name": "bob", "state": "offline"},  # asked: no presence
+        {"id": carol, "name": "carol", "state": "online"},  # a friend
+        {"id": dave, "name": "dave", "state": "offline"},
+    ]
+    assert (await c.expect(MsgId.PRESENCE))["state"] == "offline"  # alice's v2 logout
+    assert (await c.expect(MsgId.PRESENCE))["state"] == "online"  # and the console's login
+    for other in (b, d):
+        await friend_event(other, "request", alice)
+        await other.quiet()
+
+
 async def test_a_declined_console_request_leaves_its_list(users: Users, connect: Connect) -> None:
     alice, con = await console_online(users, connect, "alice")
     bob, b = await online(users, "bob")
