@@ -9,6 +9,7 @@ from .chats import Chat, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
 from .fields import Fields, errno_of
+from .friends import RequestCounts
 from .parts import FriendInfo, GroupInfo, Wire, legacy_list, optional, with_rid
 
 
@@ -38,6 +39,8 @@ class LoginAck:
     """More groups than `groups` holds (current protocol): GROUPS after the last."""
     max_frame: int | None = None
     """The longest frame the server sends from now on (current protocol)."""
+    requests: RequestCounts | None = None
+    """How many friend requests wait, each way (current protocol): REQUESTS lists them."""
     rid: Rid = None
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
@@ -59,6 +62,8 @@ class LoginAck:
         for key in ("more", "more_friends", "more_groups"):
             if getattr(self, key):
                 obj[key] = True
+        if self.requests is not None:
+            obj["requests"] = self.requests.to_wire()
         return with_rid(optional(obj, max_frame=self.max_frame), self.rid)
 
     @classmethod
@@ -78,6 +83,7 @@ class LoginAck:
             more_friends=f.flag("more_friends"),
             more_groups=f.flag("more_groups"),
             max_frame=f.opt_int("max_frame"),
+            requests=RequestCounts.from_wire(r) if (r := f.opt_sub("requests")) else None,
             rid=f.rid,
         )
 

@@ -14,6 +14,7 @@ from .codes import Dialect, Errno
 from .errors import ProtocolError
 from .events import EVENT_TYPES, Ack, Event, FriendAdded, Presence
 from .fields import Fields, open_frame
+from .friends import FriendEvent
 from .groups import GroupEvent
 from .requests import REQUEST_TYPES, Request
 
@@ -57,7 +58,9 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     presence, no friend notices, no acknowledgements. A refused request is still answered
     with ERROR, which the original console client ignores.
     """
-    if dialect is Dialect.LEGACY and isinstance(event, Presence | FriendAdded | GroupEvent):
+    if dialect is Dialect.LEGACY and isinstance(
+        event, Presence | FriendAdded | FriendEvent | GroupEvent
+    ):
         return None
     if dialect is Dialect.LEGACY and isinstance(event, Ack) and not event.page:
         # Pages (SYNC, HISTORY, FRIENDS, GROUPS, MEMBERS), which only current clients ask

@@ -12,6 +12,7 @@ from .chats import ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
 from .fields import Fields, errno_of
+from .friends import FriendEvent, RequestInfo, UserRef
 from .groups import GroupEvent, InviteInfo
 from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, optional, with_rid
 from .settings import SettingsInfo
@@ -26,9 +27,10 @@ class Ack:
     `re` names the request answered; the optional fields carry its result: `mid` for a
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
     a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
-    MEMBERS (`members`), INVITES (`invites`), with `more` when there is more to ask for;
-    `token` (the connection's next resume token) for PASSWORD; `settings` for SETTINGS. Failures are
-    answered with ERROR instead.
+    MEMBERS (`members`), INVITES (`invites`) and REQUESTS (`requests`), with `more` when
+    there is more to ask for; `token` (the connection's next resume token) for PASSWORD;
+    `settings` for SETTINGS; `user`, and `state` (REQUESTED or FRIENDS) where it changed,
+    for the friend requests (protocol/friends.py). Failures are answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -47,12 +49,15 @@ class Ack:
     more: bool = False
     token: str | None = None
     settings: SettingsInfo | None = None
+    state: str | None = None
+    user: UserRef | None = None
+    requests: tuple[RequestInfo, ...] | None = None
 
     @property
     def page(self) -> bool:
         """The ACK carries a page of a list (it answers SYNC, HISTORY or a paging request)."""
-        lists = (self.messages, self.friends, self.groups, self.members, self.invites)
-        return any(items is not None for items in lists)
+        lists = (self.messages, self.friends, self.groups, self.members)
+        return any(items is not None for items in (*lists, self.invites, self.requests))
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
@@ -62,7 +67,7 @@ class Ack:
         if self.group is not None:
             obj["group"] = self.group.to_wire()
         if self.page:
-            for key in ("messages", "friends", "groups", "members", "invites"):
+            for key in ("messages", "friends", "groups", "members", "invites", "requests"):
                 if (items := getattr(self, key)) is not None:
                     obj[key] = [page_item(item, dialect) for item in items]
             obj["more"] = self.more
@@ -70,7 +75,9 @@ class Ack:
             obj["token"] = self.token
         if self.settings is not None:
             obj["settings"] = self.settings.to_wire()
-        return with_rid(obj, self.rid)
+        if self.user is not None:
+            obj["user"] = self.user.to_wire()
+        return with_rid(optional(obj, state=self.state), self.rid)
 
     @classmethod
     def from_wire(cls, f: Fields) -> Ack:
@@ -91,10 +98,15 @@ class Ack:
             more=f.flag("more"),
             token=f.opt_str("token"),
             settings=SettingsInfo.from_wire(s) if (s := f.opt_sub("settings")) else None,
+            state=f.opt_str("state"),
+            user=UserRef.from_wire(u) if (u := f.opt_sub("user")) else None,
+            requests=_page(f, "requests", RequestInfo.from_wire),
         )
 
 
-PageItem = ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo | InviteInfo
+PageItem = (
+    ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo | InviteInfo | RequestInfo
+)
 
 
 def page_item(item: PageItem, dialect: Dialect) -> Wire:
@@ -187,19 +199,11 @@ class Pong:
 
 
 Event = (
-    ChatMessage
-    | GroupMessage
-    | LoginAck
-    | RegAck
-    | Ack
-    | Error
-    | Presence
-    | FriendAdded
-    | Pong
-    | GroupEvent
-)
+    ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
+    | FriendEvent | GroupEvent
+)  # fmt: skip
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
-    GroupEvent,
+    FriendEvent, GroupEvent,
 )  # fmt: skip

@@ -9,6 +9,7 @@ from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
 from .errors import Rid
 from .fields import Fields
+from .friends import FriendAnswer, FriendCancel, FriendRequest, Requests, Unfriend
 from .groups import (
     HISTORY,
     EditGroup,
@@ -115,7 +116,8 @@ class Register:
 
 @dataclass(frozen=True, slots=True)
 class AddFriend:
-    """Make `friendid` a friend; friendship is mutual."""
+    """Ask `friendid` to be a friend, or accept their request: FRIEND_REQUEST in the
+    legacy protocol's shape. Friendship is mutual, and needs the other's consent."""
 
     MSGID: ClassVar[MsgId] = MsgId.ADD_FRIEND
 
@@ -240,6 +242,11 @@ Request = (
     | Groups
     | Members
     | ChangeSettings
+    | FriendRequest
+    | FriendAnswer
+    | FriendCancel
+    | Unfriend
+    | Requests
     | GroupInvite
     | Invites
     | InviteAnswer
@@ -253,5 +260,6 @@ REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
     AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
     Members, ChangeSettings,
+    FriendRequest, FriendAnswer, FriendCancel, Unfriend, Requests,
     GroupInvite, Invites, InviteAnswer, LeaveGroup, RemoveMember, SetRole, EditGroup,
 )  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from chatapp.protocol import Chat, ChatMessage, Dialect, FriendAdded, GroupMessage
+from chatapp.protocol import Chat, ChatMessage, Dialect, FriendAdded, FriendEvent, GroupMessage
 
 from .bus import Delivery, Doorbell
 from .chats import chat_events
@@ -51,9 +51,18 @@ class Mailbox:
         elif isinstance(delivery, ChatMessage | GroupMessage):
             self.send_chats((delivery,))
         else:
-            if isinstance(delivery, FriendAdded):
+            if isinstance(delivery, FriendAdded):  # from an instance of the release before
                 self._session.friend_ids.add(delivery.friend.id)
+            elif isinstance(delivery, FriendEvent):
+                self._friends_changed(delivery)
             self._session.send(delivery)
+
+    def _friends_changed(self, event: FriendEvent) -> None:
+        """Presence follows friendships as they are accepted and ended, on both sides."""
+        if event.event == "accepted":
+            self._session.friend_ids.add(event.user.id)
+        elif event.event == "removed":
+            self._session.friend_ids.discard(event.user.id)
 
     def release(self) -> None:
         """The login ack is out: what waited for it goes now, in order. A legacy client's

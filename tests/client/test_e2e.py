@@ -64,7 +64,9 @@ async def test_two_users_befriend_chat_and_share_a_group(
         bob_id, alice_id = bob.state.user_id, alice.state.user_id
 
         await say(alice, pa, f"/add {bob_id}")
-        await until(lambda: bob_id in alice.state.friends and alice_id in bob.state.friends)
+        await until(lambda: bob_id in alice.state.friends)  # asked
+        await say(bob, pb, f"/add {alice_id}")  # and accepted
+        await until(lambda: alice_id in bob.state.friends)
         await say(alice, pa, f"/msg {bob_id} hello bob")
         bob_chat = ConvKey(Kind.USER, bob_id)
         await until(lambda: alice.state.conversations[bob_chat].lines[-1].delivery is Delivery.SENT)

@@ -46,7 +46,14 @@ async def test_users_on_different_instances_chat_as_if_on_one(
 
     # Friendship and presence cross instances.
     await a.request(msgid=MsgId.ADD_FRIEND, friendid=bob)
-    assert (await next_where(b, msgid=MsgId.FRIEND_ADDED))["id"] == ann
+    assert (await next_where(b, msgid=MsgId.FRIEND_EVENT))["event"] == "request"
+    await b.request(msgid=MsgId.FRIEND_ANSWER, **{"from": ann, "accept": True})
+    accepted = await next_where(a, msgid=MsgId.FRIEND_EVENT)
+    assert (accepted["event"], accepted["user"]["id"], accepted["state"]) == (
+        "accepted",
+        bob,
+        "online",
+    )
     await b.request(msgid=MsgId.LOGOUT)
     assert (await next_where(a, msgid=MsgId.PRESENCE))["state"] == "offline"
     await b.request(msgid=MsgId.LOGIN, id=bob, password="pw", v=2)
@@ -136,8 +143,9 @@ async def test_sigterm_logs_out_only_that_instances_users(
     ann, a = await clients.online(0)
     bob, b = await clients.online(1)
     cid, c = await clients.online(2)
-    for friend in (ann, cid):
+    for friend, client in ((ann, a), (cid, c)):
         await b.request(msgid=MsgId.ADD_FRIEND, friendid=friend)
+        await client.request(msgid=MsgId.ADD_FRIEND, friendid=bob)  # accepted
 
     assert cluster.signal_instance(0, signal.SIGTERM) == 0
     assert await a.closed()

@@ -56,10 +56,29 @@ async def group_chat(client: WireClient, groupid: int, msg: str) -> int:
 
 
 async def befriend(client: WireClient, friend_id: int) -> Obj:
-    """Adds a friend; returns the friend as the ACK describes it."""
+    """Sends ADD_FRIEND (a friend request, or the answer to theirs); returns the friend as
+    the ACK describes it."""
     friend = (await acked(client, MsgId.ADD_FRIEND, friendid=friend_id))["friend"]
     assert isinstance(friend, dict)
     return friend
+
+
+async def friend_event(client: WireClient, event: str, user_id: int) -> Obj:
+    """The next FRIEND_EVENT, which must tell `event` about user `user_id`."""
+    notice = await client.expect(MsgId.FRIEND_EVENT)
+    assert (notice["event"], notice["user"]["id"]) == (event, user_id), notice
+    return notice
+
+
+async def make_friends(
+    asker: WireClient, asker_id: int, target: WireClient, target_id: int
+) -> None:
+    """`asker` asks `target` (both online, current protocol), who accepts; each side's
+    FRIEND_EVENT is consumed."""
+    await acked(asker, MsgId.FRIEND_REQUEST, to=target_id)
+    await friend_event(target, "request", asker_id)
+    await acked(target, MsgId.FRIEND_ANSWER, **{"from": asker_id, "accept": True})
+    await friend_event(asker, "accepted", target_id)
 
 
 async def new_group(client: WireClient, name: str, desc: str = "") -> int:
@@ -75,7 +94,12 @@ async def join(client: WireClient, groupid: int) -> Obj:
     return group
 
 
-PAGED = {MsgId.FRIENDS: "friends", MsgId.GROUPS: "groups", MsgId.MEMBERS: "members"}
+PAGED = {
+    MsgId.FRIENDS: "friends",
+    MsgId.GROUPS: "groups",
+    MsgId.MEMBERS: "members",
+    MsgId.REQUESTS: "requests",
+}
 
 
 async def walk(client: WireClient, msgid: MsgId, **fields: Any) -> list[Obj]:

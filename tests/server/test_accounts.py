@@ -8,11 +8,11 @@ from chatapp.server.config import Config
 from chatapp.server.handlers import ALREADY_ONLINE, BAD_CREDENTIALS
 from tests.server.conftest import Connect, Users
 from tests.server.steps import (
-    befriend,
     chat,
     heard,
     join,
     logout,
+    make_friends,
     members,
     new_group,
     online,
@@ -212,12 +212,12 @@ async def test_login_ack_lists_friends_groups_and_offline_messages(users: Users)
     alice, a = await online(users, "alice")
     bob, b = await online(users, "bob")
     carol, c = await online(users, "carol")
-    dave = await users.register("dave")
-    await befriend(a, bob)
-    await befriend(a, dave)
-    await befriend(c, alice)
-    assert (await b.expect(MsgId.FRIEND_ADDED))["id"] == alice
-    assert (await a.expect(MsgId.FRIEND_ADDED))["id"] == carol
+    dave, d = await online(users, "dave")
+    await make_friends(a, alice, b, bob)
+    await make_friends(a, alice, d, dave)
+    await make_friends(c, carol, a, alice)
+    await logout(d)
+    assert (await a.expect(MsgId.PRESENCE))["id"] == dave
     group = await new_group(a, "team", "the team")
     await join(b, group)
     await join(c, group)
@@ -283,8 +283,7 @@ async def test_logout_keeps_the_connection_open_for_another_login(users: Users) 
 async def test_logout_tells_friends_offline(users: Users) -> None:
     alice, a = await online(users, "alice")
     bob, b = await online(users, "bob")
-    await befriend(a, bob)
-    assert (await b.expect(MsgId.FRIEND_ADDED))["id"] == alice
+    await make_friends(a, alice, b, bob)
     await logout(a)
     presence = await b.expect(MsgId.PRESENCE)
     assert presence == {"msgid": MsgId.PRESENCE, "id": alice, "name": "alice", "state": "offline"}
@@ -296,8 +295,7 @@ async def test_disconnect_without_logout_tells_friends_and_frees_the_account(
 ) -> None:
     alice, a = await online(users, "alice")
     bob, b = await online(users, "bob")
-    await befriend(b, alice)
-    await a.expect(MsgId.FRIEND_ADDED)
+    await make_friends(b, bob, a, alice)
     await a.close()
     presence = await b.expect(MsgId.PRESENCE)
     assert (presence["id"], presence["state"]) == (alice, "offline")

@@ -15,7 +15,7 @@ import pytest
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.config import Config
 from tests.server.conftest import Connect, Users
-from tests.server.steps import ONE_BACKEND, befriend, chat, online
+from tests.server.steps import ONE_BACKEND, chat, make_friends, online
 from tests.wire import WireClient
 
 LIMITS = Config()
@@ -80,8 +80,7 @@ async def test_each_bad_frame_gets_one_error_and_the_connection_stays_open(
 async def test_bad_frames_do_not_disturb_a_logged_in_session(users: Users) -> None:
     alice, a = await online(users, "alice")
     bob, b = await online(users, "bob")
-    await befriend(b, alice)
-    await a.expect(MsgId.FRIEND_ADDED)
+    await make_friends(b, bob, a, alice)
     await a.send_raw(b"".join(frame + b"\n" for _, frame, _, _ in BAD_FRAMES))
     for case, _, errno, re in BAD_FRAMES:
         check_error(case, await a.recv(), errno, re)
@@ -242,9 +241,8 @@ async def test_a_frame_over_the_limit_gets_error_23_and_is_closed(
     users: Users, data: bytes
 ) -> None:
     alice, a = await online(users, "alice")
-    _bob, b = await online(users, "bob")
-    await befriend(b, alice)
-    await a.expect(MsgId.FRIEND_ADDED)
+    bob, b = await online(users, "bob")
+    await make_friends(b, bob, a, alice)
     await a.send_raw(data)
     reply = await a.expect(MsgId.ERROR)
     assert reply["errno"] == Errno.FRAME_TOO_LARGE, reply
@@ -311,8 +309,7 @@ async def test_a_client_that_vanishes_mid_frame_harms_nobody(
 ) -> None:
     alice, a = await online(users, "alice")
     bob, b = await online(users, "bob")
-    await befriend(a, bob)
-    await b.expect(MsgId.FRIEND_ADDED)
+    await make_friends(a, alice, b, bob)
     await a.send_raw(b'{"msgid":6,"toid":' + str(bob).encode() + b',"msg":"unfinis')
     await a.close()
     assert (await b.expect(MsgId.PRESENCE))["state"] == "offline"

@@ -55,7 +55,8 @@ async def test_every_request_gets_exactly_one_reply_echoing_its_rid(
     await ask(MsgId.ACK, 0, msgid=MsgId.ONE_CHAT, toid=bob, msg="hi")
     await ask(MsgId.ERROR, Errno.NO_SUCH_USER, msgid=MsgId.ONE_CHAT, toid=999_999, msg="hi")
     await ask(MsgId.ACK, 0, msgid=MsgId.ADD_FRIEND, friendid=bob)
-    await ask(MsgId.ERROR, Errno.ALREADY_FRIENDS, msgid=MsgId.ADD_FRIEND, friendid=bob)
+    await ask(MsgId.ACK, 0, msgid=MsgId.ADD_FRIEND, friendid=bob)  # asking again is harmless
+    await ask(MsgId.ERROR, Errno.SELF_FRIEND, msgid=MsgId.ADD_FRIEND, friendid=alice)
     group = (await ask(MsgId.ACK, 0, msgid=MsgId.CREATE_GROUP, groupname="g", groupdesc=""))[
         "groupid"
     ]
@@ -166,7 +167,9 @@ async def test_login_ack_list_elements_are_objects(users: Users) -> None:
     bob, b = await online(users, "bob")
     await b.request(msgid=MsgId.ADD_FRIEND, friendid=alice)
     group = (await b.request(msgid=MsgId.CREATE_GROUP, groupname="g"))["groupid"]
-    await a.expect(MsgId.FRIEND_ADDED)
+    await a.expect(MsgId.FRIEND_EVENT)  # bob asked: alice accepts
+    await a.request(msgid=MsgId.ADD_FRIEND, friendid=bob)
+    await b.expect(MsgId.FRIEND_EVENT)
     await a.request(msgid=MsgId.ADD_GROUP, groupid=group)
     await heard(b, ("joined", alice))
     await logout(a)

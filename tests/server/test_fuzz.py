@@ -33,6 +33,9 @@ from chatapp.protocol import (
     Delivered,
     Errno,
     FrameSplitter,
+    FriendAnswer,
+    FriendCancel,
+    FriendRequest,
     GroupChat,
     History,
     Logout,
@@ -40,6 +43,7 @@ from chatapp.protocol import (
     OneChat,
     ProtocolError,
     Sync,
+    Unfriend,
     decode_request,
 )
 from chatapp.server.app import ChatServer
@@ -63,6 +67,10 @@ MAYBE_SILENT = (
     GroupChat,
     Sync,
     History,
+    FriendRequest,
+    FriendAnswer,
+    FriendCancel,
+    Unfriend,
 )
 # What answers a request; anything else the server sends is pushed (chats, presence).
 ANSWERS = {MsgId.LOGIN_ACK, MsgId.REG_ACK, MsgId.ACK, MsgId.ERROR, MsgId.PONG}
@@ -86,6 +94,11 @@ TEMPLATES: list[dict[str, Any]] = [
     {"msgid": 18, "last": 0, "limit": 10, "rid": 9},
     {"msgid": 19, "peer": ALICE, "before": 2**52, "limit": 5, "rid": 10},
     {"msgid": 19, "groupid": GROUP, "rid": 11},
+    {"msgid": 24, "to": BOB, "rid": 12},
+    {"msgid": 25, "from": ALICE, "accept": True, "rid": 13},
+    {"msgid": 26, "to": BOB, "rid": 14},
+    {"msgid": 27, "friendid": ALICE, "rid": 15},
+    {"msgid": 28, "dir": "in", "after": 0, "limit": 3, "rid": 16},
     # Server-to-client messages sent the wrong way.
     {"msgid": 2, "errno": 0, "id": 1, "name": "a", "friends": [], "groups": []},
     {"msgid": 5, "errno": 0, "id": 1},
@@ -94,6 +107,7 @@ TEMPLATES: list[dict[str, Any]] = [
     {"msgid": 13, "id": 1, "name": "a", "state": "online"},
     {"msgid": 15, "rid": 1},
     {"msgid": 16, "id": 1, "name": "a", "state": "online"},
+    {"msgid": 29, "event": "request", "user": {"id": 1, "name": "a"}},
 ]
 
 ODD_INTS = [0, -1, 1, 2**31, 2**53, 2**63 - 1, 2**63, -(2**63) - 1, 10**40]

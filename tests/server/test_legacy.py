@@ -21,6 +21,7 @@ from tests.server.steps import (
     befriend,
     chat,
     decoded,
+    friend_event,
     group_chat,
     heard,
     join,
@@ -82,12 +83,15 @@ async def test_login_ack_lists_are_json_strings_in_the_original_layout(
     await befriend(b, alice)
     await befriend(c, alice)
     group = await new_group(b, "team", "the team")
-    # Alice joins through a v2 session, then leaves it, to make her a normal member.
+    # Alice accepts both and joins through a v2 session, then leaves it, to make her a
+    # normal member.
     a, _ = await users.login(alice)
+    await befriend(a, bob)
+    await befriend(a, carol)
     await join(a, group)
     await logout(a)
     for friend in (b, c):
-        assert (await friend.expect(MsgId.PRESENCE))["state"] == "online"
+        await friend_event(friend, "accepted", alice)
         if friend is b:  # bob, the group's creator, is told that she joined
             await heard(b, ("joined", alice))
         assert (await friend.expect(MsgId.PRESENCE))["state"] == "offline"
@@ -139,8 +143,10 @@ async def test_login_ack_lists_are_json_strings_in_the_original_layout(
 
 async def test_only_non_empty_lists_are_sent(users: Users, connect: Connect) -> None:
     alice = await users.register("alice")
-    _bob, b = await online(users, "bob")
-    await befriend(b, alice)
+    bob = await users.register("bob")
+    a, _ = await users.login(alice)
+    await befriend(a, bob)  # asked: the console lists bob
+    await logout(a)
     con = await console(connect)
     ack = await con.login(alice)
     assert list(ack) == ["errno", "id", "msgid", "name", "friends"]
@@ -150,8 +156,10 @@ async def test_logout_gets_no_reply_and_the_console_can_log_in_again(
     users: Users, connect: Connect
 ) -> None:
     alice, con = await console_online(users, connect, "alice")
-    _bob, b = await online(users, "bob")
+    bob, b = await online(users, "bob")
     await befriend(b, alice)
+    await con.add_friend(bob)  # the console's add-friend accepts bob's request
+    await friend_event(b, "accepted", alice)
     await con.logout()
     await con.client.quiet()
     assert (await b.expect(MsgId.PRESENCE))["state"] == "offline"
@@ -173,7 +181,8 @@ async def test_successful_requests_get_no_reply_but_take_effect(
 
     await con.add_friend(bob)
     await con.client.quiet()
-    assert (await b.expect(MsgId.FRIEND_ADDED))["id"] == alice
+    await friend_event(b, "request", alice)
+    await befriend(b, alice)  # bob accepts
 
     await con.chat(bob, "hello")
     await con.client.quiet()

@@ -9,7 +9,7 @@ from chatapp.protocol import Errno, MsgId
 from chatapp.server.app import ChatServer
 from tests.server.conftest import Connect, Users
 from tests.server.crowd import befriended, crowded_group
-from tests.server.steps import acked, befriend, join, new_group, online, refused, walk
+from tests.server.steps import acked, join, logout, make_friends, new_group, online, refused, walk
 
 SMALL = {"list_page": 3, "max_list_page": 5}
 
@@ -95,11 +95,13 @@ async def test_an_empty_list_is_one_empty_page(users: Users) -> None:
 
 
 async def test_a_friend_page_tells_who_is_online(users: Users) -> None:
-    _, a = await online(users, "alice")
+    alice, a = await online(users, "alice")
     bob, b = await online(users, "bob")
-    carol = await users.register("carol")
-    await befriend(a, bob)
-    await befriend(a, carol)
+    carol, c = await online(users, "carol")
+    await make_friends(a, alice, b, bob)
+    await make_friends(c, carol, a, alice)
+    await logout(c)
+    assert (await a.expect(MsgId.PRESENCE))["id"] == carol
     page = await acked(a, MsgId.FRIENDS)
     assert page["friends"] == [
         {"id": bob, "name": "bob", "state": "online"},

@@ -186,6 +186,8 @@ async def test_a_signal_stops_the_server_cleanly_and_the_data_survives(
     b, _ = await first.login(bob, legacy=True)
     ack = await a.request(msgid=MsgId.ADD_FRIEND, friendid=bob)
     assert ack["errno"] == 0, ack
+    await b.send(msgid=MsgId.ADD_FRIEND, id=bob, friendid=alice)  # bob's console accepts
+    assert (await a.expect(MsgId.FRIEND_EVENT))["event"] == "accepted"
     mids = []
     for text in ("kept", "over the restart"):
         reply = await a.request(msgid=MsgId.ONE_CHAT, toid=carol, msg=text)

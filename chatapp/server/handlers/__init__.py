@@ -23,6 +23,9 @@ from chatapp.protocol import (
     Errno,
     Error,
     Event,
+    FriendAnswer,
+    FriendCancel,
+    FriendRequest,
     Friends,
     GroupChat,
     GroupInvite,
@@ -42,8 +45,10 @@ from chatapp.protocol import (
     Register,
     RemoveMember,
     Request,
+    Requests,
     SetRole,
     Sync,
+    Unfriend,
 )
 
 from ..errors import ChatError, failure
@@ -58,11 +63,11 @@ from .accounts import (
     register,
 )
 from .chat import delivered, group_chat, history, one_chat, sync
+from .friends import add_friend, friend_answer, friend_cancel, friend_request, requests, unfriend
 from .groups import add_group, create_group, group_invite, invite_answer, invites
 from .lists import friends, groups, members
 from .roles import edit_group, leave_group, remove_member, set_role
 from .settings import change_settings
-from .social import add_friend
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -146,6 +151,11 @@ ROUTES: dict[type, Route] = {
     Friends: Route(MsgId.FRIENDS, friends),
     Groups: Route(MsgId.GROUPS, groups),
     Members: Route(MsgId.MEMBERS, members),
+    FriendRequest: Route(MsgId.FRIEND_REQUEST, friend_request),
+    FriendAnswer: Route(MsgId.FRIEND_ANSWER, friend_answer),
+    FriendCancel: Route(MsgId.FRIEND_CANCEL, friend_cancel),
+    Unfriend: Route(MsgId.UNFRIEND, unfriend),
+    Requests: Route(MsgId.REQUESTS, requests),
     GroupInvite: Route(MsgId.GROUP_INVITE, group_invite),
     Invites: Route(MsgId.INVITES, invites),
     InviteAnswer: Route(MsgId.INVITE_ANSWER, invite_answer),

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chatapp.protocol import LOGIN_FRAME, ONLINE, Dialect, FriendInfo, LoginAck
+from chatapp.protocol import (
+    LOGIN_FRAME,
+    OFFLINE,
+    ONLINE,
+    Dialect,
+    FriendInfo,
+    LoginAck,
+    RequestCounts,
+)
 
 from ..presence import states
 from ..storage import Member
 from . import checks
+from .friends import legacy_friends
 
 if TYPE_CHECKING:
     from ..app import ChatServer
@@ -31,9 +40,18 @@ def login_budget(config: Config) -> int:
 async def first_pages(server: ChatServer, user_id: int, dialect: Dialect) -> LoginAck:
     """A login ack with the first page of the user's friends, with their presence, and
     of their groups, with their counts (and, for the legacy dialect, their first
-    members); `more_friends` and `more_groups` say where there are more."""
+    members); `more_friends` and `more_groups` say where there are more. A legacy client
+    lists the users it asked to be friends among them, offline until they accept; a
+    current one has the counts of friend requests instead."""
     page, storage = server.config.list_page, server.storage
-    friends = await storage.friends(user_id, None, page + 1)
+    asked: set[int] = set()
+    counts = None
+    if dialect is Dialect.LEGACY:
+        friends, asked = await legacy_friends(storage, user_id, page)
+    else:
+        friends = await storage.friends(user_id, None, page + 1)
+        found = await storage.request_counts(user_id)
+        counts = RequestCounts(found.incoming, found.outgoing)
     groups = await storage.groups_of(user_id, None, page + 1)
     members: dict[int, list[Member]] = {}
     if dialect is Dialect.LEGACY and groups:
@@ -44,9 +62,11 @@ async def first_pages(server: ChatServer, user_id: int, dialect: Dialect) -> Log
     everyone = [f.id for f in friends[:page]] + [m.id for g in members.values() for m in g]
     state = await states(server, everyone)
     state[user_id] = ONLINE
+    shown = {**state, **dict.fromkeys(asked, OFFLINE)}  # no presence before they accept
     return LoginAck(
-        friends=tuple(FriendInfo(f.id, f.name, state[f.id]) for f in friends[:page]),
+        friends=tuple(FriendInfo(f.id, f.name, shown[f.id]) for f in friends[:page]),
         more_friends=len(friends) > page,
         groups=tuple(checks.group_info(g, members.get(g.id, ()), state) for g in groups[:page]),
         more_groups=len(groups) > page,
+        requests=counts,
     )

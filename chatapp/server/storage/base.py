@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from .group_rows import Departure, GroupEdit, GroupProfile, Invitation, Membership
+from .base_social import Friendships, GroupRoles
 from .rows import (
     Contact,
     Conversation,
@@ -47,6 +47,18 @@ class NoSuchGroup(StorageError):
 
 class AlreadyExists(StorageError):
     """The friendship or membership exists already."""
+
+
+class NoSuchRequest(StorageError):
+    """No such friend request waits."""
+
+
+class NotFriends(StorageError):
+    """The two users are not friends."""
+
+
+class TooManyRequests(StorageError):
+    """The user has as many friend requests waiting for answers as they may."""
 
 
 class InviteOnly(StorageError):
@@ -139,75 +151,6 @@ class Social(Protocol):
         """The first `limit` members of each of the groups (by id), in one read."""
 
 
-class GroupRoles(Protocol):
-    """Groups with roles and privacy: creating, joining, invitations, leaving, roles and
-    settings. Joins count the group's members in the transaction that adds one, so that
-    no two instances together pass `max_members`."""
-
-    async def create_group(
-        self,
-        name: str,
-        desc: str,
-        creator_id: int,
-        *,
-        skeleton: str | None = None,
-        public: bool = True,
-        history: str = "all",
-        joined_mid: int = 0,
-    ) -> Group:
-        """Creates a group whose only member is its creator (role `creator`); raises
-        NameTaken as create_user does."""
-
-    async def join_group(
-        self, group_id: int, user_id: int, *, joined_mid: int = 0, max_members: int = 0
-    ) -> Group:
-        """Adds a `normal` member (the `creator` of a group nobody is in); returns the
-        group with its new count. An invite-only group takes only a user it invited, and
-        spends the invitation. `max_members` 0: no limit.
-
-        Raises NoSuchGroup, AlreadyExists, InviteOnly and GroupFull.
-        """
-
-    async def group_profile(self, group_id: int) -> GroupProfile | None:
-        """The group with its privacy and count of members, if it exists."""
-
-    async def membership(self, group_id: int, user_id: int) -> Membership | None:
-        """The user's role and joining point in the group, if they are a member."""
-
-    async def invite(
-        self, group_id: int, inviter_id: int, invitee_id: int, now_ms: int, *, max_pending: int
-    ) -> bool:
-        """Invites a user into a group; False where they were invited already (the first
-        invitation stands). Raises NoSuchGroup, NoSuchUser, AlreadyExists (a member) and
-        GroupFull (`max_pending` invitations wait already)."""
-
-    async def invitations(self, user_id: int, after: int | None, limit: int) -> list[Invitation]:
-        """A page of the user's pending invitations, by group id."""
-
-    async def answer_invitation(
-        self, group_id: int, user_id: int, accept: bool, *, joined_mid: int, max_members: int
-    ) -> Group | None:
-        """Spends the user's invitation into the group: joins it (the group, with its new
-        count) or declines (None). Raises NoSuchInvitation, and GroupFull when accepting
-        (the invitation stays)."""
-
-    async def drop_member(self, group_id: int, user_id: int) -> Departure:
-        """Takes a member out of a group. A creator who leaves others behind passes the
-        role to the longest-standing admin, else the longest-standing member.
-
-        Raises NoSuchGroup and NotAMember.
-        """
-
-    async def set_role(self, group_id: int, user_id: int, role: str) -> None:
-        """Gives a member a role; raises NotAMember."""
-
-    async def edit_group(
-        self, group_id: int, edit: GroupEdit, *, skeleton: str | None = None
-    ) -> GroupProfile:
-        """Changes what `edit` gives of the group's settings; a new name holds `skeleton`
-        in place of the old one's. Raises NoSuchGroup and NameTaken."""
-
-
 class MessageLog(Protocol):
     """Every chat kept for history, and each recipient's numbered deliveries of it."""
 
@@ -264,5 +207,5 @@ class Tokens(Protocol):
         """Forgets every resume token of the user; returns how many there were."""
 
 
-class Storage(Lifecycle, Accounts, Social, GroupRoles, MessageLog, Tokens, Protocol):
+class Storage(Lifecycle, Accounts, Social, Friendships, GroupRoles, MessageLog, Tokens, Protocol):
     """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""

@@ -23,6 +23,7 @@ from . import mysql_accounts, mysql_log, mysql_social
 from .base import NoSuchUser, StorageUnavailable
 from .migrations import Migration, load_migrations, migrate
 from .mysql_config import MySQLConfig
+from .mysql_friends import MySQLFriends
 from .mysql_pool import (
     DUPLICATE,
     NO_PARENT,
@@ -55,15 +56,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MySQLStorage(MySQLGroupRoles):
+class MySQLStorage(MySQLFriends, MySQLGroupRoles):
     """Storage in MySQL through a pool of aiomysql connections.
 
     Reads run in autocommit. Writes run in explicit transactions, even single statements:
     when a connection dies before COMMIT the server discards the work, so the write is tried
     once more on a fresh connection; when it dies during COMMIT the outcome is unknown and
     the call raises StorageUnavailable rather than risk doing the work twice. The queries
-    are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_groups
-    (through MySQLGroupRoles), mysql_log.
+    are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log; friend
+    requests are MySQLFriends's, groups with roles MySQLGroupRoles's (mysql_groups).
     """
 
     def __init__(self, config: MySQLConfig, *, migrations: Sequence[Migration] = ()) -> None:

@@ -142,3 +142,37 @@ class Pending:
 
     after: int
     deliveries: list[tuple[int, StoredMessage]]
+
+
+REQUESTED = "requested"
+FRIENDS = "friends"
+
+
+@dataclass(frozen=True, slots=True)
+class FriendRequest:
+    """A friend request as listed to one side: the other user, and when it was made
+    (epoch milliseconds)."""
+
+    id: int
+    name: str
+    created_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOutcome:
+    """What asking `user` to be a friend did: `state` REQUESTED (the request waits for
+    them) or FRIENDS (they had asked first, so this accepted theirs); `new` is false for a
+    request that was waiting already, which changed nothing."""
+
+    state: str
+    user: Contact
+    new: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCounts:
+    """How many friend requests wait for a user (`incoming`) and for others' answers
+    (`outgoing`)."""
+
+    incoming: int
+    outgoing: int

@@ -29,6 +29,7 @@ from .rows import (
 from .skeletons import Skeleton
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
+from .sqlite_friends import SQLiteFriends
 from .sqlite_roles import SQLiteGroupRoles
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
 
-class SQLiteStorage(SQLiteGroupRoles):
+class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles):
     """Storage in one SQLite file, every call run on the event loop.
 
     A call is a few B-tree lookups or a small transaction in WAL mode with no fsync: tens
@@ -53,8 +54,8 @@ class SQLiteStorage(SQLiteGroupRoles):
     cannot interleave, so a method that writes several rows is one transaction. What does
     wait on the disk, the checkpoints with their fsyncs, runs on a thread of its own
     (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
-    concern: sqlite_accounts, sqlite_social, sqlite_groups (through SQLiteGroupRoles),
-    sqlite_log.
+    concern: sqlite_accounts, sqlite_social, sqlite_log; friend requests are SQLiteFriends's,
+    groups with roles SQLiteGroupRoles's (sqlite_groups).
     """
 
     def __init__(self, path: str) -> None:

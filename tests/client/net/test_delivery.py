@@ -173,7 +173,8 @@ async def test_a_chat_in_flight_when_the_link_drops_is_logged_once(server: ChatS
     bob_id = await bob.register("bob", "bob-secret")
     await bob.login("bob-secret", id=bob_id)
     await alice.login(SECRET, id=alice_id)
-    await alice.request(AddFriend(bob_id))  # so that bob hears when alice's session ends
+    await alice.request(AddFriend(bob_id))  # so that bob hears when alice's session ends,
+    await bob.request(AddFriend(alice_id))  # once he has accepted
     proxy.hold_replies = True  # the ACK will be lost
     sending = asyncio.create_task(alice.request(OneChat(bob_id, "in flight")))
     first = await next_matching(bob, ChatMessage)

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from chatapp.protocol import ChatMessage, FriendAdded, FriendInfo, GroupMessage, Presence
+from chatapp.protocol import (
+    ChatMessage,
+    FriendAdded,
+    FriendEvent,
+    FriendInfo,
+    GroupMessage,
+    Presence,
+    UserRef,
+)
 from chatapp.server.bus import DOORBELL, Bus, BusUnavailable, Delivery, MemoryBus, open_bus
 from chatapp.server.bus.envelope import pack, unpack
 from chatapp.server.bus.redis import RedisBus
@@ -146,6 +154,8 @@ async def test_publish_many_reaches_users_on_several_instances(
         DOORBELL,
         Presence(1, "ann", "offline"),
         FriendAdded(FriendInfo(1, "ann", "online")),
+        FriendEvent("accepted", UserRef(1, "ann"), "online"),
+        FriendEvent("removed", UserRef(1, "ann")),
     ],
     ids=repr,
 )

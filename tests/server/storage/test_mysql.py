@@ -54,6 +54,7 @@ TABLES = {
     "delivery_counters",
     "name_skeletons",
     "user_settings",
+    "friend_requests",
     "delivery_cursors",
     "resume_tokens",
 }

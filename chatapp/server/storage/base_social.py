@@ -1,0 +1,122 @@
+"""The Storage protocols of the social model: friend requests with consent, and groups
+with roles and privacy. Their errors are base.py's, with the others; Storage (base.py)
+joins these protocols to the rest."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .group_rows import Departure, GroupEdit, GroupProfile, Invitation, Membership
+from .rows import Contact, FriendRequest, Group, RequestCounts, RequestOutcome
+
+
+class Friendships(Protocol):
+    """Friend requests, answered with consent, and friendships ended. Accepted
+    friendships are the rows Social.friends lists (mutual); a request waits apart until
+    its target accepts or declines it, or its requester cancels it. Pages are ordered by
+    the other user's id, as Social's are."""
+
+    async def request_friend(
+        self, user_id: int, target_id: int, now_ms: int, *, most: int
+    ) -> RequestOutcome:
+        """Asks `target_id` to be the user's friend; where the target had asked the user
+        already, accepts that request instead (both in one transaction). Asking again
+        changes nothing (`new` false).
+
+        Raises NoSuchUser for an unknown user (or the user themself), AlreadyExists for
+        friends, and TooManyRequests where `most` requests of the user wait already.
+        """
+
+    async def answer_request(self, user_id: int, requester_id: int, accept: bool) -> Contact:
+        """Accepts (mutual friends from now on) or declines the request `requester_id`
+        made to the user; returns the requester. Raises NoSuchRequest."""
+
+    async def cancel_request(self, user_id: int, target_id: int) -> Contact:
+        """Withdraws the user's request to `target_id`; returns the target. Raises
+        NoSuchRequest."""
+
+    async def remove_friendship(self, user_id: int, friend_id: int) -> Contact:
+        """Ends a friendship, for both; returns the former friend. Raises NotFriends."""
+
+    async def requests_in(self, user_id: int, after: int | None, limit: int) -> list[FriendRequest]:
+        """A page of the requests waiting for the user's answer, by requester."""
+
+    async def requests_out(
+        self, user_id: int, after: int | None, limit: int
+    ) -> list[FriendRequest]:
+        """A page of the user's requests waiting for others' answers, by target."""
+
+    async def request_counts(self, user_id: int) -> RequestCounts:
+        """How many requests wait for the user, and how many of theirs wait for others."""
+
+    async def cancel_requests_between(self, a: int, b: int) -> int:
+        """Forgets the requests between two users, either way; returns how many."""
+
+
+class GroupRoles(Protocol):
+    """Groups with roles and privacy: creating, joining, invitations, leaving, roles and
+    settings. Joins count the group's members in the transaction that adds one, so that
+    no two instances together pass `max_members`."""
+
+    async def create_group(
+        self,
+        name: str,
+        desc: str,
+        creator_id: int,
+        *,
+        skeleton: str | None = None,
+        public: bool = True,
+        history: str = "all",
+        joined_mid: int = 0,
+    ) -> Group:
+        """Creates a group whose only member is its creator (role `creator`); raises
+        NameTaken as create_user does."""
+
+    async def join_group(
+        self, group_id: int, user_id: int, *, joined_mid: int = 0, max_members: int = 0
+    ) -> Group:
+        """Adds a `normal` member (the `creator` of a group nobody is in); returns the
+        group with its new count. An invite-only group takes only a user it invited, and
+        spends the invitation. `max_members` 0: no limit.
+
+        Raises NoSuchGroup, AlreadyExists, InviteOnly and GroupFull.
+        """
+
+    async def group_profile(self, group_id: int) -> GroupProfile | None:
+        """The group with its privacy and count of members, if it exists."""
+
+    async def membership(self, group_id: int, user_id: int) -> Membership | None:
+        """The user's role and joining point in the group, if they are a member."""
+
+    async def invite(
+        self, group_id: int, inviter_id: int, invitee_id: int, now_ms: int, *, max_pending: int
+    ) -> bool:
+        """Invites a user into a group; False where they were invited already (the first
+        invitation stands). Raises NoSuchGroup, NoSuchUser, AlreadyExists (a member) and
+        GroupFull (`max_pending` invitations wait already)."""
+
+    async def invitations(self, user_id: int, after: int | None, limit: int) -> list[Invitation]:
+        """A page of the user's pending invitations, by group id."""
+
+    async def answer_invitation(
+        self, group_id: int, user_id: int, accept: bool, *, joined_mid: int, max_members: int
+    ) -> Group | None:
+        """Spends the user's invitation into the group: joins it (the group, with its new
+        count) or declines (None). Raises NoSuchInvitation, and GroupFull when accepting
+        (the invitation stays)."""
+
+    async def drop_member(self, group_id: int, user_id: int) -> Departure:
+        """Takes a member out of a group. A creator who leaves others behind passes the
+        role to the longest-standing admin, else the longest-standing member.
+
+        Raises NoSuchGroup and NotAMember.
+        """
+
+    async def set_role(self, group_id: int, user_id: int, role: str) -> None:
+        """Gives a member a role; raises NotAMember."""
+
+    async def edit_group(
+        self, group_id: int, edit: GroupEdit, *, skeleton: str | None = None
+    ) -> GroupProfile:
+        """Changes what `edit` gives of the group's settings; a new name holds `skeleton`
+        in place of the old one's. Raises NoSuchGroup and NameTaken."""
