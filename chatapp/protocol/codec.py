@@ -14,6 +14,7 @@ from .codes import Dialect, Errno
 from .errors import ProtocolError
 from .events import EVENT_TYPES, Ack, Event, FriendAdded, Presence
 from .fields import Fields, open_frame
+from .people import Receipt, TypingNotice
 from .requests import REQUEST_TYPES, Request
 
 _REQUESTS: dict[int, Callable[[Fields], Request]] = {t.MSGID: t.from_wire for t in REQUEST_TYPES}
@@ -57,6 +58,8 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     with ERROR, which the original console client ignores.
     """
     if dialect is Dialect.LEGACY and isinstance(event, Presence | FriendAdded):
+        return None
+    if dialect is Dialect.LEGACY and isinstance(event, Receipt | TypingNotice):
         return None
     if dialect is Dialect.LEGACY and isinstance(event, Ack) and not event.page:
         # Pages (SYNC, HISTORY, FRIENDS, GROUPS, MEMBERS), which only current clients ask

@@ -13,6 +13,7 @@ from .codes import Dialect, Errno, MsgId
 from .errors import Rid
 from .fields import Fields, errno_of
 from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, optional, with_rid
+from .people import ConversationInfo, Receipt, TypingNotice, UserInfo
 from .settings import SettingsInfo
 
 T = TypeVar("T")
@@ -26,8 +27,9 @@ class Ack:
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
     a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
     MEMBERS (`members`), with `more` when there is more to ask for; `token` (the
-    connection's next resume token) for PASSWORD; `settings` for SETTINGS. Failures are
-    answered with ERROR instead.
+    connection's next resume token) for PASSWORD; `settings` for SETTINGS; pages of
+    `users` for USERS and `conversations` for CONVERSATIONS; `mid` (the marker) for READ.
+    Failures are answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -45,12 +47,14 @@ class Ack:
     more: bool = False
     token: str | None = None
     settings: SettingsInfo | None = None
+    users: tuple[UserInfo, ...] | None = None
+    conversations: tuple[ConversationInfo, ...] | None = None
 
     @property
     def page(self) -> bool:
         """The ACK carries a page of a list (it answers SYNC, HISTORY or a paging request)."""
-        lists = (self.messages, self.friends, self.groups, self.members)
-        return any(items is not None for items in lists)
+        lists = (self.messages, self.friends, self.groups, self.members, self.users)
+        return any(items is not None for items in lists) or self.conversations is not None
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
@@ -60,7 +64,7 @@ class Ack:
         if self.group is not None:
             obj["group"] = self.group.to_wire()
         if self.page:
-            for key in ("messages", "friends", "groups", "members"):
+            for key in _PAGE_KEYS:
                 if (items := getattr(self, key)) is not None:
                     obj[key] = [page_item(item, dialect) for item in items]
             obj["more"] = self.more
@@ -88,10 +92,16 @@ class Ack:
             more=f.flag("more"),
             token=f.opt_str("token"),
             settings=SettingsInfo.from_wire(s) if (s := f.opt_sub("settings")) else None,
+            users=_page(f, "users", UserInfo.from_wire),
+            conversations=_page(f, "conversations", ConversationInfo.from_wire),
         )
 
 
-PageItem = ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo
+_PAGE_KEYS = ("messages", "friends", "groups", "members", "users", "conversations")
+
+PageItem = (
+    ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo | UserInfo | ConversationInfo
+)
 
 
 def page_item(item: PageItem, dialect: Dialect) -> Wire:
@@ -183,8 +193,12 @@ class Pong:
         return cls(rid=f.rid)
 
 
-Event = ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
+Event = (
+    ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
+    | Receipt | TypingNotice
+)  # fmt: skip
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
+    Receipt, TypingNotice,
 )  # fmt: skip

@@ -11,6 +11,7 @@ from .errors import Rid
 from .fields import Fields
 from .lists import Friends, Groups, Members
 from .parts import Wire, optional, with_rid
+from .people import Conversations, FindUsers, Read, Typing
 from .settings import ChangeSettings
 
 
@@ -220,10 +221,15 @@ Request = (
     | Groups
     | Members
     | ChangeSettings
+    | FindUsers
+    | Conversations
+    | Read
+    | Typing
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
     AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
     Members, ChangeSettings,
+    FindUsers, Conversations, Read, Typing,
 )  # fmt: skip

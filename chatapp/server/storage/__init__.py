@@ -13,12 +13,14 @@ from .base import (
     NameTaken,
     NoSuchGroup,
     NoSuchUser,
+    People,
     Social,
     Storage,
     StorageError,
     StorageUnavailable,
     Tokens,
 )
+from .people_rows import ConversationRow
 from .rows import (
     CREATOR,
     FIRST,
@@ -70,6 +72,7 @@ __all__ = [
     "AlreadyExists",
     "Contact",
     "Conversation",
+    "ConversationRow",
     "Group",
     "Kind",
     "Lifecycle",
@@ -81,6 +84,7 @@ __all__ = [
     "NoSuchGroup",
     "NoSuchUser",
     "Pending",
+    "People",
     "Settings",
     "Social",
     "Storage",

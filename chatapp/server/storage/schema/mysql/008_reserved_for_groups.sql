@@ -1,0 +1,4 @@
+-- Migration 008: a placeholder on the branch of the people part (#13 D), so that 009 applies
+-- here; part groups's own migration 008 takes its place when the parts are merged.
+
+UPDATE schema_version SET version = 8;

@@ -1,0 +1,2 @@
+-- Migration 006: a placeholder on the branch of the people part (#13 D), so that 009 applies
+-- here; part friends's own migration 006 takes its place when the parts are merged.
