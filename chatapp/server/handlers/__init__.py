@@ -17,11 +17,13 @@ from chatapp.protocol import (
     AddGroup,
     ChangePassword,
     ChangeSettings,
+    Conversations,
     CreateGroup,
     Delivered,
     Errno,
     Error,
     Event,
+    FindUsers,
     Friends,
     GroupChat,
     Groups,
@@ -33,10 +35,12 @@ from chatapp.protocol import (
     MsgId,
     OneChat,
     Ping,
+    Read,
     RegAck,
     Register,
     Request,
     Sync,
+    Typing,
 )
 
 from ..errors import ChatError, failure
@@ -52,6 +56,8 @@ from .accounts import (
 )
 from .chat import delivered, group_chat, history, one_chat, sync
 from .lists import friends, groups, members
+from .people import conversations, find_users
+from .reading import read, typing
 from .settings import change_settings
 from .social import add_friend, add_group, create_group
 
@@ -137,4 +143,8 @@ ROUTES: dict[type, Route] = {
     Friends: Route(MsgId.FRIENDS, friends),
     Groups: Route(MsgId.GROUPS, groups),
     Members: Route(MsgId.MEMBERS, members),
+    FindUsers: Route(MsgId.USERS, find_users),
+    Conversations: Route(MsgId.CONVERSATIONS, conversations),
+    Read: Route(MsgId.READ, read),
+    Typing: Route(MsgId.TYPING, typing),
 }
