@@ -243,7 +243,7 @@ class MySQLStorage:
 
     async def users_by_prefix(self, prefix: str, limit: int) -> list[Contact]:
         return await self._run(
-            lambda cur: mysql_people.users_by_prefix(cur, prefix, limit), write=False
+            lambda c: mysql_people.users_by_prefix(c, prefix, limit), write=False
         )
 
     async def conversations(

@@ -42,6 +42,8 @@ def prefix_range(prefix: str) -> tuple[str, str]:
     return key, key + _BEYOND
 
 
+NAME_FOLDS = 9
+"""The schema version from which users have name keys (migration 009)."""
 UNFOLDED = "SELECT id, name FROM users WHERE name_fold IS NULL ORDER BY id LIMIT 1000"
 SET_FOLD = "UPDATE users SET name_fold = ? WHERE id = ?"
 

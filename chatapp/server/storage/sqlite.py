@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from . import sqlite_accounts, sqlite_log, sqlite_people, sqlite_social
 from .base import StorageError, StorageUnavailable
 from .migrations import load_migrations
-from .people_rows import ConversationRow
+from .people_rows import NAME_FOLDS, ConversationRow
 from .rows import (
     Contact,
     Conversation,
@@ -135,7 +135,8 @@ class SQLiteStorage:
                 for statement in migration.statements:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={migration.version}")
-        sqlite_people.fold_names(db)
+        if db.execute("PRAGMA user_version").fetchone()[0] >= NAME_FOLDS:
+            sqlite_people.fold_names(db)
         # Locked: _run waits without blocking the loop, which busy_timeout would do.
         db.execute("PRAGMA busy_timeout=0")
         return db

@@ -53,6 +53,8 @@ TABLES = {
     "delivery_counters",
     "name_skeletons",
     "user_settings",
+    "conversation_heads",
+    "read_markers",
     "delivery_cursors",
     "resume_tokens",
 }
