@@ -39,12 +39,8 @@ async def find_users(session: Session, req: FindUsers) -> Event:
     storage = session.server.storage
     reply = Ack(MsgId.USERS, rid=req.rid)
     if req.prefix is None:
-        found: Sequence[User | None] = [
-            await storage.user_by_id(req.id)
-            if req.id is not None
-            else await storage.user_by_name(unicodedata.normalize("NFC", req.name or ""))
-        ]
-        users = [UserInfo(u.id, u.name) for u in found if u is not None]
+        user = await _exactly(session, req)
+        users = [UserInfo(user.id, user.name)] if user is not None else []
         return page(session, reply, "users", users, 1)
     prefix = unicodedata.normalize("NFC", req.prefix)
     if not config.min_prefix_chars <= len(prefix) <= config.max_name_chars:
@@ -56,6 +52,14 @@ async def find_users(session: Session, req: FindUsers) -> Event:
     throttle(session, "search", config.search_rate, config.search_burst)
     contacts = await storage.users_by_prefix(prefix, limit + 1)
     return page(session, reply, "users", [UserInfo(c.id, c.name) for c in contacts], limit)
+
+
+async def _exactly(session: Session, req: FindUsers) -> User | None:
+    """The user the request names by id, or by name (in NFC, as names are kept)."""
+    storage = session.server.storage
+    if req.id is not None:
+        return await storage.user_by_id(req.id)
+    return await storage.user_by_name(unicodedata.normalize("NFC", req.name or ""))
 
 
 async def conversations(session: Session, req: Conversations) -> Event:
