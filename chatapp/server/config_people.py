@@ -24,8 +24,8 @@ class PeopleOptions:
     )
     search_rate: float = setting(
         1.0,
-        help="USERS searches by prefix per second per connection, on average; more are "
-        "refused with errno 14 (exact names and ids are not counted)",
+        help="USERS searches by prefix per second per connection, on average (a look-up by "
+        "exact name or id counts a quarter); more are refused with errno 14",
         limit=Limit("USERS searches by prefix per second per connection", "{count}"),
     )
     search_burst: float = setting(

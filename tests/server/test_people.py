@@ -73,9 +73,12 @@ async def test_prefix_searches_are_rate_limited_per_connection(
     await acked(client, MsgId.USERS, prefix="an")
     await acked(client, MsgId.USERS, prefix="an")
     await refused(client, MsgId.USERS, Errno.RATE_LIMITED, prefix="an")
-    assert (await acked(client, MsgId.USERS, id=ann))["users"]  # exact look-ups are not counted
-    _, other = await online(users, "bob")
-    await acked(other, MsgId.USERS, prefix="an")  # another connection has a bucket of its own
+    await refused(client, MsgId.USERS, Errno.RATE_LIMITED, id=ann)
+    await acked(client, MsgId.CONVERSATIONS)  # the connection itself is not limited
+    _, other = await online(users, "bob")  # another connection has a bucket of its own
+    for _ in range(8):  # an exact look-up takes a quarter of a search
+        assert (await acked(other, MsgId.USERS, id=ann))["users"]
+    await refused(other, MsgId.USERS, Errno.RATE_LIMITED, name="ann")
 
 
 async def test_finding_people_needs_a_login(users: Users) -> None:

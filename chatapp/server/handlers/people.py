@@ -31,14 +31,21 @@ if TYPE_CHECKING:
     from ..session import Session
 
 
+EXACT_COST = 0.25
+"""What a look-up by exact name or id takes of the connection's search bucket: they find
+anybody, so walking every id for names (findable or not) is slowed down too."""
+
+
 async def find_users(session: Session, req: FindUsers) -> Event:
     """One user by exact name or id (anybody), or a page of those whose names start with
-    a prefix (only the findable), rate limited per connection."""
+    a prefix (only the findable); rate limited per connection, an exact look-up costing a
+    quarter of a search."""
     checks.me(session, None)
     config = session.server.config
     storage = session.server.storage
     reply = Ack(MsgId.USERS, rid=req.rid)
     if req.prefix is None:
+        throttle(session, "search", config.search_rate, config.search_burst, EXACT_COST)
         user = await _exactly(session, req)
         users = [UserInfo(user.id, user.name)] if user is not None else []
         return page(session, reply, "users", users, 1)
@@ -97,8 +104,8 @@ def page(session: Session, reply: Ack, key: str, found: Sequence[PageItem], limi
     return cut_page(reply, key, found, limit=limit, budget=budget, dialect=session.dialect)
 
 
-def throttle(session: Session, name: str, rate: float, burst: float) -> None:
-    """Takes a token of the connection's bucket `name` (made on first use, full), or
+def throttle(session: Session, name: str, rate: float, burst: float, cost: float = 1.0) -> None:
+    """Takes `cost` tokens of the connection's bucket `name` (made on first use, full), or
     refuses the request with errno 14; a rate of 0 sets no limit."""
     if rate <= 0:
         return
@@ -109,7 +116,7 @@ def throttle(session: Session, name: str, rate: float, burst: float) -> None:
     if bucket is None:
         clock = asyncio.get_running_loop().time
         bucket = buckets[name] = TokenBucket(rate, max(1.0, burst), clock)
-    if not bucket.take():
+    if not bucket.take(cost):
         raise ChatError(
             Errno.RATE_LIMITED,
             f"too many (over {rate:g} a second): retry in {bucket.wait():.2f} s",
