@@ -92,10 +92,10 @@ async def typing(session: Session, req: Typing) -> Event:
     return Ack(MsgId.TYPING, rid=req.rid)
 
 
-def audience(server: ChatServer, sender_id: int, user_ids: Iterable[int]) -> list[int]:
+async def audience(server: ChatServer, sender_id: int, user_ids: Iterable[int]) -> list[int]:
     """Who of `user_ids` may hear of `sender_id`'s typing and reading. Everyone, for now:
     this is where the users who blocked the sender are left out (blocking is its own
-    part of the protocol, with its own storage)."""
+    part of the protocol, with its own storage, hence a coroutine)."""
     return list(user_ids)
 
 
@@ -104,13 +104,13 @@ async def _publish(
 ) -> None:
     """Hands `event` to those of `user_ids` online anywhere (`audience` permitting);
     nothing is kept for the others."""
-    to = audience(server, sender_id, user_ids)
+    to = await audience(server, sender_id, user_ids)
     if not to:
         return
     try:
         await server.bus.publish_many((uid, event) for uid in to)
     except BusUnavailable as exc:
-        # A notice, not a message: a receipt shows in the next CONVERSATIONS anyway.
+        # A notice, not a message: like presence, one missed is not sent again.
         log.warning("%s of user %d not sent: %s", type(event).__name__, sender_id, exc)
 
 
