@@ -9,7 +9,7 @@ from platformdirs import user_data_dir
 
 from chatapp.protocol import DEFAULT_MAX_FRAME
 
-from .config_people import PeopleOptions
+from . import config_people as people
 from .settings import Limit, setting
 
 
@@ -19,14 +19,13 @@ def default_storage_url() -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Config(PeopleOptions):
+class Config:
     """The settings of one server instance.
 
     Each field is an option of `chatapp-server` (`max_frame`: `--max-frame`) and an
     environment variable (`CHATAPP_MAX_FRAME`), parsed by its type; its `help` is its
     line in `--help`. A field with a `limit` is a row of the Limits table in
-    docs/protocol.md, written by `python -m chatapp.server.settings_doc`. The options of
-    a feature of their own come from a base class (PeopleOptions), and lead the table.
+    docs/protocol.md, written by `python -m chatapp.server.settings_doc`.
     """
 
     # --- where and how to serve -------------------------------------------------------
@@ -224,6 +223,18 @@ class Config(PeopleOptions):
         help="largest limit of a FRIENDS, GROUPS or MEMBERS request",
         limit=Limit("largest `limit` of a FRIENDS, GROUPS or MEMBERS request", "{count}"),
     )
+
+    # --- finding people, conversations, read markers, typing (config_people) ----------
+
+    users_page: int = people.USERS_PAGE
+    min_prefix_chars: int = people.MIN_PREFIX_CHARS
+    search_rate: float = people.SEARCH_RATE
+    search_burst: float = people.SEARCH_BURST
+    conversations_page: int = people.CONVERSATIONS_PAGE
+    unread_cap: int = people.UNREAD_CAP
+    preview_bytes: int = people.PREVIEW_BYTES
+    typing_rate: float = people.TYPING_RATE
+    typing_burst: float = people.TYPING_BURST
 
     # --- server-wide budgets: what the whole instance holds, whoever asks ---------------
 
