@@ -32,16 +32,8 @@ class Session(FramedTransport):
     """
 
     __slots__ = (
-        "_proxy_header_due",
-        "_waiting",
-        "anonymous_since",
-        "buckets",
-        "friend_ids",
-        "gate",
-        "mailbox",
-        "server",
-        "token_hash",
-        "user",
+        "_proxy_header_due", "_waiting", "anonymous_since", "buckets", "friend_ids", "gate",
+        "mailbox", "server", "token_hash", "user",
     )  # fmt: skip
 
     def __init__(self, server: ChatServer) -> None:
