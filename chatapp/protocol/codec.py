@@ -16,6 +16,7 @@ from .events import EVENT_TYPES, Ack, Event, FriendAdded, Presence
 from .fields import Fields, open_frame
 from .friends import FriendEvent
 from .groups import GroupEvent
+from .people import Receipt, TypingNotice
 from .requests import REQUEST_TYPES, Request
 
 _REQUESTS: dict[int, Callable[[Fields], Request]] = {t.MSGID: t.from_wire for t in REQUEST_TYPES}
@@ -51,6 +52,10 @@ def encode_request(request: Request) -> bytes:
     return orjson.dumps(request.to_wire(), option=orjson.OPT_APPEND_NEWLINE)
 
 
+_NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent, Receipt, TypingNotice)
+"""The events the original protocol did not have: a legacy client hears none of them."""
+
+
 def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     """The wire form of an event in `dialect`, or None where that dialect expects nothing.
 
@@ -58,9 +63,7 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     presence, no friend notices, no acknowledgements. A refused request is still answered
     with ERROR, which the original console client ignores.
     """
-    if dialect is Dialect.LEGACY and isinstance(
-        event, Presence | FriendAdded | FriendEvent | GroupEvent
-    ):
+    if dialect is Dialect.LEGACY and isinstance(event, _NOTICES):
         return None
     if dialect is Dialect.LEGACY and isinstance(event, Ack) and not event.page:
         # Pages (SYNC, HISTORY, FRIENDS, GROUPS, MEMBERS), which only current clients ask

@@ -15,6 +15,7 @@ from .fields import Fields, errno_of
 from .friends import FriendEvent, RequestInfo, UserRef
 from .groups import GroupEvent, InviteInfo
 from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, optional, with_rid
+from .people import ConversationInfo, Receipt, TypingNotice, UserInfo
 from .settings import SettingsInfo
 
 T = TypeVar("T")
@@ -30,7 +31,9 @@ class Ack:
     MEMBERS (`members`), INVITES (`invites`) and REQUESTS (`requests`), with `more` when
     there is more to ask for; `token` (the connection's next resume token) for PASSWORD;
     `settings` for SETTINGS; `user`, and `state` (REQUESTED or FRIENDS) where it changed,
-    for the friend requests (protocol/friends.py). Failures are answered with ERROR instead.
+    for the friend requests (protocol/friends.py); pages of `users` for USERS and
+    `conversations` for CONVERSATIONS; `mid` (the marker) for READ. Failures are answered
+    with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -52,12 +55,15 @@ class Ack:
     state: str | None = None
     user: UserRef | None = None
     requests: tuple[RequestInfo, ...] | None = None
+    users: tuple[UserInfo, ...] | None = None
+    conversations: tuple[ConversationInfo, ...] | None = None
 
     @property
     def page(self) -> bool:
         """The ACK carries a page of a list (it answers SYNC, HISTORY or a paging request)."""
-        lists = (self.messages, self.friends, self.groups, self.members)
-        return any(items is not None for items in (*lists, self.invites, self.requests))
+        lists = (self.messages, self.friends, self.groups, self.members, self.invites)
+        more = (self.requests, self.users, self.conversations)
+        return any(items is not None for items in lists) or any(i is not None for i in more)
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
@@ -67,7 +73,7 @@ class Ack:
         if self.group is not None:
             obj["group"] = self.group.to_wire()
         if self.page:
-            for key in ("messages", "friends", "groups", "members", "invites", "requests"):
+            for key in _PAGE_KEYS:
                 if (items := getattr(self, key)) is not None:
                     obj[key] = [page_item(item, dialect) for item in items]
             obj["more"] = self.more
@@ -101,11 +107,25 @@ class Ack:
             state=f.opt_str("state"),
             user=UserRef.from_wire(u) if (u := f.opt_sub("user")) else None,
             requests=_page(f, "requests", RequestInfo.from_wire),
+            users=_page(f, "users", UserInfo.from_wire),
+            conversations=_page(f, "conversations", ConversationInfo.from_wire),
         )
 
 
+_PAGE_KEYS = (
+    "messages", "friends", "groups", "members", "invites", "requests", "users", "conversations"
+)  # fmt: skip
+
 PageItem = (
-    ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo | InviteInfo | RequestInfo
+    ChatMessage
+    | GroupMessage
+    | FriendInfo
+    | GroupInfo
+    | MemberInfo
+    | InviteInfo
+    | RequestInfo
+    | UserInfo
+    | ConversationInfo
 )
 
 
@@ -201,9 +221,11 @@ class Pong:
 Event = (
     ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
     | FriendEvent | GroupEvent
+    | Receipt | TypingNotice
 )  # fmt: skip
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
     FriendEvent, GroupEvent,
+    Receipt, TypingNotice,
 )  # fmt: skip

@@ -22,6 +22,7 @@ from .groups import (
 )
 from .lists import Friends, Groups, Members
 from .parts import Wire, optional, with_rid
+from .people import Conversations, FindUsers, Read, Typing
 from .settings import ChangeSettings
 
 
@@ -254,6 +255,10 @@ Request = (
     | RemoveMember
     | SetRole
     | EditGroup
+    | FindUsers
+    | Conversations
+    | Read
+    | Typing
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
@@ -262,4 +267,5 @@ REQUEST_TYPES: tuple[type[Request], ...] = (
     Members, ChangeSettings,
     FriendRequest, FriendAnswer, FriendCancel, Unfriend, Requests,
     GroupInvite, Invites, InviteAnswer, LeaveGroup, RemoveMember, SetRole, EditGroup,
+    FindUsers, Conversations, Read, Typing,
 )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import config_people as people
 from .config_core import CoreConfig, default_storage_url
 from .settings import Limit, setting
 
@@ -19,7 +20,7 @@ __all__ = ["Config", "default_storage_url"]
 class Config(CoreConfig):
     """The settings of one server instance; fields as CoreConfig's."""
 
-    # --- the social model: friend requests, groups --------------------------------------
+    # --- the social model: friend requests, groups ----------------------------------------
 
     max_friend_requests: int = setting(
         100,
@@ -41,3 +42,15 @@ class Config(CoreConfig):
             "pending invitations into one group; more are refused with errno 66", "{count}"
         ),
     )
+
+    # --- finding people, conversations, read markers, typing (config_people) ----------
+
+    users_page: int = people.USERS_PAGE
+    min_prefix_chars: int = people.MIN_PREFIX_CHARS
+    search_rate: float = people.SEARCH_RATE
+    search_burst: float = people.SEARCH_BURST
+    conversations_page: int = people.CONVERSATIONS_PAGE
+    unread_cap: int = people.UNREAD_CAP
+    preview_bytes: int = people.PREVIEW_BYTES
+    typing_rate: float = people.TYPING_RATE
+    typing_burst: float = people.TYPING_BURST

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from chatapp.protocol import Dialect, Errno, Error, Event, ProtocolError, Request
 
 from .handlers import ROUTES, Route, leave
-from .limits import RequestGate
+from .limits import RequestGate, TokenBucket
 from .mailbox import Mailbox
 from .proxyheader import take_proxy_header
 from .storage import User
@@ -32,8 +32,8 @@ class Session(FramedTransport):
     """
 
     __slots__ = (
-        "_proxy_header_due", "_waiting", "anonymous_since", "friend_ids", "gate", "mailbox",
-        "server", "token_hash", "user",
+        "_proxy_header_due", "_waiting", "anonymous_since", "buckets", "friend_ids", "gate",
+        "mailbox", "server", "token_hash", "user",
     )  # fmt: skip
 
     def __init__(self, server: ChatServer) -> None:
@@ -48,6 +48,8 @@ class Session(FramedTransport):
         limit, burst, strikes = config.rate_limit, config.rate_burst, config.rate_strikes
         # None where the server sets no rate limit.
         self.gate = RequestGate(limit, burst, strikes, clock) if limit > 0 else None
+        # Rate limits of particular requests (handlers.people), made on first use.
+        self.buckets: dict[str, TokenBucket] | None = None
         self._waiting: asyncio.Future[Event | None] | None = None  # the reply being waited for
         self._proxy_header_due = config.proxy_protocol
         # Loop time since which the connection has had no login: connected or logged out.

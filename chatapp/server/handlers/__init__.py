@@ -17,12 +17,14 @@ from chatapp.protocol import (
     AddGroup,
     ChangePassword,
     ChangeSettings,
+    Conversations,
     CreateGroup,
     Delivered,
     EditGroup,
     Errno,
     Error,
     Event,
+    FindUsers,
     FriendAnswer,
     FriendCancel,
     FriendRequest,
@@ -41,6 +43,7 @@ from chatapp.protocol import (
     MsgId,
     OneChat,
     Ping,
+    Read,
     RegAck,
     Register,
     RemoveMember,
@@ -48,6 +51,7 @@ from chatapp.protocol import (
     Requests,
     SetRole,
     Sync,
+    Typing,
     Unfriend,
 )
 
@@ -66,6 +70,8 @@ from .chat import delivered, group_chat, history, one_chat, sync
 from .friends import add_friend, friend_answer, friend_cancel, friend_request, requests, unfriend
 from .groups import add_group, create_group, group_invite, invite_answer, invites
 from .lists import friends, groups, members
+from .people import conversations, find_users
+from .reading import read, typing
 from .roles import edit_group, leave_group, remove_member, set_role
 from .settings import change_settings
 
@@ -163,4 +169,8 @@ ROUTES: dict[type, Route] = {
     RemoveMember: Route(MsgId.REMOVE_MEMBER, remove_member),
     SetRole: Route(MsgId.SET_ROLE, set_role),
     EditGroup: Route(MsgId.EDIT_GROUP, edit_group),
+    FindUsers: Route(MsgId.USERS, find_users),
+    Conversations: Route(MsgId.CONVERSATIONS, conversations),
+    Read: Route(MsgId.READ, read),
+    Typing: Route(MsgId.TYPING, typing),
 }

@@ -26,7 +26,7 @@ from .base import (
     Tokens,
     TooManyRequests,
 )
-from .base_social import Friendships, GroupRoles
+from .base_social import Friendships, GroupRoles, People
 from .group_rows import (
     ADMIN,
     ALL,
@@ -37,6 +37,7 @@ from .group_rows import (
     Invitation,
     Membership,
 )
+from .people_rows import ConversationRow
 from .rows import (
     CREATOR,
     FIRST,
@@ -98,6 +99,7 @@ __all__ = [
     "AlreadyExists",
     "Contact",
     "Conversation",
+    "ConversationRow",
     "Departure",
     "FriendRequest",
     "Friendships",
@@ -123,6 +125,7 @@ __all__ = [
     "NotAMember",
     "NotFriends",
     "Pending",
+    "People",
     "RequestCounts",
     "RequestOutcome",
     "Settings",

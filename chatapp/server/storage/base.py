@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from .base_social import Friendships, GroupRoles
+from .base_social import Friendships, GroupRoles, People
 from .rows import (
     Contact,
     Conversation,
@@ -207,5 +207,7 @@ class Tokens(Protocol):
         """Forgets every resume token of the user; returns how many there were."""
 
 
-class Storage(Lifecycle, Accounts, Social, Friendships, GroupRoles, MessageLog, Tokens, Protocol):
+class Storage(
+    Lifecycle, Accounts, Social, Friendships, GroupRoles, MessageLog, Tokens, People, Protocol
+):
     """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""

@@ -1,13 +1,22 @@
-"""The Storage protocols of the social model: friend requests with consent, and groups
-with roles and privacy. Their errors are base.py's, with the others; Storage (base.py)
-joins these protocols to the rest."""
+"""The Storage protocols of the social model: friend requests with consent, groups with
+roles and privacy, and people (search by name, conversations, read markers). Their errors
+are base.py's, with the others; Storage (base.py) joins these protocols to the rest."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from .group_rows import Departure, GroupEdit, GroupProfile, Invitation, Membership
-from .rows import Contact, FriendRequest, Group, RequestCounts, RequestOutcome
+from .people_rows import ConversationRow
+from .rows import (
+    Contact,
+    Conversation,
+    FriendRequest,
+    Group,
+    RequestCounts,
+    RequestOutcome,
+    StoredMessage,
+)
 
 
 class Friendships(Protocol):
@@ -120,3 +129,32 @@ class GroupRoles(Protocol):
     ) -> GroupProfile:
         """Changes what `edit` gives of the group's settings; a new name holds `skeleton`
         in place of the old one's. Raises NoSuchGroup and NameTaken."""
+
+
+class People(Protocol):
+    """Finding users by name prefix, each user's conversations and read markers (migration
+    009). A backend keeps each conversation's last message as it logs messages, and gives
+    every user the key a prefix search compares when it opens the database."""
+
+    async def users_by_prefix(self, prefix: str, limit: int) -> list[Contact]:
+        """Up to `limit` users whose names start with `prefix`, case-insensitively (the
+        keys of people_rows.name_fold), in the order of those keys, leaving out those whose
+        settings say they may not be found so."""
+
+    async def conversations(
+        self, user_id: int, before: int | None, limit: int, unread_cap: int
+    ) -> list[ConversationRow]:
+        """Up to `limit` of the user's conversations, one-to-one and in the groups they are
+        in, whose last message is older than message `before` (all where None), newest
+        first; each with its unread count up to `unread_cap`."""
+
+    async def message_by_id(self, mid: int) -> StoredMessage | None:
+        """The logged message with this id, if any."""
+
+    async def mark_read(self, user_id: int, conversation: Conversation, mid: int) -> int:
+        """Moves the user's read marker in the conversation up to `mid` (never back);
+        returns where it was before (0: nowhere). Raises NoSuchUser for an unknown user."""
+
+    async def readers(self, conversation: Conversation, mid: int, excluding: int) -> int:
+        """How many members of a group conversation, but `excluding`, have a read marker at
+        or beyond `mid` and let others see their reading (settings.receipts)."""

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pymysql
 
-from . import mysql_accounts, mysql_log, mysql_social
+from . import mysql_accounts, mysql_log, mysql_people, mysql_social
 from .base import NoSuchUser, StorageUnavailable
 from .migrations import Migration, load_migrations, migrate
 from .mysql_config import MySQLConfig
@@ -37,6 +37,7 @@ from .mysql_pool import (
     release,
 )
 from .mysql_roles import MySQLGroupRoles
+from .people_rows import ConversationRow
 from .rows import (
     Contact,
     Conversation,
@@ -104,6 +105,7 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles):
                 write=False,
                 retry=False,
             )
+            await self._run(mysql_people.fold_names, write=True)
         except BaseException:
             await self.close()
             raise
@@ -225,6 +227,34 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles):
     ) -> list[StoredMessage]:
         return await self._run(
             lambda cur: mysql_log.history(cur, conversation, before, limit), write=False
+        )
+
+    # --- People --------------------------------------------------------------------
+
+    async def users_by_prefix(self, prefix: str, limit: int) -> list[Contact]:
+        return await self._run(
+            lambda c: mysql_people.users_by_prefix(c, prefix, limit), write=False
+        )
+
+    async def conversations(
+        self, user_id: int, before: int | None, limit: int, unread_cap: int
+    ) -> list[ConversationRow]:
+        return await self._run(
+            lambda cur: mysql_people.conversations(cur, user_id, before, limit, unread_cap),
+            write=False,
+        )
+
+    async def message_by_id(self, mid: int) -> StoredMessage | None:
+        return await self._run(lambda cur: mysql_people.message_by_id(cur, mid), write=False)
+
+    async def mark_read(self, user_id: int, conversation: Conversation, mid: int) -> int:
+        return await self._run(
+            lambda cur: mysql_people.mark_read(cur, user_id, conversation, mid), write=True
+        )
+
+    async def readers(self, conversation: Conversation, mid: int, excluding: int) -> int:
+        return await self._run(
+            lambda cur: mysql_people.readers(cur, conversation, mid, excluding), write=False
         )
 
     # --- Tokens --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .base import NameTaken, NoSuchUser
 from .mysql_pool import Cursor, conflicts
+from .people_rows import name_fold
 from .rows import Settings, User
 from .skeletons import UNCLAIMED_GROUPS, UNCLAIMED_USERS, Skeleton, skeleton_key
 
@@ -16,7 +17,8 @@ async def create_user(cur: Cursor, name: str, password_hash: str, skeleton: str 
     """Storage.create_user; the caller holds a transaction."""
     with conflicts(duplicate=NameTaken(name)):
         await cur.execute(
-            "INSERT INTO users (name, password_hash) VALUES (%s, %s)", (name, password_hash)
+            "INSERT INTO users (name, password_hash, name_fold) VALUES (%s, %s, %s)",
+            (name, password_hash, name_fold(name)),
         )
         user = User(cur.lastrowid, name, password_hash)
         if skeleton is not None:

@@ -18,6 +18,7 @@ from .log_rows import (
     number_batch,
     stored_message,
 )
+from .mysql_people import advance_heads
 from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 
 Cursor = Any  # aiomysql ships no types
@@ -76,6 +77,7 @@ async def log_messages(
         numbered = number_batch(batch, counters, await _logged_before(cur, batch))
         if numbered.messages:
             await cur.executemany(INSERT_MESSAGE, numbered.messages)
+    await advance_heads(cur, numbered.messages)
     if numbered.deliveries:
         await cur.executemany(_INSERT_DELIVERY, numbered.deliveries)
         await _set_counters(cur, {uid: numbered.last[uid] for uid, _, _ in numbered.deliveries})

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from . import sqlite_accounts, sqlite_log, sqlite_social
+from . import sqlite_accounts, sqlite_log, sqlite_people, sqlite_social
 from .base import StorageError, StorageUnavailable
 from .migrations import load_migrations
+from .people_rows import NAME_FOLDS, ConversationRow
 from .rows import (
     Contact,
     Conversation,
@@ -137,6 +138,8 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles):
                 for statement in migration.statements:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={migration.version}")
+        if db.execute("PRAGMA user_version").fetchone()[0] >= NAME_FOLDS:
+            sqlite_people.fold_names(db)
         # Locked: _run waits without blocking the loop, which busy_timeout would do.
         db.execute("PRAGMA busy_timeout=0")
         return db
@@ -217,6 +220,27 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles):
 
     async def last_seq(self, user_id: int) -> int:
         return await self._run(lambda db: sqlite_log.last_seq(db, user_id))
+
+    # --- People --------------------------------------------------------------------
+
+    async def users_by_prefix(self, prefix: str, limit: int) -> list[Contact]:
+        return await self._run(lambda db: sqlite_people.users_by_prefix(db, prefix, limit))
+
+    async def conversations(
+        self, user_id: int, before: int | None, limit: int, unread_cap: int
+    ) -> list[ConversationRow]:
+        return await self._run(
+            lambda db: sqlite_people.conversations(db, user_id, before, limit, unread_cap)
+        )
+
+    async def message_by_id(self, mid: int) -> StoredMessage | None:
+        return await self._run(lambda db: sqlite_people.message_by_id(db, mid))
+
+    async def mark_read(self, user_id: int, conversation: Conversation, mid: int) -> int:
+        return await self._run(lambda db: sqlite_people.mark_read(db, user_id, conversation, mid))
+
+    async def readers(self, conversation: Conversation, mid: int, excluding: int) -> int:
+        return await self._run(lambda db: sqlite_people.readers(db, conversation, mid, excluding))
 
     # --- Tokens --------------------------------------------------------------------
 

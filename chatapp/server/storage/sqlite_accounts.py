@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from .base import NameTaken, StorageUnavailable
+from .people_rows import name_fold
 from .rows import Settings, User
 from .skeletons import UNCLAIMED_GROUPS, UNCLAIMED_USERS, Skeleton, skeleton_key
 from .sqlite_db import refused, transaction
@@ -20,7 +21,8 @@ def create_user(
     with transaction(db):
         try:
             cur = db.execute(
-                "INSERT INTO users (name, password_hash) VALUES (?, ?)", (name, password_hash)
+                "INSERT INTO users (name, password_hash, name_fold) VALUES (?, ?, ?)",
+                (name, password_hash, name_fold(name)),
             )
             assert cur.lastrowid is not None
             if skeleton is not None:

@@ -19,6 +19,7 @@ from .log_rows import (
 )
 from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 from .sqlite_db import refused, transaction
+from .sqlite_people import advance_heads
 
 _INSERT_MESSAGE = insert_message("?")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)"
@@ -57,6 +58,7 @@ def _log(
     last = _last_seqs(db, recipients)
     numbered = number_batch(batch, last, _logged_before(db, batch))
     db.executemany(_INSERT_MESSAGE, numbered.messages)
+    advance_heads(db, numbered.messages)
     db.executemany(_INSERT_DELIVERY, numbered.deliveries)
     db.executemany(_SET_LAST_SEQ, [(numbered.last[uid], uid) for uid in recipients])
     if acks:

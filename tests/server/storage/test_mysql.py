@@ -55,6 +55,8 @@ TABLES = {
     "name_skeletons",
     "user_settings",
     "friend_requests",
+    "conversation_heads",
+    "read_markers",
     "delivery_cursors",
     "resume_tokens",
 }

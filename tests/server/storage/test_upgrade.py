@@ -1,5 +1,6 @@
 """A database of the release before the social model (#13), schema version 5, upgrades in
-place on both backends with its friends, groups, settings and waiting messages intact.
+place on both backends with its friends, groups, settings and waiting messages intact, and
+the social model takes it up: friendships accepted, groups public, conversations listed.
 
 The rows are written with the SQL of that release's schema, so the test keeps meaning what
 it says however the code that reads them changes.
@@ -15,13 +16,16 @@ from typing import Any
 import pytest
 
 from chatapp.server.storage import (
+    REQUESTED,
     Contact,
     Group,
+    GroupProfile,
     Kind,
     Logged,
     Member,
     NewMessage,
     Pending,
+    RequestCounts,
     Settings,
     Storage,
     StoredMessage,
@@ -98,10 +102,34 @@ async def check_upgraded(storage: Storage) -> None:
     assert await storage.history(TO_TEAM.conversation, None, 10) == [TO_TEAM]
     bob = await storage.user_by_name("bob")
     assert bob is not None and bob.id == BOB
+    await check_social_model(storage)
     # The sequences go on from the release's deliveries.
     later = StoredMessage((1 << 40) + 9, Kind.GROUP, CAT, "cat", TEAM, "later", T, 0)
     logged = await storage.log_messages([NewMessage(later, (ANN, BOB))], {})
     assert logged == [Logged(later.mid, ((ANN, 1), (BOB, 3)))]
+
+
+async def check_social_model(storage: Storage) -> None:
+    """What the social model made of the release's data: friendships stay accepted with no
+    request waiting, the group public with all its history, every user findable by prefix
+    (dan's `findable` off kept), each conversation listed with its last message."""
+    for uid in (ANN, BOB, CAT, DAN):
+        assert await storage.request_counts(uid) == RequestCounts(0, 0)
+    assert await storage.group_profile(TEAM) == GroupProfile(
+        TEAM, "team", "our team", True, "all", 3
+    )
+    assert [m.joined_mid for m in [await storage.membership(TEAM, CAT)] if m] == [0]
+    assert await storage.users_by_prefix("A", 10) == [Contact(ANN, "ann")]
+    assert await storage.users_by_prefix("d", 10) == []
+    heads = await storage.conversations(BOB, None, 10, 99)
+    assert [(h.other_name, h.last, h.unread) for h in heads] == [
+        ("team", TO_TEAM, 1),
+        ("ann", DIRECT, 1),
+    ]
+    # Consent from now on: dan asks, ann accepts.
+    assert (await storage.request_friend(DAN, ANN, TS, most=10)).state == REQUESTED
+    assert await storage.answer_request(ANN, DAN, True) == Contact(DAN, "dan")
+    assert await storage.friend_ids(ANN) == [BOB, CAT, DAN]
 
 
 async def test_a_sqlite_database_of_the_release_upgrades_in_place(tmp_path: Path) -> None:
