@@ -1,6 +1,16 @@
 """The chatapp wire protocol, sans-I/O: frames in, typed messages out, and back."""
 
 from .accounts import LoginAck, RegAck
+from .blocks import (
+    Block,
+    BlockedUser,
+    Blocks,
+    HeldPreview,
+    MessageAnswer,
+    MessageRequests,
+    NewMessageRequest,
+    SenderInfo,
+)
 from .chats import (
     Chat,
     ChatMessage,
@@ -69,6 +79,9 @@ __all__ = [
     "Ack",
     "AddFriend",
     "AddGroup",
+    "Block",
+    "BlockedUser",
+    "Blocks",
     "ChangePassword",
     "ChangeSettings",
     "Chat",
@@ -88,13 +101,17 @@ __all__ = [
     "GroupInfo",
     "GroupMessage",
     "Groups",
+    "HeldPreview",
     "History",
     "Login",
     "LoginAck",
     "Logout",
     "MemberInfo",
     "Members",
+    "MessageAnswer",
+    "MessageRequests",
     "MsgId",
+    "NewMessageRequest",
     "OneChat",
     "PageItem",
     "Ping",
@@ -105,6 +122,7 @@ __all__ = [
     "Register",
     "Request",
     "Rid",
+    "SenderInfo",
     "ServerConnection",
     "SettingsInfo",
     "Sync",

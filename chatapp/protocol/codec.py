@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import orjson
 
+from .blocks import NewMessageRequest
 from .codes import Dialect, Errno
 from .errors import ProtocolError
 from .events import EVENT_TYPES, Ack, Event, FriendAdded, Presence
@@ -56,7 +57,7 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     presence, no friend notices, no acknowledgements. A refused request is still answered
     with ERROR, which the original console client ignores.
     """
-    if dialect is Dialect.LEGACY and isinstance(event, Presence | FriendAdded):
+    if dialect is Dialect.LEGACY and isinstance(event, Presence | FriendAdded | NewMessageRequest):
         return None
     if dialect is Dialect.LEGACY and isinstance(event, Ack) and not event.page:
         # Pages (SYNC, HISTORY, FRIENDS, GROUPS, MEMBERS), which only current clients ask

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from .accounts import LoginAck, RegAck
+from .blocks import BlockedUser, NewMessageRequest, SenderInfo
 from .chats import ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
@@ -25,9 +26,9 @@ class Ack:
     `re` names the request answered; the optional fields carry its result: `mid` for a
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
     a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
-    MEMBERS (`members`), with `more` when there is more to ask for; `token` (the
-    connection's next resume token) for PASSWORD; `settings` for SETTINGS. Failures are
-    answered with ERROR instead.
+    MEMBERS (`members`), BLOCKS (`blocked`) and MESSAGE_REQUESTS (`senders`), with
+    `more` when there is more to ask for; `token` (the connection's next resume token)
+    for PASSWORD; `settings` for SETTINGS. Failures are answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -45,12 +46,17 @@ class Ack:
     more: bool = False
     token: str | None = None
     settings: SettingsInfo | None = None
+    blocked: tuple[BlockedUser, ...] | None = None
+    senders: tuple[SenderInfo, ...] | None = None
 
     @property
     def page(self) -> bool:
         """The ACK carries a page of a list (it answers SYNC, HISTORY or a paging request)."""
-        lists = (self.messages, self.friends, self.groups, self.members)
-        return any(items is not None for items in lists)
+        # Spelt out: every ACK asks, a chat's among them.
+        return not (
+            self.messages is None and self.friends is None and self.groups is None
+            and self.members is None and self.blocked is None and self.senders is None
+        )  # fmt: skip
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
@@ -60,7 +66,7 @@ class Ack:
         if self.group is not None:
             obj["group"] = self.group.to_wire()
         if self.page:
-            for key in ("messages", "friends", "groups", "members"):
+            for key in _PAGE_KEYS:
                 if (items := getattr(self, key)) is not None:
                     obj[key] = [page_item(item, dialect) for item in items]
             obj["more"] = self.more
@@ -88,10 +94,16 @@ class Ack:
             more=f.flag("more"),
             token=f.opt_str("token"),
             settings=SettingsInfo.from_wire(s) if (s := f.opt_sub("settings")) else None,
+            blocked=_page(f, "blocked", BlockedUser.from_wire),
+            senders=_page(f, "senders", SenderInfo.from_wire),
         )
 
 
-PageItem = ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo
+_PAGE_KEYS = ("messages", "friends", "groups", "members", "blocked", "senders")
+
+PageItem = (
+    ChatMessage | GroupMessage | FriendInfo | GroupInfo | MemberInfo | BlockedUser | SenderInfo
+)
 
 
 def page_item(item: PageItem, dialect: Dialect) -> Wire:
@@ -183,8 +195,12 @@ class Pong:
         return cls(rid=f.rid)
 
 
-Event = ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
+Event = (
+    ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
+    | NewMessageRequest
+)  # fmt: skip
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
+    NewMessageRequest,
 )  # fmt: skip

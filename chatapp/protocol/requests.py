@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .blocks import Block, Blocks, MessageAnswer, MessageRequests
 from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
 from .errors import Rid
@@ -220,10 +221,14 @@ Request = (
     | Groups
     | Members
     | ChangeSettings
+    | Block
+    | Blocks
+    | MessageRequests
+    | MessageAnswer
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
     AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
-    Members, ChangeSettings,
+    Members, ChangeSettings, Block, Blocks, MessageRequests, MessageAnswer,
 )  # fmt: skip

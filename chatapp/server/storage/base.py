@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from .block_rows import Held, MessageRequest, Ties
 from .rows import (
     Contact,
     Conversation,
@@ -46,6 +47,15 @@ class NoSuchGroup(StorageError):
 
 class AlreadyExists(StorageError):
     """The friendship or membership exists already."""
+
+
+class LimitReached(StorageError):
+    """A bound was reached: `scope` names which (`blocks`: the user blocks as many as they
+    may; `sender`: the sender's held messages; `recipient`: all held for the recipient)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
 
 
 class Lifecycle(Protocol):
@@ -190,5 +200,52 @@ class Tokens(Protocol):
         """Forgets every resume token of the user; returns how many there were."""
 
 
-class Storage(Lifecycle, Accounts, Social, MessageLog, Tokens, Protocol):
+class Blocks(Protocol):
+    """Who blocks whom, and message requests: the chats of strangers held until the
+    recipient answers. Lists come in pages ordered by id, as Social's do."""
+
+    async def block(self, user_id: int, blocked_id: int, *, most: int) -> bool:
+        """Records that `user_id` blocks `blocked_id` (again: no change) and, in the same
+        transaction, ends their friendship, drops what `blocked_id` has held for `user_id`
+        and forgets that `user_id` accepted them. Returns whether they were friends.
+        Raises NoSuchUser, and LimitReached("blocks") where `user_id` blocks `most`."""
+
+    async def unblock(self, user_id: int, blocked_id: int) -> bool:
+        """Ends the block; returns whether there was one."""
+
+    async def blocks(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
+        """A page of the users `user_id` blocks."""
+
+    async def blocked(self, user_id: int, by_id: int) -> bool:
+        """Whether `user_id` is blocked by `by_id`."""
+
+    async def blocked_by_any(self, user_id: int, by_ids: Sequence[int]) -> set[int]:
+        """Those of `by_ids` that block `user_id`."""
+
+    async def ties(self, user_id: int) -> Ties:
+        """The user's strangers setting, whom they block and whom they accepted, in one read."""
+
+    async def hold_message(self, new: NewMessage, *, per_sender: int, per_recipient: int) -> Held:
+        """Keeps a chat to one recipient apart as a message request. A cid held before
+        holds nothing new (Held.fresh is False). Raises LimitReached("sender") where the
+        sender has `per_sender` held for the recipient, LimitReached("recipient") where
+        `per_recipient` are held for the recipient in all, NoSuchUser."""
+
+    async def message_requests(
+        self, user_id: int, after: int | None, limit: int, first: int
+    ) -> list[MessageRequest]:
+        """A page of the senders with messages held for the user, by sender id, each with
+        its count and first `first` messages."""
+
+    async def accept_sender(self, user_id: int, sender_id: int) -> list[tuple[int, StoredMessage]]:
+        """Accepts the sender's message request: the sender is recorded as accepted and
+        their held messages move to the log, in the order they came, in one transaction.
+        Returns the user's deliveries of them as (seq, message); an empty list where none
+        were held (nothing changes then)."""
+
+    async def decline_sender(self, user_id: int, sender_id: int) -> int:
+        """Deletes the messages the sender has held for the user; returns how many."""
+
+
+class Storage(Lifecycle, Accounts, Social, MessageLog, Tokens, Blocks, Protocol):
     """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""

@@ -22,6 +22,7 @@ import pymysql
 from . import mysql_accounts, mysql_log, mysql_social
 from .base import NoSuchUser, StorageUnavailable
 from .migrations import Migration, load_migrations, migrate
+from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
 from .mysql_pool import (
     DUPLICATE,
@@ -54,14 +55,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MySQLStorage:
+class MySQLStorage(MySQLBlocks):
     """Storage in MySQL through a pool of aiomysql connections.
 
     Reads run in autocommit. Writes run in explicit transactions, even single statements:
     when a connection dies before COMMIT the server discards the work, so the write is tried
     once more on a fresh connection; when it dies during COMMIT the outcome is unknown and
     the call raises StorageUnavailable rather than risk doing the work twice. The queries
-    are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log.
+    are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log;
+    blocking and message requests come with MySQLBlocks (mysql_blocks).
     """
 
     def __init__(self, config: MySQLConfig, *, migrations: Sequence[Migration] = ()) -> None:

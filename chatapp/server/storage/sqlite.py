@@ -27,6 +27,7 @@ from .rows import (
     User,
 )
 from .skeletons import Skeleton
+from .sqlite_blocks import SQLiteBlocks
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
 
@@ -43,7 +44,7 @@ BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
 
-class SQLiteStorage:
+class SQLiteStorage(SQLiteBlocks):
     """Storage in one SQLite file, every call run on the event loop.
 
     A call is a few B-tree lookups or a small transaction in WAL mode with no fsync: tens
@@ -52,7 +53,8 @@ class SQLiteStorage:
     cannot interleave, so a method that writes several rows is one transaction. What does
     wait on the disk, the checkpoints with their fsyncs, runs on a thread of its own
     (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
-    concern: sqlite_accounts, sqlite_social, sqlite_log.
+    concern: sqlite_accounts, sqlite_social, sqlite_log; blocking and message requests
+    come with SQLiteBlocks (sqlite_blocks).
     """
 
     def __init__(self, path: str) -> None:
