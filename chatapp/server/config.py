@@ -9,6 +9,7 @@ from platformdirs import user_data_dir
 
 from chatapp.protocol import DEFAULT_MAX_FRAME
 
+from .config_blocks import BlockSettings
 from .settings import Limit, setting
 
 
@@ -18,13 +19,14 @@ def default_storage_url() -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Config:
+class Config(BlockSettings):
     """The settings of one server instance.
 
     Each field is an option of `chatapp-server` (`max_frame`: `--max-frame`) and an
     environment variable (`CHATAPP_MAX_FRAME`), parsed by its type; its `help` is its
     line in `--help`. A field with a `limit` is a row of the Limits table in
-    docs/protocol.md, written by `python -m chatapp.server.settings_doc`.
+    docs/protocol.md, written by `python -m chatapp.server.settings_doc`. Those of
+    blocking and message requests are declared in BlockSettings.
     """
 
     # --- where and how to serve -------------------------------------------------------

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from chatapp.protocol import (
     AddFriend,
     AddGroup,
+    Block,
+    Blocks,
     ChangePassword,
     ChangeSettings,
     CreateGroup,
@@ -30,6 +32,8 @@ from chatapp.protocol import (
     LoginAck,
     Logout,
     Members,
+    MessageAnswer,
+    MessageRequests,
     MsgId,
     OneChat,
     Ping,
@@ -50,6 +54,7 @@ from .accounts import (
     ping,
     register,
 )
+from .blocks import block, blocks, message_answer, message_requests
 from .chat import delivered, group_chat, history, one_chat, sync
 from .lists import friends, groups, members
 from .settings import change_settings
@@ -137,4 +142,8 @@ ROUTES: dict[type, Route] = {
     Friends: Route(MsgId.FRIENDS, friends),
     Groups: Route(MsgId.GROUPS, groups),
     Members: Route(MsgId.MEMBERS, members),
+    Block: Route(MsgId.BLOCK, block),
+    Blocks: Route(MsgId.BLOCKS, blocks),
+    MessageRequests: Route(MsgId.MESSAGE_REQUESTS, message_requests),
+    MessageAnswer: Route(MsgId.MESSAGE_ANSWER, message_answer),
 }

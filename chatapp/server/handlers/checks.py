@@ -106,6 +106,8 @@ _PAGE_KEYS = {
     MsgId.FRIENDS: "friends",
     MsgId.GROUPS: "groups",
     MsgId.MEMBERS: "members",
+    MsgId.BLOCKS: "blocked",
+    MsgId.MESSAGE_REQUESTS: "senders",
 }
 
 

@@ -1,0 +1,84 @@
+"""Whether a one-to-one chat reaches its recipient: not from a user they block (dropped, and
+the sender answered as if delivered), and from a stranger only as their strangers setting
+allows (delivered, refused, or held as a message request until they answer)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import (
+    Ack,
+    Errno,
+    Event,
+    HeldPreview,
+    MsgId,
+    NewMessageRequest,
+    OneChat,
+    SenderInfo,
+)
+
+from ..bus import BusUnavailable
+from ..errors import ChatError
+from ..storage import LimitReached, NewMessage, NoSuchUser, StoredMessage, Ties
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+EVERYONE = "everyone"
+NOBODY = "nobody"
+
+
+def screen(
+    session: Session, ties: Ties, message: StoredMessage, req: OneChat
+) -> Event | Awaitable[Event] | None:
+    """None where the chat goes to the log as any other; else the sender's answer: the
+    ACK of a chat dropped or held, or a refusal. `ties` are the recipient's. Between
+    friends this costs no query: the sender's friends are in their session."""
+    sender, target = message.sender_id, message.target
+    if sender in ties.blocked:
+        # Answered as a logged chat would be, with a mid of its own; nothing is kept.
+        mid = session.server.ties.silenced(sender, req.cid, message.mid)
+        return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=mid)
+    if ties.strangers == EVERYONE or target in session.friend_ids or sender == target:
+        return None
+    if sender in ties.accepted:
+        return None
+    if ties.strangers == NOBODY:
+        raise ChatError(Errno.NOT_ACCEPTED, f"user {target} takes messages from friends only")
+    return _held(session, message, req)
+
+
+async def _held(session: Session, message: StoredMessage, req: OneChat) -> Event:
+    """Keeps the chat apart as a message request and tells the recipient, if online."""
+    server = session.server
+    config = server.config
+    target = message.target
+    try:
+        held = await server.storage.hold_message(
+            NewMessage(message, (target,), req.cid),
+            per_sender=config.held_per_sender,
+            per_recipient=config.held_per_user,
+        )
+    except NoSuchUser:
+        raise ChatError(Errno.NO_SUCH_USER, f"no user with id {target}") from None
+    except LimitReached as exc:
+        if exc.scope == "sender":
+            why = f"waiting for user {target} to answer your message request"
+            raise ChatError(Errno.REQUEST_WAITING, why) from None
+        why = f"user {target} takes no more message requests for now"
+        raise ChatError(Errno.NOT_ACCEPTED, why) from None
+    if held.fresh:
+        preview = (held_preview(message, config.request_preview_chars),)
+        sender = SenderInfo(message.sender_id, message.sender_name, held.count, preview)
+        with contextlib.suppress(BusUnavailable):  # a notice: MESSAGE_REQUESTS lists it
+            await server.bus.publish(target, NewMessageRequest(sender))
+    return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=held.mid)
+
+
+def held_preview(message: StoredMessage, chars: int) -> HeldPreview:
+    """A held message as a message request shows it: its text cut to `chars`."""
+    text = message.text
+    cut = len(text) > chars
+    return HeldPreview(message.mid, text[:chars] if cut else text, message.time, message.ts, cut)
