@@ -75,6 +75,25 @@ async def test_a_blocked_legacy_user_hears_nothing_and_the_blocker_gets_nothing(
     assert await history(a, bob) == []
 
 
+async def test_a_blocked_user_is_refused_as_any_stranger_where_strangers_are(
+    users: Users,
+) -> None:
+    ann, a = await online(users, "ann")
+    bob, b = await online(users, "bob")
+    _, c = await online(users, "carl")
+    await acked(a, MsgId.SETTINGS, strangers="nobody")
+    await acked(a, MsgId.BLOCK, userid=bob)
+    blocked = await refused(b, MsgId.ONE_CHAT, Errno.NOT_ACCEPTED, toid=ann, msg="hi")
+    stranger = await refused(c, MsgId.ONE_CHAT, Errno.NOT_ACCEPTED, toid=ann, msg="hi")
+    del blocked["rid"], stranger["rid"]
+    assert blocked == stranger  # nothing tells the blocked one apart
+    await acked(a, MsgId.SETTINGS, strangers="requests")
+    await chat(b, ann, "held? no: dropped")  # acked as a held chat is
+    await a.quiet()  # and no message request for ann
+    page = await acked(a, MsgId.MESSAGE_REQUESTS)
+    assert (page["senders"], page["more"]) == ([], False)
+
+
 async def test_unblocking_lets_chats_through_again(users: Users) -> None:
     ann, a = await online(users, "ann")
     bob, b = await online(users, "bob")

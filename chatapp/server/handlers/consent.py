@@ -38,6 +38,8 @@ def screen(
     friends this costs no query: the sender's friends are in their session."""
     sender, target = message.sender_id, message.target
     if sender in ties.blocked:
+        if ties.strangers == NOBODY and target not in session.friend_ids:
+            _friends_only(target)  # as any stranger is: a block must not show
         # Answered as a logged chat would be, with a mid of its own; nothing is kept.
         mid = session.server.ties.silenced(sender, req.cid, message.mid)
         return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=mid)
@@ -46,8 +48,12 @@ def screen(
     if sender in ties.accepted:
         return None
     if ties.strangers == NOBODY:
-        raise ChatError(Errno.NOT_ACCEPTED, f"user {target} takes messages from friends only")
+        _friends_only(target)
     return _held(session, message, req)
+
+
+def _friends_only(target: int) -> None:
+    raise ChatError(Errno.NOT_ACCEPTED, f"user {target} takes messages from friends only")
 
 
 async def _held(session: Session, message: StoredMessage, req: OneChat) -> Event:
