@@ -123,6 +123,24 @@ async def test_blocking_ends_the_friendship_and_presence_both_ways(users: Users)
     await b.quiet()
 
 
+async def test_a_blocked_user_cannot_befriend_the_blocker_and_is_not_told(
+    users: Users, connect: Connect
+) -> None:
+    ann, a = await online(users, "ann")
+    bob, b = await online(users, "bob")
+    await acked(a, MsgId.BLOCK, userid=bob)
+    assert await befriend(b, ann) == {"id": ann, "name": "ann", "state": "offline"}
+    _, console = await console_online(users, connect, "carl")
+    await acked(a, MsgId.BLOCK, userid=console.id)
+    await console.add_friend(ann)  # the console client's add-friend: no reply, as ever
+    await console.client.quiet()
+    await a.quiet()  # no FRIEND_ADDED, no presence
+    assert await walk(a, MsgId.FRIENDS) == []
+    assert await walk(b, MsgId.FRIENDS) == []
+    await chat(b, ann, "still dropped")
+    await a.quiet()
+
+
 async def test_blocks_are_listed_in_pages(users: Users) -> None:
     _, a = await online(users, "ann")
     others = [await users.register(f"u{n}") for n in range(5)]

@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
+    OFFLINE,
     ONLINE,
     Ack,
     AddFriend,
@@ -37,6 +38,8 @@ async def add_friend(session: Session, req: AddFriend) -> Event:
     if req.friendid == me.id:
         raise ChatError(Errno.SELF_FRIEND, "you cannot add yourself as a friend")
     server = session.server
+    if await server.ties.blocked(me.id, req.friendid):
+        return await _blocked_friend(session, req)
     try:
         friend = await server.storage.add_friendship(me.id, req.friendid)
     except NoSuchUser:
@@ -50,6 +53,15 @@ async def add_friend(session: Session, req: AddFriend) -> Event:
     with contextlib.suppress(BusUnavailable):  # a notice; the friend sees it at login anyway
         await server.bus.publish(friend.id, FriendAdded(FriendInfo(me.id, me.name, ONLINE)))
     info = FriendInfo(friend.id, friend.name, state[friend.id])
+    return Ack(MsgId.ADD_FRIEND, rid=req.rid, friend=info)
+
+
+async def _blocked_friend(session: Session, req: AddFriend) -> Event:
+    """A user who blocks the asker is not made their friend, and the asker is not told:
+    answered as if added, with the user offline."""
+    user = await session.server.storage.user_by_id(req.friendid)
+    assert user is not None  # blocks name existing users only
+    info = FriendInfo(user.id, user.name, OFFLINE)
     return Ack(MsgId.ADD_FRIEND, rid=req.rid, friend=info)
 
 
