@@ -4,6 +4,7 @@ that a one-to-one chat costs no query to know whether it may reach its recipient
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from .bus import Bus, BusUnavailable
 from .storage import Blocks, Ties
@@ -12,7 +13,8 @@ log = logging.getLogger(__name__)
 
 SILENCED = 10_000
 """Chats dropped silently (to a user who blocks their sender) whose cid is remembered, so
-that a retry is answered with the same mid, as a logged chat's would be."""
+that a retry is answered with the same mid, as a logged chat's would be; and as many
+(sender, recipient) pairs with their count of chats dropped."""
 
 
 class TieDirectory:
@@ -29,7 +31,8 @@ class TieDirectory:
         self._capacity = capacity
         self._ties: dict[int, Ties] = {}
         self._changes = 0
-        self._silenced: dict[tuple[int, str], int] = {}
+        self._silenced: dict[tuple[int, Any], int] = {}  # (sender, cid): mid
+        self._drops: dict[tuple[int, Any], int] = {}  # (sender, recipient): chats dropped
 
     def cached(self, user_id: int) -> Ties | None:
         """The user's ties if they are in memory (no query), else None: ask `load`."""
@@ -72,16 +75,23 @@ class TieDirectory:
         self._changes += 1
         self._ties.clear()
 
-    def silenced(self, sender_id: int, cid: str | None, mid: int) -> int:
-        """The mid to answer a silently dropped chat with: `mid`, or for a retry of a cid
-        dropped before, the mid its first attempt was answered with."""
-        if cid is None:
-            return mid
-        key = (sender_id, cid)
-        first = self._silenced.get(key)
+    def dropped(self, sender_id: int, target: int, cid: str | None, mid: int) -> tuple[int, int]:
+        """A chat from `sender_id` to `target`, who blocks them, is dropped: the mid to
+        answer it with (`mid`, or for a retry of a cid dropped before, the first attempt's)
+        and how many chats of the sender to `target` were dropped (a retry counts once), so
+        that a blocked sender is refused where a stranger's held messages would be."""
+        first = self._silenced.get((sender_id, cid)) if cid is not None else None
         if first is not None:
-            return first
-        if len(self._silenced) >= SILENCED:
-            del self._silenced[next(iter(self._silenced))]
-        self._silenced[key] = mid
-        return mid
+            return first, self._drops.get((sender_id, target), 1)
+        if cid is not None:
+            _bounded(self._silenced, (sender_id, cid), mid)
+        count = self._drops.get((sender_id, target), 0) + 1
+        _bounded(self._drops, (sender_id, target), count)
+        return mid, count
+
+
+def _bounded(memo: dict[tuple[int, Any], int], key: tuple[int, Any], value: int) -> None:
+    """Sets `key`, forgetting the oldest entry past SILENCED."""
+    if key not in memo and len(memo) >= SILENCED:
+        del memo[next(iter(memo))]
+    memo[key] = value

@@ -75,6 +75,7 @@ async def test_a_blocked_legacy_user_hears_nothing_and_the_blocker_gets_nothing(
     assert await history(a, bob) == []
 
 
+@pytest.mark.parametrize("server_options", [{"held_per_sender": 2}])
 async def test_a_blocked_user_is_refused_as_any_stranger_where_strangers_are(
     users: Users,
 ) -> None:
@@ -89,6 +90,12 @@ async def test_a_blocked_user_is_refused_as_any_stranger_where_strangers_are(
     assert blocked == stranger  # nothing tells the blocked one apart
     await acked(a, MsgId.SETTINGS, strangers="requests")
     await chat(b, ann, "held? no: dropped")  # acked as a held chat is
+    retried = await b.request(msgid=MsgId.ONE_CHAT, toid=ann, msg="x", cid="k")
+    again = await b.request(msgid=MsgId.ONE_CHAT, toid=ann, msg="x", cid="k")
+    assert again["mid"] == retried["mid"]  # a retry counts once, as a held one does
+    # As many as a stranger may have held, then the refusal a stranger would get.
+    reply = await refused(b, MsgId.ONE_CHAT, Errno.REQUEST_WAITING, toid=ann, msg="3")
+    assert reply["errmsg"] == f"waiting for user {ann} to answer your message request"
     await a.quiet()  # and no message request for ann
     page = await acked(a, MsgId.MESSAGE_REQUESTS)
     assert (page["senders"], page["more"]) == ([], False)

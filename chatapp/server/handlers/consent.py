@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..session import Session
 
 EVERYONE = "everyone"
+REQUESTS = "requests"
 NOBODY = "nobody"
 
 
@@ -38,11 +39,7 @@ def screen(
     friends this costs no query: the sender's friends are in their session."""
     sender, target = message.sender_id, message.target
     if sender in ties.blocked:
-        if ties.strangers == NOBODY and target not in session.friend_ids:
-            _friends_only(target)  # as any stranger is: a block must not show
-        # Answered as a logged chat would be, with a mid of its own; nothing is kept.
-        mid = session.server.ties.silenced(sender, req.cid, message.mid)
-        return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=mid)
+        return _dropped(session, ties, message, req)
     if ties.strangers == EVERYONE or target in session.friend_ids or sender == target:
         return None
     if sender in ties.accepted:
@@ -50,6 +47,23 @@ def screen(
     if ties.strangers == NOBODY:
         _friends_only(target)
     return _held(session, message, req)
+
+
+def _dropped(session: Session, ties: Ties, message: StoredMessage, req: OneChat) -> Event:
+    """A chat from a user the recipient blocks: answered as a logged chat would be, with a
+    mid of its own, and kept nowhere. Where a stranger would be refused, so is the blocked
+    sender, so that the answer never shows a block: friends only, or as many held as a
+    stranger may have waiting for an answer that never comes."""
+    sender, target = message.sender_id, message.target
+    server = session.server
+    stranger = target not in session.friend_ids
+    if stranger and ties.strangers == NOBODY:
+        _friends_only(target)
+    mid, count = server.ties.dropped(sender, target, req.cid, message.mid)
+    if stranger and ties.strangers == REQUESTS and count > server.config.held_per_sender:
+        why = f"waiting for user {target} to answer your message request"
+        raise ChatError(Errno.REQUEST_WAITING, why)
+    return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=mid)
 
 
 def _friends_only(target: int) -> None:
