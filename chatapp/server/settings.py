@@ -85,14 +85,17 @@ class Option:
 
 
 def options(defaults: DataclassInstance) -> list[Option]:
-    """The options of each field of `defaults`' class, in field order, with its defaults.
+    """The options of each field of `defaults`' class, with its defaults: in field order,
+    the class's own fields first, then those it inherits (Config's core settings before
+    those of a part, such as BlockSettings).
 
     `max_frame` is `--max-frame` and `CHATAPP_MAX_FRAME`; the type parses (`str | None`
     as `str`). A field declared without `setting()` is a mistake, and raises TypeError.
     """
     hints = get_type_hints(type(defaults))
     found = []
-    for f in fields(defaults):
+    own = vars(type(defaults)).get("__annotations__", {})
+    for f in sorted(fields(defaults), key=lambda f: f.name not in own):
         described = f.metadata.get(_KEY)
         if not isinstance(described, Setting):
             raise TypeError(f"{f.name} is not declared with setting()")

@@ -11,6 +11,7 @@ import pytest
 
 from chatapp.server import cli
 from chatapp.server.config import Config
+from chatapp.server.config_blocks import BlockSettings
 from chatapp.server.settings import Option, options, switch
 
 # By the parser of each kind of field: a text, and the value it must become.
@@ -32,10 +33,17 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_config_field_has_an_option_and_an_environment_variable() -> None:
-    assert [(o.name, o.flag, o.env) for o in CONFIG_OPTIONS] == [
+    assert sorted((o.name, o.flag, o.env) for o in CONFIG_OPTIONS) == sorted(
         (f.name, "--" + f.name.replace("_", "-"), "CHATAPP_" + f.name.upper())
         for f in fields(Config)
-    ]
+    )
+
+
+def test_the_core_options_come_before_those_a_part_of_config_declares() -> None:
+    names = [o.name for o in CONFIG_OPTIONS]
+    inherited = [f.name for f in fields(BlockSettings)]
+    assert names[0] == "host"
+    assert names[-len(inherited) :] == inherited
 
 
 def test_with_nothing_given_the_config_is_the_default() -> None:
