@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from chatapp.protocol import ChatMessage, FriendAdded, FriendInfo, GroupMessage, Presence
+from chatapp.protocol import (
+    ChatMessage,
+    FriendAdded,
+    FriendInfo,
+    GroupMessage,
+    HeldPreview,
+    NewMessageRequest,
+    Presence,
+    SenderInfo,
+)
 from chatapp.server.bus import (
     DOORBELL,
     Bus,
@@ -187,6 +196,13 @@ async def test_group_changes_reach_the_other_instances(redis_url: str) -> None:
 def test_a_friendship_cut_by_a_block_crosses_in_an_envelope_of_its_own() -> None:
     cut = TieCut(7, "ann \u00e9")
     assert unpack(pack(cut)) == cut
+
+
+def test_a_message_request_notice_crosses_as_a_notice() -> None:
+    preview = HeldPreview(5, "hi", "2026-11-27 05:41:00", 1)
+    notice = NewMessageRequest(SenderInfo(9, "zhao liu", 1, (preview,)))
+    assert pack(notice).startswith(b"{")
+    assert unpack(pack(notice)) == notice
 
 
 @pytest.mark.redis
