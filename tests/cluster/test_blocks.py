@@ -58,3 +58,25 @@ async def test_a_block_on_one_instance_holds_on_the_other(
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_message_request_is_told_and_answered_across_instances(
+    pair: tuple[ChatServer, ChatServer],
+) -> None:
+    one, two = pair
+    ann, a = await online(one, "ann")
+    bob, b = await online(two, "bob")
+    try:
+        await acked(a, MsgId.SETTINGS, strangers="requests")
+        mid = await chat(b, ann, "hello from the other instance")
+        notice = await a.expect(MsgId.MESSAGE_REQUESTS)
+        assert (notice["sender"]["id"], notice["sender"]["count"]) == (bob, 1)
+        await acked(a, MsgId.MESSAGE_ANSWER, **{"from": bob, "accept": True})
+        got = await a.expect(MsgId.ONE_CHAT)
+        assert (got["mid"], got["msg"]) == (mid, "hello from the other instance")
+        await chat(b, ann, "accepted now")  # instance two forgot ann's ties: no request
+        assert (await a.expect(MsgId.ONE_CHAT))["msg"] == "accepted now"
+        await a.quiet()
+    finally:
+        await a.close()
+        await b.close()

@@ -10,6 +10,7 @@ import pytest
 
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.app import ChatServer
+from chatapp.server.storage import Ties
 from tests.server.conftest import Connect, Users, running
 from tests.server.console import console_online
 from tests.server.steps import (
@@ -244,3 +245,22 @@ async def test_a_restart_keeps_held_messages(server: ChatServer, users: Users) -
             assert (got["mid"], got["msg"]) == (mid, "kept")
         finally:
             await a.close()
+
+
+async def test_a_chat_screened_on_ties_out_of_date_is_not_held_from_an_accepted_sender(
+    server: ChatServer, users: Users
+) -> None:
+    ann, a = await online(users, "ann")
+    bob, b = await online(users, "bob")
+    await strangers(a, "requests")
+    await chat(b, ann, "first")
+    await a.expect(MsgId.MESSAGE_REQUESTS)
+    await acked(a, MsgId.MESSAGE_ANSWER, **{"from": bob, "accept": True})
+    await a.expect(MsgId.ONE_CHAT)
+    # As an instance that has not heard of the acceptance yet would hold them:
+    server.ties._ties[ann] = Ties("requests", frozenset(), frozenset())
+    mid = await chat(b, ann, "second")
+    got = await a.expect(MsgId.ONE_CHAT)
+    assert (got["mid"], got["msg"]) == (mid, "second")
+    await a.quiet()
+    assert server.ties.cached(ann) is None  # forgotten, to be read afresh

@@ -89,6 +89,10 @@ async def _held(session: Session, message: StoredMessage, req: OneChat) -> Event
             raise ChatError(Errno.REQUEST_WAITING, why) from None
         why = f"user {target} takes no more message requests for now"
         raise ChatError(Errno.NOT_ACCEPTED, why) from None
+    if held.accepted:  # the ties cached here were behind: a chat as any other
+        server.ties.forget(target)
+        new = NewMessage(message, (target,), req.cid)
+        return await server.fanout.post(new, MsgId.ONE_CHAT, req.rid)
     if held.fresh:
         preview = (held_preview(message, config.request_preview_chars),)
         sender = SenderInfo(message.sender_id, message.sender_name, held.count, preview)

@@ -227,7 +227,8 @@ class Blocks(Protocol):
 
     async def hold_message(self, new: NewMessage, *, per_sender: int, per_recipient: int) -> Held:
         """Keeps a chat to one recipient apart as a message request. A cid held before
-        holds nothing new (Held.fresh is False). Raises LimitReached("sender") where the
+        holds nothing new (Held.fresh is False); nor does a chat from a sender the
+        recipient accepted (Held.accepted: log it instead). Raises LimitReached("sender") where the
         sender has `per_sender` held for the recipient, LimitReached("recipient") where
         `per_recipient` are held for the recipient in all, NoSuchUser."""
 

@@ -22,11 +22,13 @@ class Ties:
 class Held:
     """A message kept apart as a message request: its id (the first attempt's, for a retry
     of a cid held before), how many of its sender's wait for the recipient now, and whether
-    it is new (False: a retry)."""
+    it is new (False: a retry). `accepted`: nothing was held, for the recipient had
+    accepted the sender already (a server's cached ties were behind)."""
 
     mid: int
     count: int
     fresh: bool = True
+    accepted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

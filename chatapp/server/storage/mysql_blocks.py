@@ -106,6 +106,10 @@ async def hold_message(cur: Cursor, new: NewMessage, per_sender: int, per_recipi
     await cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (m.target,))
     if await cur.fetchone() is None:
         raise NoSuchUser(m.target)
+    await cur.execute("SELECT 1 FROM accepted_senders" + _BETWEEN.format("sender_id"),
+                      (m.target, m.sender_id))  # fmt: skip
+    if await cur.fetchone():
+        return Held(m.mid, 0, fresh=False, accepted=True)
     await cur.execute(_COUNT_HELD + " AND sender_id = %s", (m.target, m.sender_id))
     count = (await cur.fetchone())[0]
     if new.cid is not None:

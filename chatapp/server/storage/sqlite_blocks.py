@@ -24,6 +24,7 @@ _HELD_COLUMNS = (
     f"mid, {int(Kind.DIRECT)}, sender_id, sender_name, recipient_id, body, sent_time, ts"
 )
 _COUNT_HELD = "SELECT count(*) FROM held_messages WHERE recipient_id = ?"
+_ACCEPTED = "SELECT 1 FROM accepted_senders WHERE user_id = ? AND sender_id = ?"
 
 
 def block(db: sqlite3.Connection, user_id: int, blocked_id: int, most: int) -> bool:
@@ -111,6 +112,8 @@ def hold_message(
     """Storage.hold_message."""
     m = new.message
     with transaction(db):
+        if db.execute(_ACCEPTED, (m.target, m.sender_id)).fetchone():
+            return Held(m.mid, 0, fresh=False, accepted=True)
         (count,) = db.execute(
             _COUNT_HELD + " AND sender_id = ?", (m.target, m.sender_id)
         ).fetchone()

@@ -155,6 +155,14 @@ async def test_accepting_moves_held_messages_to_the_log_in_order(storage: Storag
     assert logged[0].mid == MID0 + 5
 
 
+async def test_nothing_is_held_from_an_accepted_sender(storage: Storage) -> None:
+    ann, bob = await people(storage, "ann", "bob")
+    await hold(storage, bob, ann.id, 1)
+    await storage.accept_sender(ann.id, bob.id)
+    assert await hold(storage, bob, ann.id, 2) == Held(MID0 + 2, 0, fresh=False, accepted=True)
+    assert await storage.message_requests(ann.id, None, 10, 3) == []
+
+
 async def test_declining_deletes_held_messages(storage: Storage) -> None:
     ann, bob, carl = await people(storage, "ann", "bob", "carl")
     await hold(storage, bob, ann.id, 1)
