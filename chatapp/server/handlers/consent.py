@@ -4,7 +4,9 @@ allows (delivered, refused, or held as a message request until they answer)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from asyncio import Future
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,7 @@ from chatapp.protocol import (
 
 from ..bus import BusUnavailable
 from ..errors import ChatError
+from ..futures import pass_on
 from ..storage import LimitReached, NewMessage, NoSuchUser, StoredMessage, Ties
 
 if TYPE_CHECKING:
@@ -49,7 +52,9 @@ def screen(
     return _held(session, message, req)
 
 
-def _dropped(session: Session, ties: Ties, message: StoredMessage, req: OneChat) -> Event:
+def _dropped(
+    session: Session, ties: Ties, message: StoredMessage, req: OneChat
+) -> Awaitable[Event]:
     """A chat from a user the recipient blocks: answered as a logged chat would be, with a
     mid of its own, and kept nowhere. Where a stranger would be refused, so is the blocked
     sender, so that the answer never shows a block: friends only, or as many held as a
@@ -63,7 +68,11 @@ def _dropped(session: Session, ties: Ties, message: StoredMessage, req: OneChat)
     if stranger and ties.strangers == REQUESTS and count > server.config.held_per_sender:
         why = f"waiting for user {target} to answer your message request"
         raise ChatError(Errno.REQUEST_WAITING, why)
-    return Ack(MsgId.ONE_CHAT, rid=req.rid, mid=mid)
+    # Answered once the log has written a batch, as a logged chat would be: in its time.
+    reply: Future[Event] = asyncio.get_running_loop().create_future()
+    ack = Ack(MsgId.ONE_CHAT, rid=req.rid, mid=mid)
+    pass_on(server.journal.settled(), reply, lambda _: ack)
+    return reply
 
 
 def _friends_only(target: int) -> None:
