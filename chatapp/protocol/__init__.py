@@ -1,6 +1,16 @@
 """The chatapp wire protocol, sans-I/O: frames in, typed messages out, and back."""
 
 from .accounts import LoginAck, RegAck
+from .blocks import (
+    Block,
+    BlockedUser,
+    Blocks,
+    HeldPreview,
+    MessageAnswer,
+    MessageRequests,
+    NewMessageRequest,
+    SenderInfo,
+)
 from .chats import (
     Chat,
     ChatMessage,
@@ -111,6 +121,9 @@ __all__ = [
     "Ack",
     "AddFriend",
     "AddGroup",
+    "Block",
+    "BlockedUser",
+    "Blocks",
     "ChangePassword",
     "ChangeSettings",
     "Chat",
@@ -141,6 +154,7 @@ __all__ = [
     "GroupMessage",
     "GroupSettings",
     "Groups",
+    "HeldPreview",
     "History",
     "InviteAnswer",
     "InviteInfo",
@@ -151,7 +165,10 @@ __all__ = [
     "Logout",
     "MemberInfo",
     "Members",
+    "MessageAnswer",
+    "MessageRequests",
     "MsgId",
+    "NewMessageRequest",
     "OneChat",
     "PageItem",
     "Person",
@@ -169,6 +186,7 @@ __all__ = [
     "RequestInfo",
     "Requests",
     "Rid",
+    "SenderInfo",
     "ServerConnection",
     "SetRole",
     "SettingsInfo",

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import orjson
 
+from .blocks import NewMessageRequest
 from .codes import Dialect, Errno
 from .errors import ProtocolError
 from .events import EVENT_TYPES, Ack, Event, FriendAdded, Presence
@@ -52,7 +53,15 @@ def encode_request(request: Request) -> bytes:
     return orjson.dumps(request.to_wire(), option=orjson.OPT_APPEND_NEWLINE)
 
 
-_NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent, Receipt, TypingNotice)
+_NOTICES = (
+    Presence,
+    FriendAdded,
+    FriendEvent,
+    GroupEvent,
+    Receipt,
+    TypingNotice,
+    NewMessageRequest,
+)
 """The events the original protocol did not have: a legacy client hears none of them."""
 
 

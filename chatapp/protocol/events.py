@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from .accounts import LoginAck, RegAck
+from .blocks import BlockedUser, NewMessageRequest, SenderInfo
 from .chats import ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
 from .errors import Rid
@@ -28,12 +29,12 @@ class Ack:
     `re` names the request answered; the optional fields carry its result: `mid` for a
     chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
     a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
-    MEMBERS (`members`), INVITES (`invites`) and REQUESTS (`requests`), with `more` when
-    there is more to ask for; `token` (the connection's next resume token) for PASSWORD;
-    `settings` for SETTINGS; `user`, and `state` (REQUESTED or FRIENDS) where it changed,
-    for the friend requests (protocol/friends.py); pages of `users` for USERS and
-    `conversations` for CONVERSATIONS; `mid` (the marker) for READ. Failures are answered
-    with ERROR instead.
+    MEMBERS (`members`), INVITES (`invites`), REQUESTS (`requests`), BLOCKS (`blocked`)
+    and MESSAGE_REQUESTS (`senders`), with `more` when there is more to ask for; `token`
+    (the connection's next resume token) for PASSWORD; `settings` for SETTINGS; `user`, and
+    `state` (REQUESTED or FRIENDS) where it changed, for the friend requests
+    (protocol/friends.py); pages of `users` for USERS and `conversations` for
+    CONVERSATIONS; `mid` (the marker) for READ. Failures are answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -57,13 +58,19 @@ class Ack:
     requests: tuple[RequestInfo, ...] | None = None
     users: tuple[UserInfo, ...] | None = None
     conversations: tuple[ConversationInfo, ...] | None = None
+    blocked: tuple[BlockedUser, ...] | None = None
+    senders: tuple[SenderInfo, ...] | None = None
 
     @property
     def page(self) -> bool:
         """The ACK carries a page of a list (it answers SYNC, HISTORY or a paging request)."""
-        lists = (self.messages, self.friends, self.groups, self.members, self.invites)
-        more = (self.requests, self.users, self.conversations)
-        return any(items is not None for items in lists) or any(i is not None for i in more)
+        # Spelt out: every ACK asks, a chat's among them.
+        return not (
+            self.messages is None and self.friends is None and self.groups is None
+            and self.members is None and self.invites is None and self.requests is None
+            and self.users is None and self.conversations is None and self.blocked is None
+            and self.senders is None
+        )  # fmt: skip
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
@@ -109,11 +116,14 @@ class Ack:
             requests=_page(f, "requests", RequestInfo.from_wire),
             users=_page(f, "users", UserInfo.from_wire),
             conversations=_page(f, "conversations", ConversationInfo.from_wire),
+            blocked=_page(f, "blocked", BlockedUser.from_wire),
+            senders=_page(f, "senders", SenderInfo.from_wire),
         )
 
 
 _PAGE_KEYS = (
-    "messages", "friends", "groups", "members", "invites", "requests", "users", "conversations"
+    "messages", "friends", "groups", "members", "invites", "requests", "users", "conversations",
+    "blocked", "senders",
 )  # fmt: skip
 
 PageItem = (
@@ -126,6 +136,8 @@ PageItem = (
     | RequestInfo
     | UserInfo
     | ConversationInfo
+    | BlockedUser
+    | SenderInfo
 )
 
 
@@ -221,11 +233,11 @@ class Pong:
 Event = (
     ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
     | FriendEvent | GroupEvent
-    | Receipt | TypingNotice
+    | Receipt | TypingNotice | NewMessageRequest
 )  # fmt: skip
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
     FriendEvent, GroupEvent,
-    Receipt, TypingNotice,
+    Receipt, TypingNotice, NewMessageRequest,
 )  # fmt: skip

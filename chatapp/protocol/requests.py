@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .blocks import Block, Blocks, MessageAnswer, MessageRequests
 from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
 from .errors import Rid
@@ -259,12 +260,16 @@ Request = (
     | Conversations
     | Read
     | Typing
+    | Block
+    | Blocks
+    | MessageRequests
+    | MessageAnswer
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = (
     Login, Logout, Register, OneChat, AddFriend, CreateGroup,
     AddGroup, GroupChat, Ping, ChangePassword, Delivered, Sync, History, Friends, Groups,
-    Members, ChangeSettings,
+    Members, ChangeSettings, Block, Blocks, MessageRequests, MessageAnswer,
     FriendRequest, FriendAnswer, FriendCancel, Unfriend, Requests,
     GroupInvite, Invites, InviteAnswer, LeaveGroup, RemoveMember, SetRole, EditGroup,
     FindUsers, Conversations, Read, Typing,

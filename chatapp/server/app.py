@@ -25,6 +25,7 @@ from .sockets import tls_context
 from .storage import Storage, open_storage
 from .sweeper import sweep_idle
 from .text import skeleton
+from .ties import TieDirectory
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class ChatServer:
         self.stamps = Stamps(clock, node=0)
         self.groups = GroupDirectory(self.storage)
         self.users = KnownUsers(self.storage)
+        self.ties = TieDirectory(self.storage, self.bus, config.ties_cached)
         self.journal = Journal(self.storage)
         self.fanout = Fanout(self.journal, self.bus)
         self.sessions: set[Session] = set()
@@ -136,9 +138,15 @@ class ChatServer:
         """Another instance changed the group: read its members again when next needed."""
         self.groups.forget(group_id)
 
+    def ties_changed(self, user_id: int) -> None:
+        """Another instance changed the user's blocks, accepted senders or strangers
+        setting: read them again when next needed."""
+        self.ties.forget(user_id)
+
     def resumed(self, user_ids: list[int]) -> None:
-        """The bus was cut off: deliveries and group changes may have gone unheard."""
+        """The bus was cut off: deliveries and group or ties changes may have gone unheard."""
         self.groups.clear()
+        self.ties.clear()
         for session in self._sessions_of(user_ids):
             if session.mailbox is not None:
                 session.mailbox.deliver(DOORBELL)

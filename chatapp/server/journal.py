@@ -30,6 +30,7 @@ class Journal:
         self._writer: asyncio.Task[None] | None = None
         # A retry of a message still being written waits for the first one's result.
         self._in_flight: dict[tuple[int, str], tuple[NewMessage, asyncio.Future[Logged]]] = {}
+        self._settling: list[asyncio.Future[None]] = []
 
     def submit(self, new: NewMessage) -> asyncio.Future[Logged]:
         """Queues a message for the next batch; the future completes once it is committed
@@ -51,6 +52,15 @@ class Journal:
             future.add_done_callback(lambda _: self._in_flight.pop(key, None))
         return future
 
+    def settled(self) -> asyncio.Future[None]:
+        """A future done once the next batch is written (an empty one where nothing else
+        waits), whatever its outcome: the answer to a chat that is not logged (dropped for
+        a block) waits for it, so that it takes a logged chat's time."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settling.append(future)
+        self._kick()
+        return future
+
     def ack(self, user_id: int, seq: int) -> None:
         """Moves the user's delivery cursor up to `seq` with the next batch."""
         if seq > self._acks.get(user_id, 0):
@@ -68,13 +78,15 @@ class Journal:
 
     async def _write(self) -> None:
         try:
-            while self._queue or self._acks:
+            while self._queue or self._acks or self._settling:
                 batch = self._queue[: self._max_batch]
                 del self._queue[: len(batch)]
                 acks, self._acks = self._acks, {}
+                settling, self._settling = self._settling, []
                 try:
                     results = await self._storage.log_messages([n for n, _ in batch], acks)
                 except Exception as exc:  # every waiter hears of it; the writer goes on
+                    _settle(settling)
                     log.warning("journal: a batch of %d messages failed: %s", len(batch), exc)
                     for _, future in batch:
                         if not future.done():
@@ -87,5 +99,14 @@ class Journal:
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)
+                _settle(settling)
         finally:
             self._writer = None
+            _settle(self._settling)  # stopped (shutdown): nobody is kept waiting
+            self._settling = []
+
+
+def _settle(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)

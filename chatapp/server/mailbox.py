@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from chatapp.protocol import Chat, ChatMessage, Dialect, FriendAdded, FriendEvent, GroupMessage
+from chatapp.protocol import (
+    OFFLINE,
+    Chat,
+    ChatMessage,
+    Dialect,
+    FriendAdded,
+    FriendEvent,
+    GroupMessage,
+    Presence,
+)
 
-from .bus import Delivery, Doorbell
+from .bus import Delivery, Doorbell, TieCut
 from .chats import chat_events
 from .handover import Handover
 from .sequence import SentSequence
@@ -50,6 +59,9 @@ class Mailbox:
             self.catch_up()
         elif isinstance(delivery, ChatMessage | GroupMessage):
             self.send_chats((delivery,))
+        elif isinstance(delivery, TieCut):  # a block ended the friendship: presence stops
+            self._session.friend_ids.discard(delivery.user_id)
+            self._session.send(Presence(delivery.user_id, delivery.name, OFFLINE))
         else:
             if isinstance(delivery, FriendAdded):  # from an instance of the release before
                 self._session.friend_ids.add(delivery.friend.id)

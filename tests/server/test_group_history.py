@@ -63,3 +63,23 @@ async def test_a_member_who_comes_back_reads_from_the_new_joining_on(users: User
     assert (await b.expect(MsgId.GROUP_CHAT))["msg"] == "back"
     assert await said(b, group) == ["back"]
     assert event["event"] == "left"
+
+
+async def test_conversations_show_a_newcomer_nothing_from_before_they_joined(
+    users: Users,
+) -> None:
+    alice, a = await online(users, "alice")
+    bob, b = await online(users, "bob")
+    group = int((await acked(a, MsgId.CREATE_GROUP, groupname="g", history="joined"))["groupid"])
+    for text in ("old 1", "old 2"):
+        await group_chat(a, group, text)
+    await join(b, group)
+    await heard(a, ("joined", bob))
+    # Nothing said since bob joined: the group's last message is not his to see.
+    assert (await acked(b, MsgId.CONVERSATIONS))["conversations"] == []
+    mid = await group_chat(a, group, "new")
+    assert (await b.expect(MsgId.GROUP_CHAT))["msg"] == "new"
+    [listed] = (await acked(b, MsgId.CONVERSATIONS))["conversations"]
+    assert (listed["last"]["mid"], listed["unread"]) == (mid, 1)  # the old ones are not unread
+    [hers] = (await acked(a, MsgId.CONVERSATIONS))["conversations"]
+    assert (hers["last"]["mid"], hers["unread"], alice) == (mid, 0, hers["last"]["id"])

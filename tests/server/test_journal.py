@@ -52,3 +52,35 @@ async def test_a_failed_batch_fails_every_waiter_and_the_journal_goes_on(
     assert await asyncio.wait_for(
         journal.submit(NewMessage(chat(a, b, 203), (b,), "c-1")), 5
     ) == Logged(203, ((b, 1),))
+
+
+class Counting:
+    """A log that counts its batches and can be made to fail."""
+
+    def __init__(self, storage: SQLiteStorage) -> None:
+        self.storage = storage
+        self.batches: list[int] = []
+        self.failing = False
+
+    async def log_messages(self, batch: list[NewMessage], acks: dict[int, int]) -> list[Logged]:
+        self.batches.append(len(batch))
+        if self.failing:
+            raise RuntimeError("storage down")
+        return await self.storage.log_messages(batch, acks)
+
+
+async def test_settled_waits_for_a_batch_to_be_written_even_an_empty_one(
+    storage: SQLiteStorage,
+) -> None:
+    counting = Counting(storage)
+    journal = Journal(counting)  # type: ignore[arg-type]
+    await asyncio.wait_for(journal.settled(), 5)
+    assert counting.batches == [0]  # nothing else waited: an empty batch was written
+    a = (await storage.create_user("a", "h")).id
+    logged = journal.submit(NewMessage(chat(a, a, 301), (a,)))
+    settled = journal.settled()
+    await asyncio.wait_for(settled, 5)
+    assert logged.done() and counting.batches == [0, 1]  # with the message's batch
+    counting.failing = True
+    await asyncio.wait_for(journal.settled(), 5)  # a failed batch settles it all the same
+    assert counting.batches == [0, 1, 0]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from .base import DOORBELL, Bus, BusListener, BusUnavailable, Deliver, Delivery, Doorbell
+from .base import (
+    DOORBELL,
+    Bus,
+    BusListener,
+    BusUnavailable,
+    Deliver,
+    Delivery,
+    Doorbell,
+    TieCut,
+)
 from .memory import MemoryBus
 
 
@@ -37,5 +46,6 @@ __all__ = [
     "Delivery",
     "Doorbell",
     "MemoryBus",
+    "TieCut",
     "open_bus",
 ]

@@ -20,7 +20,18 @@ class Doorbell:
 
 DOORBELL = Doorbell()
 
-Delivery = Event | Doorbell
+
+@dataclass(frozen=True, slots=True)
+class TieCut:
+    """Tells a user's session that user `user_id` (named `name`) ended their friendship by
+    blocking them: presence between the two stops, and the client hears only that the user
+    went offline (a block is never told)."""
+
+    user_id: int
+    name: str
+
+
+Delivery = Event | Doorbell | TieCut
 Deliver = Callable[[Delivery], None]
 """What the bus calls, on the event loop, for each delivery to a user attached here."""
 
@@ -34,6 +45,10 @@ class BusListener(Protocol):
 
     def group_changed(self, group_id: int) -> None:
         """Another instance changed a group's membership: forget what is cached of it."""
+
+    def ties_changed(self, user_id: int) -> None:
+        """Another instance changed whom the user blocks or accepts, or their strangers
+        setting: forget what is cached of it."""
 
     def resumed(self, user_ids: list[int]) -> None:
         """The bus was cut off and is back: deliveries may have been missed, so these
@@ -88,3 +103,7 @@ class Bus(Protocol):
 
     async def group_changed(self, group_id: int) -> None:
         """Tells the other instances that a group's membership changed."""
+
+    async def ties_changed(self, user_id: int) -> None:
+        """Tells the other instances that a user's blocks, accepted senders or strangers
+        setting changed."""

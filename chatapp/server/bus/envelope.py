@@ -10,6 +10,7 @@ The doorbell is a word.
   kind is 1 for one-to-one (target: the recipient) and 2 for a group (target: the group)
 - a notice: a JSON object, the event in the current protocol
 - the doorbell: ``bell``
+- a friendship cut by a block: ``cut:`` and ``[user id, name]``
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import orjson
 
 from chatapp.protocol import ChatMessage, Dialect, GroupMessage, decode_event
 
-from .base import DOORBELL, Delivery, Doorbell
+from .base import DOORBELL, Delivery, Doorbell, TieCut
 
 _BELL = b"bell"
+_CUT = b"cut:"
 _ONE, _GROUP = 1, 2
 
 
@@ -36,6 +38,8 @@ def pack(delivery: Delivery) -> bytes:
         return orjson.dumps([kind, d.seq, d.mid, d.id, d.name, target, d.msg, d.time, d.ts])
     if isinstance(delivery, Doorbell):
         return _BELL
+    if isinstance(delivery, TieCut):
+        return _CUT + orjson.dumps([delivery.user_id, delivery.name])
     return orjson.dumps(delivery.to_wire(Dialect.V2))
 
 
@@ -43,6 +47,9 @@ def unpack(payload: bytes) -> Delivery:
     """The delivery `pack` made; ValueError (or a ProtocolError) for anything else."""
     if payload == _BELL:
         return DOORBELL
+    if payload.startswith(_CUT):
+        user_id, name = orjson.loads(payload[len(_CUT) :])
+        return TieCut(int(user_id), str(name))
     if payload[:1] != b"[":
         return decode_event(payload)
     kind, seq, mid, sender, name, target, text, time, ts = orjson.loads(payload)

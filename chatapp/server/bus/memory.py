@@ -66,3 +66,6 @@ class MemoryBus:
     async def group_changed(self, group_id: int) -> None:
         # There is no other instance to tell.
         return None
+
+    async def ties_changed(self, user_id: int) -> None:
+        return None  # as group_changed

@@ -15,7 +15,8 @@ Keys and channels, with the default prefix:
   A user counts as online only while the instance named in their key holds its lease.
 - ``chatapp:node:<n>``: node numbers 0 to 63, one per live instance, which keep the
   message ids made by different instances apart; held like the lease.
-- ``chatapp:control``: group membership changes, heard by every instance.
+- ``chatapp:control``: group membership changes (``group:<id>``) and changes of a user's
+  blocks, accepted senders or strangers setting (``ties:<id>``), heard by every instance.
 
 A user's channel carries envelopes (envelope.py). The lease and node claims are in
 redis_lease.py, the subscriber in redis_subscriber.py, the publishing pipeline in
@@ -237,6 +238,12 @@ class RedisBus:
         except RedisError as exc:
             raise BusUnavailable(f"redis: {exc}") from exc
 
+    async def ties_changed(self, user_id: int) -> None:
+        try:
+            await self._redis.publish(self._control, f"ties:{user_id}")
+        except RedisError as exc:
+            raise BusUnavailable(f"redis: {exc}") from exc
+
     # --- what is heard -------------------------------------------------------------
 
     def _dispatch(self, channel: bytes, payload: bytes) -> None:
@@ -245,6 +252,8 @@ class RedisBus:
             kind, _, value = payload.decode().partition(":")
             if kind == "group" and value.isdigit() and self._listener is not None:
                 self._listener.group_changed(int(value))
+            elif kind == "ties" and value.isdigit() and self._listener is not None:
+                self._listener.ties_changed(int(value))
             return
         try:
             user_id = int(name.rsplit(":", 1)[1])

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from chatapp.protocol import (
     AddFriend,
     AddGroup,
+    Block,
+    Blocks,
     ChangePassword,
     ChangeSettings,
     Conversations,
@@ -40,6 +42,8 @@ from chatapp.protocol import (
     LoginAck,
     Logout,
     Members,
+    MessageAnswer,
+    MessageRequests,
     MsgId,
     OneChat,
     Ping,
@@ -66,6 +70,7 @@ from .accounts import (
     ping,
     register,
 )
+from .blocks import block, blocks, message_answer, message_requests
 from .chat import delivered, group_chat, history, one_chat, sync
 from .friends import add_friend, friend_answer, friend_cancel, friend_request, requests, unfriend
 from .groups import add_group, create_group, group_invite, invite_answer, invites
@@ -173,4 +178,8 @@ ROUTES: dict[type, Route] = {
     Conversations: Route(MsgId.CONVERSATIONS, conversations),
     Read: Route(MsgId.READ, read),
     Typing: Route(MsgId.TYPING, typing),
+    Block: Route(MsgId.BLOCK, block),
+    Blocks: Route(MsgId.BLOCKS, blocks),
+    MessageRequests: Route(MsgId.MESSAGE_REQUESTS, message_requests),
+    MessageAnswer: Route(MsgId.MESSAGE_ANSWER, message_answer),
 }

@@ -20,8 +20,8 @@ from chatapp.protocol import (
 
 from ..chats import chat_event, chat_events, new_chat
 from ..errors import ChatError
-from ..storage import Conversation, Kind, NewMessage
-from . import checks
+from ..storage import Conversation, Kind, NewMessage, Ties, User
+from . import checks, consent
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -33,8 +33,21 @@ def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
     server = session.server
     if not server.users.known(req.toid):
         return _once_found(session, req)
+    ties = server.ties.cached(req.toid)
+    if ties is None:
+        return _once_tied(session, req, me, text)
+    return _to_user(session, req, me, text, ties)
+
+
+def _to_user(
+    session: Session, req: OneChat, me: User, text: str, ties: Ties
+) -> Event | Awaitable[Event]:
+    """A chat to a user known to exist, given the recipient's ties."""
+    server = session.server
     message = new_chat(Kind.DIRECT, me, req.toid, text, server.stamps.next())
     checks.deliverable(session, message)
+    if (screened := consent.screen(session, ties, message, req)) is not None:
+        return screened  # dropped (blocked), refused or held: not for the log
     return server.fanout.post(NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
 
 
@@ -42,6 +55,12 @@ async def _once_found(session: Session, req: OneChat) -> Event:
     if not await session.server.users.exists(req.toid):
         raise ChatError(Errno.NO_SUCH_USER, f"no user with id {req.toid}")
     return await _settled(one_chat(session, req))
+
+
+async def _once_tied(session: Session, req: OneChat, me: User, text: str) -> Event:
+    """The recipient's ties were not in memory: read once (and kept), then the chat goes on."""
+    ties = await session.server.ties.load(req.toid)
+    return await _settled(_to_user(session, req, me, text, ties))
 
 
 def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:

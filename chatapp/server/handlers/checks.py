@@ -107,6 +107,8 @@ _PAGE_KEYS = {
     MsgId.GROUPS: "groups",
     MsgId.MEMBERS: "members",
     MsgId.INVITES: "invites",
+    MsgId.BLOCKS: "blocked",
+    MsgId.MESSAGE_REQUESTS: "senders",
 }
 
 

@@ -32,6 +32,7 @@ from ..bus import BusUnavailable
 from ..errors import ChatError
 from ..presence import states
 from ..storage import (
+    REQUESTED,
     AlreadyExists,
     Contact,
     NoSuchRequest,
@@ -70,6 +71,8 @@ async def ask(session: Session, me: User, target_id: int) -> tuple[RequestOutcom
     if target_id == me.id:
         raise ChatError(Errno.SELF_FRIEND, "you cannot be your own friend")
     server = session.server
+    if await server.ties.blocked(me.id, target_id):
+        return await _unheard(session, target_id), None
     try:
         outcome = await server.storage.request_friend(
             me.id, target_id, server.now_ms(), most=server.config.max_friend_requests
@@ -87,6 +90,14 @@ async def ask(session: Session, me: User, target_id: int) -> tuple[RequestOutcom
     if outcome.new:
         await _tell(session, outcome.user.id, FriendEvent("request", _ref(me)))
     return outcome, None
+
+
+async def _unheard(session: Session, target_id: int) -> RequestOutcome:
+    """A request to a user who blocks the asker: neither kept nor told, and answered as a
+    request that waits (asked again: `new` false), so that the asker cannot tell."""
+    target = await session.server.storage.user_by_id(target_id)
+    assert target is not None  # a block names an existing user
+    return RequestOutcome(REQUESTED, Contact(target.id, target.name), new=False)
 
 
 async def friend_answer(session: Session, req: FriendAnswer) -> Event:

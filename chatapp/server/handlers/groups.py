@@ -142,10 +142,10 @@ async def group_invite(session: Session, req: GroupInvite) -> Event:
 
 
 async def accepts_invitation(session: Session, inviter: User, invitee: User) -> bool:
-    """Whether `invitee` is to get `inviter`'s invitation. Everyone does, until blocking
-    (its own part) refuses those from a user the invitee blocked: then the invitation is
-    neither stored nor told to anyone, and the inviter's ACK looks as usual."""
-    return True
+    """Whether `invitee` is to get `inviter`'s invitation: not where the invitee blocks
+    the inviter. Then the invitation is neither stored nor told to anyone, and the
+    inviter's ACK looks as usual."""
+    return not await session.server.ties.blocked(inviter.id, invitee.id)
 
 
 async def invites(session: Session, req: Invites) -> Event:

@@ -93,10 +93,14 @@ async def typing(session: Session, req: Typing) -> Event:
 
 
 async def audience(server: ChatServer, sender_id: int, user_ids: Iterable[int]) -> list[int]:
-    """Who of `user_ids` may hear of `sender_id`'s typing and reading. Everyone, for now:
-    this is where the users who blocked the sender are left out (blocking is its own
-    part of the protocol, with its own storage, hence a coroutine)."""
-    return list(user_ids)
+    """Who of `user_ids` may hear of `sender_id`'s typing and reading: all but those who
+    block the sender. One user is looked up in the ties in memory; a group's members in
+    one query (typing is rate limited, so this is at most one query a notice)."""
+    ids = list(user_ids)
+    if len(ids) == 1:
+        return [] if await server.ties.blocked(sender_id, ids[0]) else ids
+    blocking = await server.storage.blocked_by_any(sender_id, ids) if ids else set()
+    return [uid for uid in ids if uid not in blocking]
 
 
 async def _publish(

@@ -25,5 +25,7 @@ async def change_settings(session: Session, req: ChangeSettings) -> Event:
     )
     if settings != current:
         await storage.save_settings(me.id, settings)
+    if settings.strangers != current.strangers:  # chats to the user are screened by it
+        await session.server.ties.changed(me.id)
     info = SettingsInfo(settings.strangers, settings.findable, settings.receipts)
     return Ack(MsgId.SETTINGS, rid=req.rid, settings=info)

@@ -11,6 +11,7 @@ from .base import (
     GroupFull,
     InviteOnly,
     Lifecycle,
+    LimitReached,
     MessageLog,
     NameTaken,
     NoSuchGroup,
@@ -26,7 +27,8 @@ from .base import (
     Tokens,
     TooManyRequests,
 )
-from .base_social import Friendships, GroupRoles, People
+from .base_social import Blocks, Friendships, GroupRoles, People
+from .block_rows import Held, MessageRequest, Ties
 from .group_rows import (
     ADMIN,
     ALL,
@@ -97,6 +99,7 @@ __all__ = [
     "REQUESTED",
     "Accounts",
     "AlreadyExists",
+    "Blocks",
     "Contact",
     "Conversation",
     "ConversationRow",
@@ -108,14 +111,17 @@ __all__ = [
     "GroupFull",
     "GroupProfile",
     "GroupRoles",
+    "Held",
     "Invitation",
     "InviteOnly",
     "Kind",
     "Lifecycle",
+    "LimitReached",
     "Logged",
     "Member",
     "Membership",
     "MessageLog",
+    "MessageRequest",
     "NameTaken",
     "NewMessage",
     "NoSuchGroup",
@@ -134,6 +140,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "StoredMessage",
+    "Ties",
     "Tokens",
     "TooManyRequests",
     "User",

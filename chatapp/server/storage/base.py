@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from .base_social import Friendships, GroupRoles, People
+from .base_social import Blocks, Friendships, GroupRoles, People
 from .rows import (
     Contact,
     Conversation,
@@ -75,6 +75,15 @@ class NoSuchInvitation(StorageError):
 
 class NotAMember(StorageError):
     """The user is not a member of the group."""
+
+
+class LimitReached(StorageError):
+    """A bound was reached: `scope` names which (`blocks`: the user blocks as many as they
+    may; `sender`: the sender's held messages; `recipient`: all held for the recipient)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
 
 
 class Lifecycle(Protocol):
@@ -208,6 +217,15 @@ class Tokens(Protocol):
 
 
 class Storage(
-    Lifecycle, Accounts, Social, Friendships, GroupRoles, MessageLog, Tokens, People, Protocol
+    Lifecycle,
+    Accounts,
+    Social,
+    Friendships,
+    GroupRoles,
+    Blocks,
+    MessageLog,
+    Tokens,
+    People,
+    Protocol,
 ):
     """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""

@@ -1,11 +1,14 @@
 """The Storage protocols of the social model: friend requests with consent, groups with
-roles and privacy, and people (search by name, conversations, read markers). Their errors
-are base.py's, with the others; Storage (base.py) joins these protocols to the rest."""
+roles and privacy, blocks and message requests, and people (search by name,
+conversations, read markers). Their errors are base.py's, with the others; Storage
+(base.py) joins these protocols to the rest."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
+from .block_rows import Held, MessageRequest, Ties
 from .group_rows import Departure, GroupEdit, GroupProfile, Invitation, Membership
 from .people_rows import ConversationRow
 from .rows import (
@@ -13,6 +16,7 @@ from .rows import (
     Conversation,
     FriendRequest,
     Group,
+    NewMessage,
     RequestCounts,
     RequestOutcome,
     StoredMessage,
@@ -158,3 +162,52 @@ class People(Protocol):
     async def readers(self, conversation: Conversation, mid: int, excluding: int) -> int:
         """How many members of a group conversation, but `excluding`, have a read marker at
         or beyond `mid` and let others see their reading (settings.receipts)."""
+
+
+class Blocks(Protocol):
+    """Who blocks whom, and message requests: the chats of strangers held until the
+    recipient answers. Lists come in pages ordered by id, as Social's do."""
+
+    async def block(self, user_id: int, blocked_id: int, *, most: int) -> bool:
+        """Records that `user_id` blocks `blocked_id` (again: no change) and, in the same
+        transaction, ends their friendship and the friend requests between them either way,
+        drops what `blocked_id` has held for `user_id` and forgets that `user_id` accepted
+        them. Returns whether they were friends.
+        Raises NoSuchUser, and LimitReached("blocks") where `user_id` blocks `most`."""
+
+    async def unblock(self, user_id: int, blocked_id: int) -> bool:
+        """Ends the block; returns whether there was one."""
+
+    async def blocks(self, user_id: int, after: int | None, limit: int) -> list[Contact]:
+        """A page of the users `user_id` blocks."""
+
+    async def blocked(self, user_id: int, by_id: int) -> bool:
+        """Whether `user_id` is blocked by `by_id`."""
+
+    async def blocked_by_any(self, user_id: int, by_ids: Sequence[int]) -> set[int]:
+        """Those of `by_ids` that block `user_id`."""
+
+    async def ties(self, user_id: int) -> Ties:
+        """The user's strangers setting, whom they block and whom they accepted, in one read."""
+
+    async def hold_message(self, new: NewMessage, *, per_sender: int, per_recipient: int) -> Held:
+        """Keeps a chat to one recipient apart as a message request. A cid held before
+        holds nothing new (Held.fresh is False); nor does a chat from a sender the
+        recipient accepted (Held.accepted: log it instead). Raises LimitReached("sender") where the
+        sender has `per_sender` held for the recipient, LimitReached("recipient") where
+        `per_recipient` are held for the recipient in all, NoSuchUser."""
+
+    async def message_requests(
+        self, user_id: int, after: int | None, limit: int, first: int
+    ) -> list[MessageRequest]:
+        """A page of the senders with messages held for the user, by sender id, each with
+        its count and first `first` messages."""
+
+    async def accept_sender(self, user_id: int, sender_id: int) -> list[tuple[int, StoredMessage]]:
+        """Accepts the sender's message request: the sender is recorded as accepted and
+        their held messages move to the log, in the order they came, in one transaction.
+        Returns the user's deliveries of them as (seq, message); an empty list where none
+        were held (nothing changes then)."""
+
+    async def decline_sender(self, user_id: int, sender_id: int) -> int:
+        """Deletes the messages the sender has held for the user; returns how many."""

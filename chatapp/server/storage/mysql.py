@@ -22,6 +22,7 @@ import pymysql
 from . import mysql_accounts, mysql_log, mysql_people, mysql_social
 from .base import NoSuchUser, StorageUnavailable
 from .migrations import Migration, load_migrations, migrate
+from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
 from .mysql_friends import MySQLFriends
 from .mysql_pool import (
@@ -57,7 +58,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MySQLStorage(MySQLFriends, MySQLGroupRoles):
+class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks):
     """Storage in MySQL through a pool of aiomysql connections.
 
     Reads run in autocommit. Writes run in explicit transactions, even single statements:
@@ -65,7 +66,8 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles):
     once more on a fresh connection; when it dies during COMMIT the outcome is unknown and
     the call raises StorageUnavailable rather than risk doing the work twice. The queries
     are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log; friend
-    requests are MySQLFriends's, groups with roles MySQLGroupRoles's (mysql_groups).
+    requests are MySQLFriends's, groups with roles MySQLGroupRoles's (mysql_groups),
+    blocking and message requests MySQLBlocks's (mysql_blocks).
     """
 
     def __init__(self, config: MySQLConfig, *, migrations: Sequence[Migration] = ()) -> None:

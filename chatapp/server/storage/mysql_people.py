@@ -95,7 +95,7 @@ async def conversations(
     for sql, params in page_reads(heads, user_id):
         await cur.execute(marks(sql, "%s"), params)
         reads.append(await cur.fetchall())
-    markers = markers_of(reads[3])
+    markers = markers_of(reads)
     unread = []
     for conversation, _ in heads:
         read = markers.get(conversation_key(conversation), 0)

@@ -65,10 +65,14 @@ HEAD_QUERIES = (
     f"{_HEADS} WHERE h.kind = {_DIRECT} AND h.chan_hi = ? AND h.last_mid < ?"
     " AND h.chan_lo <> h.chan_hi ORDER BY h.last_mid DESC LIMIT ?",
     f"{_HEADS} JOIN group_members g ON h.kind = {_GROUP} AND h.chan_lo = g.group_id"
-    " AND h.chan_hi = 0 WHERE g.user_id = ? AND h.last_mid < ? ORDER BY h.last_mid DESC LIMIT ?",
+    " AND h.chan_hi = 0 JOIN chat_groups c ON c.id = g.group_id WHERE g.user_id = ?"
+    " AND h.last_mid < ? AND (c.history = 'all' OR h.last_mid > g.joined_mid)"
+    " ORDER BY h.last_mid DESC LIMIT ?",
 )
 """A user's newest conversations below a message id, in three parts, each (user id,
-before, limit): one-to-one with the user as the lower id, as the higher, and their groups."""
+before, limit): one-to-one with the user as the lower id, as the higher, and their groups
+(but a group whose history is `joined` where nothing was said since the user joined: its
+last message is not theirs to read)."""
 
 MARKER = (
     "SELECT mid FROM read_markers WHERE user_id = ? AND kind = ? AND chan_lo = ? AND chan_hi = ?"
@@ -151,12 +155,27 @@ def page_reads(heads: Sequence[Head], user_id: int) -> list[tuple[str, list[Any]
             f" WHERE user_id = ? AND ({either})",
             [user_id, *(v for key in keys for v in key)],
         ),
+        (
+            in_list(
+                "SELECT g.group_id, g.joined_mid FROM group_members g JOIN chat_groups c"
+                " ON c.id = g.group_id WHERE c.history = 'joined' AND g.user_id = ?"
+                " AND g.group_id IN",
+                len(groups) or 1,
+            ),
+            [user_id, *(groups or [0])],
+        ),
     ]
 
 
-def markers_of(rows: Iterable[Sequence[Any]]) -> dict[tuple[int, int, int], int]:
-    """The read markers of the last of `page_reads`' queries, by conversation key."""
-    return {(k, lo, hi): mid for k, lo, hi, mid in rows}
+def markers_of(reads: Sequence[Iterable[Sequence[Any]]]) -> dict[tuple[int, int, int], int]:
+    """The read markers of a page, by conversation key, from the last two of `page_reads`'
+    queries: in a group whose history is `joined`, what came before the user joined counts
+    as read (it is not theirs to read)."""
+    markers = {(k, lo, hi): mid for k, lo, hi, mid in reads[3]}
+    for group_id, joined in reads[4]:
+        key = (_GROUP, group_id, 0)
+        markers[key] = max(markers.get(key, 0), joined)
+    return markers
 
 
 def assemble(
@@ -168,7 +187,7 @@ def assemble(
     """The rows of a page, from the rows of `page_reads`' queries and the unread counts."""
     messages = {m.mid: m for m in map(stored_message, reads[0])}
     names = {(_DIRECT, i): n for i, n in reads[1]} | {(_GROUP, i): n for i, n in reads[2]}
-    markers = markers_of(reads[3])
+    markers = markers_of(reads)
     rows = []
     for (conversation, mid), count in zip(heads, unread, strict=True):
         other = other_side(conversation, user_id)

@@ -28,6 +28,7 @@ from .rows import (
     User,
 )
 from .skeletons import Skeleton
+from .sqlite_blocks import SQLiteBlocks
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
 from .sqlite_friends import SQLiteFriends
@@ -46,7 +47,7 @@ BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
 
-class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles):
+class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks):
     """Storage in one SQLite file, every call run on the event loop.
 
     A call is a few B-tree lookups or a small transaction in WAL mode with no fsync: tens
@@ -56,7 +57,8 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles):
     wait on the disk, the checkpoints with their fsyncs, runs on a thread of its own
     (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
     concern: sqlite_accounts, sqlite_social, sqlite_log; friend requests are SQLiteFriends's,
-    groups with roles SQLiteGroupRoles's (sqlite_groups).
+    groups with roles SQLiteGroupRoles's (sqlite_groups), blocking and message requests
+    SQLiteBlocks's (sqlite_blocks).
     """
 
     def __init__(self, path: str) -> None:

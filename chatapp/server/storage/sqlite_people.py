@@ -75,7 +75,7 @@ def conversations(
     if not heads:
         return []
     reads = [db.execute(sql, params).fetchall() for sql, params in page_reads(heads, user_id)]
-    markers = markers_of(reads[3])
+    markers = markers_of(reads)
     unread = [
         db.execute(
             UNREAD, unread_params(c, user_id, markers.get(conversation_key(c), 0), cap)

@@ -15,10 +15,21 @@ from chatapp.protocol import (
     FriendEvent,
     FriendInfo,
     GroupMessage,
+    HeldPreview,
+    NewMessageRequest,
     Presence,
+    SenderInfo,
     UserRef,
 )
-from chatapp.server.bus import DOORBELL, Bus, BusUnavailable, Delivery, MemoryBus, open_bus
+from chatapp.server.bus import (
+    DOORBELL,
+    Bus,
+    BusUnavailable,
+    Delivery,
+    MemoryBus,
+    TieCut,
+    open_bus,
+)
 from chatapp.server.bus.envelope import pack, unpack
 from chatapp.server.bus.redis import RedisBus
 from tests.redis_service import PrivateRedis
@@ -33,6 +44,10 @@ class Listener:
         self.groups: asyncio.Queue[int] = asyncio.Queue()
         self.resumes: asyncio.Queue[list[int]] = asyncio.Queue()
         self.evictions: asyncio.Queue[list[int]] = asyncio.Queue()
+        self.ties: asyncio.Queue[int] = asyncio.Queue()
+
+    def ties_changed(self, user_id: int) -> None:
+        self.ties.put_nowait(user_id)
 
     def group_changed(self, group_id: int) -> None:
         self.groups.put_nowait(group_id)
@@ -178,6 +193,33 @@ async def test_group_changes_reach_the_other_instances(redis_url: str) -> None:
     await b.start(heard)
     await a.group_changed(12)
     assert await get(heard.groups) == 12
+    await a.close()
+    await b.close()
+
+
+def test_a_friendship_cut_by_a_block_crosses_in_an_envelope_of_its_own() -> None:
+    cut = TieCut(7, "ann \u00e9")
+    assert unpack(pack(cut)) == cut
+
+
+def test_a_message_request_notice_crosses_as_a_notice() -> None:
+    preview = HeldPreview(5, "hi", "2026-11-27 05:41:00", 1)
+    notice = NewMessageRequest(SenderInfo(9, "zhao liu", 1, (preview,)))
+    assert pack(notice).startswith(b"{")
+    assert unpack(pack(notice)) == notice
+
+
+@pytest.mark.redis
+async def test_changes_of_a_users_ties_reach_the_other_instances(redis_url: str) -> None:
+    a, b = open_bus(redis_url), open_bus(redis_url)
+    heard = Listener()
+    await a.start(Listener())
+    await b.start(heard)
+    await a.ties_changed(41)
+    await a.group_changed(3)
+    assert await get(heard.ties) == 41
+    assert await get(heard.groups) == 3  # each kind of change to its own listener method
+    assert heard.ties.empty()
     await a.close()
     await b.close()
 

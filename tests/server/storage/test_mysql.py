@@ -59,6 +59,9 @@ TABLES = {
     "read_markers",
     "delivery_cursors",
     "resume_tokens",
+    "blocks",
+    "accepted_senders",
+    "held_messages",
 }
 
 
@@ -204,6 +207,10 @@ async def test_open_creates_the_schema_in_an_empty_database(mysql_url: str) -> N
     )
     assert sorted(columns) == [
         ("chat_groups", "name", "varchar", "utf8mb4_bin"),
+        ("held_messages", "body", "mediumtext", "utf8mb4_bin"),
+        ("held_messages", "cid", "varchar", "utf8mb4_bin"),
+        ("held_messages", "cid_key", "varbinary", None),
+        ("held_messages", "sender_name", "varchar", "utf8mb4_bin"),
         ("messages", "body", "mediumtext", "utf8mb4_bin"),
         ("messages", "cid", "varchar", "utf8mb4_bin"),
         ("messages", "cid_key", "varbinary", None),

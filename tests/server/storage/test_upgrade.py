@@ -1,6 +1,7 @@
 """A database of the release before the social model (#13), schema version 5, upgrades in
 place on both backends with its friends, groups, settings and waiting messages intact, and
-the social model takes it up: friendships accepted, groups public, conversations listed.
+the social model takes it up: friendships accepted, groups public, conversations listed,
+nothing blocked.
 
 The rows are written with the SQL of that release's schema, so the test keeps meaning what
 it says however the code that reads them changes.
@@ -29,6 +30,7 @@ from chatapp.server.storage import (
     Settings,
     Storage,
     StoredMessage,
+    Ties,
 )
 from chatapp.server.storage import sqlite as sqlite_module
 from chatapp.server.storage.migrations import load_migrations
@@ -126,6 +128,14 @@ async def check_social_model(storage: Storage) -> None:
         ("team", TO_TEAM, 1),
         ("ann", DIRECT, 1),
     ]
+    # Blocks from now on, with nothing blocked or held before: dan (strangers "nobody")
+    # blocks bob, which ends no friendship of theirs and leaves ann's alone.
+    assert await storage.blocks(DAN, None, 10) == []
+    assert await storage.message_requests(BOB, None, 10, 3) == []
+    assert await storage.ties(DAN) == Ties("nobody")
+    assert await storage.block(DAN, BOB, most=10) is False
+    assert await storage.blocked(BOB, DAN) is True
+    assert await storage.friend_ids(BOB) == [ANN]
     # Consent from now on: dan asks, ann accepts.
     assert (await storage.request_friend(DAN, ANN, TS, most=10)).state == REQUESTED
     assert await storage.answer_request(ANN, DAN, True) == Contact(DAN, "dan")
