@@ -1,11 +1,21 @@
 """A block reaches past chats: friend requests, invitations, typing and receipts of a
-blocked user never arrive, and the blocked user is answered as if they had."""
+blocked user never arrive, and the blocked user is answered as if they had. A stranger's
+typing reaches only a user who takes strangers' chats as they come."""
 
 from __future__ import annotations
 
 from chatapp.protocol import MsgId
 from tests.server.conftest import Users
-from tests.server.steps import acked, chat, friend_event, heard, join, new_group, online
+from tests.server.steps import (
+    acked,
+    chat,
+    friend_event,
+    heard,
+    join,
+    make_friends,
+    new_group,
+    online,
+)
 
 
 async def test_blocking_drops_the_friend_requests_between_the_two(users: Users) -> None:
@@ -64,3 +74,21 @@ async def test_typing_and_receipts_skip_whoever_blocks_the_sender(users: Users) 
     await acked(b, MsgId.READ, peer=ann, mid=mid)
     for client in (a, b, c):
         await client.quiet()
+
+
+async def test_a_stranger_typing_reaches_only_a_user_who_takes_strangers_chats(
+    users: Users,
+) -> None:
+    ann, a = await online(users, "ann")
+    bob, b = await online(users, "bob")
+    cat, c = await online(users, "cat")
+    await make_friends(a, ann, c, cat)
+    for setting in ("nobody", "requests"):
+        await acked(a, MsgId.SETTINGS, strangers=setting)
+        await acked(b, MsgId.TYPING, peer=ann)  # answered as ever: nothing tells bob
+        await a.quiet()
+        await acked(c, MsgId.TYPING, peer=ann)  # a friend's typing still arrives
+        assert (await a.expect(MsgId.TYPING))["from"]["id"] == cat
+    await acked(a, MsgId.SETTINGS, strangers="everyone")
+    await acked(b, MsgId.TYPING, peer=ann)
+    assert (await a.expect(MsgId.TYPING))["from"]["id"] == bob

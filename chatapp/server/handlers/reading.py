@@ -22,6 +22,7 @@ from ..bus import BusUnavailable
 from ..errors import ChatError
 from ..storage import Conversation, Kind, StoredMessage, User
 from . import checks
+from .consent import EVERYONE
 from .people import throttle
 
 if TYPE_CHECKING:
@@ -85,11 +86,22 @@ async def typing(session: Session, req: Typing) -> Event:
         if req.peer == me.id:
             raise ChatError(Errno.INVALID_ARGUMENT, "typing to yourself tells nobody")
         await _conversation(session, me, req.peer, None)
-        to, notice = [req.peer], TypingNotice(sender, peer=me.id)
+        to = [req.peer] if await _welcome(session, me.id, req.peer) else []
+        notice = TypingNotice(sender, peer=me.id)
     config = server.config
     throttle(session, "typing", config.typing_rate, config.typing_burst)
     await _publish(server, me.id, to, notice)
     return Ack(MsgId.TYPING, rid=req.rid)
+
+
+async def _welcome(session: Session, sender_id: int, peer: int) -> bool:
+    """Whether `peer` takes the sender's chats as they come (a friend, an accepted sender,
+    or everyone welcome): a stranger typing to a user who keeps strangers' messages apart
+    or refuses them tells nobody, as their chat would reach nobody at once."""
+    if peer in session.friend_ids:
+        return True
+    ties = await session.server.ties.load(peer)
+    return ties.strangers == EVERYONE or sender_id in ties.accepted
 
 
 async def audience(server: ChatServer, sender_id: int, user_ids: Iterable[int]) -> list[int]:
