@@ -4,7 +4,7 @@ and GROUP_EVENT, which tells every member of each change (current protocol)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from .codes import Dialect, MsgId
 from .errors import Rid
@@ -130,10 +130,10 @@ class GroupEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupInvite:
-    """Invite user `userid` into group `groupid`."""
+class _GroupUser:
+    """A request about user `userid` in group `groupid`; its subclass names the msgid."""
 
-    MSGID: ClassVar[MsgId] = MsgId.GROUP_INVITE
+    MSGID: ClassVar[MsgId]
 
     groupid: int
     userid: int
@@ -144,8 +144,15 @@ class GroupInvite:
         return with_rid(obj, self.rid)
 
     @classmethod
-    def from_wire(cls, f: Fields) -> GroupInvite:
+    def from_wire(cls, f: Fields) -> Self:
         return cls(groupid=f.req_int("groupid"), userid=f.req_int("userid"), rid=f.rid)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInvite(_GroupUser):
+    """Invite user `userid` into group `groupid`."""
+
+    MSGID: ClassVar[MsgId] = MsgId.GROUP_INVITE
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,22 +202,10 @@ class LeaveGroup:
 
 
 @dataclass(frozen=True, slots=True)
-class RemoveMember:
+class RemoveMember(_GroupUser):
     """Remove user `userid` from group `groupid`."""
 
     MSGID: ClassVar[MsgId] = MsgId.REMOVE_MEMBER
-
-    groupid: int
-    userid: int
-    rid: Rid = None
-
-    def to_wire(self) -> Wire:
-        obj: Wire = {"msgid": self.MSGID, "groupid": self.groupid, "userid": self.userid}
-        return with_rid(obj, self.rid)
-
-    @classmethod
-    def from_wire(cls, f: Fields) -> RemoveMember:
-        return cls(groupid=f.req_int("groupid"), userid=f.req_int("userid"), rid=f.rid)
 
 
 @dataclass(frozen=True, slots=True)

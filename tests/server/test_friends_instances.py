@@ -4,48 +4,13 @@ wherever the two are logged in."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 import pytest
 
 from chatapp.protocol import MsgId
-from chatapp.server.config import Config
-from tests.server.conftest import TEST_HASH_COST, Users, running
+from tests.server.lab import two_instances
 from tests.server.steps import acked, chat, friend_event, relogin
-from tests.wire import WireClient
 
 pytestmark = [pytest.mark.mysql, pytest.mark.redis]
-
-
-@contextlib.asynccontextmanager
-async def two_instances(mysql_url: str, redis_url: str) -> AsyncIterator[tuple[Users, Users]]:
-    """Two servers on one database and one bus; a Users for each."""
-    clients: list[WireClient] = []
-    async with contextlib.AsyncExitStack() as stack:
-        ports = []
-        for _ in range(2):
-            config = Config(
-                host="127.0.0.1",
-                port=0,
-                storage=mysql_url,
-                bus=redis_url,
-                hash_cost=TEST_HASH_COST,
-            )
-            ports.append((await stack.enter_async_context(running(config))).port)
-
-        def users_of(port: int) -> Users:
-            async def connect(*, legacy: bool = False) -> WireClient:
-                clients.append(client := await WireClient.connect(port, legacy=legacy))
-                return client
-
-            return Users(connect)
-
-        try:
-            yield users_of(ports[0]), users_of(ports[1])
-        finally:
-            for client in clients:
-                await client.close()
 
 
 async def test_requests_and_unfriending_cross_instances(mysql_url: str, redis_url: str) -> None:

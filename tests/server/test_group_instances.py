@@ -4,16 +4,14 @@ getting the group's chats on the other at once."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 
 from chatapp.protocol import Errno, MsgId
-from chatapp.server.config import Config
-from tests.server.conftest import TEST_HASH_COST, Users, running
+from tests.server.conftest import Users
+from tests.server.lab import two_instances
 from tests.server.steps import acked, group_chat, heard, join, new_group, online, refused
-from tests.wire import WireClient
 
 pytestmark = [pytest.mark.mysql, pytest.mark.redis]
 
@@ -21,28 +19,8 @@ pytestmark = [pytest.mark.mysql, pytest.mark.redis]
 @pytest.fixture
 async def two(mysql_url: str, redis_url: str) -> AsyncIterator[tuple[Users, Users]]:
     """Users of two instances that share storage and bus."""
-    clients: list[WireClient] = []
-    async with contextlib.AsyncExitStack() as stack:
-        ends = []
-        for _ in range(2):
-            config = Config(
-                host="127.0.0.1",
-                port=0,
-                storage=mysql_url,
-                bus=redis_url,
-                hash_cost=TEST_HASH_COST,
-            )
-            server = await stack.enter_async_context(running(config))
-
-            async def connect(*, legacy: bool = False, port: int = server.port) -> WireClient:
-                client = await WireClient.connect(port, legacy=legacy)
-                clients.append(client)
-                return client
-
-            ends.append(Users(connect))
-        yield ends[0], ends[1]
-        for client in clients:
-            await client.close()
+    async with two_instances(mysql_url, redis_url) as pair:
+        yield pair
 
 
 async def test_events_and_removals_cross_instances(two: tuple[Users, Users]) -> None:
