@@ -74,14 +74,17 @@ class MemberInfo:
 @dataclass(frozen=True, slots=True)
 class GroupInfo:
     """A group: in the current protocol with its number of members (`count`), which a
-    client pages through with MEMBERS; in the legacy dialect with its members (`users`),
-    as many as the frame holds, as the original listed them."""
+    client pages through with MEMBERS, and its privacy (`public`, `history`); in the legacy
+    dialect with its members (`users`), as many as the frame holds, as the original listed
+    them."""
 
     id: int
     groupname: str
     groupdesc: str
     users: tuple[MemberInfo, ...] = ()
     count: int = 0
+    public: bool = True
+    history: str = "all"
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"id": self.id, "groupname": self.groupname, "groupdesc": self.groupdesc}
@@ -89,6 +92,7 @@ class GroupInfo:
             obj["users"] = legacy_list([_legacy_member(u) for u in self.users])
         else:
             obj["count"] = self.count
+            obj["public"], obj["history"] = self.public, self.history
         return obj
 
     @classmethod
@@ -100,6 +104,8 @@ class GroupInfo:
             groupdesc=f.opt_str("groupdesc") or "",
             users=users,
             count=f.opt_int("count") or len(users),
+            public=f.opt_bool("public") is not False,
+            history=f.opt_str("history") or "all",
         )
 
 

@@ -237,7 +237,14 @@ async def test_login_ack_lists_friends_groups_and_offline_messages(users: Users)
         {"id": dave, "name": "dave", "state": "offline"},
     ]
     assert ack["groups"] == [
-        {"id": group, "groupname": "team", "groupdesc": "the team", "count": 3}
+        {
+            "id": group,
+            "groupname": "team",
+            "groupdesc": "the team",
+            "count": 3,
+            "public": True,
+            "history": "all",
+        }
     ]
     assert (ack["max_frame"], "more_friends" in ack, "more_groups" in ack) == (
         LIMITS.max_frame,

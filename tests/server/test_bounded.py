@@ -106,7 +106,14 @@ async def test_a_group_of_1250_is_counted_in_the_login_ack_and_its_members_paged
     group, crowd = await crowded_group(server.storage, "big", 1249, joining=alice)
     a, ack = await users.login(alice)
     assert ack["groups"] == [
-        {"id": group, "groupname": "big", "groupdesc": "1249 members", "count": 1250}
+        {
+            "id": group,
+            "groupname": "big",
+            "groupdesc": "1249 members",
+            "count": 1250,
+            "public": True,
+            "history": "all",
+        }
     ]
     everyone = await members(a, group)
     assert [m["id"] for m in everyone] == sorted([*crowd, alice])
@@ -153,6 +160,8 @@ async def test_joining_a_big_group_member_by_member_keeps_each_reply_small(
             "groupname": "big",
             "groupdesc": "1000 members",
             "count": 1001 + n,
+            "public": True,
+            "history": "all",
         }
         sizes.append(len(c.raw_frames[-1]))
     assert sizes[0] == sizes[1] == sizes[2] < 150  # it does not grow with the group

@@ -131,7 +131,14 @@ async def test_answers_join_or_decline_and_spend_the_invitation(users: Users) ->
     await invite(a, group, bob)
     await b.expect(MsgId.GROUP_EVENT)
     ack = await acked(b, MsgId.INVITE_ANSWER, groupid=group, accept=True)
-    assert ack["group"] == {"id": group, "groupname": "club", "groupdesc": "", "count": 2}
+    assert ack["group"] == {
+        "id": group,
+        "groupname": "club",
+        "groupdesc": "",
+        "count": 2,
+        "public": False,
+        "history": "all",
+    }
     joined = await heard(a, ("joined", bob))
     assert joined[0]["user"] == {"id": bob, "name": "bob", "role": "normal"}
     await refused(b, MsgId.INVITE_ANSWER, Errno.NO_SUCH_REQUEST, groupid=group, accept=True)

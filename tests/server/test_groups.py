@@ -40,8 +40,22 @@ async def test_create_group_acks_with_its_id_and_the_creator_is_its_creator(
     await a.close()
     a2, login = await users.login(alice)
     assert login["groups"] == [
-        {"id": ack["groupid"], "groupname": "team", "groupdesc": "our team", "count": 1},
-        {"id": other, "groupname": "other", "groupdesc": "", "count": 1},
+        {
+            "id": ack["groupid"],
+            "groupname": "team",
+            "groupdesc": "our team",
+            "count": 1,
+            "public": True,
+            "history": "all",
+        },
+        {
+            "id": other,
+            "groupname": "other",
+            "groupdesc": "",
+            "count": 1,
+            "public": True,
+            "history": "all",
+        },
     ]
     assert await members(a2, other) == [
         {"id": alice, "name": "alice", "state": "online", "role": "creator"}
@@ -111,7 +125,14 @@ async def test_join_acks_with_the_group_and_its_count_and_members_are_asked_for(
         "msgid": MsgId.ACK,
         "re": MsgId.ADD_GROUP,
         "errno": 0,
-        "group": {"id": group, "groupname": "team", "groupdesc": "desc", "count": 3},
+        "group": {
+            "id": group,
+            "groupname": "team",
+            "groupdesc": "desc",
+            "count": 3,
+            "public": True,
+            "history": "all",
+        },
         "rid": ack["rid"],
     }
     assert await members(c, group) == [

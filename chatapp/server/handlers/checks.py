@@ -118,7 +118,9 @@ def group_info(
     """A group as a client sees it: its count of members, and `members` with their
     presence (for the legacy login ack, which lists them)."""
     users = member_infos(members, state or {})
-    return GroupInfo(group.id, group.name, group.desc, users, group.count)
+    return GroupInfo(
+        group.id, group.name, group.desc, users, group.count, group.public, group.history
+    )
 
 
 def member_infos(members: Iterable[Member], state: Mapping[int, str]) -> tuple[MemberInfo, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rows import Member
+from .rows import Group, Member
 
 ADMIN = "admin"
 ALL = "all"
@@ -77,3 +77,8 @@ class GroupEdit:
         given: dict[str, object] = {"name": self.name, "description": self.desc}
         given |= {"is_public": self.public, "history": self.history}
         return {column: value for column, value in given.items() if value is not None}
+
+
+def counted(profile: GroupProfile, count: int) -> Group:
+    """The group of `profile`, with `count` members."""
+    return Group(profile.id, profile.name, profile.desc, count, profile.public, profile.history)

@@ -18,7 +18,7 @@ from .base import (
     NoSuchUser,
     NotAMember,
 )
-from .group_rows import Departure, GroupEdit, GroupProfile, Invitation, Membership
+from .group_rows import Departure, GroupEdit, GroupProfile, Invitation, Membership, counted
 from .mysql_accounts import claim_skeleton
 from .mysql_pool import Cursor, conflicts
 from .rows import CREATOR, FIRST, NORMAL, Group, Member
@@ -53,7 +53,7 @@ async def create_group(
             await claim_skeleton(cur, skeleton, "group_id", group_id)
     with conflicts(missing=NoSuchUser(creator_id)):
         await _add(cur, group_id, user_id=creator_id, role=CREATOR, joined_mid=joined_mid)
-    return Group(group_id, name, desc, 1)
+    return Group(group_id, name, desc, 1, public, history)
 
 
 async def join_group(
@@ -79,7 +79,7 @@ async def _admit(
     already = AlreadyExists(f"{user_id} in group {profile.id}")
     with conflicts(duplicate=already, missing=NoSuchUser(user_id)):
         await _add(cur, profile.id, user_id=user_id, role=role, joined_mid=joined_mid)
-    return Group(profile.id, profile.name, profile.desc, profile.count + 1)
+    return counted(profile, profile.count + 1)
 
 
 async def _add(cur: Cursor, group_id: int, *, user_id: int, role: str, joined_mid: int) -> None:

@@ -68,12 +68,12 @@ async def groups_of(cur: Cursor, user_id: int, after: int | None, limit: int) ->
     """Storage.groups_of."""
     await cur.execute(
         "SELECT g.id, g.name, g.description,"
-        " (SELECT count(*) FROM group_members c WHERE c.group_id = g.id)"
+        " (SELECT count(*) FROM group_members c WHERE c.group_id = g.id), g.is_public, g.history"
         " FROM group_members m JOIN chat_groups g ON g.id = m.group_id"
         " WHERE m.user_id = %s AND m.group_id > %s ORDER BY m.group_id LIMIT %s",
         (user_id, FIRST if after is None else after, limit),
     )
-    return [Group(*row) for row in await cur.fetchall()]
+    return [Group(i, n, d, c, bool(p), h) for i, n, d, c, p, h in await cur.fetchall()]
 
 
 async def members(cur: Cursor, group_id: int, after: int | None, limit: int) -> list[Member] | None:

@@ -50,12 +50,16 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A group and how many members it has; the members themselves are read in pages."""
+    """A group, how many members it has (the members themselves are read in pages), and
+    its privacy: `public` (anyone may join) and `history` (`all` or `joined`: what a
+    newcomer reads)."""
 
     id: int
     name: str
     desc: str
     count: int
+    public: bool = True
+    history: str = "all"
 
 
 class Kind(IntEnum):

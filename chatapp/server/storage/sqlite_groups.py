@@ -19,7 +19,15 @@ from .base import (
     NoSuchUser,
     NotAMember,
 )
-from .group_rows import ADMIN, Departure, GroupEdit, GroupProfile, Invitation, Membership
+from .group_rows import (
+    ADMIN,
+    Departure,
+    GroupEdit,
+    GroupProfile,
+    Invitation,
+    Membership,
+    counted,
+)
 from .rows import CREATOR, FIRST, NORMAL, Group, Member
 from .sqlite_accounts import claim_skeleton
 from .sqlite_db import refused, transaction
@@ -62,7 +70,7 @@ def create_group(
             _add(db, cur.lastrowid, creator_id, CREATOR, joined_mid)
         except sqlite3.IntegrityError as exc:
             raise refused(exc, NoSuchUser(creator_id)) from None
-    return Group(cur.lastrowid, name, desc, 1)
+    return Group(cur.lastrowid, name, desc, 1, public, history)
 
 
 def join_group(
@@ -93,7 +101,7 @@ def _admit(
         _add(db, profile.id, user_id, role, joined_mid)
     except sqlite3.IntegrityError as exc:
         raise refused(exc, AlreadyExists(f"{user_id} in group {profile.id}")) from None
-    return Group(profile.id, profile.name, profile.desc, profile.count + 1)
+    return counted(profile, profile.count + 1)
 
 
 def _add(db: sqlite3.Connection, group_id: int, user_id: int, role: str, joined_mid: int) -> None:

@@ -70,12 +70,12 @@ def groups_of(db: sqlite3.Connection, user_id: int, after: int | None, limit: in
     """Storage.groups_of."""
     rows = db.execute(
         "SELECT g.id, g.name, g.description,"
-        " (SELECT count(*) FROM group_members c WHERE c.group_id = g.id)"
+        " (SELECT count(*) FROM group_members c WHERE c.group_id = g.id), g.is_public, g.history"
         " FROM group_members m JOIN chat_groups g ON g.id = m.group_id"
         " WHERE m.user_id = ? AND m.group_id > ? ORDER BY m.group_id LIMIT ?",
         (user_id, FIRST if after is None else after, limit),
     )
-    return [Group(*row) for row in rows]
+    return [Group(i, n, d, c, bool(p), h) for i, n, d, c, p, h in rows]
 
 
 def members(

@@ -42,6 +42,16 @@ async def test_a_new_group_is_public_with_all_its_history_unless_told(storage: S
     assert await storage.group_profile(closed.id) == GroupProfile(
         closed.id, "closed", "", False, "joined", 1
     )
+    assert (open_group.public, open_group.history) == (True, "all")
+    assert (closed.public, closed.history) == (False, "joined")
+    # A user's groups carry their privacy too, as the GROUPS page shows it.
+    await storage.invite(closed.id, b.id, a.id, NOW, max_pending=10)
+    joined = await storage.join_group(closed.id, a.id, joined_mid=8)
+    assert (joined.count, joined.public, joined.history) == (2, False, "joined")
+    assert [(g.id, g.public, g.history) for g in await storage.groups_of(a.id, None, 10)] == [
+        (open_group.id, True, "all"),
+        (closed.id, False, "joined"),
+    ]
     assert await storage.membership(open_group.id, a.id) == Membership(CREATOR, 7, "all")
     assert await storage.membership(open_group.id, b.id) is None
     assert await storage.group_profile(closed.id + 100) is None
