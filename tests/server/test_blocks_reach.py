@@ -48,7 +48,10 @@ async def test_a_blocked_users_friend_request_is_acked_and_never_arrives(users: 
 async def test_a_blocked_users_invitation_is_acked_and_never_arrives(users: Users) -> None:
     ann, a = await online(users, "ann")
     bob, b = await online(users, "bob")
-    await acked(a, MsgId.BLOCK, userid=bob)
+    earlier = await new_group(b, "earlier")
+    await acked(b, MsgId.GROUP_INVITE, groupid=earlier, userid=ann)
+    assert (await a.expect(MsgId.GROUP_EVENT))["event"] == "invited"
+    await acked(a, MsgId.BLOCK, userid=bob)  # takes the invitation made before with it
     group = await new_group(b, "bobs")
     assert (await acked(b, MsgId.GROUP_INVITE, groupid=group, userid=ann))["groupid"] == group
     await a.quiet()

@@ -171,8 +171,8 @@ class Blocks(Protocol):
     async def block(self, user_id: int, blocked_id: int, *, most: int) -> bool:
         """Records that `user_id` blocks `blocked_id` (again: no change) and, in the same
         transaction, ends their friendship and the friend requests between them either way,
-        drops what `blocked_id` has held for `user_id` and forgets that `user_id` accepted
-        them. Returns whether they were friends.
+        drops what `blocked_id` has held for `user_id` and the invitations `blocked_id`
+        made them, and forgets that `user_id` accepted them. Returns whether they were friends.
         Raises NoSuchUser, and LimitReached("blocks") where `user_id` blocks `most`."""
 
     async def unblock(self, user_id: int, blocked_id: int) -> bool:

@@ -58,6 +58,10 @@ async def block(cur: Cursor, user_id: int, blocked_id: int, most: int) -> bool:
         " OR (requester_id = %s AND target_id = %s)",
         (user_id, blocked_id, blocked_id, user_id),
     )
+    await cur.execute(
+        "DELETE FROM group_invitations WHERE invitee_id = %s AND inviter_id = %s",
+        (user_id, blocked_id),
+    )
     return bool(ended)
 
 

@@ -61,6 +61,8 @@ def block(db: sqlite3.Connection, user_id: int, blocked_id: int, most: int) -> b
             " OR (requester_id = ? AND target_id = ?)",
             pair,
         )
+        db.execute("DELETE FROM group_invitations WHERE invitee_id = ? AND inviter_id = ?",
+                   (user_id, blocked_id))  # fmt: skip
     return ended > 0
 
 
