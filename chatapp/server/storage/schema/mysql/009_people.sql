@@ -7,7 +7,9 @@
 -- conversation_heads: the last message of each conversation, one row per conversation
 -- (not per user: a group's message costs one row, not one per member), kept by the log's
 -- batch transaction; a user's conversations are the one-to-one heads naming them and the
--- heads of their groups. Filled here from the messages already logged.
+-- heads of their groups. Filled here from the messages already logged. No index holds
+-- last_mid, so moving a head rewrites its row only: a user's page of conversations is
+-- sorted when asked for (the key and the chan_hi index find their rows), not at each chat.
 --
 -- read_markers: the last message each user has read in a conversation.
 
@@ -21,8 +23,7 @@ CREATE TABLE conversation_heads (
     chan_hi BIGINT NOT NULL,
     last_mid BIGINT NOT NULL,
     PRIMARY KEY (kind, chan_lo, chan_hi),
-    KEY conversation_heads_by_low (kind, chan_lo, last_mid),
-    KEY conversation_heads_by_high (kind, chan_hi, last_mid)
+    KEY conversation_heads_by_high (kind, chan_hi, chan_lo)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 INSERT INTO conversation_heads (kind, chan_lo, chan_hi, last_mid)

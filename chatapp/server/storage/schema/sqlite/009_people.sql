@@ -7,7 +7,9 @@
 -- conversation_heads: the last message of each conversation, one row per conversation
 -- (not per user: a group's message costs one row, not one per member), kept by the log's
 -- batch transaction; a user's conversations are the one-to-one heads naming them and the
--- heads of their groups. Filled here from the messages already logged.
+-- heads of their groups. Filled here from the messages already logged. No index holds
+-- last_mid, so moving a head rewrites its row only: a user's page of conversations is
+-- sorted when asked for (the key and the chan_hi index find their rows), not at each chat.
 --
 -- read_markers: the last message each user has read in a conversation.
 
@@ -22,8 +24,7 @@ CREATE TABLE conversation_heads (
     PRIMARY KEY (kind, chan_lo, chan_hi)
 ) WITHOUT ROWID;
 
-CREATE INDEX conversation_heads_by_low ON conversation_heads (kind, chan_lo, last_mid);
-CREATE INDEX conversation_heads_by_high ON conversation_heads (kind, chan_hi, last_mid);
+CREATE INDEX conversation_heads_by_high ON conversation_heads (kind, chan_hi, chan_lo);
 
 INSERT INTO conversation_heads (kind, chan_lo, chan_hi, last_mid)
 SELECT kind, chan_lo, chan_hi, max(id) FROM messages GROUP BY kind, chan_lo, chan_hi;
