@@ -169,8 +169,10 @@ class ChaosRun:
             stop_clients.set()
             await asyncio.gather(*tasks)
             unacked = sum(len(c.outbox) for c in clients)
+            # Which (mid, recipient) went missing, if any: the first lead when one does.
             return {**self.ledger.summary(unacked), "events": self.config.events,
-                    "refusals": self.ledger.refusals}  # fmt: skip
+                    "refusals": self.ledger.refusals,
+                    "missing": self.ledger.missing()[:20]}  # fmt: skip
         finally:
             await self.stop()
 
