@@ -33,6 +33,8 @@ class Subscriber:
         self._timeout = timeout
         self._pubsub: PubSub | None = None
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
+        self.connected = False  # from open() until the connection is lost
+        self.reconnects = 0  # connections lost and made again, with the bus's claims
 
     async def open(self) -> None:
         """Subscribes to every channel, once Redis has confirmed each (the listening task
@@ -50,6 +52,7 @@ class Subscriber:
                 elif message["type"] == "message":
                     self._dispatch(message["channel"], message["data"])
         self._pubsub = pubsub
+        self.connected = True
 
     async def subscribe(self, channel: str) -> None:
         """Subscribes and waits for Redis to confirm."""
@@ -77,7 +80,10 @@ class Subscriber:
                 message = await self._pubsub.get_message(timeout=1.0)
             except (RedisError, OSError) as exc:
                 log.warning("redis bus: subscriber lost (%s); reconnecting", exc)
+                self.connected = False
                 await self._reconnect(recover)
+                self.connected = True  # open() said so already: now the claims are back too
+                self.reconnects += 1
                 recovered()
                 continue
             if message is None:
@@ -104,6 +110,7 @@ class Subscriber:
             return
 
     async def close(self) -> None:
+        self.connected = False
         pubsub, self._pubsub = self._pubsub, None
         if pubsub is not None:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
