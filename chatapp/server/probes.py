@@ -40,6 +40,10 @@ class Probes:
         self._listener: asyncio.Server | None = None
 
     @property
+    def listening(self) -> bool:
+        return self._listener is not None
+
+    @property
     def port(self) -> int:
         """The port actually bound (useful with port 0)."""
         assert self._listener is not None
