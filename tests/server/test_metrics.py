@@ -14,9 +14,11 @@ from chatapp.protocol import Errno, MsgId
 from chatapp.server.app import ChatServer
 from chatapp.server.config import Config
 from chatapp.server.storage.sqlite import SQLiteStorage
+from tests.redis_service import PrivateRedis
 from tests.server.conftest import TEST_HASH_COST, Users, running
 from tests.server.mysql_proxy import MySQLProxy
 from tests.server.steps import chat, online, refused
+from tests.wire import WireClient
 
 ON = pytest.mark.parametrize("server_options", [{"metrics": "127.0.0.1:0"}])
 
@@ -188,3 +190,62 @@ async def test_the_metrics_port_cannot_be_the_chat_port(tmp_path: Any) -> None:
     with pytest.raises(ValueError, match="chat port"):
         async with running(config):
             pass
+
+
+async def ready_becomes(port: int, status: int) -> str:
+    """The body of /readyz once it answers `status`, asked again while it does not."""
+    async with asyncio.timeout(15):
+        while (answer := await get(port, "/readyz"))[0] != status:
+            await asyncio.sleep(0.05)  # the bus notices, and reconnects, by itself
+    return answer[1]
+
+
+@pytest.mark.redis
+async def test_readiness_follows_the_bus_and_its_reconnects_are_counted(
+    private_redis: PrivateRedis, tmp_path: Any
+) -> None:
+    config = Config(
+        host="127.0.0.1", port=0, storage=f"sqlite:///{tmp_path}/chat.db",
+        bus=private_redis.url + "?lease=5", hash_cost=TEST_HASH_COST, metrics="127.0.0.1:0",
+    )  # fmt: skip
+    async with running(config) as server:
+        port = server.probes.port
+        assert await ready_becomes(port, 200) == "ready\n"
+        assert value(await scrape(server), "chatapp_bus_reconnects_total") == 0
+        private_redis.stop()
+        assert await ready_becomes(port, 503) == "bus not connected\n"
+        await asyncio.to_thread(private_redis.start)
+        assert await ready_becomes(port, 200) == "ready\n"
+        assert value(await scrape(server), "chatapp_bus_reconnects_total") == 1
+
+
+@pytest.mark.mysql
+@pytest.mark.redis
+async def test_a_chat_to_another_instance_times_its_publish(mysql_url: str, redis_url: str) -> None:
+    config = Config(
+        host="127.0.0.1", port=0, storage=mysql_url, bus=redis_url, hash_cost=TEST_HASH_COST,
+        metrics="127.0.0.1:0",
+    )  # fmt: skip
+    async with running(config) as here, running(config) as there:
+        clients: list[WireClient] = []
+
+        def users_of(server: ChatServer) -> Users:
+            async def connect(*, legacy: bool = False) -> WireClient:
+                clients.append(client := await WireClient.connect(server.port, legacy=legacy))
+                return client
+
+            return Users(connect)
+
+        a_id = await users_of(here).register("ann")
+        a, _ = await users_of(here).login(a_id)
+        bob, b = await users_of(there).online()
+        await chat(a, bob, "across")
+        assert (await b.expect(MsgId.ONE_CHAT))["msg"] == "across"
+        sent = await scrape(here)
+        assert value(sent, "chatapp_bus_publish_seconds_count") == 1
+        assert value(sent, "chatapp_deliveries_total") == 1
+        assert (
+            value(sent, "chatapp_sessions") == value(await scrape(there), "chatapp_sessions") == 1
+        )
+        for client in clients:
+            await client.close()

@@ -33,7 +33,7 @@ class Subscriber:
         self._timeout = timeout
         self._pubsub: PubSub | None = None
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
-        self.connected = False  # from open() until the connection is lost
+        self.connected = False  # while listening, but for the time of a reconnection
         self.reconnects = 0  # connections lost and made again, with the bus's claims
 
     async def open(self) -> None:
@@ -52,7 +52,6 @@ class Subscriber:
                 elif message["type"] == "message":
                     self._dispatch(message["channel"], message["data"])
         self._pubsub = pubsub
-        self.connected = True
 
     async def subscribe(self, channel: str) -> None:
         """Subscribes and waits for Redis to confirm."""
@@ -74,6 +73,7 @@ class Subscriber:
         """Dispatches what is heard, for as long as the task runs. When the connection is
         lost it reconnects with growing, jittered pauses, until `recover` (the bus's
         claims renewed) succeeds too; then `recovered` is told."""
+        self.connected = True
         while True:
             try:
                 assert self._pubsub is not None
@@ -82,8 +82,8 @@ class Subscriber:
                 log.warning("redis bus: subscriber lost (%s); reconnecting", exc)
                 self.connected = False
                 await self._reconnect(recover)
-                self.connected = True  # open() said so already: now the claims are back too
                 self.reconnects += 1
+                self.connected = True  # subscribed again, and the claims renewed
                 recovered()
                 continue
             if message is None:
