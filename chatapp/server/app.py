@@ -97,6 +97,7 @@ class ChatServer:
     async def start(self) -> None:
         """Opens storage and bus, then listens; connections are served once this returns."""
         tls = tls_context(self.config)  # a bad certificate stops the start before anything
+        metrics = self.probes.address()  # and so does a bad --metrics
         await self.storage.open()
         # Names from before the storage kept skeletons (migration 004) get theirs.
         if claimed := await self.storage.claim_skeletons(skeleton):
@@ -104,8 +105,8 @@ class ChatServer:
         await self.bus.start(self)
         # Message ids are primary keys in the shared log: each live instance has its node.
         self.stamps = Stamps(self.clock, node=self.bus.node)
-        if self.config.metrics is not None:
-            await self.probes.start(self.config.metrics)
+        if metrics is not None:
+            await self.probes.start(metrics)
         await self.listener.start(tls)
         loop = asyncio.get_running_loop()
         self._sweeper = loop.create_task(sweep_idle(self))

@@ -49,12 +49,22 @@ class Probes:
         assert self._listener is not None
         return int(self._listener.sockets[0].getsockname()[1])
 
-    async def start(self, address: str) -> None:
-        host, port = split_address(address)
-        if port == self.server.config.port != 0:
+    def address(self) -> tuple[str, int] | None:
+        """Where --metrics asks to listen, if it does; ValueError when it cannot be."""
+        config = self.server.config
+        if config.metrics is None:
+            return None
+        host, port = split_address(config.metrics)
+        if port == config.port != 0:
             raise ValueError(f"--metrics must not share the chat port {port}")
+        return host, port
+
+    async def start(self, address: tuple[str, int]) -> None:
+        host, port = address
         self._listener = await asyncio.start_server(self._serve, host, port, limit=MAX_HEAD)
-        log.info("metrics and health on http://%s/metrics, /healthz, /readyz", address)
+        log.info(
+            "metrics and health on http://%s/metrics, /healthz, /readyz", self.server.config.metrics
+        )
 
     def close(self) -> None:
         if self._listener is not None:

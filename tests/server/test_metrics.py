@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.app import ChatServer
 from chatapp.server.config import Config
+from chatapp.server.probes import split_address
 from chatapp.server.storage.sqlite import SQLiteStorage
 from tests.redis_service import PrivateRedis
 from tests.server.conftest import TEST_HASH_COST, Users, running
@@ -249,3 +250,18 @@ async def test_a_chat_to_another_instance_times_its_publish(mysql_url: str, redi
         )
         for client in clients:
             await client.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "where"),
+    [("127.0.0.1:9100", ("127.0.0.1", 9100)), ("[::1]:9100", ("::1", 9100)),
+     ("localhost:0", ("localhost", 0))],
+)  # fmt: skip
+def test_an_address_is_a_host_and_a_port(address: str, where: tuple[str, int]) -> None:
+    assert split_address(address) == where
+
+
+@pytest.mark.parametrize("address", ["9100", "127.0.0.1", ":9100", "host:port", "h:70000"])
+def test_an_address_without_both_is_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="ADDRESS:PORT"):
+        split_address(address)
