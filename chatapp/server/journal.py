@@ -104,9 +104,9 @@ class Journal:
                         return  # only acks, and storage is failing: retry with the next append
                     continue
                 self.commit_seconds.observe(time.perf_counter() - started)
-                if batch:
-                    self.logged += len(batch)
-                    self.batch_sizes.observe(len(batch))
+                if size := len(batch):
+                    self.logged += size
+                    self.batch_sizes.observe(size)
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)
