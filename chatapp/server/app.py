@@ -20,10 +20,12 @@ from .journal import Journal
 from .limits import LoginGuard, RegistrationGuard
 from .listener import Listener
 from .passwords import hash_password
+from .probes import Probes
 from .session import Session
 from .sockets import tls_context
 from .storage import Storage, open_storage
 from .sweeper import sweep_idle
+from .tally import Tally
 from .text import skeleton
 from .ties import TieDirectory
 
@@ -52,6 +54,8 @@ class ChatServer:
         self.journal = Journal(self.storage)
         self.fanout = Fanout(self.journal, self.bus)
         self.sessions: set[Session] = set()
+        self.tally = Tally()
+        self.stopping = False  # shutdown has begun: /readyz turns new connections away
         self.logged_in = 0  # sessions with a login: the rest of `sessions` are anonymous
         self.listener = Listener(self)
         self.budget = OutboundBudget(config.max_outbound_bytes, config.max_outbound_total)
@@ -67,6 +71,7 @@ class ChatServer:
             config.login_window,
             time.monotonic,
         )
+        self.probes = Probes(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -92,6 +97,7 @@ class ChatServer:
     async def start(self) -> None:
         """Opens storage and bus, then listens; connections are served once this returns."""
         tls = tls_context(self.config)  # a bad certificate stops the start before anything
+        metrics = self.probes.address()  # and so does a bad --metrics
         await self.storage.open()
         # Names from before the storage kept skeletons (migration 004) get theirs.
         if claimed := await self.storage.claim_skeletons(skeleton):
@@ -99,6 +105,8 @@ class ChatServer:
         await self.bus.start(self)
         # Message ids are primary keys in the shared log: each live instance has its node.
         self.stamps = Stamps(self.clock, node=self.bus.node)
+        if metrics is not None:
+            await self.probes.start(metrics)
         await self.listener.start(tls)
         loop = asyncio.get_running_loop()
         self._sweeper = loop.create_task(sweep_idle(self))
@@ -112,7 +120,9 @@ class ChatServer:
         )
 
     async def shutdown(self) -> None:
-        """Stops accepting, logs out this instance's users (only these), closes, releases."""
+        """Stops accepting, logs out this instance's users (only these), closes, releases;
+        /readyz says so from the start, and the probes stop last."""
+        self.stopping = True
         self.listener.close()
         if self._sweeper is not None:
             self._sweeper.cancel()
@@ -130,6 +140,7 @@ class ChatServer:
         self.budget.close()
         await self.bus.close()
         await self.storage.close()
+        self.probes.close()
         log.info("chatapp-server stopped")
 
     # --- what the bus tells this instance (BusListener) ------------------------------

@@ -53,6 +53,11 @@ class CoreConfig:
         help="on: each connection starts with a PROXY v1 header from the load balancer "
         "(nginx: proxy_protocol on), which gives the client's real address",
     )
+    metrics: str | None = setting(
+        None,
+        help="ADDRESS:PORT to serve /metrics (Prometheus), /healthz and /readyz on over "
+        "HTTP, never the chat port; keep it private (off by default)",
+    )
     hash_cost: int = setting(
         14,
         help="log2 of scrypt's N for new password hashes (14: 16 MiB and ~50 ms per hash)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from asyncio import Future
 from functools import partial
 
@@ -20,6 +21,7 @@ from .chats import chat_event
 from .futures import pass_on
 from .journal import Journal
 from .storage import Logged, NewMessage, StoredMessage
+from .tally import SECONDS, Histogram
 
 
 class Fanout:
@@ -28,6 +30,8 @@ class Fanout:
     def __init__(self, journal: Journal, bus: Bus) -> None:
         self._journal = journal
         self._bus = bus
+        self.deliveries = 0  # of committed chats, to recipients here or elsewhere
+        self.publish_seconds = Histogram(SECONDS)  # each publish to other instances
 
     def post(self, new: NewMessage, msgid: MsgId, rid: Rid) -> Future[Event]:
         """Queues the chat for the log. The future completes with the sender's ACK once
@@ -59,6 +63,7 @@ class Fanout:
         # A retry delivers the first message again: its first attempt may have been
         # committed without anyone hearing of it. Who has it already drops the copy.
         message = logged.first or message
+        self.deliveries += len(logged.deliveries)
         rest = self._bus.publish_here(
             [(uid, chat_event(message, seq)) for uid, seq in logged.deliveries]
         )
@@ -70,5 +75,7 @@ class Fanout:
 
     async def _elsewhere(self, deliveries: list[tuple[int, Delivery]]) -> None:
         """To other instances, before the sender's next request is read."""
+        started = time.perf_counter()
         with contextlib.suppress(BusUnavailable):
             await self._bus.publish_many(deliveries)
+            self.publish_seconds.observe(time.perf_counter() - started)

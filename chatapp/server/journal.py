@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 
 from .futures import pass_on
 from .storage import Logged, MessageLog, NewMessage
+from .tally import SECONDS, SIZES, Histogram
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ class Journal:
         # A retry of a message still being written waits for the first one's result.
         self._in_flight: dict[tuple[int, str], tuple[NewMessage, asyncio.Future[Logged]]] = {}
         self._settling: list[asyncio.Future[None]] = []
+        # Counted per batch, never per chat, for the metrics.
+        self.logged = 0  # chats committed
+        self.batch_sizes = Histogram(SIZES)  # chats per batch that held any
+        self.commit_seconds = Histogram(SECONDS)  # each transaction that succeeded
 
     def submit(self, new: NewMessage) -> asyncio.Future[Logged]:
         """Queues a message for the next batch; the future completes once it is committed
@@ -83,6 +89,7 @@ class Journal:
                 del self._queue[: len(batch)]
                 acks, self._acks = self._acks, {}
                 settling, self._settling = self._settling, []
+                started = time.perf_counter()
                 try:
                     results = await self._storage.log_messages([n for n, _ in batch], acks)
                 except Exception as exc:  # every waiter hears of it; the writer goes on
@@ -96,6 +103,10 @@ class Journal:
                     if not batch:
                         return  # only acks, and storage is failing: retry with the next append
                     continue
+                self.commit_seconds.observe(time.perf_counter() - started)
+                if size := len(batch):
+                    self.logged += size
+                    self.batch_sizes.observe(size)
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)

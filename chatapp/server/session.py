@@ -101,6 +101,7 @@ class Session(FramedTransport):
         try:
             request = self.conn.request(frame)
         except ProtocolError as exc:
+            self.server.tally.refused(exc.msgid, exc.errno if gate is None else Errno.RATE_LIMITED)
             if gate is None or gate.admit(1.0):
                 self.send(Error(exc.errno, exc.errmsg, re=exc.msgid, rid=exc.rid))
             else:
@@ -108,7 +109,9 @@ class Session(FramedTransport):
                 self._refused(gate, self.conn.push(slow_down))
             return
         route = ROUTES[type(request)]
+        self.server.tally.requests[route.msgid] += 1
         if gate is not None and not gate.admit(route.cost):
+            self.server.tally.refused(route.msgid, Errno.RATE_LIMITED)
             refusal = route.refusal(request, Errno.RATE_LIMITED, gate.refusal())
             self._refused(gate, self.conn.reply(request, refusal))
             return
@@ -121,7 +124,7 @@ class Session(FramedTransport):
 
     def _answered(self, request: Request, route: Route, done: asyncio.Future[Event | None]) -> None:
         self._waiting = None
-        self._answer(request, route.outcome(self.peer, request, done))
+        self._answer(request, route.outcome(self, request, done))
         self._work()
 
     def _answer(self, request: Request, reply: Event | None) -> None:

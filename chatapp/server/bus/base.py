@@ -72,6 +72,15 @@ class Bus(Protocol):
         """A number from 0 to 63 that no other live instance on this bus holds, once started:
         it keeps the message ids the instances make apart."""
 
+    @property
+    def connected(self) -> bool:
+        """Whether deliveries from other instances reach this one now: false before the
+        start, while the bus reconnects and after the close."""
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the bus lost its connection and made it again."""
+
     async def start(self, listener: BusListener) -> None:
         """Connects; deliveries flow once this returns."""
 

@@ -13,6 +13,8 @@ class MemoryBus:
     def __init__(self) -> None:
         self._attached: dict[int, Deliver] = {}
         self.node = 0  # the only instance
+        self.connected = False  # from start to close: nothing to lose in between
+        self.reconnects = 0
 
     @classmethod
     def from_url(cls, url: str) -> MemoryBus:
@@ -21,9 +23,10 @@ class MemoryBus:
 
     async def start(self, listener: BusListener) -> None:
         # Deliveries are synchronous calls, so none can arrive after its user left.
-        return None
+        self.connected = True
 
     async def close(self) -> None:
+        self.connected = False
         self._attached.clear()
 
     async def attach(self, user_id: int, deliver: Deliver) -> bool:

@@ -90,6 +90,14 @@ class RedisBus:
     def node(self) -> int:
         return self._lease.node
 
+    @property
+    def connected(self) -> bool:
+        return self._subscriber.connected
+
+    @property
+    def reconnects(self) -> int:
+        return self._subscriber.reconnects
+
     # --- names ---------------------------------------------------------------------
 
     def channel(self, user_id: int) -> str:

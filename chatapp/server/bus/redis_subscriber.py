@@ -33,6 +33,8 @@ class Subscriber:
         self._timeout = timeout
         self._pubsub: PubSub | None = None
         self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
+        self.connected = False  # while listening, but for the time of a reconnection
+        self.reconnects = 0  # connections lost and made again, with the bus's claims
 
     async def open(self) -> None:
         """Subscribes to every channel, once Redis has confirmed each (the listening task
@@ -71,13 +73,17 @@ class Subscriber:
         """Dispatches what is heard, for as long as the task runs. When the connection is
         lost it reconnects with growing, jittered pauses, until `recover` (the bus's
         claims renewed) succeeds too; then `recovered` is told."""
+        self.connected = True
         while True:
             try:
                 assert self._pubsub is not None
                 message = await self._pubsub.get_message(timeout=1.0)
             except (RedisError, OSError) as exc:
                 log.warning("redis bus: subscriber lost (%s); reconnecting", exc)
+                self.connected = False
                 await self._reconnect(recover)
+                self.reconnects += 1
+                self.connected = True  # subscribed again, and the claims renewed
                 recovered()
                 continue
             if message is None:
@@ -104,6 +110,7 @@ class Subscriber:
             return
 
     async def close(self) -> None:
+        self.connected = False
         pubsub, self._pubsub = self._pubsub, None
         if pubsub is not None:
             await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -124,17 +124,21 @@ class Route:
                 raise ChatError(Errno.NOT_LOGGED_IN, "log in first")
             return self.handler(session, request)
         except Exception as exc:
-            return self._refused(request, failure(session.peer, self.msgid, exc))
+            return self._refused(session, request, exc)
 
-    def outcome(self, peer: str, request: Request, done: Future[Event | None]) -> Event | None:
+    def outcome(
+        self, session: Session, request: Request, done: Future[Event | None]
+    ) -> Event | None:
         """The reply once the handler's awaitable is done: its result, or the refusal."""
         if done.cancelled():
             return None  # cut short by shutdown: nobody waits for it
         if (exc := done.exception()) is not None:
-            return self._refused(request, failure(peer, self.msgid, exc))
+            return self._refused(session, request, exc)
         return done.result()
 
-    def _refused(self, request: Request, error: ChatError) -> Event:
+    def _refused(self, session: Session, request: Request, exc: BaseException) -> Event:
+        error = failure(session.peer, self.msgid, exc)
+        session.server.tally.refused(self.msgid, error.errno)
         return self.refusal(request, error.errno, error.errmsg)
 
     def refusal(self, request: Request, errno: Errno, errmsg: str) -> Event:

@@ -147,6 +147,7 @@ async def login(session: Session, req: Login) -> Event:
         await leave(session, announce=False)
         raise
     session.friend_ids = set(friend_ids)
+    server.tally.logins += 1
     ack = replace(
         first,
         id=user.id,

@@ -100,6 +100,9 @@ class Lifecycle(Protocol):
     async def close(self) -> None:
         """Releases connections; the object is unusable afterwards."""
 
+    async def ping(self) -> None:
+        """Runs a trivial query: raises StorageUnavailable when the database cannot."""
+
 
 class Accounts(Protocol):
     """Users: made once, found by id or by name."""

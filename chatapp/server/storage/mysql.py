@@ -118,6 +118,9 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks):
             pool.close()
             await pool.wait_closed()
 
+    async def ping(self) -> None:
+        await self._run(lambda cur: cur.execute("SELECT 1"), write=False, retry=False)
+
     # --- Accounts ------------------------------------------------------------------
 
     async def create_user(

@@ -155,6 +155,9 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks):
             # The last connection to close checkpoints the WAL and removes it.
             await asyncio.to_thread(db.close)
 
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchall())
+
     # --- Accounts ------------------------------------------------------------------
 
     async def create_user(
