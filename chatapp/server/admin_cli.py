@@ -202,3 +202,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.stdout.buffer.write(orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
     else:
         sys.stdout.write(table(shown))
+
+
+if __name__ == "__main__":
+    main()
