@@ -45,6 +45,14 @@ async def find_group(storage: Storage, key: str) -> int:
     return group_id
 
 
+async def live_user(storage: Storage, key: str) -> User:
+    """The user `key` names, unless it is a deleted account's tombstone."""
+    user = await find_user(storage, key)
+    if user.name == tombstone_name(user.id):
+        raise Refused(f"user {user.id} was deleted")
+    return user
+
+
 def _user(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "disabled": user.disabled}
 
@@ -73,27 +81,25 @@ async def users_show(storage: Storage, key: str, page: int) -> Shown:
 
 
 async def users_disable(storage: Storage, key: str, disabled: bool) -> Shown:
-    user = await find_user(storage, key)
+    user = await live_user(storage, key)
     revoked = await storage.set_disabled(user.id, disabled)
     return {**_user(user), "disabled": disabled, "tokens_revoked": revoked}
 
 
 async def users_reset_password(storage: Storage, key: str, password: str, cost: int) -> Shown:
-    user = await find_user(storage, key)
+    user = await live_user(storage, key)
     password_hash = await asyncio.to_thread(hash_password, password, cost)
     await storage.set_password(user.id, password_hash)  # and forgets every token
     return {**_user(user), "password": "reset", "tokens_revoked": "all"}
 
 
 async def users_end_sessions(storage: Storage, key: str) -> Shown:
-    user = await find_user(storage, key)
+    user = await live_user(storage, key)
     return {**_user(user), "tokens_revoked": await storage.drop_tokens(user.id)}
 
 
 async def users_delete(storage: Storage, key: str) -> Shown:
-    user = await find_user(storage, key)
-    if user.name == tombstone_name(user.id):
-        raise Refused(f"user {user.id} was deleted already")
+    user = await live_user(storage, key)
     try:
         tombstone = await storage.delete_user(user.id)
     except NoSuchUser:

@@ -181,8 +181,10 @@ async def test_delete_takes_everything_but_sent_messages(world: World) -> None:
     again = await admin(world.url, "users", "delete", str(world.ann), "--yes")
     assert (again.rc, again.err.strip()) == (
         1,
-        f"chatapp-admin: user {world.ann} was deleted already",
+        f"chatapp-admin: user {world.ann} was deleted",
     )
+    revived = await admin(world.url, "users", "enable", str(world.ann))
+    assert revived.rc == 1 and "was deleted" in revived.err
     assert (
         await admin(world.url, "users", "show", "nobody")
     ).err.strip() == "chatapp-admin: no user 'nobody'"
