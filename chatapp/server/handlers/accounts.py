@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 # Legacy texts, kept word for word: the original console client prints them.
 BAD_CREDENTIALS = "id or password is invalid!"
 ALREADY_ONLINE = "this account is using, input another!"
+DISABLED = "this account is disabled: ask the server's operator"
 
 
 async def register(session: Session, req: Register) -> Event:
@@ -97,6 +98,8 @@ async def _by_password(session: Session, req: Login) -> User:
     if not await checking or user is None:
         raise ChatError(Errno.BAD_CREDENTIALS, BAD_CREDENTIALS)
     logins.succeeded(session.host, account)
+    # Said only to whoever knows the password, so it tells no one else the account exists.
+    _check_enabled(user)
     return user
 
 
@@ -106,7 +109,15 @@ async def _by_token(session: Session, req: Login) -> User:
     if user is None or (req.id is not None and req.id != user.id):
         server.logins.failed(session.host)
         raise ChatError(Errno.BAD_CREDENTIALS, "resume token is invalid or expired")
+    _check_enabled(user)  # disabling revokes the tokens; this covers a login racing it
     return user
+
+
+def _check_enabled(user: User) -> None:
+    """Refuses an account an operator disabled (chatapp-admin users disable), read from
+    storage at each login, so a running server honours it at once."""
+    if user.disabled:
+        raise ChatError(Errno.ACCOUNT_DISABLED, DISABLED)
 
 
 async def login(session: Session, req: Login) -> Event:

@@ -27,6 +27,7 @@ from .base import (
     Tokens,
     TooManyRequests,
 )
+from .base_admin import Admin, GroupReport, GroupRole, Stats, UserReport, tombstone_name
 from .base_social import Blocks, Friendships, GroupRoles, People
 from .block_rows import Held, MessageRequest, Ties
 from .group_rows import (
@@ -63,28 +64,34 @@ from .rows import (
 )
 
 
-def _sqlite(url: str) -> Storage:
+def _sqlite(url: str, existing: bool) -> Storage:
     from .sqlite import SQLiteStorage
 
-    return SQLiteStorage.from_url(url)
+    storage = SQLiteStorage.from_url(url)
+    storage.existing = existing
+    return storage
 
 
-def _mysql(url: str) -> Storage:
+def _mysql(url: str, existing: bool) -> Storage:
     from .mysql import MySQLStorage
 
-    return MySQLStorage.from_url(url)
+    storage = MySQLStorage.from_url(url)
+    storage.existing = existing
+    return storage
 
 
-BACKENDS: dict[str, Callable[[str], Storage]] = {"sqlite": _sqlite, "mysql": _mysql}
+BACKENDS: dict[str, Callable[[str, bool], Storage]] = {"sqlite": _sqlite, "mysql": _mysql}
 
 
-def open_storage(url: str) -> Storage:
-    """The backend for `url` (sqlite:///path or mysql://user:pw@host:port/db), not yet opened."""
+def open_storage(url: str, *, existing: bool = False) -> Storage:
+    """The backend for `url` (sqlite:///path or mysql://user:pw@host:port/db), not yet
+    opened. An `existing` one (chatapp-admin's) opens only a database at the current
+    schema: it never creates nor upgrades one."""
     scheme = urlsplit(url).scheme
     factory = BACKENDS.get(scheme)
     if factory is None:
         raise ValueError(f"unknown storage URL scheme {scheme!r}; use one of {sorted(BACKENDS)}")
-    return factory(url)
+    return factory(url, existing)
 
 
 __all__ = [
@@ -98,6 +105,7 @@ __all__ = [
     "NORMAL",
     "REQUESTED",
     "Accounts",
+    "Admin",
     "AlreadyExists",
     "Blocks",
     "Contact",
@@ -110,6 +118,8 @@ __all__ = [
     "GroupEdit",
     "GroupFull",
     "GroupProfile",
+    "GroupReport",
+    "GroupRole",
     "GroupRoles",
     "Held",
     "Invitation",
@@ -136,6 +146,7 @@ __all__ = [
     "RequestOutcome",
     "Settings",
     "Social",
+    "Stats",
     "Storage",
     "StorageError",
     "StorageUnavailable",
@@ -144,5 +155,7 @@ __all__ = [
     "Tokens",
     "TooManyRequests",
     "User",
+    "UserReport",
     "open_storage",
+    "tombstone_name",
 ]

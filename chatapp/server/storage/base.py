@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from .base_admin import Admin
 from .base_social import Blocks, Friendships, GroupRoles, People
 from .rows import (
     Contact,
@@ -229,6 +230,7 @@ class Storage(
     MessageLog,
     Tokens,
     People,
+    Admin,
     Protocol,
 ):
     """Everything a server keeps: what a backend (sqlite.py, mysql.py) provides."""

@@ -120,9 +120,18 @@ def pending(
 
 
 async def migrate(
-    cur: Cursor, migrations: Sequence[Migration], *, upgrade: bool, where: str
+    cur: Cursor,
+    migrations: Sequence[Migration],
+    *,
+    upgrade: bool,
+    where: str,
+    existing: bool = False,
 ) -> None:
-    """Brings the cursor's database to the latest version, or raises StorageError saying why not."""
+    """Brings the cursor's database to the latest version, or raises StorageError saying why
+    not; an `existing` one (chatapp-admin's) must be at it already."""
+    if existing:
+        await check_current(cur, migrations, where=where)
+        return
     # A named lock, so that servers starting together do not both create the schema.
     await cur.execute("SELECT DATABASE()")
     lock = f"chatapp-schema:{(await cur.fetchone())[0]}"[:64]
@@ -139,6 +148,15 @@ async def migrate(
                 raise StorageError(f"{migration.name} did not set schema_version")
     finally:
         await cur.execute("DO RELEASE_LOCK(%s)", (lock,))
+
+
+async def check_current(cur: Cursor, migrations: Sequence[Migration], *, where: str) -> None:
+    """Raises StorageError unless the cursor's database is at the latest version."""
+    current, _ = await _schema_version(cur)
+    latest = migrations[-1].version
+    if current != latest:
+        have = "no chatapp schema" if current is None else f"schema version {current}"
+        raise StorageError(f"{where} has {have}; this chatapp needs {latest}")
 
 
 async def _schema_version(cur: Cursor) -> tuple[int | None, int]:

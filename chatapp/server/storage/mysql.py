@@ -22,6 +22,7 @@ import pymysql
 from . import mysql_accounts, mysql_log, mysql_people, mysql_social
 from .base import NoSuchUser, StorageUnavailable
 from .migrations import Migration, load_migrations, migrate
+from .mysql_admin import MySQLAdmin
 from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
 from .mysql_friends import MySQLFriends
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks):
+class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLAdmin):
     """Storage in MySQL through a pool of aiomysql connections.
 
     Reads run in autocommit. Writes run in explicit transactions, even single statements:
@@ -67,8 +68,12 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks):
     the call raises StorageUnavailable rather than risk doing the work twice. The queries
     are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log; friend
     requests are MySQLFriends's, groups with roles MySQLGroupRoles's (mysql_groups),
-    blocking and message requests MySQLBlocks's (mysql_blocks).
+    blocking and message requests MySQLBlocks's (mysql_blocks), the operator's MySQLAdmin's
+    (mysql_admin).
     """
+
+    existing = False
+    """chatapp-admin's: open only a database at the current schema, never create one."""
 
     def __init__(self, config: MySQLConfig, *, migrations: Sequence[Migration] = ()) -> None:
         self.config = config
@@ -103,7 +108,9 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks):
         self._pool = await create_pool(c)
         try:
             await self._run(
-                lambda cur: migrate(cur, self._migrations, upgrade=upgrade, where=c.where),
+                lambda cur: migrate(
+                    cur, self._migrations, upgrade=upgrade, where=c.where, existing=self.existing
+                ),
                 write=False,
                 retry=False,
             )

@@ -60,9 +60,11 @@ async def set_password(cur: Cursor, user_id: int, password_hash: str) -> None:
 
 async def user_where(cur: Cursor, condition: str, value: int | str) -> User | None:
     """Storage.user_by_id and user_by_name: the user matching `condition` on `value`."""
-    await cur.execute(f"SELECT id, name, password_hash FROM users WHERE {condition}", (value,))
+    await cur.execute(
+        f"SELECT id, name, password_hash, disabled FROM users WHERE {condition}", (value,)
+    )
     row = await cur.fetchone()
-    return User(*row) if row else None
+    return User(row[0], row[1], row[2], bool(row[3])) if row else None
 
 
 async def save_token(
@@ -90,12 +92,12 @@ async def save_token(
 async def user_by_token(cur: Cursor, token_hash: str, now_ms: int) -> User | None:
     """Storage.user_by_token."""
     await cur.execute(
-        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
+        "SELECT u.id, u.name, u.password_hash, u.disabled FROM resume_tokens t JOIN users u"
         " ON u.id = t.user_id WHERE t.token_hash = %s AND t.expires_ms > %s",
         (token_hash, now_ms),
     )
     row = await cur.fetchone()
-    return User(*row) if row else None
+    return User(row[0], row[1], row[2], bool(row[3])) if row else None
 
 
 async def drop_token(cur: Cursor, token_hash: str) -> None:

@@ -13,11 +13,13 @@ FIRST = -(1 << 63)
 
 @dataclass(frozen=True, slots=True)
 class User:
-    """An account; `password_hash` is the encoded hash, never the password."""
+    """An account; `password_hash` is the encoded hash, never the password; a `disabled`
+    account cannot log in (an operator's doing: chatapp-admin)."""
 
     id: int
     name: str
     password_hash: str
+    disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

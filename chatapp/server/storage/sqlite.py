@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from . import sqlite_accounts, sqlite_log, sqlite_people, sqlite_social
 from .base import StorageError, StorageUnavailable
@@ -28,6 +28,7 @@ from .rows import (
     User,
 )
 from .skeletons import Skeleton
+from .sqlite_admin import SQLiteAdmin
 from .sqlite_blocks import SQLiteBlocks
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
@@ -47,7 +48,7 @@ BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
 
-class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks):
+class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteAdmin):
     """Storage in one SQLite file, every call run on the event loop.
 
     A call is a few B-tree lookups or a small transaction in WAL mode with no fsync: tens
@@ -58,11 +59,14 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks):
     (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
     concern: sqlite_accounts, sqlite_social, sqlite_log; friend requests are SQLiteFriends's,
     groups with roles SQLiteGroupRoles's (sqlite_groups), blocking and message requests
-    SQLiteBlocks's (sqlite_blocks).
+    SQLiteBlocks's (sqlite_blocks), the operator's SQLiteAdmin's (sqlite_admin).
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, existing: bool = False) -> None:
         self.path = path
+        # chatapp-admin's: open only a file that exists at the current schema, never
+        # create or upgrade one behind the server's back.
+        self.existing = existing
         self._db: sqlite3.Connection | None = None
         self._checkpointer: Checkpointer | None = None
 
@@ -118,6 +122,8 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks):
     def _connect(self) -> sqlite3.Connection:
         """Opens the file and applies what migrations it lacks (on a thread: an upgrade of
         a large database takes a while)."""
+        if self.existing:
+            return self._connect_existing()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -144,6 +150,20 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks):
             sqlite_people.fold_names(db)
         # Locked: _run waits without blocking the loop, which busy_timeout would do.
         db.execute("PRAGMA busy_timeout=0")
+        return db
+
+    def _connect_existing(self) -> sqlite3.Connection:
+        """Opens the file only if it exists and holds the current schema."""
+        uri = f"file:{quote(self.path)}?mode=rw"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA foreign_keys=ON")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            db.close()
+            raise StorageError(
+                f"{self.path} has schema version {version}; this chatapp needs "
+                f"{SCHEMA_VERSION}: start the server of this version on it first"
+            )
         return db
 
     async def close(self) -> None:

@@ -64,9 +64,9 @@ def set_password(db: sqlite3.Connection, user_id: int, password_hash: str) -> No
 def user_where(db: sqlite3.Connection, column: str, value: int | str) -> User | None:
     """Storage.user_by_id (column `id`) and user_by_name (`name`)."""
     row = db.execute(
-        f"SELECT id, name, password_hash FROM users WHERE {column} = ?", (value,)
+        f"SELECT id, name, password_hash, disabled FROM users WHERE {column} = ?", (value,)
     ).fetchone()
-    return User(*row) if row else None
+    return User(row[0], row[1], row[2], bool(row[3])) if row else None
 
 
 def save_token(
@@ -98,11 +98,11 @@ def save_token(
 def user_by_token(db: sqlite3.Connection, token_hash: str, now_ms: int) -> User | None:
     """Storage.user_by_token."""
     row = db.execute(
-        "SELECT u.id, u.name, u.password_hash FROM resume_tokens t JOIN users u"
+        "SELECT u.id, u.name, u.password_hash, u.disabled FROM resume_tokens t JOIN users u"
         " ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_ms > ?",
         (token_hash, now_ms),
     ).fetchone()
-    return User(*row) if row else None
+    return User(row[0], row[1], row[2], bool(row[3])) if row else None
 
 
 def drop_token(db: sqlite3.Connection, token_hash: str) -> None:

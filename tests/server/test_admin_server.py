@@ -1,0 +1,65 @@
+"""chatapp-admin beside a running server, on each backend: a disabled account's logins are
+refused at once (password, token, both dialects); a deleted one's chats stay in others'
+history."""
+
+from __future__ import annotations
+
+from chatapp.protocol import Errno, MsgId
+from chatapp.server.app import ChatServer
+from chatapp.server.handlers.accounts import BAD_CREDENTIALS, DISABLED
+from chatapp.server.tokens import new_token
+from tests.server.conftest import Connect, Users
+from tests.server.steps import acked, chat, online
+from tests.server.test_admin_cli import admin
+
+
+async def test_a_disabled_account_cannot_log_in_by_password_or_token(
+    server: ChatServer, connect: Connect, users: Users
+) -> None:
+    ann = await users.register("ann")
+    client, ack = await users.login(ann)
+    await client.close()  # closed without LOGOUT: the token stays good
+    done = await admin(server.config.storage, "users", "disable", "ann", "--json")
+    assert done.json()["tokens_revoked"] == 1
+
+    current = await connect()
+    refused = await current.request(msgid=MsgId.LOGIN, id=ann, password="pw", v=2)
+    assert (refused["errno"], refused["errmsg"]) == (Errno.ACCOUNT_DISABLED, DISABLED)
+    legacy = await connect(legacy=True)
+    await legacy.send(msgid=MsgId.LOGIN, id=ann, password="pw")
+    assert (await legacy.expect(MsgId.LOGIN_ACK))["errno"] == Errno.ACCOUNT_DISABLED
+    revoked = await current.request(msgid=MsgId.LOGIN, token=ack["token"], v=2)
+    assert revoked["errno"] == Errno.BAD_CREDENTIALS
+    # A token saved as the account was disabled (a login racing the operator) fails too.
+    token, hashed = new_token()
+    await server.storage.save_token(hashed, ann, server.now_ms() + 60_000, server.now_ms())
+    raced = await current.request(msgid=MsgId.LOGIN, token=token, v=2)
+    assert raced["errno"] == Errno.ACCOUNT_DISABLED
+    wrong = await current.request(msgid=MsgId.LOGIN, id=ann, password="nope", v=2)
+    assert wrong["errno"] == Errno.BAD_CREDENTIALS  # only the password's holder is told
+
+    assert (await admin(server.config.storage, "users", "enable", str(ann))).rc == 0
+    again, _ = await users.login(ann)
+    await again.close()
+
+
+async def test_a_deleted_users_messages_stay_in_others_history(
+    server: ChatServer, connect: Connect, users: Users
+) -> None:
+    ann, a = await online(users, "ann")
+    bob, b = await online(users, "bob")
+    await chat(a, bob, "remember me")
+    await b.expect(MsgId.ONE_CHAT)
+    await a.close()
+    done = await admin(server.config.storage, "users", "delete", "ann", "--yes")
+    assert done.rc == 0, done.err
+
+    history = (await acked(b, MsgId.HISTORY, peer=ann))["messages"]
+    assert [(m["id"], m["name"], m["msg"]) for m in history] == [(ann, "ann", "remember me")]
+    late = await connect()
+    by_name = await late.request(msgid=MsgId.LOGIN, name="ann", password="pw", v=2)
+    by_id = await late.request(msgid=MsgId.LOGIN, id=ann, password="pw", v=2)
+    assert (by_name["errno"], by_name["errmsg"]) == (Errno.BAD_CREDENTIALS, BAD_CREDENTIALS)
+    assert by_id["errno"] == Errno.BAD_CREDENTIALS
+    # The name is free for someone new.
+    assert await users.register("ann") != ann
