@@ -85,13 +85,14 @@ GROUP_COUNTS = (
     " (SELECT count(*) FROM messages WHERE kind = 10 AND chan_lo = ? AND chan_hi = 0)"
 )
 # A group's conversation is (kind 10, chan_lo = its id, chan_hi = 0); each statement is
-# given the group's id once. Deliveries go before the messages they refer to.
+# given the group's id once. A message still waiting for a member stays, with its
+# delivery: it was accepted, and taking its number out of the member's sequence would
+# leave a gap no SYNC can fill. It is delivered as ever; nobody can page back to it.
 DELETE_GROUP: tuple[str, ...] = (
-    "DELETE FROM deliveries WHERE message_id IN"
-    " (SELECT id FROM messages WHERE kind = 10 AND chan_lo = ? AND chan_hi = 0)",
     "DELETE FROM read_markers WHERE kind = 10 AND chan_lo = ? AND chan_hi = 0",
     "DELETE FROM conversation_heads WHERE kind = 10 AND chan_lo = ? AND chan_hi = 0",
-    "DELETE FROM messages WHERE kind = 10 AND chan_lo = ? AND chan_hi = 0",
+    "DELETE FROM messages WHERE kind = 10 AND chan_lo = ? AND chan_hi = 0"
+    " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id)",
     "DELETE FROM group_invitations WHERE group_id = ?",
     "DELETE FROM group_members WHERE group_id = ?",
     "DELETE FROM name_skeletons WHERE group_id = ?",

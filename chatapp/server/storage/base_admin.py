@@ -93,8 +93,9 @@ class Admin(Protocol):
         """The group with its first `page` members and its counts."""
 
     async def delete_group(self, group_id: int) -> None:
-        """Deletes a group with its members, invitations, name skeleton, messages, their
-        deliveries, its conversation head and read markers. Raises NoSuchGroup."""
+        """Deletes a group with its members, invitations, name skeleton, conversation head,
+        read markers and messages, but for those still waiting for a member: they stay, and
+        are delivered (their numbers are in the member's sequence). Raises NoSuchGroup."""
 
     async def transfer_group(self, group_id: int, user_id: int) -> None:
         """Makes a member the creator; the old creator becomes an admin. Raises

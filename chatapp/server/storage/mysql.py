@@ -26,6 +26,7 @@ from .mysql_admin import MySQLAdmin
 from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
 from .mysql_friends import MySQLFriends
+from .mysql_people import MySQLPeople
 from .mysql_pool import (
     DUPLICATE,
     NO_PARENT,
@@ -39,7 +40,6 @@ from .mysql_pool import (
     release,
 )
 from .mysql_roles import MySQLGroupRoles
-from .people_rows import ConversationRow
 from .rows import (
     Contact,
     Conversation,
@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLAdmin):
+class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQLAdmin):
     """Storage in MySQL through a pool of aiomysql connections.
 
     Reads run in autocommit. Writes run in explicit transactions, even single statements:
@@ -68,8 +68,8 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLAdmin):
     the call raises StorageUnavailable rather than risk doing the work twice. The queries
     are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log; friend
     requests are MySQLFriends's, groups with roles MySQLGroupRoles's (mysql_groups),
-    blocking and message requests MySQLBlocks's (mysql_blocks), the operator's MySQLAdmin's
-    (mysql_admin).
+    blocking and message requests MySQLBlocks's (mysql_blocks), people and conversations
+    MySQLPeople's (mysql_people), the operator's MySQLAdmin's (mysql_admin).
     """
 
     existing = False
@@ -239,34 +239,6 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLAdmin):
     ) -> list[StoredMessage]:
         return await self._run(
             lambda cur: mysql_log.history(cur, conversation, before, limit), write=False
-        )
-
-    # --- People --------------------------------------------------------------------
-
-    async def users_by_prefix(self, prefix: str, limit: int) -> list[Contact]:
-        return await self._run(
-            lambda c: mysql_people.users_by_prefix(c, prefix, limit), write=False
-        )
-
-    async def conversations(
-        self, user_id: int, before: int | None, limit: int, unread_cap: int
-    ) -> list[ConversationRow]:
-        return await self._run(
-            lambda cur: mysql_people.conversations(cur, user_id, before, limit, unread_cap),
-            write=False,
-        )
-
-    async def message_by_id(self, mid: int) -> StoredMessage | None:
-        return await self._run(lambda cur: mysql_people.message_by_id(cur, mid), write=False)
-
-    async def mark_read(self, user_id: int, conversation: Conversation, mid: int) -> int:
-        return await self._run(
-            lambda cur: mysql_people.mark_read(cur, user_id, conversation, mid), write=True
-        )
-
-    async def readers(self, conversation: Conversation, mid: int, excluding: int) -> int:
-        return await self._run(
-            lambda cur: mysql_people.readers(cur, conversation, mid, excluding), write=False
         )
 
     # --- Tokens --------------------------------------------------------------------

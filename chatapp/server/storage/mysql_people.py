@@ -7,10 +7,11 @@ autocommit (reads).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from .base import NoSuchUser
 from .log_rows import conversation_key
-from .mysql_pool import Cursor, conflicts
+from .mysql_pool import Cursor, Work, conflicts
 from .people_rows import (
     ADVANCE_HEAD,
     BY_PREFIX,
@@ -36,6 +37,8 @@ from .people_rows import (
     unread_params,
 )
 from .rows import Contact, Conversation, StoredMessage
+
+T = TypeVar("T")
 
 _ADVANCE = marks(ADVANCE_HEAD, "%s")
 _ADVANCE += " ON DUPLICATE KEY UPDATE last_mid = GREATEST(last_mid, VALUES(last_mid))"
@@ -124,3 +127,30 @@ async def readers(cur: Cursor, conversation: Conversation, mid: int, excluding: 
     """Storage.readers."""
     await cur.execute(_READERS, (*conversation_key(conversation), mid, excluding))
     return int((await cur.fetchone())[0])
+
+
+class MySQLPeople:
+    """Storage.People for MySQLStorage, which provides `_run`."""
+
+    async def _run(self, work: Work[T], *, write: bool, retry: bool = True) -> T:
+        raise NotImplementedError  # MySQLStorage._run
+
+    async def users_by_prefix(self, prefix: str, limit: int) -> list[Contact]:
+        return await self._run(lambda c: users_by_prefix(c, prefix, limit), write=False)
+
+    async def conversations(
+        self, user_id: int, before: int | None, limit: int, unread_cap: int
+    ) -> list[ConversationRow]:
+        return await self._run(
+            lambda cur: conversations(cur, user_id, before, limit, unread_cap),
+            write=False,
+        )
+
+    async def message_by_id(self, mid: int) -> StoredMessage | None:
+        return await self._run(lambda cur: message_by_id(cur, mid), write=False)
+
+    async def mark_read(self, user_id: int, conversation: Conversation, mid: int) -> int:
+        return await self._run(lambda cur: mark_read(cur, user_id, conversation, mid), write=True)
+
+    async def readers(self, conversation: Conversation, mid: int, excluding: int) -> int:
+        return await self._run(lambda cur: readers(cur, conversation, mid, excluding), write=False)

@@ -158,8 +158,10 @@ async def test_group_report_delete_and_transfer(storage: Storage) -> None:
     await storage.delete_group(group.id)
     assert await storage.group_report(group.id, 10) is None
     assert await storage.group_profile(group.id) is None
-    assert (await storage.pending(bob.id, None, 10)).deliveries == []
-    assert await storage.history(Conversation.group(group.id), None, 10) == []
+    # What waited for bob is still his to receive; the rest of the conversation is gone.
+    [(seq, waiting)] = (await storage.pending(bob.id, None, 10)).deliveries
+    assert (seq, waiting.target, waiting.sender_id) == (1, group.id, ann.id)
+    assert await storage.history(Conversation.group(group.id), None, 10) == [waiting]
     assert await storage.invitations(carl.id, None, 10) == []
     assert (await storage.create_group("crew", "", carl.id, skeleton="crew")).name == "crew"
     with pytest.raises(NoSuchGroup):
