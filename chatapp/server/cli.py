@@ -16,6 +16,7 @@ from chatapp import __version__
 
 from .app import ChatServer
 from .config import Config
+from .logs import configure as configure_logs
 from .settings import options, switch
 from .storage import StorageError, open_storage
 
@@ -110,9 +111,7 @@ def _runner() -> Callable[[Any], Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `chatapp-server`; returns the process exit code."""
     config, args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logs(args.log_level, config.log_format)
     # A fatal signal no program can answer (SIGBUS when SQLite's -shm file is truncated
     # or its disk is full, SIGSEGV) leaves its traceback on stderr, in the log, before the
     # process dies: never a silent death. What was acknowledged is in the log already.

@@ -10,6 +10,7 @@ from platformdirs import user_data_dir
 
 from chatapp.protocol import DEFAULT_MAX_FRAME
 
+from .logs import LogFormat
 from .settings import Limit, setting
 
 
@@ -52,6 +53,11 @@ class CoreConfig:
         False,
         help="on: each connection starts with a PROXY v1 header from the load balancer "
         "(nginx: proxy_protocol on), which gives the client's real address",
+    )
+    log_format: LogFormat = setting(  # noqa: RUF009 (an enum member is immutable)
+        LogFormat.TEXT,
+        help="log lines on stderr as text (for people) or json (one object per line, for log "
+        "shippers); within a connection each names its peer and, once logged in, its user",
     )
     hash_cost: int = setting(
         14,

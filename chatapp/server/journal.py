@@ -7,6 +7,7 @@ import logging
 from dataclasses import replace
 
 from .futures import pass_on
+from .logs import shared
 from .storage import Logged, MessageLog, NewMessage
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,9 @@ class Journal:
 
     def _kick(self) -> None:
         if self._writer is None:
-            self._writer = asyncio.get_running_loop().create_task(self._write())
+            # Every connection's chats: not the lines of the one whose chat started it.
+            loop = asyncio.get_running_loop()
+            self._writer = loop.create_task(self._write(), context=shared())
 
     async def _write(self) -> None:
         try:
