@@ -17,6 +17,7 @@ import pytest
 from chatapp.protocol import MsgId
 from chatapp.server.journal import Journal
 from chatapp.server.logs import CONNECTION, ConnectionFilter, JsonFormatter
+from chatapp.server.reports import Report
 from chatapp.server.storage import Logged, NewMessage
 from tests.server.test_process import (
     REPO,
@@ -161,3 +162,41 @@ async def test_the_journal_writer_is_nobody_s_though_a_connection_started_it() -
         CONNECTION.reset(token)
     await journal.drain()
     assert storage.seen == [None]
+
+
+class _Lines(logging.Handler):
+    """Notes each line's message and peer, as the server's handler would see them."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__()
+        self.addFilter(ConnectionFilter())
+        self.lines: list[tuple[str, object]] = []
+        self.expected = expected
+        self.complete = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.getMessage(), getattr(record, "peer", None)))
+        if len(self.lines) == self.expected:
+            self.complete.set()
+
+
+async def test_a_report_s_summary_is_nobody_s_though_a_connection_started_it() -> None:
+    logger = logging.getLogger("chatapp.test.report")
+    lines = _Lines(expected=2)
+    logger.addHandler(lines)
+    report = Report(logger, "refused", interval=0.01)
+    token = CONNECTION.set(_Conn())
+    try:
+        report("first")
+        report("second")  # counted: its summary comes later, from a timer
+    finally:
+        CONNECTION.reset(token)
+    try:
+        async with asyncio.timeout(5):
+            await lines.complete.wait()
+    finally:
+        logger.removeHandler(lines)
+    assert lines.lines == [
+        ("refused: first", _Conn.peer),
+        ("refused: 1 more in the last 0.01 s, the last: second", None),
+    ]
