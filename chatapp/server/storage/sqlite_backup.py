@@ -74,6 +74,7 @@ def backup(
     src_path, dst_path = Path(source), Path(destination)
     if not src_path.is_file():
         raise BackupError(f"{src_path}: no such database")
+    _distinct(src_path, dst_path)
     dst_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = dst_path.with_name(f".{dst_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
@@ -131,6 +132,7 @@ def restore(
     src_path, db_path = Path(backup_file), Path(database)
     if not src_path.is_file():
         raise BackupError(f"{src_path}: no such backup")
+    _distinct(src_path, db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)  # as the server makes it
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.restoring")
     try:
@@ -187,6 +189,11 @@ def _ensure_unused(path: Path) -> None:
         raise BackupError(f"{path} is in use (a running server?): stop it first ({exc})") from None
     finally:
         db.close()
+
+
+def _distinct(one: Path, other: Path) -> None:
+    if other.exists() and one.samefile(other):
+        raise BackupError(f"{one} and {other} are the same file")
 
 
 def _uri(path: Path, mode: str) -> str:

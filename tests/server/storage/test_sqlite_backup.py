@@ -152,3 +152,21 @@ def test_a_backup_of_no_database_fails_and_writes_nothing(tmp_path: Path) -> Non
     with pytest.raises(BackupError, match="no such database"):
         backup(tmp_path / "missing.db", tmp_path / "copy.db")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_restore_refuses_a_damaged_backup(tmp_path: Path) -> None:
+    db, copy, target = tmp_path / "db.db", tmp_path / "copy.db", tmp_path / "target.db"
+    with sqlite3.connect(db) as made:
+        made.execute("CREATE TABLE t (x)")
+        made.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(5000)])
+        made.execute("PRAGMA user_version=1")
+    backup(db, copy)
+    with copy.open("r+b") as damaged:
+        for page in range(2, 6):  # the headers of some of the table's pages
+            damaged.seek(page * 4096)
+            damaged.write(b"\xff" * 64)
+    with pytest.raises(BackupError):
+        restore(copy, target)
+    assert not target.exists()
+    with pytest.raises(BackupError, match="same file"):
+        backup(db, db)
