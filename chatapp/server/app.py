@@ -19,6 +19,7 @@ from .ids import Stamps
 from .journal import Journal
 from .limits import LoginGuard, RegistrationGuard
 from .listener import Listener
+from .logs import about, context_of
 from .passwords import hash_password
 from .probes import Probes
 from .session import Session
@@ -83,9 +84,11 @@ class ChatServer:
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Runs background work that shutdown waits for; its failure is logged, not lost."""
-        task = asyncio.get_running_loop().create_task(coro)
+    def spawn(self, coro: Coroutine[Any, Any, None], of: Session | None = None) -> None:
+        """Runs background work that shutdown waits for; its failure is logged, not lost.
+        With `of`, its lines are that connection's, whichever connection started it."""
+        context = context_of(of) if of is not None else None
+        task = asyncio.get_running_loop().create_task(coro, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
@@ -127,7 +130,9 @@ class ChatServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
         sessions = list(self.sessions)
-        results = await asyncio.gather(*(leave(s) for s in sessions), return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        leaving = [loop.create_task(leave(s), context=context_of(s)) for s in sessions]
+        results = await asyncio.gather(*leaving, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 log.warning("logging a user out during shutdown failed: %s", result)
@@ -165,7 +170,8 @@ class ChatServer:
     def evicted(self, user_ids: list[int]) -> None:
         """These users logged in elsewhere while the bus was cut off: end them here."""
         for session in self._sessions_of(user_ids):
-            log.warning("%s: logged in on another instance meanwhile: closing", session.peer)
+            with about(session):
+                log.warning("logged in on another instance meanwhile: closing")
             session.close()
 
     def _sessions_of(self, user_ids: list[int]) -> list[Session]:

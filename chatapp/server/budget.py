@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from .logs import about
 from .reports import Report
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ class OutboundBudget:
         """`conn` holds `size` bytes just after a write."""
         self._hold(conn, size)
         if size > self.per_connection:
-            log.warning("%s: not reading, outbound limit reached: disconnecting", conn.peer)
+            with about(conn):  # written to by another's chat, maybe
+                log.warning("not reading, outbound limit reached: disconnecting")
             self._drop(conn)
         elif 0 < self.limit < self.total:
             self._enforce()
@@ -59,7 +61,8 @@ class OutboundBudget:
         for conn, held in sorted(self._holders.items(), key=_held, reverse=True):
             if self.total <= self.limit:
                 break
-            self._report(f"{conn.peer} held {held / _MIB:.1f} MiB")
+            with about(conn):
+                self._report(f"{conn.peer} held {held / _MIB:.1f} MiB")
             self._drop(conn)
 
     def _hold(self, conn: FramedTransport, size: int) -> None:

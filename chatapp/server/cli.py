@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import enum
 import faulthandler
 import logging
 import os
@@ -16,7 +17,8 @@ from chatapp import __version__
 
 from .app import ChatServer
 from .config import Config
-from .settings import options, switch
+from .logs import configure as configure_logs
+from .settings import Option, options, switch
 from .storage import StorageError, open_storage
 
 log = logging.getLogger("chatapp.server")
@@ -37,7 +39,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
             option.flag,
             dest=option.name,
             type=option.parse,
-            metavar="{on,off}" if option.parse is switch else option.name.upper(),
+            metavar=_metavar(option),
             default=None,
             help=f"{option.help} (env {option.env}; default: {_shown(option.default)})".replace(
                 "%", "%%"
@@ -68,6 +70,15 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
         if given is not None:
             values[option.name] = given
     return Config(**values), args
+
+
+def _metavar(option: Option) -> str:
+    """How --help names an option's value: its choices where they are few."""
+    if option.parse is switch:
+        return "{on,off}"
+    if isinstance(option.parse, type) and issubclass(option.parse, enum.StrEnum):
+        return "{" + ",".join(option.parse) + "}"
+    return option.name.upper()
 
 
 def _shown(default: Any) -> str:
@@ -110,9 +121,7 @@ def _runner() -> Callable[[Any], Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `chatapp-server`; returns the process exit code."""
     config, args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logs(args.log_level, config.log_format)
     # A fatal signal no program can answer (SIGBUS when SQLite's -shm file is truncated
     # or its disk is full, SIGSEGV) leaves its traceback on stderr, in the log, before the
     # process dies: never a silent death. What was acknowledged is in the log already.

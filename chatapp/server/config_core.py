@@ -10,6 +10,7 @@ from platformdirs import user_data_dir
 
 from chatapp.protocol import DEFAULT_MAX_FRAME
 
+from .logs import LogFormat
 from .settings import Limit, setting
 
 
@@ -57,6 +58,11 @@ class CoreConfig:
         None,
         help="ADDRESS:PORT to serve /metrics (Prometheus), /healthz and /readyz on over "
         "HTTP, never the chat port; keep it private (off by default)",
+    )
+    log_format: LogFormat = setting(  # noqa: RUF009 (an enum member is immutable)
+        LogFormat.TEXT,
+        help="log lines on stderr as text (for people) or json (one object per line, for log "
+        "shippers); within a connection each names its peer and, once logged in, its user",
     )
     hash_cost: int = setting(
         14,

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 from .futures import pass_on
+from .logs import shared
 from .storage import Logged, MessageLog, NewMessage
 from .tally import SECONDS, SIZES, Histogram
 
@@ -80,7 +81,9 @@ class Journal:
 
     def _kick(self) -> None:
         if self._writer is None:
-            self._writer = asyncio.get_running_loop().create_task(self._write())
+            # Every connection's chats: not the lines of the one whose chat started it.
+            loop = asyncio.get_running_loop()
+            self._writer = loop.create_task(self._write(), context=shared())
 
     async def _write(self) -> None:
         try:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatapp.protocol import Errno, Error
 
+from .logs import context_of
 from .reports import Report
 from .session import Session
 from .sockets import listening
@@ -80,7 +81,7 @@ class Listener:
             why, held = "too many connections not logged in", f"{count - server.logged_in}"
         else:
             return True
-        self._refused(f"{session.peer}: {why} ({held})")
+        self._refused(f"{session.peer}: {why} ({held})")  # the summary names the last
         session.send(Error(Errno.BUSY, f"server busy, {why}: retry later"))
         session.close()
         return False
@@ -115,11 +116,15 @@ class Listener:
         sock.setblocking(False)
         loop = asyncio.get_running_loop()
         tls, timeout = self._tls, self.server.config.tls_handshake_timeout
+        session = Session(self.server)
         opening = loop.connect_accepted_socket(
-            lambda: Session(self.server), sock, ssl=tls,
+            lambda: session, sock, ssl=tls,
             ssl_handshake_timeout=timeout if tls is not None else None,
         )  # fmt: skip
-        task = loop.create_task(opening)
+        # The transport is made in this task's context and runs every callback of the
+        # connection in a copy of it (asyncio and uvloop alike), so each of its log lines
+        # names it, and every task it starts inherits that.
+        task = loop.create_task(opening, context=context_of(session))
         self._opening.add(task)
         task.add_done_callback(self._opened)
 

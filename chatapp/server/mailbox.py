@@ -109,7 +109,8 @@ class Mailbox:
             self._again = True
         else:
             self._catching_up = True
-            self._session.server.spawn(self._catch_up())
+            # Maybe rung by another's chat: the catching up is this connection's.
+            self._session.server.spawn(self._catch_up(), of=self._session)
 
     async def _catch_up(self) -> None:
         server = self._session.server

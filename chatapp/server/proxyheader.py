@@ -42,7 +42,7 @@ def take_proxy_header(session: Session, line: bytes) -> bool:
     try:
         source = parse_proxy_v1(line)
     except ValueError as exc:
-        log.warning("%s: expected a PROXY header (--proxy-protocol): %s", session.peer, exc)
+        log.warning("expected a PROXY header (--proxy-protocol): %s", exc)
         session.close()
         return False
     if source is not None:

@@ -6,6 +6,8 @@ import asyncio
 import logging
 import math
 
+from .logs import shared
+
 # Seconds between two lines of one report.
 INTERVAL = 10.0
 
@@ -37,7 +39,8 @@ class Report:
         self._count += 1
         self._last = detail
         if self._timer is None:
-            self._timer = loop.call_at(self._quiet_until, self._sum_up)
+            # The summary counts everyone's: it is no one connection's line.
+            self._timer = loop.call_at(self._quiet_until, self._sum_up, context=shared())
 
     def _sum_up(self) -> None:
         self._timer = None

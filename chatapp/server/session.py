@@ -12,6 +12,7 @@ from chatapp.protocol import Dialect, Errno, Error, Event, ProtocolError, Reques
 
 from .handlers import ROUTES, Route, leave
 from .limits import RequestGate, TokenBucket
+from .logs import CONNECTION
 from .mailbox import Mailbox
 from .proxyheader import take_proxy_header
 from .storage import User
@@ -65,6 +66,7 @@ class Session(FramedTransport):
             return
         self.anonymous_since = self.last_heard
         self.server.sessions.add(self)
+        log.debug("connected")
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -72,6 +74,10 @@ class Session(FramedTransport):
             self.mailbox.writable()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        # asyncio calls this in the context of whoever closed the connection (the sweeper,
+        # another's write past the budget): the logout that follows is this one's.
+        CONNECTION.set(self)
+        log.debug("connection closed%s", f": {exc}" if exc is not None else "")
         super().connection_lost(exc)
         self.server.sessions.discard(self)
         self.server.spawn(self._after_close())
@@ -102,6 +108,7 @@ class Session(FramedTransport):
             request = self.conn.request(frame)
         except ProtocolError as exc:
             self.server.tally.refused(exc.msgid, exc.errno if gate is None else Errno.RATE_LIMITED)
+            log.debug("bad frame: %s (errno %d)", exc.errmsg, exc.errno)
             if gate is None or gate.admit(1.0):
                 self.send(Error(exc.errno, exc.errmsg, re=exc.msgid, rid=exc.rid))
             else:
@@ -138,7 +145,7 @@ class Session(FramedTransport):
         self._write(refusal)
         if gate.exhausted:
             strikes = gate.max_strikes
-            log.warning("%s: %d requests refused in a row: disconnecting", self.peer, strikes)
+            log.warning("%d requests refused in a row: disconnecting", strikes)
             self._drop_frames()
             self.close()
 

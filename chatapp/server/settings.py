@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import types
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
@@ -88,7 +89,8 @@ def options(defaults: DataclassInstance) -> list[Option]:
     """The options of each field of `defaults`' class, in field order, with its defaults.
 
     `max_frame` is `--max-frame` and `CHATAPP_MAX_FRAME`; the type parses (`str | None`
-    as `str`). A field declared without `setting()` is a mistake, and raises TypeError.
+    as `str`, a StrEnum by its values). A field declared without `setting()` is a
+    mistake, and raises TypeError.
     """
     hints = get_type_hints(type(defaults))
     found = []
@@ -114,6 +116,8 @@ def _parser(name: str, hint: Any) -> Callable[[str], Any]:
     kinds = [hint]
     if get_origin(hint) is types.UnionType:
         kinds = [kind for kind in get_args(hint) if kind is not type(None)]
+    if len(kinds) == 1 and isinstance(kinds[0], type) and issubclass(kinds[0], enum.StrEnum):
+        return kinds[0]  # a closed set: its values are the only text accepted
     if len(kinds) != 1 or kinds[0] not in PARSERS:
         raise TypeError(f"no parser for {name}: {hint}")
     return PARSERS[kinds[0]]

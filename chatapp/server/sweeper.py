@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from chatapp.protocol import Dialect, Errno, Error
 
+from .logs import about
+
 if TYPE_CHECKING:
     from .app import ChatServer
 
@@ -24,7 +26,8 @@ async def sweep_idle(server: ChatServer) -> None:
         now = loop.time()
         for session in list(server.sessions):
             if 0 < login < now - session.anonymous_since and session.user is None:
-                log.info("%s: no login within %g s: closing", session.peer, login)
+                with about(session):
+                    log.info("no login within %g s: closing", login)
                 session.send(Error(Errno.NOT_LOGGED_IN, f"log in within {login:g} s"))
                 session.close()
                 continue
@@ -33,5 +36,6 @@ async def sweep_idle(server: ChatServer) -> None:
             # first and then waits, silent, for a person at its menu.
             pings = session.user is not None and session.dialect is not Dialect.LEGACY
             if 0 < limit < now - session.last_heard and pings:
-                log.info("%s: silent for %.0f s: closing", session.peer, limit)
+                with about(session):
+                    log.info("silent for %.0f s: closing", limit)
                 session.close()

@@ -11,6 +11,7 @@ import pytest
 
 from chatapp.server import cli
 from chatapp.server.config import Config
+from chatapp.server.logs import LogFormat
 from chatapp.server.settings import Option, options, switch
 
 # By the parser of each kind of field: a text, and the value it must become.
@@ -19,6 +20,7 @@ SAMPLES: dict[Callable[[str], Any], tuple[str, Any]] = {
     float: ("2.5", 2.5),
     str: ("somewhere", "somewhere"),
     switch: ("on", True),
+    LogFormat: ("json", LogFormat.JSON),
 }
 CONFIG_OPTIONS = options(Config())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -39,7 +40,9 @@ class Publisher:
         future: asyncio.Future[list[int]] = loop.create_future()
         self._outbox.append((commands, future))
         if self._sender is None:
-            self._sender = loop.create_task(self._send())
+            # Everyone's publications: an empty context, so that its lines (the driver's)
+            # do not name the connection that happened to publish first.
+            self._sender = loop.create_task(self._send(), context=contextvars.Context())
         return await future
 
     async def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Hashable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 BAD_CREDENTIALS = "id or password is invalid!"
 ALREADY_ONLINE = "this account is using, input another!"
 DISABLED = "this account is disabled: ask the server's operator"
+
+log = logging.getLogger(__name__)
 
 
 async def register(session: Session, req: Register) -> Event:
@@ -96,6 +99,9 @@ async def _by_password(session: Session, req: Login) -> User:
     logins = session.server.logins
     logins.failed(session.host, account)
     if not await checking or user is None:
+        # Each one, with its address in the line: what fail2ban and the like read.
+        named = f"id {req.id}" if req.id is not None else f"name {req.name!r}"
+        log.info("login refused: wrong password or no such account (%s)", named)
         raise ChatError(Errno.BAD_CREDENTIALS, BAD_CREDENTIALS)
     logins.succeeded(session.host, account)
     # Said only to whoever knows the password, so it tells no one else the account exists.
@@ -108,6 +114,7 @@ async def _by_token(session: Session, req: Login) -> User:
     user = await server.storage.user_by_token(token_hash(req.token or ""), server.now_ms())
     if user is None or (req.id is not None and req.id != user.id):
         server.logins.failed(session.host)
+        log.info("login refused: resume token invalid or expired")
         raise ChatError(Errno.BAD_CREDENTIALS, "resume token is invalid or expired")
     _check_enabled(user)  # disabling revokes the tokens; this covers a login racing it
     return user
@@ -135,6 +142,7 @@ async def login(session: Session, req: Login) -> Event:
         raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
     session.user = user
     server.logged_in += 1
+    log.debug("logged in as %r", user.name)
     # Spent only once the login has succeeded: a refused one keeps its token.
     spent = token_hash(req.token) if req.token is not None else None
     try:
@@ -221,9 +229,10 @@ async def change_password(session: Session, req: ChangePassword) -> Event:
 async def leave(session: Session, *, announce: bool = True) -> None:
     """Logs the user out of this connection: offline on the bus, friends told; what was
     held for them is in the log for their next login."""
-    user, session.user = session.user, None
-    if user is None:
+    if session.user is None:
         return
+    log.debug("logging out")  # while the lines still name the user
+    user, session.user = session.user, None
     session.server.logged_in -= 1
     session.anonymous_since = asyncio.get_running_loop().time()
     if session.mailbox is not None:
