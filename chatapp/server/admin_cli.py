@@ -24,7 +24,7 @@ from .admin_commands import Refused, Shown
 from .admin_table import table
 from .config import Config
 from .settings import options
-from .storage import Storage, StorageError, StorageUnavailable, open_storage
+from .storage import Storage, StorageError, StorageUnavailable, open_storage, sqlite_backup
 
 REFUSED, USAGE, UNREACHABLE = 1, 2, 3
 
@@ -116,7 +116,44 @@ def _parser() -> argparse.ArgumentParser:
         "user",
     )
     nouns.add_parser("stats", parents=[common], help="what the database holds, counted")
+    backup = nouns.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the embedded (SQLite) database to FILE, the server running or not: what "
+        "was committed when the backup began, checked (MySQL: see deploy/mysql.md)",
+    )
+    backup.add_argument("file")
+    restore = nouns.add_parser(
+        "restore",
+        parents=[common],
+        help="put the backup FILE in place of the embedded database; the server must be "
+        "stopped (the old file is kept beside it as .before-restore)",
+    )
+    restore.add_argument("file")
+    restore.add_argument(
+        "--force", action="store_true", help="skip the check that no server holds it open"
+    )
     return parser
+
+
+def _copy(args: argparse.Namespace, url: str) -> Shown:
+    """backup and restore, on the embedded database of `url`; no storage is opened."""
+    if not url.startswith("sqlite:///"):
+        raise Refused("backup and restore are for the embedded database; MySQL: deploy/mysql.md")
+    database = url.removeprefix("sqlite://")
+    try:
+        if args.noun == "backup":
+            done = sqlite_backup.backup(database, args.file)
+        else:
+            done = sqlite_backup.restore(args.file, database, force=args.force)
+    except sqlite_backup.BackupError as exc:
+        raise Refused(str(exc)) from None
+    return {
+        "file": str(done.path),
+        "schema_version": done.schema_version,
+        "pages": done.pages,
+        "seconds": round(done.seconds, 3),
+    }
 
 
 def _password(args: argparse.Namespace, limit: int) -> str:
@@ -190,7 +227,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if getattr(args, "yes", True) is False:
         parser.exit(USAGE, f"chatapp-admin: refusing to {args.verb} without --yes\n")
     try:
-        shown = asyncio.run(_run(config.storage, _command(args, config)))
+        if args.noun in ("backup", "restore"):
+            shown = _copy(args, config.storage)
+        else:
+            shown = asyncio.run(_run(config.storage, _command(args, config)))
     except Refused as exc:
         parser.exit(REFUSED, f"chatapp-admin: {exc}\n")
     except (StorageUnavailable, OSError) as exc:

@@ -228,3 +228,22 @@ async def test_refuses_a_mysql_without_the_schema(mysql_url: str) -> None:
     assert "has no chatapp schema; this chatapp needs 10" in done.err
     gone = await admin("mysql://root@127.0.0.1:1/x?connect_timeout=1", "stats")
     assert gone.rc == 3 and "storage unreachable" in gone.err
+
+
+async def test_backup_and_restore_of_the_embedded_database(world: World, tmp_path: Path) -> None:
+    copy, restored = tmp_path / "copy.db", tmp_path / "restored.db"
+    if world.url.startswith("mysql:"):
+        refused = await admin(world.url, "backup", str(copy))
+        assert (refused.rc, "deploy/mysql.md" in refused.err) == (1, True), refused
+        return
+    made = (await admin(world.url, "--json", "backup", str(copy))).json()
+    assert (made["file"], made["pages"] > 0) == (str(copy), True)
+    # A running server would hold the database: with none, the restore goes ahead.
+    put = (await admin(f"sqlite:///{restored}", "--json", "restore", str(copy))).json()
+    assert put["schema_version"] == made["schema_version"]
+    found = (await admin(f"sqlite:///{restored}", "--json", "users", "find", "ann")).json()
+    assert [u["id"] for u in found] == [world.ann]
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"not a database" * 100)
+    refused = await admin(f"sqlite:///{restored}", "restore", str(damaged))
+    assert refused.rc == 1 and refused.err.startswith("chatapp-admin: "), refused
