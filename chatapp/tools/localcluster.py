@@ -1,6 +1,7 @@
 """A complete cluster on loopback: several chatapp-server instances behind nginx, to try out.
 
     python -m chatapp.tools.localcluster start    # 3 instances on 6000, 6002, 6004; nginx on 8000
+    python -m chatapp.tools.localcluster start --metrics   # and /metrics on 16000, 16002, 16004
     python -m chatapp.tools.localcluster status
     python -m chatapp.tools.localcluster stop
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from .services import wait_until_accepting
 
 STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+METRICS_OFFSET = 10000
 DEFAULT_RUN_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / "chatapp-local-cluster"
 
 NGINX_CONF = """\
@@ -68,6 +70,12 @@ class ClusterSpec:
     proxy_protocol: bool = False
     """nginx passes client addresses in a PROXY header; instances then accept only
     connections through nginx."""
+    metrics_offset: int = 0
+    """Each instance serves --metrics on 127.0.0.1 at its port plus this (0: none), as
+    the systemd unit's CHATAPP_METRICS=127.0.0.1:1%i does (16000 for 6000)."""
+
+    def metrics_ports(self) -> list[int]:
+        return [port + self.metrics_offset for port in self.ports] if self.metrics_offset else []
 
 
 class LocalCluster:
@@ -85,18 +93,24 @@ class LocalCluster:
         """Starts instance `index` and waits until it accepts connections."""
         port = self.spec.ports[index]
         log = open(self.spec.run_dir / f"instance-{port}.log", "ab")  # noqa: SIM115
-        command = [
-            sys.executable, "-m", "chatapp.server.cli",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--storage", self.spec.storage, "--bus", self.spec.bus,
-            *(["--proxy-protocol", "on"] if self.spec.proxy_protocol else []),
-            *self.spec.server_args,
-        ]  # fmt: skip
         self.instances[index] = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(index), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
         wait_until_accepting(port, self.instances[index], timeout)
+
+    def command(self, index: int) -> list[str]:
+        """The command line of instance `index`."""
+        port, spec = self.spec.ports[index], self.spec
+        metrics = spec.metrics_ports()
+        return [
+            sys.executable, "-m", "chatapp.server.cli",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--storage", spec.storage, "--bus", spec.bus,
+            *(["--proxy-protocol", "on"] if spec.proxy_protocol else []),
+            *(["--metrics", f"127.0.0.1:{metrics[index]}"] if metrics else []),
+            *spec.server_args,
+        ]  # fmt: skip
 
     def signal_instance(self, index: int, sig: signal.Signals) -> int | None:
         """Sends a signal; for SIGTERM and SIGKILL waits for the exit and returns its code."""
@@ -204,6 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--database", default="chatapp_local")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--run-dir", type=Path, default=DEFAULT_RUN_DIR)
+    parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="each instance serves /metrics, /healthz, /readyz on 127.0.0.1 at its port + 10000",
+    )
     args = parser.parse_args(argv)
     state = args.run_dir / "pids.json"
 
@@ -218,12 +237,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             ports=[args.base_port + 2 * i for i in range(args.instances)],
             nginx_port=args.nginx_port,
             proxy_protocol=True,
+            metrics_offset=METRICS_OFFSET if args.metrics else 0,
         )
         cluster = LocalCluster(spec)
         cluster.start()
         state.write_text(json.dumps(cluster.pids()))
         print(f"cluster up: connect to 127.0.0.1:{args.nginx_port}")
         print("  chatapp-client --host 127.0.0.1 --port", args.nginx_port)
+        for port in spec.metrics_ports():
+            print(f"  metrics: http://127.0.0.1:{port}/metrics")
         print(f"  logs in {args.run_dir}; stop with: python -m chatapp.tools.localcluster stop")
         return 0
 
