@@ -82,7 +82,11 @@ def panels(board: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def panel_expressions() -> list[str]:
-    return [t["expr"] for p in panels(dashboard()) for t in p.get("targets", [])]
+    """Every target's expression, and the template variables' queries."""
+    board = dashboard()
+    targets = [t["expr"] for p in panels(board) for t in p.get("targets", [])]
+    variables = [v["definition"] for v in board["templating"]["list"] if "definition" in v]
+    return targets + variables
 
 
 def alert_rules() -> dict[str, list[str]]:
