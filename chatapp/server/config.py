@@ -99,3 +99,15 @@ class Config(CoreConfig):
         help="users whose blocks, strangers setting and accepted senders are kept in "
         "memory, so that a chat to them costs no query",
     )
+
+    # --- operating ---------------------------------------------------------------------
+
+    drain_timeout: float = setting(
+        10.0,
+        help="seconds a SIGTERM or SIGINT waits, before the shutdown, for the current "
+        "clients told to move to another instance (DRAIN) to leave; a second signal ends "
+        "the wait (0: no drain)",
+        limit=Limit(
+            "time a stopping instance waits for current clients to move (DRAIN)", "{seconds}"
+        ),
+    )
