@@ -1,8 +1,8 @@
 """Config: every setting and limit of chatapp-server, with its default and description.
 
 CoreConfig (config_core.py) holds where and how to serve and the limits of the chat
-itself; Config adds the limits of the social model, listed after them in `--help` and in
-the Limits table.
+itself; Config adds the limits of the social model, and the drain before a shutdown,
+listed after them in `--help` and in the Limits table.
 """
 
 from __future__ import annotations
