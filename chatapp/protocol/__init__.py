@@ -27,6 +27,7 @@ from .connection import ClientConnection, ServerConnection
 from .errors import ProtocolError, Rid
 from .events import (
     Ack,
+    Drain,
     Error,
     Event,
     FriendAdded,
@@ -134,6 +135,7 @@ __all__ = [
     "CreateGroup",
     "Delivered",
     "Dialect",
+    "Drain",
     "EditGroup",
     "Errno",
     "Error",

@@ -13,7 +13,7 @@ import orjson
 from .blocks import NewMessageRequest
 from .codes import Dialect, Errno
 from .errors import ProtocolError
-from .events import EVENT_TYPES, Ack, Event, FriendAdded, Presence
+from .events import EVENT_TYPES, Ack, Drain, Event, FriendAdded, Presence
 from .fields import Fields, open_frame
 from .friends import FriendEvent
 from .groups import GroupEvent
@@ -61,6 +61,7 @@ _NOTICES = (
     Receipt,
     TypingNotice,
     NewMessageRequest,
+    Drain,
 )
 """The events the original protocol did not have: a legacy client hears none of them."""
 

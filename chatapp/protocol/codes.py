@@ -58,6 +58,8 @@ class MsgId(IntEnum):
     READ = 46
     RECEIPT = 47
     TYPING = 48
+    # Operating: an instance that is going away.
+    DRAIN = 49
 
 
 class Errno(IntEnum):

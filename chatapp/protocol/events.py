@@ -230,14 +230,32 @@ class Pong:
         return cls(rid=f.rid)
 
 
+@dataclass(frozen=True, slots=True)
+class Drain:
+    """The instance is going away (a restart): log in again, through the same address,
+    after `retry_ms` milliseconds (current protocol). Requests sent before it are still
+    answered; the server closes the connection once its drain time is up."""
+
+    MSGID: ClassVar[MsgId] = MsgId.DRAIN
+
+    retry_ms: int = 0
+
+    def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
+        return {"msgid": MsgId.DRAIN, "retry_ms": self.retry_ms}
+
+    @classmethod
+    def from_wire(cls, f: Fields) -> Drain:
+        return cls(retry_ms=max(0, f.opt_int("retry_ms") or 0))
+
+
 Event = (
     ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
     | FriendEvent | GroupEvent
-    | Receipt | TypingNotice | NewMessageRequest
+    | Receipt | TypingNotice | NewMessageRequest | Drain
 )  # fmt: skip
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
     FriendEvent, GroupEvent,
-    Receipt, TypingNotice, NewMessageRequest,
+    Receipt, TypingNotice, NewMessageRequest, Drain,
 )  # fmt: skip

@@ -12,6 +12,7 @@ from .budget import OutboundBudget
 from .bus import DOORBELL, Bus, open_bus
 from .config import Config
 from .directory import GroupDirectory, KnownUsers
+from .drain import Draining
 from .fanout import Fanout
 from .handlers import leave
 from .hashing import HashQueue
@@ -57,6 +58,7 @@ class ChatServer:
         self.sessions: set[Session] = set()
         self.tally = Tally()
         self.stopping = False  # shutdown has begun: /readyz turns new connections away
+        self.draining: Draining | None = None  # the drain before a shutdown, once begun
         self.logged_in = 0  # sessions with a login: the rest of `sessions` are anonymous
         self.listener = Listener(self)
         self.budget = OutboundBudget(config.max_outbound_bytes, config.max_outbound_total)
@@ -121,6 +123,21 @@ class ChatServer:
             _redact(self.config.storage),
             _redact(self.config.bus),
         )
+
+    async def drain(self) -> None:
+        """Before a shutdown: stops accepting (/readyz says draining), tells each current
+        client to log in again elsewhere (DRAIN), serves them meanwhile, and returns once
+        they have gone or --drain-timeout is up; `cut_drain()` ends the wait sooner."""
+        if self.draining is not None or self.stopping or self.config.drain_timeout <= 0:
+            return
+        self.draining = Draining(self, self.config.drain_timeout)
+        self.listener.close()
+        await self.draining.run()
+
+    def cut_drain(self) -> None:
+        """Ends a drain's wait now: the shutdown closes whoever is left."""
+        if self.draining is not None:
+            self.draining.cut()
 
     async def shutdown(self) -> None:
         """Stops accepting, logs out this instance's users (only these), closes, releases;

@@ -96,16 +96,25 @@ async def init_db(config: Config) -> None:
 
 
 async def serve(config: Config) -> None:
-    """Runs a server until SIGINT or SIGTERM, then shuts it down gracefully."""
+    """Runs a server until SIGINT or SIGTERM, then drains it (--drain-timeout) and shuts it
+    down gracefully; a second signal cuts the drain short."""
     server = ChatServer(config)
     await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def signalled() -> None:
+        if stop.is_set():
+            log.info("signal received again: ending the drain")
+            server.cut_drain()
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, signalled)
     try:
         await stop.wait()
-        log.info("signal received: shutting down")
+        log.info("signal received: draining, then shutting down")
+        await server.drain()
     finally:
         await server.shutdown()
 

@@ -1,8 +1,8 @@
 """Config: every setting and limit of chatapp-server, with its default and description.
 
 CoreConfig (config_core.py) holds where and how to serve and the limits of the chat
-itself; Config adds the limits of the social model, listed after them in `--help` and in
-the Limits table.
+itself; Config adds the limits of the social model, and the drain before a shutdown,
+listed after them in `--help` and in the Limits table.
 """
 
 from __future__ import annotations
@@ -98,4 +98,16 @@ class Config(CoreConfig):
         100_000,
         help="users whose blocks, strangers setting and accepted senders are kept in "
         "memory, so that a chat to them costs no query",
+    )
+
+    # --- operating ---------------------------------------------------------------------
+
+    drain_timeout: float = setting(
+        10.0,
+        help="seconds a SIGTERM or SIGINT waits, before the shutdown, for the current "
+        "clients told to move to another instance (DRAIN) to leave; a second signal ends "
+        "the wait (0: no drain)",
+        limit=Limit(
+            "time a stopping instance waits for current clients to move (DRAIN)", "{seconds}"
+        ),
     )

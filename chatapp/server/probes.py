@@ -109,6 +109,8 @@ class Probes:
         server = self.server
         if server.stopping:
             return "shutting down"
+        if server.draining is not None:
+            return "draining"
         if not server.bus.connected:
             return "bus not connected"
         try:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from chatapp.protocol import Dialect, Errno, Error, Event, ProtocolError, Request
+from chatapp.protocol import Dialect, Errno, Error, Event, LoginAck, ProtocolError, Request
 
 from .handlers import ROUTES, Route, leave
 from .limits import RequestGate, TokenBucket
@@ -80,6 +80,8 @@ class Session(FramedTransport):
         log.debug("connection closed%s", f": {exc}" if exc is not None else "")
         super().connection_lost(exc)
         self.server.sessions.discard(self)
+        if self.server.draining is not None:
+            self.server.draining.left(self)
         self.server.spawn(self._after_close())
 
     async def _after_close(self) -> None:
@@ -137,6 +139,8 @@ class Session(FramedTransport):
     def _answer(self, request: Request, reply: Event | None) -> None:
         if reply is not None:  # DELIVERED is the one request without a reply
             self._write(self.conn.reply(request, reply))
+            if self.server.draining is not None and isinstance(reply, LoginAck):
+                self.server.draining.tell(self)  # logged in here while draining: move on
         if self.mailbox is not None and self.mailbox.held is not None:
             self.mailbox.release()  # the login ack is out: deliveries may follow
 

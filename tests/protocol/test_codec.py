@@ -13,6 +13,7 @@ from chatapp.protocol import (
     ChatMessage,
     CreateGroup,
     Dialect,
+    Drain,
     Errno,
     Error,
     Event,
@@ -182,7 +183,12 @@ def test_legacy_replies_match_the_original_exactly() -> None:
 
 @pytest.mark.parametrize(
     "event",
-    [Ack(MsgId.ONE_CHAT, mid=1), Presence(1, "a", "online"), FriendAdded(FriendInfo(1, "a"))],
+    [
+        Ack(MsgId.ONE_CHAT, mid=1),
+        Presence(1, "a", "online"),
+        FriendAdded(FriendInfo(1, "a")),
+        Drain(retry_ms=200),
+    ],
 )
 def test_legacy_clients_hear_nothing_the_original_never_sent(event: Event) -> None:
     assert encode(event, Dialect.LEGACY) is None
@@ -240,3 +246,11 @@ def test_protocol_error_keeps_msgid_and_rid_for_the_reply() -> None:
         decode_request(b'{"msgid":6,"toid":"x","msg":"m","rid":"abc"}')
     assert (info.value.msgid, info.value.rid) == (6, "abc")
     assert "toid" in info.value.errmsg
+
+
+def test_drain_carries_its_retry_hint_both_ways() -> None:
+    assert wire(Drain(retry_ms=250), Dialect.V2) == {"msgid": 49, "retry_ms": 250}
+    assert decode_event(b'{"msgid":49,"retry_ms":250}') == Drain(retry_ms=250)
+    # A hint left out or below zero means at once.
+    assert decode_event(b'{"msgid":49}') == Drain(retry_ms=0)
+    assert decode_event(b'{"msgid":49,"retry_ms":-5}') == Drain(retry_ms=0)

@@ -38,10 +38,11 @@ async def server_with(tmp_path: Path) -> AsyncIterator[Any]:
     async def start(*options: str, command: Sequence[str] = SERVER) -> ServerProcess:
         port = free_port()
         log = tmp_path / f"server-{len(started)}.log"
+        # Its raw clients ignore DRAIN: a 1 s drain keeps each stop quick.
         argv = [*command, "--port", str(port), "--storage", f"sqlite:///{tmp_path}/l.db"]
         with log.open("wb") as err:
             proc = await asyncio.create_subprocess_exec(
-                *argv, "--hash-cost", "10", *options,
+                *argv, "--hash-cost", "10", "--drain-timeout", "1", *options,
                 cwd=REPO, env=clean_env(), stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL, stderr=err,
             )  # fmt: skip

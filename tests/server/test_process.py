@@ -136,6 +136,8 @@ async def launch(tmp_path: Path) -> AsyncIterator[Launch]:
                 "--hash-cost",
                 "10",
             ]
+            if "--drain-timeout" not in args:  # its clients ignore DRAIN: keep stops quick
+                argv += ["--drain-timeout", "1"]
         log = tmp_path / f"server-{len(started)}.log"
         with log.open("wb") as out:
             proc = await asyncio.create_subprocess_exec(
@@ -193,8 +195,14 @@ async def test_a_signal_stops_the_server_cleanly_and_the_data_survives(
         reply = await a.request(msgid=MsgId.ONE_CHAT, toid=carol, msg=text)
         mids.append(reply["mid"])
 
-    assert await first.stop(sig) == 0, first.output()
-    assert await a.closed()
+    first.proc.send_signal(sig)
+    # The current client is told to move, and served until it goes; the legacy one is not.
+    assert 0 <= (await a.expect(MsgId.DRAIN))["retry_ms"] <= 1000
+    reply = await a.request(msgid=MsgId.ONE_CHAT, toid=carol, msg="while draining")
+    mids.append(reply["mid"])
+    await a.close()  # it moves on: the server need not wait out --drain-timeout
+    async with asyncio.timeout(STOP_SECONDS):
+        assert await first.proc.wait() == 0, first.output()
     assert await b.closed()
 
     second = await launch()
@@ -203,7 +211,7 @@ async def test_a_signal_stops_the_server_cleanly_and_the_data_survives(
     assert ack_a["friends"] == [{"id": bob, "name": "bob", "state": "offline"}]
     _, ack_c = await second.login(carol)
     assert [(m["msg"], m["mid"]) for m in ack_c["offlinemsg"]] == list(
-        zip(("kept", "over the restart"), mids, strict=True)
+        zip(("kept", "over the restart", "while draining"), mids, strict=True)
     )
     await second.login(bob, legacy=True)
     assert await second.stop(signal.SIGTERM) == 0, second.output()
@@ -229,6 +237,21 @@ async def test_after_a_crash_nobody_is_stuck_online_and_acked_chats_survive(
     _, ack_b = await second.login(bob)
     assert [m["mid"] for m in ack_b["offlinemsg"]] == [ack["mid"]]
     assert await second.stop(signal.SIGTERM) == 0, second.output()
+
+
+async def test_while_draining_new_connections_are_refused_and_a_second_signal_ends_it(
+    launch: Launch,
+) -> None:
+    server = await launch("--drain-timeout", "60")
+    alice = await server.register("alice")
+    a, _ = await server.login(alice)
+    server.proc.send_signal(signal.SIGTERM)
+    await a.expect(MsgId.DRAIN)  # and it stays, unlike chatapp-client
+    with pytest.raises(OSError):
+        await asyncio.open_connection("127.0.0.1", server.port)
+    assert await server.stop(signal.SIGTERM) == 0, server.output()  # not 60 s later
+    assert await a.closed()
+    assert "ending the drain" in server.output()
 
 
 async def test_shutdown_with_no_clients_is_quick_and_clean(launch: Launch) -> None:
@@ -258,6 +281,7 @@ async def test_the_port_can_come_from_chatapp_port(launch: Launch, tmp_path: Pat
         CHATAPP_HOST="127.0.0.1",
         CHATAPP_STORAGE=f"sqlite:///{tmp_path}/env.db",
         CHATAPP_HASH_COST="10",
+        CHATAPP_DRAIN_TIMEOUT="1",  # the login below ignores its DRAIN
     )
     server = await launch(port=port, env=env, options=False)
     alice = await server.register("alice")

@@ -1,10 +1,18 @@
-"""Backoff: how long to wait before each reconnection attempt, growing and jittered."""
+"""Backoff: how long to wait before each reconnection attempt, growing and jittered, and
+which refusals end the attempts."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from chatapp.protocol import Errno
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# A login refused for these reasons will not succeed by trying again.
+FINAL_LOGIN_ERRORS = frozenset({Errno.BAD_CREDENTIALS, Errno.NO_SUCH_USER})
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 from chatapp.protocol import (
     Ack,
     ChatMessage,
     Delivered,
+    Drain,
     Errno,
     Event,
     FriendAdded,
@@ -26,7 +27,7 @@ from chatapp.protocol import (
     Register,
 )
 
-from .backoff import Backoff
+from .backoff import FINAL_LOGIN_ERRORS, Backoff, Sleep
 from .errors import ClientError, Disconnected, RequestFailed
 from .inbox import Inbox
 from .link import Feed, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
@@ -34,11 +35,6 @@ from .pending import Outgoing, Pending, Sendable
 from .wire import Opener, Wire
 
 log = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
-
-# A login refused for these reasons will not succeed by trying again.
-_FINAL_LOGIN_ERRORS = frozenset({Errno.BAD_CREDENTIALS, Errno.NO_SUCH_USER})
 
 
 class Connection:
@@ -48,6 +44,7 @@ class Connection:
     while the link is down wait in an outbox for the automatic login, up to `queue_timeout`.
     When the link drops, chats (their cid makes a retry harmless) and history reads in
     flight go out again; the rest fail with Disconnected: the server may have acted on them.
+    A DRAIN (the server is going away) is a drop without a loss: see `_reconnect`.
     """
 
     def __init__(
@@ -64,16 +61,13 @@ class Connection:
         clock: Callable[[], float] = time.monotonic,
         opener: Opener = asyncio.open_connection,
     ) -> None:
-        self.host = host
-        self.port = port
+        self.host, self.port = host, port
         self.request_timeout = request_timeout
         self.queue_timeout = queue_timeout
         self.ping_interval = ping_interval
         self.backoff = backoff or Backoff()
         self.state = LinkState.OFFLINE
-        self._sleep = sleep
-        self._clock = clock
-        self._open = opener
+        self._sleep, self._clock, self._open = sleep, clock, opener
         self._feed = Feed()
         self._pending = Pending()
         self.inbox = Inbox(self._feed.put, self._post, self.request, ack_interval=ack_interval)
@@ -129,11 +123,9 @@ class Connection:
         self._set_state(LinkState.CONNECTED if self._wire else LinkState.OFFLINE)
 
     async def request(self, request: Sendable) -> Ack:
-        """Sends a request that needs a session and returns its ACK.
-
-        Raises RequestFailed on ERROR, Disconnected without a session or when the link
-        drops after sending one that is not safe to repeat, and RequestTimeout.
-        """
+        """Sends a request that needs a session and returns its ACK. Raises RequestFailed on
+        ERROR, Disconnected without a session or when the link drops after sending one that
+        is not safe to repeat, and RequestTimeout."""
         if self.state is not LinkState.ONLINE and self._token is None:
             raise Disconnected("not logged in")
         if self.state is LinkState.ONLINE:
@@ -202,6 +194,10 @@ class Connection:
             self.inbox.deliver(event)
         elif isinstance(event, Presence | FriendAdded):
             self._feed.put(event)
+        elif isinstance(event, Drain):  # to another instance: see _reconnect
+            if self._reconnector is None and self._token is not None:
+                moving = self._reconnect("the server is restarting", event.retry_ms)
+                self._reconnector = asyncio.create_task(moving)
         else:
             login = self._pending.request_for(event)
             if isinstance(event, LoginAck) and isinstance(login, Login) and not event.errno:
@@ -251,10 +247,16 @@ class Connection:
             self._wire = None
         self._pending.requeue_inflight(reason, self.queue_timeout)
 
-    async def _reconnect(self, reason: str) -> None:
-        attempt = 0
+    async def _reconnect(self, reason: str, hint_ms: int | None = None) -> None:
+        """Logs in again with the token. After a DRAIN, new requests wait in the outbox while
+        those in flight are answered, then the link closes; the login follows the hint."""
+        attempt, leaving = 0, self._wire if hint_ms is not None else None
+        if leaving is not None:
+            self._set_state(LinkState.RECONNECTING, reason, retry_in=(hint_ms or 0) / 1000)
+            await self._pending.answered(leaving.ended, self.request_timeout)
+            self._drop(reason)  # unless the server closed it first
         while self._token is not None:
-            delay = self.backoff.delay(attempt)
+            delay = self.backoff.delay(attempt) if hint_ms is None or attempt else hint_ms / 1000
             attempt += 1
             self._set_state(LinkState.RECONNECTING, reason, retry_in=delay, attempt=attempt)
             await self._sleep(delay)
@@ -265,7 +267,7 @@ class Connection:
                 await self._login(resume)
             except ClientError as exc:
                 self._drop(str(exc))
-                if isinstance(exc, RequestFailed) and exc.errno in _FINAL_LOGIN_ERRORS:
+                if isinstance(exc, RequestFailed) and exc.errno in FINAL_LOGIN_ERRORS:
                     self._give_up(f"login refused: {exc}")
                     break
                 if isinstance(exc, RequestFailed) and exc.errno is Errno.INVALID_ARGUMENT:
@@ -284,8 +286,6 @@ class Connection:
         self._pending.fail_outbox(reason)
         self._set_state(LinkState.OFFLINE, reason)
         self._feed.put(LoginNeeded(reason))
-
-    # --- Plumbing -------------------------------------------------------------------------
 
     def _stop_reconnecting(self) -> None:
         task, self._reconnector = self._reconnector, None

@@ -8,6 +8,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from chatapp.protocol import (
     AddFriend,
@@ -113,6 +114,20 @@ class Pending:
             self._forget(entry)
             raise RequestTimeout(f"no answer from {server}")
         return entry.reply.result()
+
+    async def answered(self, ended: asyncio.Future[None], seconds: float) -> None:
+        """Returns once every request in flight has its reply, the link has `ended`, or
+        `seconds` have passed (a DRAIN: the link closes after)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not ended.done() and (left := deadline - loop.time()) > 0:
+            waits: list[asyncio.Future[Any]] = [
+                e.reply for e in self.inflight.values() if not e.reply.done()
+            ]
+            if not waits:
+                return
+            waits.append(ended)
+            await asyncio.wait(waits, timeout=left, return_when=asyncio.FIRST_COMPLETED)
 
     def release(self, reply_timeout: float) -> list[Outgoing]:
         """Empties the outbox for sending; each may then wait `reply_timeout` for its reply."""

@@ -59,6 +59,11 @@ class Wire:
         return cls(reader, writer, on_event=on_event, on_burst=on_burst, on_end=on_end, clock=clock)
 
     @property
+    def ended(self) -> asyncio.Future[None]:
+        """Done once the link has ended, whoever ended it."""
+        return self._reader
+
+    @property
     def writable(self) -> bool:
         return not self._writer.is_closing()
 

@@ -38,6 +38,7 @@ async def start(tmp_path: Path) -> AsyncIterator[Start]:
             proc = await asyncio.create_subprocess_exec(
                 *SERVER, "--port", str(port), "--storage", f"sqlite:///{db}",
                 "--hash-cost", "10", "--rate-limit", "0",
+                "--drain-timeout", "1",  # its raw clients ignore DRAIN: keep stops quick
                 cwd=REPO, env=clean_env(), stdin=asyncio.subprocess.DEVNULL,
                 stdout=out, stderr=out,
             )  # fmt: skip
