@@ -381,4 +381,11 @@ UPDATE schema_version SET version = 9;
 
 ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;
 
+-- users.ended: when an operator last ended the account's sessions (disabling, ending its
+-- sessions, deleting it), as a number that only grows across all users; a server closes
+-- its live connections of any user whose number passes what it has seen (0: never).
+ALTER TABLE users
+    ADD COLUMN ended BIGINT NOT NULL DEFAULT 0,
+    ADD KEY users_by_ended (ended);
+
 UPDATE schema_version SET version = 10;

@@ -32,9 +32,8 @@ REFUSED, USAGE, UNREACHABLE = 1, 2, 3
 _SHARED = ("storage", "hash_cost", "max_password_chars")
 
 END_SESSIONS_HELP = (
-    "revoke every resume token of the user: the next login needs the password. A "
-    "connection that is open now stays open until it ends; it cannot log in again by token "
-    "(ending live sessions at once comes with devices, #14)"
+    "revoke every resume token of the user and close their live connections (each server "
+    "looks every --ended-poll seconds, 2 by default): the next login needs the password"
 )
 
 

@@ -95,7 +95,7 @@ async def users_reset_password(storage: Storage, key: str, password: str, cost: 
 
 async def users_end_sessions(storage: Storage, key: str) -> Shown:
     user = await live_user(storage, key)
-    return {**_user(user), "tokens_revoked": await storage.drop_tokens(user.id)}
+    return {**_user(user), "tokens_revoked": await storage.end_sessions(user.id)}
 
 
 async def users_delete(storage: Storage, key: str) -> Shown:

@@ -26,7 +26,7 @@ from .probes import Probes
 from .session import Session
 from .sockets import tls_context
 from .storage import Storage, open_storage
-from .sweeper import sweep_idle
+from .sweeper import sweep_ended, sweep_idle
 from .tally import Tally
 from .text import skeleton
 from .ties import TieDirectory
@@ -77,6 +77,7 @@ class ChatServer:
         self.probes = Probes(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._ended: asyncio.Task[None] | None = None
 
     @property
     def port(self) -> int:
@@ -115,6 +116,7 @@ class ChatServer:
         await self.listener.start(tls)
         loop = asyncio.get_running_loop()
         self._sweeper = loop.create_task(sweep_idle(self))
+        self._ended = loop.create_task(sweep_ended(self))
         log.info(
             "chatapp-server listening on %s:%d%s (storage %s, bus %s)",
             self.config.host,
@@ -144,8 +146,9 @@ class ChatServer:
         /readyz says so from the start, and the probes stop last."""
         self.stopping = True
         self.listener.close()
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        for task in (self._sweeper, self._ended):
+            if task is not None:
+                task.cancel()
         sessions = list(self.sessions)
         loop = asyncio.get_running_loop()
         leaving = [loop.create_task(leave(s), context=context_of(s)) for s in sessions]

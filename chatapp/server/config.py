@@ -111,3 +111,9 @@ class Config(CoreConfig):
             "time a stopping instance waits for current clients to move (DRAIN)", "{seconds}"
         ),
     )
+    ended_poll: float = setting(
+        2.0,
+        help="seconds between looks at the storage for users whose sessions an operator "
+        "ended (chatapp-admin users disable, end-sessions, delete): their live connections "
+        "here are closed (0: never look)",
+    )

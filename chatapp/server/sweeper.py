@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from chatapp.protocol import Dialect, Errno, Error
 
 from .logs import about
+from .storage import StorageError
 
 if TYPE_CHECKING:
     from .app import ChatServer
@@ -39,3 +40,32 @@ async def sweep_idle(server: ChatServer) -> None:
                 with about(session):
                     log.info("silent for %.0f s: closing", limit)
                 session.close()
+
+
+ENDED = "the server's operator ended this session"
+
+
+async def sweep_ended(server: ChatServer) -> None:
+    """Closes, every `--ended-poll` seconds, this instance's connections of the users whose
+    sessions an operator ended since the last look (chatapp-admin: disable, end-sessions,
+    delete). Each is told with ERROR errno 4 first; a client that logs in again finds its
+    tokens revoked, and a disabled account refused."""
+    period = server.config.ended_poll
+    if period <= 0:
+        return
+    seen: int | None = None
+    while True:
+        try:
+            if seen is None:
+                [(_, seen)] = await server.storage.ended_after(None)
+            for user_id, number in await server.storage.ended_after(seen):
+                seen = max(seen, number)
+                for session in list(server.sessions):
+                    if session.user is not None and session.user.id == user_id:
+                        with about(session):
+                            log.info("its sessions were ended by the operator: closing")
+                        session.send(Error(Errno.NOT_LOGGED_IN, ENDED))
+                        session.close()
+        except StorageError as exc:  # looked at again next time
+            log.warning("cannot look for sessions the operator ended: %s", exc)
+        await asyncio.sleep(period)

@@ -4,9 +4,14 @@ history."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from chatapp.protocol import Errno, MsgId
 from chatapp.server.app import ChatServer
 from chatapp.server.handlers.accounts import BAD_CREDENTIALS, DISABLED
+from chatapp.server.sweeper import ENDED
 from chatapp.server.tokens import new_token
 from tests.server.conftest import Connect, Users
 from tests.server.steps import acked, chat, online
@@ -63,3 +68,25 @@ async def test_a_deleted_users_messages_stay_in_others_history(
     assert by_id["errno"] == Errno.BAD_CREDENTIALS
     # The name is free for someone new.
     assert await users.register("ann") != ann
+
+
+@pytest.mark.parametrize("server_options", [{"ended_poll": 0.1}])
+async def test_the_operator_ends_live_sessions_at_once(
+    server: ChatServer, connect: Connect, users: Users
+) -> None:
+    ann, a = await online(users, "ann")
+    bob, b = await online(users, "bob")
+    await chat(a, bob, "before")
+    await b.expect(MsgId.ONE_CHAT)
+    for verb, client in (("end-sessions", a), ("disable", b)):
+        name = "ann" if client is a else "bob"
+        done = await admin(server.config.storage, "users", verb, name)
+        assert done.rc == 0, done.err
+        told = await client.expect(MsgId.ERROR)
+        assert (told["errno"], told["errmsg"]) == (Errno.NOT_LOGGED_IN, ENDED)
+        assert await client.closed()
+    again, _ = await users.login(ann)  # ended, not disabled: a password login is welcome
+    refused = await (await connect()).request(msgid=MsgId.LOGIN, id=bob, password="pw", v=2)
+    assert refused["errno"] == Errno.ACCOUNT_DISABLED
+    await asyncio.sleep(0.3)  # three looks at the storage later
+    await again.quiet()  # nobody closes it again

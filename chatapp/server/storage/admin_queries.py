@@ -69,6 +69,11 @@ TOMBSTONE_SETTINGS = (
     "INSERT INTO user_settings (user_id, strangers, findable, receipts) VALUES (?, 'nobody', 0, 0)"
 )
 SET_DISABLED = "UPDATE users SET disabled = ? WHERE id = ?"
+# Ending a user's sessions: the next number of `ended`, which only grows, taken under a
+# lock on the index's end (MySQL: FOR UPDATE) so that two operators never share one.
+LAST_ENDED = "SELECT COALESCE(MAX(ended), 0) FROM users"
+SET_ENDED = "UPDATE users SET ended = ? WHERE id = ?"
+ENDED_AFTER = "SELECT id, ended FROM users WHERE ended > ? ORDER BY ended LIMIT 1000"
 DROP_TOKENS = "DELETE FROM resume_tokens WHERE user_id = ?"
 
 GROUP_PROFILE = (

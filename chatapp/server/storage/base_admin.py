@@ -76,6 +76,16 @@ class Admin(Protocol):
         """Disables or enables an account; disabling forgets its resume tokens. Returns
         how many tokens were forgotten; raises NoSuchUser."""
 
+    async def end_sessions(self, user_id: int) -> int:
+        """Ends the user's sessions: forgets their resume tokens (returns how many) and
+        gives them the next `ended` number, which every server watches (ended_after) to
+        close the user's live connections. Disabling and deleting do the same. Raises
+        NoSuchUser."""
+
+    async def ended_after(self, after: int | None) -> list[tuple[int, int]]:
+        """(user id, number) of the users whose sessions were ended after number `after`,
+        oldest first, at most 1000; with None, only (0, the last number given)."""
+
     async def delete_user(self, user_id: int) -> str:
         """Deletes an account's data in one transaction and returns the name its row now
         has: friendships, friend requests, blocks and accepted senders both ways, held

@@ -56,7 +56,28 @@ async def set_disabled(cur: Cursor, user_id: int, disabled: bool) -> int:
     if await _one(cur, q.USER_BY_ID + " FOR UPDATE", (user_id,)) is None:
         raise NoSuchUser(user_id)
     await _do(cur, q.SET_DISABLED, (int(disabled), user_id))
-    return await _do(cur, q.DROP_TOKENS, (user_id,)) if disabled else 0
+    return await _end(cur, user_id) if disabled else 0
+
+
+async def end_sessions(cur: Cursor, user_id: int) -> int:
+    """Admin.end_sessions; the caller holds a transaction."""
+    if await _one(cur, q.USER_BY_ID + " FOR UPDATE", (user_id,)) is None:
+        raise NoSuchUser(user_id)
+    return await _end(cur, user_id)
+
+
+async def _end(cur: Cursor, user_id: int) -> int:
+    """Marks the user's sessions ended and forgets their tokens; returns how many."""
+    (last,) = await _one(cur, q.LAST_ENDED + " FOR UPDATE", ())
+    await _do(cur, q.SET_ENDED, (int(last) + 1, user_id))
+    return await _do(cur, q.DROP_TOKENS, (user_id,))
+
+
+async def ended_after(cur: Cursor, after: int | None) -> list[tuple[int, int]]:
+    """Admin.ended_after."""
+    if after is None:
+        return [(0, int((await _one(cur, q.LAST_ENDED, ()))[0]))]
+    return [(int(u), int(n)) for u, n in await _all(cur, q.ENDED_AFTER, (after,))]
 
 
 async def delete_user(cur: Cursor, user_id: int) -> str:
@@ -74,6 +95,7 @@ async def delete_user(cur: Cursor, user_id: int) -> str:
         await _do(cur, sql, (user_id,) * times)
     await _do(cur, q.TOMBSTONE, (name, user_id))
     await _do(cur, q.TOMBSTONE_SETTINGS, (user_id,))
+    await _end(cur, user_id)
     return name
 
 
@@ -136,6 +158,12 @@ class MySQLAdmin:
 
     async def delete_user(self, user_id: int) -> str:
         return await self._run(lambda cur: delete_user(cur, user_id), write=True)
+
+    async def end_sessions(self, user_id: int) -> int:
+        return await self._run(lambda cur: end_sessions(cur, user_id), write=True)
+
+    async def ended_after(self, after: int | None) -> list[tuple[int, int]]:
+        return await self._run(lambda cur: ended_after(cur, after), write=False)
 
     async def group_id_by_name(self, name: str) -> int | None:
         return await self._run(lambda cur: group_id_by_name(cur, name), write=False)

@@ -44,7 +44,29 @@ def set_disabled(db: sqlite3.Connection, user_id: int, disabled: bool) -> int:
     with transaction(db):
         if not db.execute(q.SET_DISABLED, (int(disabled), user_id)).rowcount:
             raise NoSuchUser(user_id)
-        return db.execute(q.DROP_TOKENS, (user_id,)).rowcount if disabled else 0
+        return _end(db, user_id) if disabled else 0
+
+
+def end_sessions(db: sqlite3.Connection, user_id: int) -> int:
+    """Admin.end_sessions."""
+    with transaction(db):
+        if db.execute(q.USER_BY_ID, (user_id,)).fetchone() is None:
+            raise NoSuchUser(user_id)
+        return _end(db, user_id)
+
+
+def _end(db: sqlite3.Connection, user_id: int) -> int:
+    """Marks the user's sessions ended and forgets their tokens; returns how many."""
+    (last,) = db.execute(q.LAST_ENDED).fetchone()
+    db.execute(q.SET_ENDED, (last + 1, user_id))
+    return int(db.execute(q.DROP_TOKENS, (user_id,)).rowcount)
+
+
+def ended_after(db: sqlite3.Connection, after: int | None) -> list[tuple[int, int]]:
+    """Admin.ended_after."""
+    if after is None:
+        return [(0, int(db.execute(q.LAST_ENDED).fetchone()[0]))]
+    return [(int(u), int(n)) for u, n in db.execute(q.ENDED_AFTER, (after,))]
 
 
 def delete_user(db: sqlite3.Connection, user_id: int) -> str:
@@ -61,6 +83,7 @@ def delete_user(db: sqlite3.Connection, user_id: int) -> str:
             db.execute(sql, (user_id,) * times)
         db.execute(q.TOMBSTONE, (name, user_id))
         db.execute(q.TOMBSTONE_SETTINGS, (user_id,))
+        _end(db, user_id)
     return name
 
 
@@ -117,6 +140,12 @@ class SQLiteAdmin:
 
     async def delete_user(self, user_id: int) -> str:
         return await self._run(lambda db: delete_user(db, user_id))
+
+    async def end_sessions(self, user_id: int) -> int:
+        return await self._run(lambda db: end_sessions(db, user_id))
+
+    async def ended_after(self, after: int | None) -> list[tuple[int, int]]:
+        return await self._run(lambda db: ended_after(db, after))
 
     async def group_id_by_name(self, name: str) -> int | None:
         return await self._run(lambda db: group_id_by_name(db, name))

@@ -178,3 +178,22 @@ async def test_stats(storage: Storage) -> None:
     await say(storage, ann, Kind.DIRECT, bob.id, to=[bob.id], n=1)
     assert await storage.stats() == Stats(users=2, groups=1, messages=1, deliveries=1,
                                           friend_requests=1)  # fmt: skip
+
+
+async def test_ending_sessions_gives_growing_numbers_to_watch(storage: Storage) -> None:
+    ann, bob, carl = await people(storage, "ann", "bob", "carl")
+    [(_, start)] = await storage.ended_after(None)
+    assert await storage.ended_after(start) == []
+    await storage.save_token("t", ann.id, T0 + 10**9, T0)
+    assert await storage.end_sessions(ann.id) == 1  # its token, forgotten
+    await storage.set_disabled(bob.id, True)
+    await storage.delete_user(carl.id)
+    ended = await storage.ended_after(start)
+    assert [uid for uid, _ in ended] == [ann.id, bob.id, carl.id]
+    numbers = [n for _, n in ended]
+    assert numbers == sorted(set(numbers)) and numbers[0] > start
+    assert await storage.ended_after(numbers[1]) == [ended[2]]
+    await storage.set_disabled(bob.id, False)  # enabling ends nothing
+    assert await storage.ended_after(numbers[2]) == []
+    with pytest.raises(NoSuchUser):
+        await storage.end_sessions(carl.id + 100)

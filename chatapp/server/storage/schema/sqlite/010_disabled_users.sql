@@ -4,3 +4,9 @@
 -- its messages in others' history were sent under.
 
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+
+-- users.ended: when an operator last ended the account's sessions (disabling, ending its
+-- sessions, deleting it), as a number that only grows across all users; a server closes
+-- its live connections of any user whose number passes what it has seen (0: never).
+ALTER TABLE users ADD COLUMN ended INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX users_by_ended ON users (ended);
