@@ -59,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         description="Find, inspect, disable and delete chatapp accounts and groups, on the "
         "server's storage (the same --storage or CHATAPP_STORAGE as chatapp-server). The "
-        "server may be running, but after users delete, groups delete or groups transfer "
-        "restart it (it keeps groups' members and blocks in memory). Exit codes: 0 done, "
+        "server may be running: each instance looks every --ended-poll seconds (2) for the "
+        "sessions ended and the groups deleted here, and follows. Exit codes: 0 done, "
         "1 refused, 2 usage, 3 storage unreachable or not at this chatapp's schema.",
     )
     parser.add_argument("--version", action="version", version=f"chatapp {__version__}")

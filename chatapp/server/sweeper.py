@@ -46,26 +46,40 @@ ENDED = "the server's operator ended this session"
 
 
 async def sweep_ended(server: ChatServer) -> None:
-    """Closes, every `--ended-poll` seconds, this instance's connections of the users whose
-    sessions an operator ended since the last look (chatapp-admin: disable, end-sessions,
-    delete). Each is told with ERROR errno 4 first; a client that logs in again finds its
-    tokens revoked, and a disabled account refused."""
+    """Every `--ended-poll` seconds, what an operator did since the last look
+    (chatapp-admin): this instance's connections of the users whose sessions were ended
+    (disable, end-sessions, delete) are told with ERROR errno 4 and closed; a client that
+    logs in again finds its tokens revoked, and a disabled account refused. The members
+    kept in memory of a deleted group are forgotten, and of every group where a user was
+    ended (a deleted user has left them all)."""
     period = server.config.ended_poll
     if period <= 0:
         return
-    seen: int | None = None
+    users: int | None = None
+    groups: int | None = None
     while True:
         try:
-            if seen is None:
-                [(_, seen)] = await server.storage.ended_after(None)
-            for user_id, number in await server.storage.ended_after(seen):
-                seen = max(seen, number)
-                for session in list(server.sessions):
-                    if session.user is not None and session.user.id == user_id:
-                        with about(session):
-                            log.info("its sessions were ended by the operator: closing")
-                        session.send(Error(Errno.NOT_LOGGED_IN, ENDED))
-                        session.close()
+            if users is None or groups is None:
+                [(_, users)] = await server.storage.ended_after(None)
+                [(_, groups)] = await server.storage.groups_ended_after(None)
+            ended = await server.storage.ended_after(users)
+            for user_id, number in ended:
+                users = max(users, number)
+                _close_sessions_of(server, user_id)
+            for group_id, number in await server.storage.groups_ended_after(groups):
+                groups = max(groups, number)
+                server.groups.forget(group_id)
+            if ended:
+                server.groups.clear()  # read again when next needed: rare, and safe
         except StorageError as exc:  # looked at again next time
-            log.warning("cannot look for sessions the operator ended: %s", exc)
+            log.warning("cannot look for what the operator ended: %s", exc)
         await asyncio.sleep(period)
+
+
+def _close_sessions_of(server: ChatServer, user_id: int) -> None:
+    for session in list(server.sessions):
+        if session.user is not None and session.user.id == user_id:
+            with about(session):
+                log.info("its sessions were ended by the operator: closing")
+            session.send(Error(Errno.NOT_LOGGED_IN, ENDED))
+            session.close()

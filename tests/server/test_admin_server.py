@@ -14,7 +14,16 @@ from chatapp.server.handlers.accounts import BAD_CREDENTIALS, DISABLED
 from chatapp.server.sweeper import ENDED
 from chatapp.server.tokens import new_token
 from tests.server.conftest import Connect, Users
-from tests.server.steps import acked, chat, online
+from tests.server.steps import (
+    acked,
+    chat,
+    group_chat,
+    heard,
+    join,
+    new_group,
+    online,
+    refused,
+)
 from tests.server.test_admin_cli import admin
 
 
@@ -90,3 +99,21 @@ async def test_the_operator_ends_live_sessions_at_once(
     assert refused["errno"] == Errno.ACCOUNT_DISABLED
     await asyncio.sleep(0.3)  # three looks at the storage later
     await again.quiet()  # nobody closes it again
+
+
+@pytest.mark.parametrize("server_options", [{"ended_poll": 0.1}])
+async def test_a_group_the_operator_deletes_is_gone_from_a_running_server(
+    server: ChatServer, users: Users
+) -> None:
+    _, a = await online(users, "ann")
+    bob, b = await online(users, "bob")
+    group = await new_group(a, "crew")
+    await join(b, group)
+    await heard(a, ("joined", bob))
+    await group_chat(a, group, "before")  # the server holds the group's members now
+    assert (await b.expect(MsgId.GROUP_CHAT))["msg"] == "before"
+    done = await admin(server.config.storage, "groups", "delete", str(group), "--yes")
+    assert done.rc == 0, done.err
+    await asyncio.sleep(0.3)  # three looks at the storage later
+    await refused(a, MsgId.GROUP_CHAT, Errno.NO_SUCH_GROUP, groupid=group, msg="after")
+    await b.quiet()

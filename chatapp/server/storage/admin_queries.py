@@ -74,6 +74,11 @@ SET_DISABLED = "UPDATE users SET disabled = ? WHERE id = ?"
 LAST_ENDED = "SELECT COALESCE(MAX(ended), 0) FROM users"
 SET_ENDED = "UPDATE users SET ended = ? WHERE id = ?"
 ENDED_AFTER = "SELECT id, ended FROM users WHERE ended > ? ORDER BY ended LIMIT 1000"
+LAST_GROUP_ENDED = "SELECT COALESCE(MAX(n), 0) FROM ended_groups"
+ADD_GROUP_ENDED = "INSERT INTO ended_groups (n, group_id) VALUES (?, ?)"
+GROUPS_ENDED_AFTER = "SELECT group_id, n FROM ended_groups WHERE n > ? ORDER BY n LIMIT 1000"
+ENDINGS = {False: (LAST_ENDED, ENDED_AFTER), True: (LAST_GROUP_ENDED, GROUPS_ENDED_AFTER)}
+"""(the last number, the endings after one), of users (False) and of groups (True)."""
 DROP_TOKENS = "DELETE FROM resume_tokens WHERE user_id = ?"
 
 GROUP_PROFILE = (

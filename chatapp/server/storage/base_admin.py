@@ -86,6 +86,10 @@ class Admin(Protocol):
         """(user id, number) of the users whose sessions were ended after number `after`,
         oldest first, at most 1000; with None, only (0, the last number given)."""
 
+    async def groups_ended_after(self, after: int | None) -> list[tuple[int, int]]:
+        """(group id, number) of the groups deleted (delete_group) after number `after`,
+        numbered as ended_after's users are but apart; with None, (0, the last)."""
+
     async def delete_user(self, user_id: int) -> str:
         """Deletes an account's data in one transaction and returns the name its row now
         has: friendships, friend requests, blocks and accepted senders both ways, held
@@ -105,7 +109,9 @@ class Admin(Protocol):
     async def delete_group(self, group_id: int) -> None:
         """Deletes a group with its members, invitations, name skeleton, conversation head,
         read markers and messages, but for those still waiting for a member: they stay, and
-        are delivered (their numbers are in the member's sequence). Raises NoSuchGroup."""
+        are delivered (their numbers are in the member's sequence). The group is given the
+        next number of groups_ended_after, which servers watch to forget its members. Raises
+        NoSuchGroup."""
 
     async def transfer_group(self, group_id: int, user_id: int) -> None:
         """Makes a member the creator; the old creator becomes an admin. Raises

@@ -73,11 +73,16 @@ async def _end(cur: Cursor, user_id: int) -> int:
     return await _do(cur, q.DROP_TOKENS, (user_id,))
 
 
-async def ended_after(cur: Cursor, after: int | None) -> list[tuple[int, int]]:
-    """Admin.ended_after."""
+async def ended_after(
+    cur: Cursor, after: int | None, *, groups: bool = False
+) -> list[tuple[int, int]]:
+    """Admin.ended_after and groups_ended_after."""
+    last, since = (
+        (q.LAST_GROUP_ENDED, q.GROUPS_ENDED_AFTER) if groups else (q.LAST_ENDED, q.ENDED_AFTER)
+    )
     if after is None:
-        return [(0, int((await _one(cur, q.LAST_ENDED, ()))[0]))]
-    return [(int(u), int(n)) for u, n in await _all(cur, q.ENDED_AFTER, (after,))]
+        return [(0, int((await _one(cur, last, ()))[0]))]
+    return [(int(i), int(n)) for i, n in await _all(cur, since, (after,))]
 
 
 async def delete_user(cur: Cursor, user_id: int) -> str:
@@ -125,6 +130,8 @@ async def delete_group(cur: Cursor, group_id: int) -> None:
     await _locked_group(cur, group_id)
     for sql in q.DELETE_GROUP:
         await _do(cur, sql, (group_id,))
+    (last,) = await _one(cur, q.LAST_GROUP_ENDED + " FOR UPDATE", ())
+    await _do(cur, q.ADD_GROUP_ENDED, (int(last) + 1, group_id))
 
 
 async def transfer_group(cur: Cursor, group_id: int, user_id: int) -> None:
@@ -164,6 +171,9 @@ class MySQLAdmin:
 
     async def ended_after(self, after: int | None) -> list[tuple[int, int]]:
         return await self._run(lambda cur: ended_after(cur, after), write=False)
+
+    async def groups_ended_after(self, after: int | None) -> list[tuple[int, int]]:
+        return await self._run(lambda cur: ended_after(cur, after, groups=True), write=False)
 
     async def group_id_by_name(self, name: str) -> int | None:
         return await self._run(lambda cur: group_id_by_name(cur, name), write=False)

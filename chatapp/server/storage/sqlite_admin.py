@@ -62,11 +62,16 @@ def _end(db: sqlite3.Connection, user_id: int) -> int:
     return int(db.execute(q.DROP_TOKENS, (user_id,)).rowcount)
 
 
-def ended_after(db: sqlite3.Connection, after: int | None) -> list[tuple[int, int]]:
-    """Admin.ended_after."""
+def ended_after(
+    db: sqlite3.Connection, after: int | None, *, groups: bool = False
+) -> list[tuple[int, int]]:
+    """Admin.ended_after and groups_ended_after."""
+    last, since = (
+        (q.LAST_GROUP_ENDED, q.GROUPS_ENDED_AFTER) if groups else (q.LAST_ENDED, q.ENDED_AFTER)
+    )
     if after is None:
-        return [(0, int(db.execute(q.LAST_ENDED).fetchone()[0]))]
-    return [(int(u), int(n)) for u, n in db.execute(q.ENDED_AFTER, (after,))]
+        return [(0, int(db.execute(last).fetchone()[0]))]
+    return [(int(i), int(n)) for i, n in db.execute(since, (after,))]
 
 
 def delete_user(db: sqlite3.Connection, user_id: int) -> str:
@@ -109,6 +114,8 @@ def delete_group(db: sqlite3.Connection, group_id: int) -> None:
             raise NoSuchGroup(group_id)
         for sql in q.DELETE_GROUP:
             db.execute(sql, (group_id,))
+        (last,) = db.execute(q.LAST_GROUP_ENDED).fetchone()
+        db.execute(q.ADD_GROUP_ENDED, (last + 1, group_id))
 
 
 def transfer_group(db: sqlite3.Connection, group_id: int, user_id: int) -> None:
@@ -146,6 +153,9 @@ class SQLiteAdmin:
 
     async def ended_after(self, after: int | None) -> list[tuple[int, int]]:
         return await self._run(lambda db: ended_after(db, after))
+
+    async def groups_ended_after(self, after: int | None) -> list[tuple[int, int]]:
+        return await self._run(lambda db: ended_after(db, after, groups=True))
 
     async def group_id_by_name(self, name: str) -> int | None:
         return await self._run(lambda db: group_id_by_name(db, name))

@@ -197,3 +197,18 @@ async def test_ending_sessions_gives_growing_numbers_to_watch(storage: Storage) 
     assert await storage.ended_after(numbers[2]) == []
     with pytest.raises(NoSuchUser):
         await storage.end_sessions(carl.id + 100)
+
+
+async def test_a_deleted_group_gets_a_number_servers_watch(storage: Storage) -> None:
+    ann, bob = await people(storage, "ann", "bob")
+    one = await storage.create_group("one", "", ann.id)
+    two = await storage.create_group("two", "", bob.id)
+    [(_, start)] = await storage.groups_ended_after(None)
+    await storage.transfer_group(one.id, ann.id)  # nothing a server keeps changes
+    assert await storage.groups_ended_after(start) == []
+    await storage.delete_group(one.id)
+    await storage.delete_group(two.id)
+    ended = await storage.groups_ended_after(start)
+    assert [gid for gid, _ in ended] == [one.id, two.id]
+    assert await storage.groups_ended_after(ended[0][1]) == [ended[1]]
+    assert await storage.ended_after(None) == [(0, 0)]  # users are numbered apart

@@ -54,6 +54,7 @@ TABLES = {
     "delivery_counters",
     "name_skeletons",
     "user_settings",
+    "ended_groups",
     "friend_requests",
     "conversation_heads",
     "read_markers",

@@ -12,4 +12,12 @@ ALTER TABLE users
     ADD COLUMN ended BIGINT NOT NULL DEFAULT 0,
     ADD KEY users_by_ended (ended);
 
+-- ended_groups: the groups an operator deleted, numbered the same way, so that every
+-- server forgets the members it keeps in memory of each.
+CREATE TABLE ended_groups (
+    n BIGINT NOT NULL,
+    group_id BIGINT NOT NULL,
+    PRIMARY KEY (n)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 UPDATE schema_version SET version = 10;

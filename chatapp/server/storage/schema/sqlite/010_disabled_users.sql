@@ -10,3 +10,10 @@ ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 -- its live connections of any user whose number passes what it has seen (0: never).
 ALTER TABLE users ADD COLUMN ended INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX users_by_ended ON users (ended);
+
+-- ended_groups: the groups an operator deleted, numbered the same way, so that every
+-- server forgets the members it keeps in memory of each.
+CREATE TABLE ended_groups (
+    n INTEGER NOT NULL PRIMARY KEY,
+    group_id INTEGER NOT NULL
+);
