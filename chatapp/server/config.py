@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import config_people as people
 from .config_core import CoreConfig, default_storage_url
 from .settings import Limit, setting
 
@@ -43,17 +42,56 @@ class Config(CoreConfig):
         ),
     )
 
-    # --- finding people, conversations, read markers, typing (config_people) ----------
+    # --- finding people, conversations, read markers, typing -------------------------
 
-    users_page: int = people.USERS_PAGE
-    min_prefix_chars: int = people.MIN_PREFIX_CHARS
-    search_rate: float = people.SEARCH_RATE
-    search_burst: float = people.SEARCH_BURST
-    conversations_page: int = people.CONVERSATIONS_PAGE
-    unread_cap: int = people.UNREAD_CAP
-    preview_bytes: int = people.PREVIEW_BYTES
-    typing_rate: float = people.TYPING_RATE
-    typing_burst: float = people.TYPING_BURST
+    users_page: int = setting(
+        20,
+        help="users in a reply to USERS by name prefix, and the largest `limit` it may name",
+        limit=Limit("users in a reply to USERS by name prefix", "{count}"),
+    )
+    min_prefix_chars: int = setting(
+        2,
+        help="shortest name prefix USERS searches by; a shorter one is refused with errno 13",
+        limit=Limit("shortest name prefix of USERS", "{characters}"),
+    )
+    search_rate: float = setting(
+        1.0,
+        help="USERS searches by prefix per second per connection, on average (a look-up by "
+        "exact name or id counts a quarter); more are refused with errno 14",
+        limit=Limit("USERS searches by prefix per second per connection", "{count}"),
+    )
+    search_burst: float = setting(
+        5.0,
+        help="USERS searches by prefix a connection may make at once above --search-rate",
+        limit=Limit("USERS searches by prefix per connection at once", "{count}"),
+    )
+    conversations_page: int = setting(
+        50,
+        help="conversations in a reply to CONVERSATIONS, and the largest `limit` it may name",
+        limit=Limit("conversations in a reply to CONVERSATIONS", "{count}"),
+    )
+    unread_cap: int = setting(
+        99,
+        help="unread messages counted per conversation in CONVERSATIONS; more read as this",
+        limit=Limit("unread messages counted per conversation (more read as this)", "{count}"),
+    )
+    preview_bytes: int = setting(
+        512,
+        help="bytes (UTF-8) of a conversation's last message text in CONVERSATIONS; a "
+        "longer one is cut, and marked `cut`",
+        limit=Limit("text of a conversation's last message in CONVERSATIONS", "{bytes}"),
+    )
+    typing_rate: float = setting(
+        0.5,
+        help="TYPING notices per second per connection, on average; more are refused with "
+        "errno 14 and not sent",
+        limit=Limit("TYPING notices per second per connection", "{count}"),
+    )
+    typing_burst: float = setting(
+        3.0,
+        help="TYPING notices a connection may send at once above --typing-rate",
+        limit=Limit("TYPING notices per connection at once", "{count}"),
+    )
 
     # --- blocking and message requests --------------------------------------------------
 
