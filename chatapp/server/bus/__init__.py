@@ -7,12 +7,15 @@ from urllib.parse import urlsplit
 
 from .base import (
     DOORBELL,
+    Attached,
     Bus,
     BusListener,
     BusUnavailable,
     Deliver,
     Delivery,
     Doorbell,
+    Echo,
+    EndSession,
     TieCut,
 )
 from .memory import MemoryBus
@@ -39,12 +42,15 @@ def open_bus(url: str) -> Bus:
 __all__ = [
     "BACKENDS",
     "DOORBELL",
+    "Attached",
     "Bus",
     "BusListener",
     "BusUnavailable",
     "Deliver",
     "Delivery",
     "Doorbell",
+    "Echo",
+    "EndSession",
     "MemoryBus",
     "TieCut",
     "open_bus",

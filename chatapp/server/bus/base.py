@@ -31,7 +31,36 @@ class TieCut:
     name: str
 
 
-Delivery = Event | Doorbell | TieCut
+@dataclass(frozen=True, slots=True)
+class EndSession:
+    """Tells the user's sessions that device `device_id` was ended (from another of their
+    devices, or because a new session of the same device took over): its session, wherever
+    it is, says `why` to its client and closes."""
+
+    device_id: int
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Echo:
+    """An event for the user's other sessions: what one device did (accepted a friend,
+    read a conversation, joined a group), told to the rest. The session of `origin`
+    (a device id) drops it: it had the answer already."""
+
+    event: Event
+    origin: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """The outcome of Bus.attach: `claimed`, whether the session is attached; `first`,
+    whether it is the user's only live session anywhere (the user just came online)."""
+
+    claimed: bool
+    first: bool = False
+
+
+Delivery = Event | Doorbell | TieCut | EndSession | Echo
 Deliver = Callable[[Delivery], None]
 """What the bus calls, on the event loop, for each delivery to a user attached here."""
 
@@ -55,16 +84,17 @@ class BusListener(Protocol):
         attached users should look for stored messages."""
 
     def evicted(self, user_ids: list[int]) -> None:
-        """These users' presence was lost while the bus was cut off and another instance
-        logged them in: their sessions here must end."""
+        """These users' exclusive (legacy) sessions here lost their claim while the bus was
+        cut off, and the user logged in elsewhere meanwhile: those sessions must end."""
 
 
 class Bus(Protocol):
     """Presence and delivery across every server instance that shares the bus.
 
-    A user is attached on at most one instance at a time; attaching is the presence
-    claim and the subscription in one step, so two logins can never both succeed.
-    Errors of the transport underneath surface as BusUnavailable.
+    A user may have several sessions at once, one per device, on one instance or on
+    several; each gets every delivery to the user. A legacy session is exclusive: it
+    attaches only while the user has no session anywhere. Errors of the transport
+    underneath surface as BusUnavailable.
     """
 
     @property
@@ -85,30 +115,48 @@ class Bus(Protocol):
         """Connects; deliveries flow once this returns."""
 
     async def close(self) -> None:
-        """Detaches every user attached through this bus object and disconnects."""
+        """Detaches every session attached through this bus object and disconnects."""
 
-    async def attach(self, user_id: int, deliver: Deliver) -> bool:
-        """Claims the user as online here and routes their deliveries to `deliver`.
+    async def attach(
+        self, user_id: int, device_id: int, deliver: Deliver, *, exclusive: bool = False
+    ) -> Attached:
+        """Claims the user's device as online here and routes every delivery to the user to
+        `deliver` too (as well as to the user's other sessions, here and elsewhere).
 
-        Returns False, changing nothing, when the user is attached anywhere already.
-        """
+        Not claimed, changing nothing, where `exclusive` and the user has a session
+        anywhere. A device attached already (here or elsewhere) is attached here instead:
+        its earlier session is told to end by the caller, not by the bus. Where the user
+        has sessions on other instances, they are told, and each rings the doorbell to
+        the user's sessions (so that a chat they delivered only locally before hearing of
+        this one is read from the log)."""
 
-    async def detach(self, user_id: int) -> None:
-        """Marks the user offline, if attached here; deliveries to them stop."""
+    async def detach(self, user_id: int, device_id: int, deliver: Deliver) -> bool:
+        """Ends the session of the device that `deliver` routes to, if it is attached here
+        (a later session of the same device is left alone); returns whether the user has
+        no live session anywhere now (the user went offline)."""
 
     async def online(self, user_ids: Iterable[int]) -> set[int]:
-        """Which of these users are attached anywhere."""
+        """Which of these users have a session anywhere."""
+
+    async def online_devices(self, user_id: int) -> set[int]:
+        """The user's devices that have a session anywhere."""
 
     async def publish(self, user_id: int, delivery: Delivery) -> bool:
-        """Hands a delivery to the user's session; False when nobody took it."""
+        """Hands a delivery to every session of the user; False when there was none."""
 
     async def publish_many(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
-        """Publishes a delivery to each user; returns the users nobody took theirs for."""
+        """Publishes a delivery to every session of each user, here and elsewhere; returns
+        the users no session took theirs for."""
 
     def publish_here(self, items: Iterable[tuple[int, Delivery]]) -> list[tuple[int, Delivery]]:
-        """Hands each delivery to its user if attached to this instance, at once; returns
-        the rest that other instances may take, for publish_many (none when there are no
-        other instances). The common case of a chat needs no await."""
+        """Hands each delivery to its user's sessions attached to this instance, at once;
+        returns those that sessions on other instances may need (the user has none here,
+        or has sessions elsewhere too), for publish_elsewhere: none when there are no
+        other instances. The common case of a chat needs no await."""
+
+    async def publish_elsewhere(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
+        """Publishes each delivery to its user's sessions on other instances only (this
+        instance's were served by publish_here); returns the users none took it for."""
 
     async def group_changed(self, group_id: int) -> None:
         """Tells the other instances that a group's membership changed."""

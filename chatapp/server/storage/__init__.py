@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from .base import (
     Accounts,
     AlreadyExists,
+    Devices,
     GroupFull,
     InviteOnly,
     Lifecycle,
@@ -30,6 +31,7 @@ from .base import (
 from .base_admin import Admin, GroupReport, GroupRole, Stats, UserReport, tombstone_name
 from .base_social import Blocks, Friendships, GroupRoles, People
 from .block_rows import Held, MessageRequest, Ties
+from .device_rows import Device, DeviceAck, Opened
 from .group_rows import (
     ADMIN,
     ALL,
@@ -112,6 +114,9 @@ __all__ = [
     "Conversation",
     "ConversationRow",
     "Departure",
+    "Device",
+    "DeviceAck",
+    "Devices",
     "FriendRequest",
     "Friendships",
     "Group",
@@ -140,6 +145,7 @@ __all__ = [
     "NoSuchUser",
     "NotAMember",
     "NotFriends",
+    "Opened",
     "Pending",
     "People",
     "RequestCounts",

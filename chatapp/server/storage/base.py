@@ -6,11 +6,12 @@ concurrently; a method that writes several rows does it in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from .base_admin import Admin
 from .base_social import Blocks, Friendships, GroupRoles, People
+from .device_rows import Device, DeviceAck, Opened
 from .rows import (
     Contact,
     Conversation,
@@ -168,17 +169,27 @@ class MessageLog(Protocol):
     """Every chat kept for history, and each recipient's numbered deliveries of it."""
 
     async def log_messages(
-        self, batch: Sequence[NewMessage], acks: Mapping[int, int]
+        self,
+        batch: Sequence[NewMessage],
+        acks: Sequence[DeviceAck] = (),
+        *,
+        seen_ms: int = 0,
+        stale_ms: int = 0,
     ) -> list[Logged]:
-        """Logs a batch of messages and moves delivery cursors, in one transaction.
+        """Logs a batch of messages and moves delivery positions, in one transaction.
 
         Each message is kept for history and given to each recipient with the next number
         of the recipient's delivery sequence. A message whose sender logged a message with
         the same `cid` before is not logged again: its Logged names the first one, with the
         first's deliveries to this one's recipients that are still in the log, so that a
         retry whose first attempt had an unknown outcome can be delivered.
-        `acks` moves each user's cursor up to the sequence number given (never back) and
-        forgets the deliveries at or below it. Raises NoSuchUser for an unknown recipient.
+
+        Each of `acks` moves its device's position up to its seq (never back) and marks the
+        device seen at `seen_ms`; an ack of a device that no longer exists moves nothing.
+        Then each acknowledging user's cursor (the floor under which the log forgets their
+        deliveries) rises to the lowest position among their devices seen at or after
+        `stale_ms` (devices away longer hold nothing back), never back, and the deliveries
+        at or below it are forgotten. Raises NoSuchUser for an unknown recipient.
         """
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
@@ -195,29 +206,65 @@ class MessageLog(Protocol):
 
 
 class Tokens(Protocol):
-    """Resume tokens, kept only as hashes."""
+    """Resume tokens, kept only as hashes, each belonging to one device of an account."""
 
     async def save_token(
         self,
         token_hash: str,
-        user_id: int,
+        device: Device,
         expires_ms: int,
         now_ms: int,
         *,
         replacing: str | None = None,
+        max_tokens: int = 4,
     ) -> None:
-        """Keeps a resume token's hash until `expires_ms`; the user's tokens that have
-        expired by `now_ms` are forgotten, and so is the token `replacing` names (the one
-        just spent on a login), in the same transaction."""
+        """Keeps a resume token's hash for `device` until `expires_ms`; the user's tokens
+        that have expired by `now_ms` are forgotten, and so is the token `replacing` names
+        (the one just spent on a login), in the same transaction; the device keeps at most
+        `max_tokens` (the ones expiring first go)."""
 
-    async def user_by_token(self, token_hash: str, now_ms: int) -> User | None:
-        """The user a resume token belongs to, if it exists and has not expired."""
+    async def device_by_token(self, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
+        """The user and device a resume token belongs to, if it exists and has not expired."""
 
     async def drop_token(self, token_hash: str) -> None:
         """Forgets a resume token (spent or revoked)."""
 
     async def drop_tokens(self, user_id: int) -> int:
         """Forgets every resume token of the user; returns how many there were."""
+
+
+class Devices(Protocol):
+    """An account's devices: each a session it can resume, with its own position."""
+
+    async def open_device(
+        self,
+        user_id: int,
+        name: str,
+        *,
+        legacy: bool,
+        now_ms: int,
+        address: str,
+        max_devices: int,
+    ) -> Opened:
+        """A device to log in as. `legacy`: the account's legacy device, made the first
+        time; otherwise a new device. A new device starts at the highest position among
+        the user's devices (what none of them has seen is what it gets), or at the user's
+        cursor where they have none. It is marked seen at `now_ms` from `address`. Where
+        the account then has more than `max_devices`, the least recently seen others are
+        ended (as end_device), and named in `ended`. Raises NoSuchUser."""
+
+    async def touch_device(self, device_id: int, now_ms: int, address: str) -> None:
+        """Marks a device seen at `now_ms` from `address` (a login resumed it)."""
+
+    async def devices(self, user_id: int) -> list[Device]:
+        """The user's devices, by id."""
+
+    async def end_device(self, user_id: int, device_id: int) -> bool:
+        """Forgets the user's device and its resume tokens; False where the user has no
+        such device."""
+
+    async def end_devices(self, user_id: int, keep: int | None = None) -> list[int]:
+        """Forgets every device of the user but `keep`, with their tokens; their ids."""
 
 
 class Storage(
@@ -229,6 +276,7 @@ class Storage(
     Blocks,
     MessageLog,
     Tokens,
+    Devices,
     People,
     Admin,
     Protocol,
