@@ -24,6 +24,7 @@ from .chats import (
 from .codec import decode_event, decode_request, encode, encode_request
 from .codes import CURRENT_VERSION, Dialect, Errno, MsgId
 from .connection import ClientConnection, ServerConnection
+from .devices import DEVICE_EVENTS, DeviceEvent, DeviceInfo, EndDevice, ListDevices, Sent
 from .errors import ProtocolError, Rid
 from .events import (
     Ack,
@@ -110,6 +111,7 @@ from .settings import STRANGERS, ChangeSettings, SettingsInfo
 __all__ = [
     "CURRENT_VERSION",
     "DEFAULT_MAX_FRAME",
+    "DEVICE_EVENTS",
     "DIRECTIONS",
     "FRIENDS",
     "FRIEND_EVENTS",
@@ -134,9 +136,12 @@ __all__ = [
     "Conversations",
     "CreateGroup",
     "Delivered",
+    "DeviceEvent",
+    "DeviceInfo",
     "Dialect",
     "Drain",
     "EditGroup",
+    "EndDevice",
     "Errno",
     "Error",
     "Event",
@@ -162,6 +167,7 @@ __all__ = [
     "InviteInfo",
     "Invites",
     "LeaveGroup",
+    "ListDevices",
     "Login",
     "LoginAck",
     "Logout",
@@ -189,6 +195,7 @@ __all__ = [
     "Requests",
     "Rid",
     "SenderInfo",
+    "Sent",
     "ServerConnection",
     "SetRole",
     "SettingsInfo",

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from .chats import Chat, chat_from_wire
 from .codes import Dialect, Errno, MsgId
+from .devices import DeviceInfo
 from .errors import Rid
 from .fields import Fields, errno_of
 from .friends import RequestCounts
@@ -41,6 +42,8 @@ class LoginAck:
     """The longest frame the server sends from now on (current protocol)."""
     requests: RequestCounts | None = None
     """How many friend requests wait, each way (current protocol): REQUESTS lists them."""
+    device: DeviceInfo | None = None
+    """The device this session is (current protocol): its id and name."""
     rid: Rid = None
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
@@ -64,6 +67,8 @@ class LoginAck:
                 obj[key] = True
         if self.requests is not None:
             obj["requests"] = self.requests.to_wire()
+        if self.device is not None:
+            obj["device"] = {"id": self.device.id, "name": self.device.name}
         return with_rid(optional(obj, max_frame=self.max_frame), self.rid)
 
     @classmethod
@@ -84,6 +89,7 @@ class LoginAck:
             more_groups=f.flag("more_groups"),
             max_frame=f.opt_int("max_frame"),
             requests=RequestCounts.from_wire(r) if (r := f.opt_sub("requests")) else None,
+            device=DeviceInfo.from_wire(d) if (d := f.opt_sub("device")) else None,
             rid=f.rid,
         )
 

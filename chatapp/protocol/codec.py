@@ -12,6 +12,7 @@ import orjson
 
 from .blocks import NewMessageRequest
 from .codes import Dialect, Errno
+from .devices import DeviceEvent, Sent
 from .errors import ProtocolError
 from .events import EVENT_TYPES, Ack, Drain, Event, FriendAdded, Presence
 from .fields import Fields, open_frame
@@ -62,6 +63,8 @@ _NOTICES = (
     TypingNotice,
     NewMessageRequest,
     Drain,
+    Sent,
+    DeviceEvent,
 )
 """The events the original protocol did not have: a legacy client hears none of them."""
 

@@ -60,6 +60,11 @@ class MsgId(IntEnum):
     TYPING = 48
     # Operating: an instance that is going away.
     DRAIN = 49
+    # Several devices of one account.
+    SENT = 50
+    DEVICES = 51
+    END_DEVICE = 52
+    DEVICE_EVENT = 53
 
 
 class Errno(IntEnum):

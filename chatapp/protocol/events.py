@@ -11,6 +11,7 @@ from .accounts import LoginAck, RegAck
 from .blocks import BlockedUser, NewMessageRequest, SenderInfo
 from .chats import ChatMessage, GroupMessage, chat_from_wire
 from .codes import Dialect, Errno, MsgId
+from .devices import DeviceEvent, DeviceInfo, Sent
 from .errors import Rid
 from .fields import Fields, errno_of
 from .friends import FriendEvent, RequestInfo, UserRef
@@ -34,7 +35,8 @@ class Ack:
     (the connection's next resume token) for PASSWORD; `settings` for SETTINGS; `user`, and
     `state` (REQUESTED or FRIENDS) where it changed, for the friend requests
     (protocol/friends.py); pages of `users` for USERS and `conversations` for
-    CONVERSATIONS; `mid` (the marker) for READ. Failures are answered with ERROR instead.
+    CONVERSATIONS; `mid` (the marker) for READ; `devices` for DEVICES. Failures are
+    answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -60,6 +62,7 @@ class Ack:
     conversations: tuple[ConversationInfo, ...] | None = None
     blocked: tuple[BlockedUser, ...] | None = None
     senders: tuple[SenderInfo, ...] | None = None
+    devices: tuple[DeviceInfo, ...] | None = None
 
     @property
     def page(self) -> bool:
@@ -69,7 +72,7 @@ class Ack:
             self.messages is None and self.friends is None and self.groups is None
             and self.members is None and self.invites is None and self.requests is None
             and self.users is None and self.conversations is None and self.blocked is None
-            and self.senders is None
+            and self.senders is None and self.devices is None
         )  # fmt: skip
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
@@ -118,12 +121,13 @@ class Ack:
             conversations=_page(f, "conversations", ConversationInfo.from_wire),
             blocked=_page(f, "blocked", BlockedUser.from_wire),
             senders=_page(f, "senders", SenderInfo.from_wire),
+            devices=_page(f, "devices", DeviceInfo.from_wire),
         )
 
 
 _PAGE_KEYS = (
     "messages", "friends", "groups", "members", "invites", "requests", "users", "conversations",
-    "blocked", "senders",
+    "blocked", "senders", "devices",
 )  # fmt: skip
 
 PageItem = (
@@ -138,6 +142,7 @@ PageItem = (
     | ConversationInfo
     | BlockedUser
     | SenderInfo
+    | DeviceInfo
 )
 
 
@@ -251,11 +256,11 @@ class Drain:
 Event = (
     ChatMessage | GroupMessage | LoginAck | RegAck | Ack | Error | Presence | FriendAdded | Pong
     | FriendEvent | GroupEvent
-    | Receipt | TypingNotice | NewMessageRequest | Drain
+    | Receipt | TypingNotice | NewMessageRequest | Drain | Sent | DeviceEvent
 )  # fmt: skip
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     ChatMessage, GroupMessage, LoginAck, RegAck, Ack, Error, Presence, FriendAdded, Pong,
     FriendEvent, GroupEvent,
-    Receipt, TypingNotice, NewMessageRequest, Drain,
+    Receipt, TypingNotice, NewMessageRequest, Drain, Sent, DeviceEvent,
 )  # fmt: skip

@@ -146,7 +146,9 @@ class Read:
 class Receipt:
     """RECEIPT (current protocol): user `peer` has read up to message `mid` of the
     one-to-one conversation with the user; or, in group `groupid`, `count` members have
-    read the user's message `mid`."""
+    read the user's message `mid`. With `own`, the user themself read up to `mid` of the
+    conversation with `peer`, or in group `groupid`, on another of their devices: their
+    read marker moved."""
 
     MSGID: ClassVar[MsgId] = MsgId.RECEIPT
 
@@ -154,16 +156,19 @@ class Receipt:
     peer: int | None = None
     groupid: int | None = None
     count: int | None = None
+    own: bool = False
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj = optional({"msgid": MsgId.RECEIPT}, peer=self.peer, groupid=self.groupid)
         obj["mid"] = self.mid
+        if self.own:
+            obj["own"] = True
         return optional(obj, count=self.count)
 
     @classmethod
     def from_wire(cls, f: Fields) -> Receipt:
         peer, groupid = f.opt_int("peer"), f.opt_int("groupid")
-        return cls(f.req_int("mid"), peer, groupid, f.opt_int("count"))
+        return cls(f.req_int("mid"), peer, groupid, f.opt_int("count"), f.flag("own"))
 
 
 @dataclass(frozen=True, slots=True)

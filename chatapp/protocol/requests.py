@@ -8,6 +8,7 @@ from typing import ClassVar
 from .blocks import Block, Blocks, MessageAnswer, MessageRequests
 from .chats import Delivered, GroupChat, History, OneChat, Sync
 from .codes import Dialect, MsgId
+from .devices import EndDevice, ListDevices
 from .errors import Rid
 from .fields import Fields
 from .friends import FriendAnswer, FriendCancel, FriendRequest, Requests, Unfriend
@@ -30,7 +31,9 @@ from .settings import ChangeSettings
 @dataclass(frozen=True, slots=True)
 class Login:
     """Log in by id or name and password, or with a resume token; `v` 2 selects the
-    current protocol. `last` is the highest delivery sequence number the client holds."""
+    current protocol. `last` is the highest delivery sequence number the client holds.
+    `device` names the device a password login opens (current protocol): a resume token
+    resumes the device it was handed to."""
 
     MSGID: ClassVar[MsgId] = MsgId.LOGIN
 
@@ -40,6 +43,7 @@ class Login:
     v: int = 1
     token: str | None = None
     last: int | None = None
+    device: str | None = None
     rid: Rid = None
 
     @property
@@ -49,7 +53,7 @@ class Login:
 
     def to_wire(self) -> Wire:
         obj: Wire = {"msgid": MsgId.LOGIN, "v": self.v}
-        for key in ("id", "name", "password", "token", "last"):
+        for key in ("id", "name", "password", "token", "last", "device"):
             value = getattr(self, key)
             if value is not None:
                 obj[key] = value
@@ -64,6 +68,7 @@ class Login:
             v=f.opt_int("v") or 1,
             token=f.opt_str("token"),
             last=f.opt_int("last"),
+            device=f.opt_str("device"),
             rid=f.rid,
         )
         if login.token is None:
@@ -76,8 +81,9 @@ class Login:
 
 @dataclass(frozen=True, slots=True)
 class Logout:
-    """End the session; the connection stays open and may log in again. `all` also
-    revokes every resume token of the account, wherever it was handed out."""
+    """End the session; the connection stays open and may log in again. `all` ends every
+    device of the account, this one with them: their sessions close, wherever they are,
+    and their resume tokens stop working (log out everywhere)."""
 
     MSGID: ClassVar[MsgId] = MsgId.LOGOUT
 
@@ -260,6 +266,8 @@ Request = (
     | Conversations
     | Read
     | Typing
+    | ListDevices
+    | EndDevice
     | Block
     | Blocks
     | MessageRequests
@@ -272,5 +280,5 @@ REQUEST_TYPES: tuple[type[Request], ...] = (
     Members, ChangeSettings, Block, Blocks, MessageRequests, MessageAnswer,
     FriendRequest, FriendAnswer, FriendCancel, Unfriend, Requests,
     GroupInvite, Invites, InviteAnswer, LeaveGroup, RemoveMember, SetRole, EditGroup,
-    FindUsers, Conversations, Read, Typing,
+    FindUsers, Conversations, Read, Typing, ListDevices, EndDevice,
 )  # fmt: skip

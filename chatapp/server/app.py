@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from chatapp.protocol import Dialect
+
 from .budget import OutboundBudget
 from .bus import DOORBELL, Bus, open_bus
 from .config import Config
@@ -53,7 +55,11 @@ class ChatServer:
         self.groups = GroupDirectory(self.storage)
         self.users = KnownUsers(self.storage)
         self.ties = TieDirectory(self.storage, self.bus, config.ties_cached)
-        self.journal = Journal(self.storage)
+        self.journal = Journal(
+            self.storage,
+            now_ms=self.now_ms,
+            retention_ms=int(config.device_retention * 1000),
+        )
         self.fanout = Fanout(self.journal, self.bus)
         self.sessions: set[Session] = set()
         self.tally = Tally()
@@ -188,8 +194,11 @@ class ChatServer:
                 session.mailbox.deliver(DOORBELL)
 
     def evicted(self, user_ids: list[int]) -> None:
-        """These users logged in elsewhere while the bus was cut off: end them here."""
+        """These users' legacy sessions here lost their claim while the bus was cut off,
+        and the users logged in elsewhere meanwhile: end those sessions."""
         for session in self._sessions_of(user_ids):
+            if session.dialect is not Dialect.LEGACY:
+                continue
             with about(session):
                 log.warning("logged in on another instance meanwhile: closing")
             session.close()

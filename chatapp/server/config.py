@@ -138,6 +138,35 @@ class Config(CoreConfig):
         "memory, so that a chat to them costs no query",
     )
 
+    # --- several devices of one account --------------------------------------------------
+
+    max_devices: int = setting(
+        10,
+        help="devices (sessions it can resume) one account keeps; a login by password on "
+        "one more ends the device seen least recently",
+        limit=Limit(
+            "devices of one account; one more ends the device seen least recently", "{count}"
+        ),
+    )
+    max_device_tokens: int = setting(
+        4,
+        help="resume tokens one device holds at once; a new one replaces the oldest",
+        limit=Limit("resume tokens of one device", "{count}"),
+    )
+    device_retention: float = setting(
+        30 * 24 * 3600.0,
+        help="seconds the log keeps deliveries that a device which has not been seen "
+        "acknowledged: a device away longer gets what is left, and history, when it returns",
+        limit=Limit(
+            "how long deliveries wait for a device that is away (then: history)", "{seconds}"
+        ),
+    )
+    max_device_name_chars: int = setting(
+        64,
+        help="characters of a device's name (LOGIN `device`); a longer one is refused",
+        limit=Limit("characters of a device's name", "{characters}"),
+    )
+
     # --- operating ---------------------------------------------------------------------
 
     drain_timeout: float = setting(

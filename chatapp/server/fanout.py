@@ -74,8 +74,9 @@ class Fanout:
         pass_on(task, reply, lambda _: answer)
 
     async def _elsewhere(self, deliveries: list[tuple[int, Delivery]]) -> None:
-        """To other instances, before the sender's next request is read."""
+        """To other instances (the sessions here have theirs), before the sender's next
+        request is read."""
         started = time.perf_counter()
         with contextlib.suppress(BusUnavailable):
-            await self._bus.publish_many(deliveries)
+            await self._bus.publish_elsewhere(deliveries)
             self.publish_seconds.observe(time.perf_counter() - started)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from .futures import pass_on
 from .logs import shared
-from .storage import Logged, MessageLog, NewMessage
+from .storage import DeviceAck, Logged, MessageLog, NewMessage
 from .tally import SECONDS, SIZES, Histogram
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,25 @@ class Journal:
 
     A writer task runs while there is work: whatever arrived while it was committing goes
     into its next transaction, so a busy server commits many messages at once and an idle
-    one commits each at once. Acknowledged cursors ride along in the same transactions.
+    one commits each at once. Devices' acknowledgements ride along in the same
+    transactions, each marking its device seen; a device not seen for `retention_ms`
+    holds no deliveries back.
     """
 
-    def __init__(self, storage: MessageLog, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+    def __init__(
+        self,
+        storage: MessageLog,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        *,
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        retention_ms: int = 30 * 24 * 3600 * 1000,
+    ) -> None:
         self._storage = storage
         self._max_batch = max_batch
+        self._now_ms = now_ms
+        self._retention_ms = retention_ms
         self._queue: list[tuple[NewMessage, asyncio.Future[Logged]]] = []
-        self._acks: dict[int, int] = {}
+        self._acks: dict[tuple[int, int], int] = {}  # (user id, device id): seq
         self._writer: asyncio.Task[None] | None = None
         # A retry of a message still being written waits for the first one's result.
         self._in_flight: dict[tuple[int, str], tuple[NewMessage, asyncio.Future[Logged]]] = {}
@@ -68,10 +80,11 @@ class Journal:
         self._kick()
         return future
 
-    def ack(self, user_id: int, seq: int) -> None:
-        """Moves the user's delivery cursor up to `seq` with the next batch."""
-        if seq > self._acks.get(user_id, 0):
-            self._acks[user_id] = seq
+    def ack(self, user_id: int, device_id: int, seq: int) -> None:
+        """Moves the device's delivery position up to `seq` with the next batch."""
+        key = (user_id, device_id)
+        if seq > self._acks.get(key, 0):
+            self._acks[key] = seq
             self._kick()
 
     async def drain(self) -> None:
@@ -93,16 +106,23 @@ class Journal:
                 acks, self._acks = self._acks, {}
                 settling, self._settling = self._settling, []
                 started = time.perf_counter()
+                now = self._now_ms()
+                device_acks = [DeviceAck(uid, device, seq) for (uid, device), seq in acks.items()]
                 try:
-                    results = await self._storage.log_messages([n for n, _ in batch], acks)
+                    results = await self._storage.log_messages(
+                        [n for n, _ in batch],
+                        device_acks,
+                        seen_ms=now,
+                        stale_ms=now - self._retention_ms,
+                    )
                 except Exception as exc:  # every waiter hears of it; the writer goes on
                     _settle(settling)
                     log.warning("journal: a batch of %d messages failed: %s", len(batch), exc)
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
-                    for user_id, seq in acks.items():
-                        self._acks[user_id] = max(seq, self._acks.get(user_id, 0))
+                    for key, seq in acks.items():
+                        self._acks[key] = max(seq, self._acks.get(key, 0))
                     if not batch:
                         return  # only acks, and storage is failing: retry with the next append
                     continue

@@ -4,6 +4,11 @@ Deliveries wait while the LOGIN_ACK is on its way, so it is always first; chats 
 once each by their sequence number; after a long absence, or when the bus was cut off,
 what the log holds is caught up page by page as fast as the client reads; a legacy client,
 which cannot acknowledge, has what it was sent acknowledged for it once it has left.
+
+A user may be logged in on several devices, each with a mailbox of its own: every one
+gets every delivery; a chat the user sent (a carbon) reaches their other devices as SENT,
+and the notices of what one device did (Echo) reach the others; a device ended elsewhere
+(EndSession) closes its connection here.
 """
 
 from __future__ import annotations
@@ -15,14 +20,19 @@ from chatapp.protocol import (
     OFFLINE,
     Chat,
     ChatMessage,
+    DeviceEvent,
     Dialect,
+    Errno,
+    Error,
+    Event,
     FriendAdded,
     FriendEvent,
     GroupMessage,
     Presence,
+    Sent,
 )
 
-from .bus import Delivery, Doorbell, TieCut
+from .bus import Delivery, Doorbell, Echo, EndSession, TieCut
 from .chats import chat_events
 from .handover import Handover
 from .sequence import SentSequence
@@ -35,12 +45,17 @@ class Mailbox:
     """The delivery state of one login: made by LOGIN (holding), ended by leaving."""
 
     __slots__ = (
-        "_again", "_catching_up", "_handover", "_session", "closed", "held", "sent", "user_id",
+        "_again", "_catching_up", "_handover", "_posting", "_session", "closed", "device_id",
+        "held", "legacy", "sent", "user_id",
     )  # fmt: skip
 
-    def __init__(self, session: Session, user_id: int) -> None:
+    def __init__(self, session: Session, user_id: int, device_id: int, *, legacy: bool) -> None:
         self._session = session
         self.user_id = user_id
+        self.device_id = device_id
+        self.legacy = legacy
+        # Ids of chats this device is sending, whose carbons it has no need of.
+        self._posting: set[int] = set()
         self.sent = SentSequence()
         # Deliveries waiting for the login ack to go out; None once it has.
         self.held: list[Delivery] | None = []
@@ -62,12 +77,41 @@ class Mailbox:
         elif isinstance(delivery, TieCut):  # a block ended the friendship: presence stops
             self._session.friend_ids.discard(delivery.user_id)
             self._session.send(Presence(delivery.user_id, delivery.name, OFFLINE))
+        elif isinstance(delivery, EndSession):
+            if delivery.device_id == self.device_id:
+                self._end(delivery.why)
+        elif isinstance(delivery, Echo):
+            if delivery.origin != self.device_id:  # the device that acted has its answer
+                self._notice(delivery.event)
         else:
-            if isinstance(delivery, FriendAdded):  # from an instance of the release before
-                self._session.friend_ids.add(delivery.friend.id)
-            elif isinstance(delivery, FriendEvent):
-                self._friends_changed(delivery)
-            self._session.send(delivery)
+            self._notice(delivery)
+
+    def _notice(self, event: Event) -> None:
+        if isinstance(event, FriendAdded):  # from an instance of the release before
+            self._session.friend_ids.add(event.friend.id)
+        elif isinstance(event, FriendEvent):
+            self._friends_changed(event)
+        elif isinstance(event, DeviceEvent):
+            devices = self._session.devices
+            if event.event == "added":
+                devices.add(event.device.id)
+            else:
+                devices.discard(event.device.id)
+        self._session.send(event)
+
+    def _end(self, why: str) -> None:
+        """This device was ended elsewhere: the client hears why, and is disconnected."""
+        session = self._session
+        self.close()
+        session.send(Error(Errno.NOT_LOGGED_IN, why))
+        session.close()
+
+    def posting(self, mid: int) -> None:
+        """This device sends chat `mid`, logged for the user's other devices too: its own
+        copy is not sent back to it (the ACK says it was sent)."""
+        if len(self._posting) >= 1024:  # carbons that never came (a failed write)
+            self._posting.clear()
+        self._posting.add(mid)
 
     def _friends_changed(self, event: FriendEvent) -> None:
         """Presence follows friendships as they are accepted and ended, on both sides."""
@@ -81,7 +125,10 @@ class Mailbox:
         offline messages, in the ack, count as delivered once it has left."""
         session = self._session
         if session.conn.dialect is Dialect.LEGACY:  # known now that the ack is encoded
-            self._handover = Handover(session, session.server.journal.ack, self.user_id)
+            journal, device = session.server.journal, self.device_id
+            self._handover = Handover(
+                session, lambda user, seq: journal.ack(user, device, seq), self.user_id
+            )
             self._handover.written(self.sent.floor)
         held, self.held = self.held or [], None
         for delivery in held:
@@ -92,8 +139,14 @@ class Mailbox:
         acknowledge, so what it was sent counts as delivered once it has left the server."""
         session = self._session
         fresh = [m for m in messages if not m.seq or self.sent.add(m.seq)]
+        me = self.user_id
         for message in fresh:
-            session.send(message)
+            if message.id != me:
+                session.send(message)
+            elif message.mid in self._posting:  # this device's own chat: it has the ACK
+                self._posting.discard(message.mid)
+            elif not self.legacy:  # the original client knows no carbons
+                session.send(Sent(message))
         if fresh and self._handover is not None and not self.closed:
             self._handover.written(self.sent.floor)
         return fresh

@@ -15,7 +15,7 @@ from .limits import RequestGate, TokenBucket
 from .logs import CONNECTION
 from .mailbox import Mailbox
 from .proxyheader import take_proxy_header
-from .storage import User
+from .storage import Device, User
 from .transport import FramedTransport
 
 if TYPE_CHECKING:
@@ -33,8 +33,8 @@ class Session(FramedTransport):
     """
 
     __slots__ = (
-        "_proxy_header_due", "_waiting", "anonymous_since", "buckets", "friend_ids", "gate",
-        "mailbox", "server", "token_hash", "user",
+        "_proxy_header_due", "_waiting", "anonymous_since", "buckets", "device", "devices",
+        "friend_ids", "gate", "mailbox", "server", "token_hash", "user",
     )  # fmt: skip
 
     def __init__(self, server: ChatServer) -> None:
@@ -43,6 +43,10 @@ class Session(FramedTransport):
         config = server.config
         self.user: User | None = None
         self.mailbox: Mailbox | None = None  # the deliveries of a login
+        self.device: Device | None = None  # the device the login is, with its position
+        # The account's devices: with more than one, the user's own chats are logged for
+        # them too (carbons), so that every device shows the whole conversation.
+        self.devices: set[int] = set()
         self.friend_ids: set[int] = set()
         self.token_hash: str | None = None
         clock = asyncio.get_running_loop().time

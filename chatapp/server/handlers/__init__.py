@@ -23,6 +23,7 @@ from chatapp.protocol import (
     CreateGroup,
     Delivered,
     EditGroup,
+    EndDevice,
     Errno,
     Error,
     Event,
@@ -38,6 +39,7 @@ from chatapp.protocol import (
     InviteAnswer,
     Invites,
     LeaveGroup,
+    ListDevices,
     Login,
     LoginAck,
     Logout,
@@ -65,16 +67,17 @@ from .accounts import (
     BAD_CREDENTIALS,
     change_password,
     leave,
-    login,
     logout,
     ping,
     register,
 )
 from .blocks import block, blocks, message_answer, message_requests
 from .chat import delivered, group_chat, history, one_chat, sync
+from .devices import end_device, list_devices
 from .friends import add_friend, friend_answer, friend_cancel, friend_request, requests, unfriend
 from .groups import add_group, create_group, group_invite, invite_answer, invites
 from .lists import friends, groups, members
+from .login import login
 from .people import conversations, find_users
 from .reading import read, typing
 from .roles import edit_group, leave_group, remove_member, set_role
@@ -186,4 +189,6 @@ ROUTES: dict[type, Route] = {
     Blocks: Route(MsgId.BLOCKS, blocks),
     MessageRequests: Route(MsgId.MESSAGE_REQUESTS, message_requests),
     MessageAnswer: Route(MsgId.MESSAGE_ANSWER, message_answer),
+    ListDevices: Route(MsgId.DEVICES, list_devices),
+    EndDevice: Route(MsgId.END_DEVICE, end_device),
 }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Hashable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import (
@@ -21,20 +20,15 @@ from chatapp.protocol import (
     Pong,
     RegAck,
     Register,
-    fit_login,
 )
 
-from ..bus import DOORBELL
-from ..chats import chat_events
 from ..errors import ChatError
 from ..limits import retry_text
-from ..mailbox import Mailbox
 from ..presence import announce_presence
-from ..storage import NameTaken, User
+from ..storage import Device, NameTaken, User
 from ..text import skeleton
 from ..tokens import new_token, token_hash
-from . import checks
-from .snapshot import first_pages, login_budget
+from . import checks, devices
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -79,20 +73,20 @@ async def _new_hash(session: Session, password: str) -> str:
         raise
 
 
-def _check_lock(session: Session, account: Hashable | None = None) -> None:
+def check_lock(session: Session, account: Hashable | None = None) -> None:
     """Refuses, before any hashing, a login from a locked address or to a locked account."""
     wait = session.server.logins.locked_for(session.host, account)
     if wait > 0:
         raise ChatError(Errno.LOGIN_LOCKED, f"too many failed logins: retry in {retry_text(wait)}")
 
 
-async def _by_password(session: Session, req: Login) -> User:
+async def by_password(session: Session, req: Login) -> User:
     storage = session.server.storage
     user = await (storage.user_by_id(req.id) if req.id is not None else
                   storage.user_by_name(req.name or ""))  # fmt: skip
     # Unknown accounts lock too, so that locking does not tell which accounts exist.
     account = user.id if user else req.id if req.id is not None else ("name", req.name)
-    _check_lock(session, account)
+    check_lock(session, account)
     # An unknown account costs a hash too, so timing does not tell which accounts exist.
     stored = user.password_hash if user else session.server.decoy_hash
     checking = session.server.hashing.verify(req.password or "", stored)  # or errno 16 now
@@ -109,15 +103,16 @@ async def _by_password(session: Session, req: Login) -> User:
     return user
 
 
-async def _by_token(session: Session, req: Login) -> User:
+async def by_token(session: Session, req: Login) -> tuple[User, Device]:
+    """The user and the device a resume token resumes."""
     server = session.server
-    user = await server.storage.user_by_token(token_hash(req.token or ""), server.now_ms())
-    if user is None or (req.id is not None and req.id != user.id):
+    found = await server.storage.device_by_token(token_hash(req.token or ""), server.now_ms())
+    if found is None or (req.id is not None and req.id != found[0].id):
         server.logins.failed(session.host)
         log.info("login refused: resume token invalid or expired")
         raise ChatError(Errno.BAD_CREDENTIALS, "resume token is invalid or expired")
-    _check_enabled(user)  # disabling revokes the tokens; this covers a login racing it
-    return user
+    _check_enabled(found[0])  # disabling revokes the tokens; this covers a login racing it
+    return found
 
 
 def _check_enabled(user: User) -> None:
@@ -127,72 +122,11 @@ def _check_enabled(user: User) -> None:
         raise ChatError(Errno.ACCOUNT_DISABLED, DISABLED)
 
 
-async def login(session: Session, req: Login) -> Event:
-    if session.user is not None:
-        raise ChatError(Errno.ALREADY_LOGGED_IN, "already logged in: log out first")
-    _check_lock(session)  # an account's lock binds its password, not its resume tokens
-    server = session.server
-    user = await (_by_token(session, req) if req.token is not None else _by_password(session, req))
-
-    dialect = req.dialect
-    v2 = dialect is Dialect.V2
-    session.mailbox = mailbox = Mailbox(session, user.id)  # holds deliveries until the ack
-    if not await server.bus.attach(user.id, mailbox.deliver):
-        session.mailbox = None
-        raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
-    session.user = user
-    server.logged_in += 1
-    log.debug("logged in as %r", user.name)
-    # Spent only once the login has succeeded: a refused one keeps its token.
-    spent = token_hash(req.token) if req.token is not None else None
-    try:
-        first = await first_pages(server, user.id, dialect)
-        friend_ids = await server.storage.friend_ids(user.id)
-        page = server.config.sync_page
-        after = req.last if v2 else None
-        pending = await server.storage.pending(user.id, after, page + 1)
-        if after is not None and not pending.deliveries:
-            await checks.within_log(server.storage, user.id, after, "last")
-        token = None
-        if v2:  # the next token replaces the spent one at once
-            token, session.token_hash = new_token()
-            expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
-            await server.storage.save_token(
-                session.token_hash, user.id, expires, server.now_ms(), replacing=spent
-            )
-        elif spent is not None:
-            await server.storage.drop_token(spent)
-    except BaseException:
-        await leave(session, announce=False)
-        raise
-    session.friend_ids = set(friend_ids)
-    server.tally.logins += 1
-    ack = replace(
-        first,
-        id=user.id,
-        name=user.name,
-        offlinemsg=tuple(chat_events(pending.deliveries[:page])),
-        last=pending.after if v2 else None,
-        token=token,
-        more=len(pending.deliveries) > page,
-        max_frame=server.config.max_frame if v2 else None,
-        rid=req.rid,
-    )
-    ack = fit_login(ack, login_budget(server.config), dialect)
-    mailbox.sent.restart(pending.after)
-    for message in ack.offlinemsg:
-        mailbox.sent.add(message.seq)  # legacy: delivered once the ack has left (release)
-    if ack.more:
-        mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
-    await announce_presence(server, user, session.friend_ids, online=True)
-    return ack
-
-
 async def logout(session: Session, req: Logout) -> Event:
     me = checks.me(session, req.id)
     storage = session.server.storage
-    if req.all:  # every device's resume token, this one's with them
-        await storage.drop_tokens(me.id)
+    if req.all:  # every device, this one with them, and their resume tokens
+        await devices.end_everywhere(session, me)
     elif session.token_hash is not None:
         await storage.drop_token(session.token_hash)
     session.token_hash = None
@@ -209,7 +143,7 @@ async def change_password(session: Session, req: ChangePassword) -> Event:
     checks.password(req.new, server.config.max_password_chars)
     user = await server.storage.user_by_id(me.id)
     stored = user.password_hash if user else server.decoy_hash
-    _check_lock(session, me.id)
+    check_lock(session, me.id)
     checking = server.hashing.verify(req.password, stored)  # or errno 16 now, uncounted
     server.logins.failed(session.host, me.id)
     if not await checking or user is None:
@@ -219,10 +153,16 @@ async def change_password(session: Session, req: ChangePassword) -> Event:
     await server.storage.set_password(me.id, new_hash)
     session.user = User(me.id, me.name, new_hash)
     session.token_hash = token = None
-    if session.dialect is Dialect.V2:
+    if session.dialect is Dialect.V2 and session.device is not None:
         token, session.token_hash = new_token()
         expires = server.now_ms() + int(server.config.resume_token_ttl * 1000)
-        await server.storage.save_token(session.token_hash, me.id, expires, server.now_ms())
+        await server.storage.save_token(
+            session.token_hash,
+            session.device,
+            expires,
+            server.now_ms(),
+            max_tokens=server.config.max_device_tokens,
+        )
     return Ack(MsgId.PASSWORD, rid=req.rid, token=token)
 
 
@@ -235,11 +175,13 @@ async def leave(session: Session, *, announce: bool = True) -> None:
     user, session.user = session.user, None
     session.server.logged_in -= 1
     session.anonymous_since = asyncio.get_running_loop().time()
-    if session.mailbox is not None:
-        session.mailbox.close()
-        session.mailbox = None
-    await session.server.bus.detach(user.id)
-    if announce:
+    mailbox, session.mailbox = session.mailbox, None
+    if mailbox is None:  # never attached (a refused login)
+        session.friend_ids = set()
+        return
+    mailbox.close()
+    gone = await session.server.bus.detach(user.id, mailbox.device_id, mailbox.deliver)
+    if announce and gone:  # the user's last session anywhere
         await announce_presence(session.server, user, session.friend_ids, online=False)
     session.friend_ids = set()
 

@@ -48,7 +48,8 @@ def _to_user(
     checks.deliverable(session, message)
     if (screened := consent.screen(session, ties, message, req)) is not None:
         return screened  # dropped (blocked), refused or held: not for the log
-    return server.fanout.post(NewMessage(message, (req.toid,), req.cid), MsgId.ONE_CHAT, req.rid)
+    recipients = _with_carbon(session, (req.toid,), message.mid)
+    return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.ONE_CHAT, req.rid)
 
 
 async def _once_found(session: Session, req: OneChat) -> Event:
@@ -74,8 +75,21 @@ def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
         raise ChatError(Errno.NOT_A_MEMBER, f"you are not a member of group {req.groupid}")
     message = new_chat(Kind.GROUP, me, req.groupid, text, server.stamps.next())
     checks.deliverable(session, message)
-    recipients = tuple(sorted(m for m in members if m != me.id))
+    others = tuple(sorted(m for m in members if m != me.id))
+    recipients = _with_carbon(session, others, message.mid)
     return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
+
+
+def _with_carbon(session: Session, recipients: tuple[int, ...], mid: int) -> tuple[int, ...]:
+    """The recipients of a chat, and the sender too where the account has other devices:
+    the log gives them their copy (SENT), which this device does not need back."""
+    if len(session.devices) < 2 or session.user is None or session.mailbox is None:
+        return recipients
+    me = session.user.id
+    if me in recipients:  # a note to oneself reaches every device as it is
+        return recipients
+    session.mailbox.posting(mid)
+    return (*recipients, me)
 
 
 async def _once_loaded(session: Session, req: GroupChat) -> Event:
@@ -93,15 +107,16 @@ def delivered(session: Session, req: Delivered) -> Awaitable[None] | None:
     number beyond what this session sent is checked against the log first."""
     me = checks.me(session, None)
     assert session.mailbox is not None  # made by the login
+    device = session.mailbox.device_id
     if req.seq > session.mailbox.sent.top:
-        return _delivered_beyond(session, me.id, req.seq)
-    session.server.journal.ack(me.id, req.seq)
+        return _delivered_beyond(session, me.id, device, req.seq)
+    session.server.journal.ack(me.id, device, req.seq)
     return None
 
 
-async def _delivered_beyond(session: Session, user_id: int, seq: int) -> None:
+async def _delivered_beyond(session: Session, user_id: int, device: int, seq: int) -> None:
     await checks.within_log(session.server.storage, user_id, seq, "seq")
-    session.server.journal.ack(user_id, seq)
+    session.server.journal.ack(user_id, device, seq)
 
 
 async def sync(session: Session, req: Sync) -> Event:

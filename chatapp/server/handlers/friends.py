@@ -44,6 +44,7 @@ from ..storage import (
     User,
 )
 from . import checks
+from .devices import echo
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -135,6 +136,7 @@ async def unfriend(session: Session, req: Unfriend) -> Event:
         raise ChatError(Errno.NOT_FRIENDS, f"user {req.friendid} is not your friend") from None
     session.friend_ids.discard(friend.id)  # no presence either way from now on
     await _tell(session, friend.id, FriendEvent("removed", _ref(me)))
+    await echo(session, FriendEvent("removed", _ref(friend)))  # the user's other devices
     return Ack(MsgId.UNFRIEND, rid=req.rid, user=_ref(friend))
 
 
@@ -169,7 +171,9 @@ async def _befriended(session: Session, me: User, friend: Contact) -> str:
     friends, and theirs through the event). Returns the friend's presence."""
     session.friend_ids.add(friend.id)
     await _tell(session, friend.id, FriendEvent("accepted", _ref(me), ONLINE))
-    return (await states(session.server, [friend.id]))[friend.id]
+    presence = (await states(session.server, [friend.id]))[friend.id]
+    await echo(session, FriendEvent("accepted", _ref(friend), presence))  # the other devices
+    return presence
 
 
 async def _tell(session: Session, user_id: int, event: FriendEvent) -> None:

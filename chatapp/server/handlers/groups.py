@@ -42,6 +42,7 @@ from ..storage import (
 )
 from ..text import skeleton
 from . import checks
+from .devices import echo
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -263,10 +264,13 @@ async def announce(
 ) -> None:
     """Pushes `event` to every member of the group as it now is and to `also` (a user
     removed, or invited), wherever they are logged in; not to `actor`, who has the ACK.
-    A notice, never stored: whoever is offline reads the group as it is when next asking."""
+    A notice, never stored: whoever is offline reads the group as it is when next asking.
+    The actor's other devices hear it too."""
     members = await session.server.groups.members(group_id) or frozenset()
     targets = sorted((members | set(also)) - {actor})
     try:
         await session.server.bus.publish_many((uid, event) for uid in targets)
     except BusUnavailable as exc:
         log.warning("group %d: %s not told to every member: %s", group_id, event.event, exc)
+    if session.user is not None and session.user.id == actor:
+        await echo(session, event)

@@ -23,6 +23,7 @@ from ..errors import ChatError
 from ..storage import Conversation, Kind, StoredMessage, User
 from . import checks
 from .consent import EVERYONE
+from .devices import echo
 from .people import throttle
 
 if TYPE_CHECKING:
@@ -43,10 +44,11 @@ async def read(session: Session, req: Read) -> Event:
     if message is None or message.conversation != conversation:
         raise ChatError(Errno.INVALID_ARGUMENT, f"message {req.mid} is not in this conversation")
     before = await storage.mark_read(me.id, conversation, req.mid)
-    if req.mid > before and (await storage.settings(me.id)).receipts:
-        await receipt(session.server, me, message)
-    # The user's own other connections would hear RECEIPT too; today an account has one
-    # connection, this one, which has the ACK.
+    if req.mid > before:
+        if (await storage.settings(me.id)).receipts:
+            await receipt(session.server, me, message)
+        # The user's other devices move their marker too; this one has the ACK.
+        await echo(session, Receipt(req.mid, peer=req.peer, groupid=req.groupid, own=True))
     return Ack(MsgId.READ, rid=req.rid, mid=max(before, req.mid))
 
 

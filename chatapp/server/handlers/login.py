@@ -1,0 +1,135 @@
+"""Logging in: by password (a new device, or the account's legacy device) or by resume
+token (the device it was handed to); the session attached to the bus, its first pages and
+what waits for it in the LOGIN_ACK."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import DeviceInfo, Dialect, Errno, Event, Login, LoginAck, fit_login
+
+from ..bus import DOORBELL
+from ..chats import chat_events
+from ..errors import ChatError
+from ..mailbox import Mailbox
+from ..presence import announce_presence
+from ..storage import Opened, Pending
+from ..tokens import new_token, token_hash
+from . import checks, devices
+from .accounts import ALREADY_ONLINE, by_password, by_token, check_lock, leave
+from .snapshot import first_pages, login_budget
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+log = logging.getLogger(__name__)
+
+
+async def login(session: Session, req: Login) -> Event:
+    if session.user is not None:
+        raise ChatError(Errno.ALREADY_LOGGED_IN, "already logged in: log out first")
+    check_lock(session)  # an account's lock binds its password, not its resume tokens
+    server = session.server
+    v2 = req.dialect is Dialect.V2
+    opened: Opened | None = None  # a device this login opened (by password)
+    if req.token is not None:
+        user, device = await by_token(session, req)
+        await devices.take_over(server, user.id, device)
+    else:
+        user = await by_password(session, req)
+        opened = await devices.open_device(session, user, req)
+        device = opened.device
+    session.mailbox = mailbox = Mailbox(session, user.id, device.id, legacy=not v2)
+    # The original's rule for the original's protocol: one session, or none.
+    attached = await server.bus.attach(user.id, device.id, mailbox.deliver, exclusive=not v2)
+    if not attached.claimed:
+        session.mailbox = None
+        raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
+    session.user, session.device = user, device
+    server.logged_in += 1
+    log.debug("logged in as %r on device %d", user.name, device.id)
+    try:
+        ack, pending = await _session_opened(session, req, opened)
+    except BaseException:
+        await leave(session, announce=False)
+        raise
+    server.tally.logins += 1
+    ack = _with_offline(session, ack, pending, user.id)
+    if attached.first:  # a friend sees the user online once, however many devices
+        await announce_presence(server, user, session.friend_ids, online=True)
+    return ack
+
+
+async def _session_opened(
+    session: Session, req: Login, opened: Opened | None
+) -> tuple[LoginAck, Pending]:
+    """The login's reads and writes once attached: its first pages, its devices (the
+    others told of a new one), what waits for it, its next token. A LOGIN_ACK without its
+    offline messages, and what waits."""
+    server, user, device = session.server, session.user, session.device
+    assert user is not None and device is not None
+    v2 = req.dialect is Dialect.V2
+    # Spent only once the login has succeeded: a refused one keeps its token.
+    spent = token_hash(req.token) if req.token is not None else None
+    first = await first_pages(server, user.id, req.dialect)
+    session.friend_ids = set(await server.storage.friend_ids(user.id))
+    session.devices = {d.id for d in await server.storage.devices(user.id)}
+    if opened is not None and (not device.legacy or opened.ended):
+        await devices.opened(session, user, device, opened.ended)
+    page = server.config.sync_page
+    after = req.last if v2 and req.last is not None else device.acked_seq
+    pending = await server.storage.pending(user.id, after, page + 1)
+    if v2 and req.last is not None and not pending.deliveries:
+        await checks.within_log(server.storage, user.id, req.last, "last")
+    token = None
+    now = server.now_ms()
+    if v2:  # the next token replaces the spent one at once
+        token, session.token_hash = new_token()
+        expires = now + int(server.config.resume_token_ttl * 1000)
+        await server.storage.save_token(
+            session.token_hash,
+            device,
+            expires,
+            now,
+            replacing=spent,
+            max_tokens=server.config.max_device_tokens,
+        )
+    elif spent is not None:
+        await server.storage.drop_token(spent)
+    if opened is None:
+        await server.storage.touch_device(device.id, now, session.host)
+    ack = replace(
+        first,
+        id=user.id,
+        name=user.name,
+        last=pending.after if v2 else None,
+        token=token,
+        max_frame=server.config.max_frame if v2 else None,
+        device=DeviceInfo(device.id, device.name) if v2 else None,
+        rid=req.rid,
+    )
+    return ack, pending
+
+
+def _with_offline(session: Session, ack: LoginAck, pending: Pending, user_id: int) -> LoginAck:
+    """The ack with the first page of what waits, cut to fit; the mailbox counts what it
+    holds as sent, and rings for the rest. A legacy client is not shown the user's own
+    chats (the original knew no other devices), which count as sent all the same."""
+    server, mailbox = session.server, session.mailbox
+    assert mailbox is not None
+    page = server.config.sync_page
+    events = chat_events(pending.deliveries[:page])
+    shown = [e for e in events if e.id != user_id] if mailbox.legacy else events
+    ack = replace(ack, offlinemsg=tuple(shown), more=len(pending.deliveries) > page)
+    dialect = Dialect.LEGACY if mailbox.legacy else Dialect.V2
+    ack = fit_login(ack, login_budget(server.config), dialect)
+    mailbox.sent.restart(pending.after)
+    kept = ack.offlinemsg
+    top = kept[-1].seq if kept else 0
+    for message in events if len(kept) == len(shown) else (e for e in events if e.seq <= top):
+        mailbox.sent.add(message.seq)  # legacy: delivered once the ack has left (release)
+    if ack.more:
+        mailbox.deliver(DOORBELL)  # held until the ack is out; the rest follows, paced
+    return ack
