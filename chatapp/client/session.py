@@ -3,6 +3,7 @@ moment, its answer filed in the ChatState. No Textual: the app runs these in wor
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from chatapp.protocol import (
@@ -29,6 +30,15 @@ from .net import Connection, Disconnected, LinkState
 from .state import ChatState
 
 ConnectionFactory = Callable[[str, int], Connection]
+
+
+def _device_name() -> str:
+    """What the server lists this client as among the account's devices."""
+    host = "".join(c for c in socket.gethostname() if c.isascii() and (c.isalnum() or c in ".-"))
+    return f"chatapp-client on {host}"[:64] if host else "chatapp-client"
+
+
+DEVICE_NAME = _device_name()
 
 
 class Session:
@@ -70,9 +80,9 @@ class Session:
         """Connects and logs in by id, or by name (a name of digits is an id)."""
         conn = await self.connect(host, port)
         if isinstance(user, int) or user.isdigit():
-            await conn.login(password, id=int(user))
+            await conn.login(password, id=int(user), device=DEVICE_NAME)
         else:
-            await conn.login(password, name=user)
+            await conn.login(password, name=user, device=DEVICE_NAME)
         self.state.server = f"{host}:{port}"
 
     async def sign_out(self) -> None:

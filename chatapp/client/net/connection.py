@@ -25,6 +25,7 @@ from chatapp.protocol import (
     Presence,
     RegAck,
     Register,
+    Sent,
 )
 
 from .backoff import FINAL_LOGIN_ERRORS, Backoff, Sleep
@@ -93,12 +94,19 @@ class Connection:
         self._set_state(LinkState.CONNECTED)
 
     async def login(
-        self, password: str, *, id: int | None = None, name: str | None = None
+        self,
+        password: str,
+        *,
+        id: int | None = None,
+        name: str | None = None,
+        device: str | None = None,
     ) -> LoginAck:
-        """Logs in by id or name; raises RequestFailed when the server refuses."""
+        """Logs in by id or name as a new device of the account (named `device`, or the
+        server's default); raises RequestFailed when the server refuses."""
         await self.connect()
         self.inbox.restart()
-        return await self._login(Login(password=password, id=id, name=name, v=2))
+        login = Login(password=password, id=id, name=name, v=2, device=device)
+        return await self._login(login)
 
     async def register(self, name: str, password: str) -> int:
         """Creates an account and returns its id; raises RequestFailed when refused."""
@@ -192,6 +200,8 @@ class Connection:
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, ChatMessage | GroupMessage):
             self.inbox.deliver(event)
+        elif isinstance(event, Sent):  # the user's own chat, from another device
+            self.inbox.deliver(event.chat)
         elif isinstance(event, Presence | FriendAdded):
             self._feed.put(event)
         elif isinstance(event, Drain):  # to another instance: see _reconnect
