@@ -12,7 +12,13 @@ import pytest
 
 from chatapp.protocol import Errno, MsgId
 from chatapp.tools.localcluster import LocalCluster
-from tests.cluster.conftest import LEASE_SECONDS, Clients, MakeCluster, login_when_free
+from tests.cluster.conftest import (
+    LEASE_SECONDS,
+    Clients,
+    MakeCluster,
+    login_when_free,
+    try_login,
+)
 from tests.redis_service import PrivateRedis
 from tests.wire import WireClient
 
@@ -102,18 +108,49 @@ async def test_clients_through_nginx_reach_each_other(
         assert texts == {f"{s}->{receiver_id}" for s, _ in users if s != receiver_id}
 
 
-async def test_a_second_login_on_another_instance_is_refused(
+async def test_a_second_device_on_another_instance_is_welcome_a_console_is_not(
     make_cluster: MakeCluster, clients_for: ClientsFor
 ) -> None:
     clients = clients_for(await make_cluster())
     ann, a = await clients.online(0)
-    again = await clients.connect(1)
-    ack = await again.request(msgid=MsgId.LOGIN, id=ann, password="pw", v=2)
+    laptop, _ = await clients.login(ann, 1)  # a second device, elsewhere
+    assert (await a.expect(MsgId.DEVICE_EVENT))["event"] == "added"
+    console = await clients.connect(2, legacy=True)
+    ack = await try_login(console, ann)
     assert (ack["errno"], ack["errmsg"]) == (
         Errno.ALREADY_ONLINE,
         "this account is using, input another!",
     )
-    await a.quiet()  # the first session is untouched
+    await a.quiet()  # the sessions are untouched
+    await laptop.quiet()
+
+
+async def test_sigkill_strands_neither_device(
+    make_cluster: MakeCluster, clients_for: ClientsFor
+) -> None:
+    cluster = await make_cluster()
+    clients = clients_for(cluster)
+    ann = await clients.register()
+    phone, phone_ack = await clients.login(ann, 0)
+    laptop, _ = await clients.login(ann, 1)
+    _bob, b = await clients.online(2)
+    assert (await phone.expect(MsgId.DEVICE_EVENT))["event"] == "added"
+
+    assert cluster.signal_instance(0, signal.SIGKILL) == -signal.SIGKILL
+    sent = [(await chat(b, ann, f"while the phone is cut off {i}"))["mid"] for i in range(5)]
+    live = [(await next_where(laptop, msgid=MsgId.ONE_CHAT))["mid"] for _ in sent]
+    assert live == sent  # the other device never noticed
+    await laptop.send(msgid=MsgId.DELIVERED, seq=5)
+
+    # The phone comes back through nginx with its token, at once: no lease to wait for.
+    phone = await clients.connect()
+    ack = await phone.request(msgid=MsgId.LOGIN, token=phone_ack["token"], v=2)
+    assert ack["errno"] == 0, ack
+    assert [m["mid"] for m in ack["offlinemsg"]] == sent
+    await chat(b, ann, "both again")
+    for client in (phone, laptop):
+        assert (await next_where(client, msgid=MsgId.ONE_CHAT))["msg"] == "both again"
+    await laptop.quiet()
 
 
 async def test_sigkill_strands_nobody(make_cluster: MakeCluster, clients_for: ClientsFor) -> None:
@@ -170,6 +207,7 @@ async def test_a_redis_restart_loses_no_message(
     clients = clients_for(cluster)
     _ann, a = await clients.online(0)
     bob, b = await clients.online(1)
+    b2, _ = await clients.login(bob, 0)  # bob's second device, on the sender's instance
 
     acked: list[int] = []
 
@@ -185,12 +223,13 @@ async def test_a_redis_restart_loses_no_message(
     await asyncio.to_thread(private_redis.start)
     await send(5, "after")
 
-    received: list[int] = []
-    async with asyncio.timeout(20):
-        while len(set(received)) < len(acked):
-            received.append((await next_where(b, msgid=MsgId.ONE_CHAT))["mid"])
-    assert sorted(set(received)) == sorted(acked)
-    assert len(received) == len(acked), "a message arrived twice"
+    for device in (b, b2):  # each of bob's devices, each message once
+        received: list[int] = []
+        async with asyncio.timeout(20):
+            while len(set(received)) < len(acked):
+                received.append((await next_where(device, msgid=MsgId.ONE_CHAT))["mid"])
+        assert sorted(set(received)) == sorted(acked)
+        assert len(received) == len(acked), "a message arrived twice"
 
 
 async def test_nginx_reload_keeps_connections(
