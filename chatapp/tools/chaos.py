@@ -7,10 +7,11 @@ left alone), several chatapp-server instances behind nginx, and users that chat 
 nginx at a steady rate, each on chatapp-client's own Connection, which reconnects, resumes
 and retries by itself (chaosclient.py). Meanwhile, one after another and again every cycle,
 it kills an instance with SIGKILL (and starts it again), restarts Redis, restarts MariaDB
-and reloads nginx. At the end every acknowledged message must have reached each recipient,
-and the client must have passed none on twice: it prints sent / acknowledged / received /
-lost / duplicates (and how the clients got there) as JSON, and exits 1 if anything was
-lost or duplicated.
+and reloads nginx. Some users (`--two-devices`) are logged in on two devices at once. At
+the end every acknowledged message must have reached each device of each recipient, and
+the sender's other device (as SENT), and no device may have passed one on twice: it prints
+sent / acknowledged / received / lost / duplicates, counted per device (and how the
+clients got there) as JSON, and exits 1 if anything was lost or duplicated.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 from chatapp.client.net import Connection
 from chatapp.protocol import AddGroup, CreateGroup
 
-from .chaosclient import PASSWORD, ChaosUser, Ledger
+from .chaosclient import PASSWORD, ChaosUser, Ledger, Sink
 from .localcluster import ClusterSpec, LocalCluster
 from .services import PrivateMariaDB, PrivateRedis, free_port
 
@@ -47,6 +48,7 @@ class ChaosConfig:
     workdir: Path
     duration: float = 60.0
     users: int = 8
+    two_devices: int = 2  # of the users, how many are logged in on two devices
     rate: float = 30.0  # messages per second, all users together
     instances: int = 3
     lease: float = 2.0
@@ -159,8 +161,13 @@ class ChaosRun:
         try:
             ids, group = await _populate(port, self.config.users)
             clients = [ChaosUser(uid, port, self.ledger) for uid in ids]
+            pairs = min(self.config.two_devices, len(ids))
+            clients += [ChaosUser(uid, port, self.ledger, device=1) for uid in ids[:pairs]]
             stop_clients, stop_load = asyncio.Event(), asyncio.Event()
             tasks = [asyncio.create_task(c.run(stop_clients)) for c in clients]
+            # Every device is known before the first chat, so that each gets its copies.
+            async with asyncio.timeout(30):
+                await asyncio.gather(*(c.logged_in.wait() for c in clients))
             chaos = asyncio.create_task(self._failures(stop_load))
             await self._load(clients, ids, group, stop_load)
             stop_load.set()
@@ -181,15 +188,19 @@ class ChaosRun:
     ) -> None:
         """Sends at the configured rate for the duration, one message at a time."""
         interval = 1.0 / self.config.rate
-        members = frozenset(ids)
+        devices: dict[int, frozenset[Sink]] = {}
+        for client in clients:
+            devices[client.user_id] = devices.get(client.user_id, frozenset()) | {client.sink}
         end = time.monotonic() + self.config.duration
         while time.monotonic() < end:
             sender = self.random.choice(clients)
+            own = devices[sender.user_id] - {sender.sink}  # its other devices: SENT
             if self.random.random() < 0.2:
-                sender.send(None, group, members - {sender.user_id})
+                others = [sink for uid in ids if uid != sender.user_id for sink in devices[uid]]
+                sender.send(None, group, frozenset(others) | own)
             else:
                 to = self.random.choice([uid for uid in ids if uid != sender.user_id])
-                sender.send(to, None, frozenset({to}))
+                sender.send(to, None, devices[to] | own)
             await asyncio.sleep(interval)
 
     async def _settle(self, clients: list[ChaosUser]) -> None:
@@ -213,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of load")
     parser.add_argument("--users", type=int, default=12)
+    parser.add_argument(
+        "--two-devices", type=int, default=4, help="users logged in on two devices at once"
+    )
     parser.add_argument("--rate", type=float, default=40.0, help="messages per second")
     parser.add_argument("--instances", type=int, default=3)
     parser.add_argument("--period", type=float, default=60.0, help="seconds per failure cycle")
@@ -224,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="chatapp-chaos-"))
     config = ChaosConfig(
         workdir=workdir, duration=args.duration, users=args.users, rate=args.rate,
+        two_devices=args.two_devices,
         instances=args.instances, period=args.period, lease=args.lease, seed=args.seed,
     )  # fmt: skip
     result = asyncio.run(run_chaos(config))

@@ -35,12 +35,18 @@ RETRY_PAUSE = 0.5  # seconds a user waits before sending again, or logging in ag
 BACKOFF = Backoff(base=0.05, cap=1.0)
 
 
+Sink = tuple[int, int]
+"""A device of a user, (user id, device number): what receives, and is audited."""
+
+
 @dataclass
 class Ledger:
-    """Every acknowledged message and who must receive it, and what each user received."""
+    """Every acknowledged message and which devices must receive it (each device of its
+    recipients, and the sender's other devices, which get it as SENT), and what each
+    device received."""
 
-    expected: dict[int, frozenset[int]] = field(default_factory=dict)
-    received: dict[int, set[int]] = field(default_factory=dict)
+    expected: dict[int, frozenset[Sink]] = field(default_factory=dict)
+    received: dict[Sink, set[int]] = field(default_factory=dict)
     attempted: int = 0
     duplicates: int = 0
     """Messages the client passed on twice in one login: its de-duplication failed."""
@@ -54,13 +60,13 @@ class Ledger:
     password_logins: int = 0
     refusals: dict[int, int] = field(default_factory=dict)
 
-    def missing(self) -> list[tuple[int, int]]:
-        """(mid, user) for each acknowledged message a recipient has not received."""
+    def missing(self) -> list[tuple[int, Sink]]:
+        """(mid, device) for each acknowledged message a device has not received."""
         return [
-            (mid, uid)
-            for mid, users in self.expected.items()
-            for uid in users
-            if mid not in self.received.get(uid, set())
+            (mid, sink)
+            for mid, sinks in self.expected.items()
+            for sink in sinks
+            if mid not in self.received.get(sink, set())
         ]
 
     def summary(self, unacked: int) -> dict[str, int]:
@@ -79,6 +85,8 @@ class Ledger:
             "syncs": self.syncs,
             "reconnects": self.reconnects,
             "password_logins": self.password_logins,
+            "devices": len(self.received),
+            "users": len({uid for uid, _ in self.received}),
         }
 
     def refused(self, errno: int) -> None:
@@ -101,22 +109,27 @@ class CountedConnection(Connection):
 class ChaosUser:
     """One user of a chaos run, connected through the load balancer."""
 
-    def __init__(self, user_id: int, port: int, ledger: Ledger) -> None:
+    def __init__(self, user_id: int, port: int, ledger: Ledger, device: int = 0) -> None:
         self.user_id = user_id
+        self.device = device
+        self.sink: Sink = (user_id, device)
+        self.name = f"chaos device {device}"
         self.ledger = ledger
+        self.logged_in = asyncio.Event()
         self.conn = CountedConnection("127.0.0.1", port, ledger)
         self.outbox: dict[str, OneChat | GroupChat] = {}  # sent, not yet acknowledged
         self._shown: set[int] = set()  # mids passed on since the last password login
         self._numbers = itertools.count()
         self._tasks: set[asyncio.Task[None]] = set()
         self._login: asyncio.Task[None] | None = None
-        ledger.received.setdefault(user_id, set())
+        ledger.received.setdefault(self.sink, set())
 
     # --- what the run asks of it ---------------------------------------------------
 
-    def send(self, to: int | None, group: int | None, recipients: frozenset[int]) -> None:
-        """Sends a message (to a user, or to a group) until it is acknowledged."""
-        cid = f"{self.user_id}-{next(self._numbers)}"
+    def send(self, to: int | None, group: int | None, recipients: frozenset[Sink]) -> None:
+        """Sends a message (to a user, or to a group) until it is acknowledged; the devices
+        in `recipients` must each receive it."""
+        cid = f"{self.user_id}.{self.device}-{next(self._numbers)}"
         text = f"chaos {cid}"
         chat: OneChat | GroupChat
         if group is not None:
@@ -141,7 +154,7 @@ class ChaosUser:
 
     # --- sending ---------------------------------------------------------------------
 
-    async def _deliver(self, chat: OneChat | GroupChat, recipients: frozenset[int]) -> None:
+    async def _deliver(self, chat: OneChat | GroupChat, recipients: frozenset[Sink]) -> None:
         while True:
             try:
                 ack = await self.conn.request(chat)
@@ -165,10 +178,12 @@ class ChaosUser:
             self._login = self._spawn(self._log_in())
 
     async def _log_in(self) -> None:
-        """Logs in with the password, trying again until the server lets it."""
+        """Logs in with the password, as its named device (which keeps its place in the
+        user's sequence), trying again until the server lets it."""
         while True:
             try:
-                await self.conn.login(PASSWORD, id=self.user_id)
+                await self.conn.login(PASSWORD, id=self.user_id, device=self.name)
+                self.logged_in.set()
                 return
             except ClientError as exc:
                 if isinstance(exc, RequestFailed):
@@ -191,7 +206,7 @@ class ChaosUser:
 
     def _show(self, chat: Chat) -> None:
         """What chatapp-client would show: each mid must come once per login."""
-        received = self.ledger.received[self.user_id]
+        received = self.ledger.received[self.sink]
         if chat.mid in self._shown:
             self.ledger.duplicates += 1
         elif chat.mid in received:
