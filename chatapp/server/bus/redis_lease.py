@@ -108,14 +108,6 @@ if owner and owner ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
-ONLINE = """
-local result = {}
-for i, key in ipairs(KEYS) do
-  local owner = redis.call('GET', key)
-  result[i] = (owner and redis.call('EXISTS', ARGV[1] .. owner) == 1) and 1 or 0
-end
-return result
-"""
 
 
 class Lease:
