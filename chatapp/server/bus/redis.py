@@ -34,6 +34,7 @@ pipeline in redis_publisher.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Iterable
@@ -64,6 +65,7 @@ class RedisBus:
         self.prefix = prefix
         self.lease_seconds = lease_seconds
         self._local = Sessions()
+        self._control = f"{prefix}control"
         self._shared: set[int] = set()  # users held here whom other instances hold too
         # A failed command is retried twice, briefly: a sender should not wait long to
         # learn that it must store the message instead.
@@ -108,10 +110,6 @@ class RedisBus:
 
     def channel(self, user_id: int) -> str:
         return f"{self.prefix}user:{user_id}"
-
-    @property
-    def _control(self) -> str:
-        return f"{self.prefix}control"
 
     def _channels(self) -> set[str]:
         return {self._control, *(self.channel(uid) for uid in self._local.users)}
@@ -176,6 +174,9 @@ class RedisBus:
                 await self._subscriber.subscribe(self.channel(user_id))
         except (RedisError, TimeoutError) as exc:
             self._local.undo(user_id, device_id, deliver, previous)
+            if device_id not in self._local.devices(user_id):  # no field left behind
+                with contextlib.suppress(RedisError, TimeoutError):
+                    await self._claims.detach(user_id, device_id)
             raise BusUnavailable(f"redis: {exc}") from exc
         if not claimed:
             self._local.undo(user_id, device_id, deliver, previous)
@@ -290,9 +291,8 @@ class RedisBus:
         # the next login sends them; a notice for someone who left is moot.
 
     def _joined(self, user_id: int) -> None:
-        """Another instance attached a session of a user held here: deliveries to the user
-        go through their channel from now on, and the bell makes the newcomer read the
-        log for what was delivered here only."""
+        """Another instance attached a user held here: deliveries go through their channel
+        now, and the bell makes the newcomer read what was delivered only here."""
         if user_id not in self._local:
             return
         self._shared.add(user_id)

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from chatapp.protocol import Presence
-from chatapp.server.bus import DOORBELL, Attached, MemoryBus
+from chatapp.protocol import FriendEvent, Presence, UserRef
+from chatapp.server.bus import DOORBELL, Attached, Echo, EndSession, MemoryBus
 from tests.server.bus.kit import CHAT, Inbox, Listener
 
 MakeBus = Callable[[], Any]
@@ -77,6 +77,8 @@ async def test_concurrent_exclusive_attaches_admit_exactly_one(make_bus: MakeBus
     # An exclusive and a plain session racing: never both.
     mixed = await asyncio.gather(a.attach(8, 1, Inbox(), exclusive=True), b.attach(8, 2, Inbox()))
     assert sorted(r.claimed for r in mixed) == [False, True]
+    here = await asyncio.gather(a.attach(9, 2, Inbox()), a.attach(9, 1, Inbox(), exclusive=True))
+    assert sorted(r.claimed for r in here) == [False, True]
 
 
 async def test_first_and_last_across_instances(make_bus: MakeBus) -> None:
@@ -114,6 +116,20 @@ async def test_a_replaced_session_detaches_without_ending_the_new_one(
     assert await newest.get(bells=False) == CHAT
     await new.quiet(bells=False)
     assert await b.detach(1, 5, newest)
+
+
+async def test_session_notices_reach_every_session_of_the_user(make_bus: MakeBus) -> None:
+    a, _ = await make_bus()
+    b, _ = await make_bus()
+    phone, laptop = Inbox(), Inbox()
+    await a.attach(1, 1, phone)
+    await b.attach(1, 2, laptop)
+    end = EndSession(2, "signed in on another device")
+    echo = Echo(FriendEvent("accepted", UserRef(3, "cy"), "online"), 1)
+    assert await a.publish_many([(1, end), (1, echo)]) == []
+    for inbox in (phone, laptop):
+        assert await inbox.get(bells=False) == end
+        assert await inbox.get(bells=False) == echo
 
 
 async def test_online_and_online_devices(make_bus: MakeBus) -> None:
