@@ -26,10 +26,11 @@ _LIVE = """
 local function instance(value) return string.match(value, '^[^:]+') end
 local function live(value) return redis.call('EXISTS', ARGV[2] .. instance(value)) == 1 end
 """
-# ARGV: instance id, lease prefix, device id, "1" for an exclusive session. Drops the fields
-# of dead instances; refuses an exclusive session where another live one is left, and any
-# session where another device holds an exclusive one; else claims the device. Returns
-# {claimed, how many other live instances hold the user, whether none held it before}.
+# ARGV: instance id, lease prefix, device id, and "1" for an exclusive session, "0" for
+# another, "f" for another claimed again after Redis was lost. Drops the fields of dead
+# instances; refuses an exclusive session where another live one is left, and a "0" one
+# where another device holds an exclusive one; else claims the device. Returns {claimed,
+# how many other live instances hold the user, whether none held it before}.
 ATTACH = (
     _LIVE
     + """
@@ -44,7 +45,9 @@ for i = 1, #fields, 2 do
     local owner = instance(value)
     local mine = device == ARGV[3] and owner == ARGV[1]
     if ARGV[4] == '1' and not mine then blocked = true end
-    if device ~= ARGV[3] and string.sub(value, -2) == ':x' then blocked = true end
+    if device ~= ARGV[3] and ARGV[4] == '0' and string.sub(value, -2) == ':x' then
+      blocked = true
+    end
     if owner ~= ARGV[1] and not seen[owner] then
       seen[owner] = true
       others = others + 1
@@ -180,10 +183,13 @@ class Claims:
     def key(self, user_id: int) -> str:
         return f"{self._prefix}online:{user_id}"
 
-    async def attach(self, user_id: int, device_id: int, exclusive: bool) -> tuple[bool, int, bool]:
+    async def attach(
+        self, user_id: int, device_id: int, exclusive: bool, *, again: bool = False
+    ) -> tuple[bool, int, bool]:
         """Claims the device: (claimed, how many other live instances hold the user,
-        whether no live session of the user existed before)."""
-        args = [*self._args, device_id, "1" if exclusive else "0"]
+        whether no live session of the user existed before). A session claimed `again`
+        (not exclusive) is claimed even beside an exclusive one: it was there first."""
+        args = [*self._args, device_id, "1" if exclusive else "f" if again else "0"]
         claimed, others, first = await self._attach(keys=[self.key(user_id)], args=args)
         return bool(claimed), int(others), bool(first)
 
@@ -194,7 +200,7 @@ class Claims:
         for uid, devices in list(sessions.users.items()):
             for device_id in list(devices):
                 exclusive = (uid, device_id) in sessions.exclusive
-                claimed, others, _ = await self.attach(uid, device_id, exclusive)
+                claimed, others, _ = await self.attach(uid, device_id, exclusive, again=True)
                 if not claimed and exclusive:
                     evicted.add(uid)
                 elif others:

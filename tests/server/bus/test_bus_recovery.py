@@ -63,6 +63,7 @@ async def test_an_exclusive_session_taken_over_meanwhile_is_evicted(
     legacy, other = Inbox(), Inbox()
     assert (await a.attach(30, 1, legacy, exclusive=True)).claimed
     assert (await a.attach(31, 1, other, exclusive=True)).claimed
+    assert (await a.attach(32, 1, Inbox())).claimed
 
     proxy.down = True
     proxy.cut()
@@ -70,12 +71,18 @@ async def test_an_exclusive_session_taken_over_meanwhile_is_evicted(
     await asyncio.to_thread(private_redis.start)
     b = await started(private_redis.url + options)
     assert (await b.attach(30, 2, Inbox())).first  # A is cut off: it holds nothing now
+    assert (await b.attach(32, 2, Inbox(), exclusive=True)).first
     proxy.down = False
 
     assert await get(heard.evictions) == [30]
-    assert sorted(await get(heard.resumes)) == [30, 31]
+    assert sorted(await get(heard.resumes)) == [30, 31, 32]
     assert await b.online_devices(30) == {2}
     assert await b.online_devices(31) == {1}  # claimed again
+    # A plain session that was there first is claimed again even beside the legacy one
+    # that got in while A was cut off (only exclusive sessions are evicted), and the
+    # user is shared.
+    assert await b.online_devices(32) == {1, 2}
+    assert 32 in a._shared
     assert await b.publish(31, CHAT)
     assert await other.get() == CHAT
     await a.close()
