@@ -4,8 +4,8 @@ URL: ``redis://[:password@]host:6379/0?prefix=chatapp:&lease=10``
 
 - ``prefix`` (default ``chatapp:``) starts every key and channel, so several deployments
   or test runs can share one Redis.
-- ``lease`` (seconds, default 10) bounds how long the users of an instance that died
-  without warning stay "online": after it, they can log in through another instance.
+- ``lease`` (seconds, default 10) bounds how long the sessions of an instance that died
+  without warning still count: after it, a legacy login elsewhere is let in.
 
 Keys and channels, with the default prefix:
 

@@ -1,7 +1,7 @@
 """The Redis bus's claims: an instance's lease, its node number, and who is online where.
 
-A user counts as online only while the instance named in their key holds its lease, so
-the sessions of an instance that died without warning end once its lease runs out.
+A session counts only while the instance named in its field of the user's key holds its
+lease, so the sessions of an instance that died without warning end with its lease.
 The scripts run in Redis, so a check and its claim cannot interleave with another's.
 """
 
