@@ -124,11 +124,13 @@ class Bus(Protocol):
         `deliver` too (as well as to the user's other sessions, here and elsewhere).
 
         Not claimed, changing nothing, where `exclusive` and the user has a session
-        anywhere. A device attached already (here or elsewhere) is attached here instead:
-        its earlier session is told to end by the caller, not by the bus. Where the user
-        has sessions on other instances, they are told, and each rings the doorbell to
-        the user's sessions (so that a chat they delivered only locally before hearing of
-        this one is read from the log)."""
+        anywhere, nor where another device of the user holds an exclusive session. A
+        device attached already (here or elsewhere) is attached here instead: its earlier
+        session is told to end by the caller, not by the bus. Where the user has sessions
+        on other instances, they are told, and each rings the doorbell to the user's
+        sessions (so that a chat they delivered only locally before hearing of this one
+        is read from the log). `first` is false where the same device's earlier
+        session was still live: the user was online already."""
 
     async def detach(self, user_id: int, device_id: int, deliver: Deliver) -> bool:
         """Ends the session of the device that `deliver` routes to, if it is attached here

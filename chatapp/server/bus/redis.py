@@ -4,28 +4,37 @@ URL: ``redis://[:password@]host:6379/0?prefix=chatapp:&lease=10``
 
 - ``prefix`` (default ``chatapp:``) starts every key and channel, so several deployments
   or test runs can share one Redis.
-- ``lease`` (seconds, default 10) bounds how long the users of an instance that died
-  without warning stay "online": after it, they can log in through another instance.
+- ``lease`` (seconds, default 10) bounds how long the sessions of an instance that died
+  without warning still count: after it, a legacy login elsewhere is let in.
 
 Keys and channels, with the default prefix:
 
-- ``chatapp:user:<id>``: the channel of an online user; only their instance subscribes.
-- ``chatapp:online:<id>``: the id of the instance the user is logged in on.
+- ``chatapp:user:<id>``: the channel of an online user; every instance that holds a
+  session of theirs subscribes.
+- ``chatapp:online:<id>``: a hash of the user's sessions: device id to the id of the
+  instance holding it (``<instance id>:x`` for an exclusive, legacy session).
 - ``chatapp:instance:<instance id>``: the instance's lease, renewed every lease/3 seconds.
-  A user counts as online only while the instance named in their key holds its lease.
+  A session counts only while the instance named in its field holds its lease.
 - ``chatapp:node:<n>``: node numbers 0 to 63, one per live instance, which keep the
   message ids made by different instances apart; held like the lease.
 - ``chatapp:control``: group membership changes (``group:<id>``) and changes of a user's
   blocks, accepted senders or strangers setting (``ties:<id>``), heard by every instance.
 
-A user's channel carries envelopes (envelope.py). The lease and node claims are in
-redis_lease.py, the subscriber in redis_subscriber.py, the publishing pipeline in
-redis_publisher.py.
+A user's channel carries envelopes (envelope.py), each sealed with the instance that
+published it, which drops its own: it serves its own sessions directly, and publishes for
+users it does not hold or holds "shared" (other instances hold them too). An instance
+that attaches a user held elsewhere marks them shared and, once subscribed, publishes
+``join`` on their channel; each instance holding them marks them shared too and rings
+the doorbell there, so that a chat it delivered only here before it heard is read from
+the log. A user is no longer shared once their last session here ends. The scripts and
+the lease are in redis_lease.py, the subscriber in redis_subscriber.py, the publishing
+pipeline in redis_publisher.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Iterable
@@ -38,10 +47,11 @@ from redis.exceptions import RedisError
 
 from chatapp.protocol import ProtocolError
 
-from .base import BusListener, BusUnavailable, Deliver, Delivery
-from .envelope import pack, unpack
-from .redis_lease import ATTACH, DETACH, ONLINE, Lease
-from .redis_publisher import Publisher
+from .base import Attached, BusListener, BusUnavailable, Deliver, Delivery
+from .envelope import DOORBELL_PAYLOAD, JOIN, seal, seal_each, unpack, unseal
+from .memory import Sessions
+from .redis_lease import Claims, Lease
+from .redis_publisher import Publisher, unavailable
 from .redis_subscriber import Subscriber
 
 log = logging.getLogger(__name__)
@@ -54,7 +64,9 @@ class RedisBus:
         self.instance_id = secrets.token_hex(8)
         self.prefix = prefix
         self.lease_seconds = lease_seconds
-        self._local: dict[int, Deliver] = {}
+        self._local = Sessions()
+        self._control = f"{prefix}control"
+        self._shared: set[int] = set()  # users held here whom other instances hold too
         # A failed command is retried twice, briefly: a sender should not wait long to
         # learn that it must store the message instead.
         self._redis = Redis.from_url(
@@ -64,6 +76,7 @@ class RedisBus:
         # retries.
         self._sub_client = Redis.from_url(url, retry=Retry(NoBackoff(), 0), health_check_interval=5)
         self._lease = Lease(self._redis, prefix, self.instance_id, lease_seconds)
+        self._claims = Claims(self._redis, self._lease)
         self._subscriber = Subscriber(
             self._sub_client, self._channels, self._dispatch, lease_seconds
         )
@@ -71,9 +84,6 @@ class RedisBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._evicted: list[int] = []
         self._publisher = Publisher(self._redis)
-        self._attach = self._redis.register_script(ATTACH)
-        self._detach = self._redis.register_script(DETACH)
-        self._online = self._redis.register_script(ONLINE)
 
     @classmethod
     def from_url(cls, url: str) -> RedisBus:
@@ -98,31 +108,20 @@ class RedisBus:
     def reconnects(self) -> int:
         return self._subscriber.reconnects
 
-    # --- names ---------------------------------------------------------------------
-
     def channel(self, user_id: int) -> str:
         return f"{self.prefix}user:{user_id}"
 
-    def _online_key(self, user_id: int) -> str:
-        return f"{self.prefix}online:{user_id}"
-
-    @property
-    def _control(self) -> str:
-        return f"{self.prefix}control"
-
     def _channels(self) -> set[str]:
-        return {self._control, *(self.channel(uid) for uid in self._local)}
+        return {self._control, *(self.channel(uid) for uid in self._local.users)}
 
     # --- life cycle ----------------------------------------------------------------
 
     async def start(self, listener: BusListener) -> None:
         self._listener = listener
-        try:
+        with unavailable():
             await self._lease.claim_node()
             await self._lease.renew()
             await self._subscriber.open()
-        except (RedisError, TimeoutError) as exc:
-            raise BusUnavailable(f"redis: {exc}") from exc
         loop = asyncio.get_running_loop()
         listen = self._subscriber.listen(self._recover, self._recovered)
         self._tasks = [loop.create_task(listen), loop.create_task(self._lease.keep())]
@@ -134,8 +133,9 @@ class RedisBus:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._publisher.close()
         try:
-            for user_id in list(self._local):
-                await self.detach(user_id)
+            for uid, devices in list(self._local.users.items()):
+                for device_id, deliver in list(devices.items()):
+                    await self.detach(uid, device_id, deliver)
             await self._lease.release()
         except (RedisError, BusUnavailable) as exc:
             log.warning("redis bus: could not release presence on close: %s", exc)
@@ -144,66 +144,91 @@ class RedisBus:
         await self._redis.aclose()
 
     async def _recover(self) -> None:
-        """After the subscriber reconnected: the lease renewed, every local user claimed
-        again (Redis may have restarted empty); those claimed elsewhere meanwhile are
-        evicted."""
+        """Once subscribed again: the lease renewed, every session here claimed again
+        (Redis may have restarted empty), the shared users found anew and announced; the
+        users of exclusive sessions whose claim was taken meanwhile are evicted."""
         await self._lease.renew()
-        self._evicted = []
-        for uid in list(self._local):
-            if not await self._claim(uid):
-                self._evicted.append(uid)
+        evicted, self._shared = await self._claims.reclaim(self._local)
+        self._evicted = sorted(evicted)
+        await self._announce(self._shared)
 
     def _recovered(self) -> None:
-        log.warning("redis bus: reconnected; %d users resubscribed", len(self._local))
+        log.warning("redis bus: reconnected; %d users resubscribed", len(self._local.users))
         if self._listener is not None:
             if self._evicted:
                 self._listener.evicted(self._evicted)
-            self._listener.resumed(list(self._local))
+            self._listener.resumed(list(self._local.users))
 
     # --- presence ------------------------------------------------------------------
 
-    async def _claim(self, user_id: int) -> bool:
-        keys, args = [self._online_key(user_id)], [self.instance_id, self._lease.instance_prefix]
-        return bool(await self._attach(keys=keys, args=args))
-
-    async def attach(self, user_id: int, deliver: Deliver) -> bool:
-        if user_id in self._local:
-            return False
+    async def attach(
+        self, user_id: int, device_id: int, deliver: Deliver, *, exclusive: bool = False
+    ) -> Attached:
+        if not self._local.admits(user_id, device_id, exclusive):
+            return Attached(False)
         # Reserve locally first, so two logins here cannot interleave their awaits.
-        self._local[user_id] = deliver
+        previous = self._local.add(user_id, device_id, deliver, exclusive)
         try:
-            claimed = await self._claim(user_id)
+            claimed, others, first = await self._claims.attach(user_id, device_id, exclusive)
             if claimed:
                 await self._subscriber.subscribe(self.channel(user_id))
         except (RedisError, TimeoutError) as exc:
-            self._local.pop(user_id, None)
+            self._local.undo(user_id, device_id, deliver, previous)
+            if device_id not in self._local.devices(user_id):  # no field left behind
+                with contextlib.suppress(RedisError, TimeoutError):
+                    await self._claims.detach(user_id, device_id)
             raise BusUnavailable(f"redis: {exc}") from exc
         if not claimed:
-            self._local.pop(user_id, None)
-        return claimed
+            self._local.undo(user_id, device_id, deliver, previous)
+            return Attached(False)
+        if others:
+            self._shared.add(user_id)
+            await self._announce({user_id})  # subscribed: the answering bells are heard
+        return Attached(True, first)
 
-    async def detach(self, user_id: int) -> None:
-        if self._local.pop(user_id, None) is None:
+    async def _announce(self, user_ids: set[int]) -> None:
+        """Publishes `join` on these users' channels (held here, and elsewhere too)."""
+        join = seal(self.instance_id, JOIN)
+        if not user_ids:
             return
         try:
-            await self._subscriber.unsubscribe(self.channel(user_id))
-            await self._detach(keys=[self._online_key(user_id)], args=[self.instance_id])
+            await self._publisher.publish([(self.channel(uid), join) for uid in user_ids])
+        except BusUnavailable as exc:  # the recovery after the reconnection tells them
+            log.warning("redis bus: could not announce %d users: %s", len(user_ids), exc)
+
+    async def detach(self, user_id: int, device_id: int, deliver: Deliver) -> bool:
+        if not self._local.remove(user_id, device_id, deliver):
+            # Not this session's to end (a later one took the device over, or it ended).
+            try:
+                return user_id not in self._local and not await self.online([user_id])
+            except BusUnavailable:
+                return False
+        left_here = user_id not in self._local
+        try:
+            if left_here:
+                self._shared.discard(user_id)
+                await self._subscriber.unsubscribe(self.channel(user_id))
+                if user_id in self._local:  # attached again meanwhile
+                    await self._subscriber.subscribe(self.channel(user_id))
+            remaining = await self._claims.detach(user_id, device_id)
         except Exception as exc:  # a logout must finish whatever the connection's state
-            # The key names this instance; if it is left behind, another instance sees
-            # the user online until this one stops renewing its lease.
+            # The field names this instance; if it is left behind, other instances count
+            # the session until this one stops renewing its lease.
             log.warning("redis bus: detaching user %d failed: %r", user_id, exc)
+            return user_id not in self._local
+        return not remaining and user_id not in self._local
 
     async def online(self, user_ids: Iterable[int]) -> set[int]:
         ids = list(user_ids)
         if not ids:
             return set()
-        try:
-            flags = await self._online(
-                keys=[self._online_key(uid) for uid in ids], args=[self._lease.instance_prefix]
-            )
-        except RedisError as exc:
-            raise BusUnavailable(f"redis: {exc}") from exc
+        with unavailable():
+            flags = await self._claims.online(ids)
         return {uid for uid, flag in zip(ids, flags, strict=True) if flag}
+
+    async def online_devices(self, user_id: int) -> set[int]:
+        with unavailable():
+            return await self._claims.devices(user_id)
 
     # --- delivery ------------------------------------------------------------------
 
@@ -211,46 +236,33 @@ class RedisBus:
         return not await self.publish_many([(user_id, delivery)])
 
     async def publish_many(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
-        remote: list[int] = []
-        payloads: list[bytes] = []
-        encoded: dict[int, bytes] = {}  # one delivery to many users is encoded once
-        for uid, delivery in items:
-            deliver = self._local.get(uid)
-            if deliver is not None:
-                deliver(delivery)  # attached here: no round trip through Redis
-                continue
-            remote.append(uid)
-            key = id(delivery)
-            if key not in encoded:
-                encoded[key] = pack(delivery)
-            payloads.append(encoded[key])
-        if not remote:
-            return []
-        channels = [self.channel(uid) for uid in remote]
-        counts = await self._publisher.publish(list(zip(channels, payloads, strict=True)))
-        return [uid for uid, count in zip(remote, counts, strict=True) if not count]
+        rest = self.publish_here(items)
+        missed = await self.publish_elsewhere(rest)
+        return [uid for uid in missed if uid not in self._local]
 
     def publish_here(self, items: Iterable[tuple[int, Delivery]]) -> list[tuple[int, Delivery]]:
         rest = []
         for uid, delivery in items:
-            deliver = self._local.get(uid)
-            if deliver is None:
+            if not self._local.deliver(uid, delivery) or uid in self._shared:
                 rest.append((uid, delivery))
-            else:
-                deliver(delivery)
         return rest
 
+    async def publish_elsewhere(self, items: Iterable[tuple[int, Delivery]]) -> list[int]:
+        sealed = seal_each(self.instance_id, items)
+        if not sealed:
+            return []
+        counts = await self._publisher.publish([(self.channel(u), p) for u, p in sealed])
+        # This instance's own subscription counts among those that heard, but drops it.
+        heard = zip(sealed, counts, strict=True)
+        return [uid for (uid, _), count in heard if count <= (uid in self._local)]
+
     async def group_changed(self, group_id: int) -> None:
-        try:
+        with unavailable():
             await self._redis.publish(self._control, f"group:{group_id}")
-        except RedisError as exc:
-            raise BusUnavailable(f"redis: {exc}") from exc
 
     async def ties_changed(self, user_id: int) -> None:
-        try:
+        with unavailable():
             await self._redis.publish(self._control, f"ties:{user_id}")
-        except RedisError as exc:
-            raise BusUnavailable(f"redis: {exc}") from exc
 
     # --- what is heard -------------------------------------------------------------
 
@@ -265,12 +277,24 @@ class RedisBus:
             return
         try:
             user_id = int(name.rsplit(":", 1)[1])
-            delivery = unpack(payload)
+            origin, inner = unseal(payload)
+            if origin == self.instance_id:
+                return  # its sessions were served directly
+            if inner == JOIN:
+                return self._joined(user_id)
+            delivery = unpack(inner)
         except (ValueError, IndexError, ProtocolError):
             log.error("redis bus: undecodable message on %s: %r", name, payload[:200])
             return
-        deliver = self._local.get(user_id)
-        if deliver is not None:
-            deliver(delivery)
-        # Otherwise the user left this instance meanwhile: chats are in the log, and the
-        # next login sends them; a notice for someone who left is moot.
+        self._local.deliver(user_id, delivery)
+        # Nobody here: the user left this instance meanwhile. Chats are in the log, and
+        # the next login sends them; a notice for someone who left is moot.
+
+    def _joined(self, user_id: int) -> None:
+        """Another instance attached a user held here: deliveries go through their channel
+        now, and the bell makes the newcomer read what was delivered only here."""
+        if user_id not in self._local:
+            return
+        self._shared.add(user_id)
+        bell = seal(self.instance_id, DOORBELL_PAYLOAD)
+        self._publisher.send_later([(self.channel(user_id), bell)], "the doorbell after a join")

@@ -1,7 +1,7 @@
 """The Redis bus's claims: an instance's lease, its node number, and who is online where.
 
-A user counts as online only while the instance named in their key holds its lease, so
-the users of an instance that died without warning are free once its lease runs out.
+A session counts only while the instance named in its field of the user's key holds its
+lease, so the sessions of an instance that died without warning end with its lease.
 The scripts run in Redis, so a check and its claim cannot interleave with another's.
 """
 
@@ -14,38 +14,102 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from .base import BusUnavailable
+from .memory import Sessions
 
 log = logging.getLogger(__name__)
 
 NODES = 64  # as many as MessageIds has room for
 
-# Claim a user unless another instance that still holds its lease has them.
-ATTACH = """
-local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. owner) == 1 then
-  return 0
+# A user's key is a hash of device id to the instance id holding its session (followed by
+# ":x" for an exclusive one); a field counts only while that instance holds its lease.
+_LIVE = """
+local function instance(value) return string.match(value, '^[^:]+') end
+local function live(value) return redis.call('EXISTS', ARGV[2] .. instance(value)) == 1 end
+"""
+# ARGV: instance id, lease prefix, device id, and "1" for an exclusive session, "0" for
+# another, "f" for another claimed again after Redis was lost. Drops the fields of dead
+# instances; refuses an exclusive session where another live one is left, and a "0" one
+# where another device holds an exclusive one; else claims the device. Returns {claimed,
+# how many other live instances hold the user, whether none held it before}.
+ATTACH = (
+    _LIVE
+    + """
+local fields = redis.call('HGETALL', KEYS[1])
+local count, others, seen, blocked = 0, 0, {}, false
+for i = 1, #fields, 2 do
+  local device, value = fields[i], fields[i + 1]
+  if not live(value) then
+    redis.call('HDEL', KEYS[1], device)
+  else
+    count = count + 1
+    local owner = instance(value)
+    local mine = device == ARGV[3] and owner == ARGV[1]
+    if ARGV[4] == '1' and not mine then blocked = true end
+    if device ~= ARGV[3] and ARGV[4] == '0' and string.sub(value, -2) == ':x' then
+      blocked = true
+    end
+    if owner ~= ARGV[1] and not seen[owner] then
+      seen[owner] = true
+      others = others + 1
+    end
+  end
 end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1
+if blocked then return {0, others, 0} end
+local value = ARGV[1]
+if ARGV[4] == '1' then value = value .. ':x' end
+redis.call('HSET', KEYS[1], ARGV[3], value)
+return {1, others, count == 0 and 1 or 0}
 """
-DETACH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
+)
+# ARGV: instance id, lease prefix, device id. Drops the device's field if it names this
+# instance; returns 1 if the user still has a live session anywhere.
+DETACH = (
+    _LIVE
+    + """
+local value = redis.call('HGET', KEYS[1], ARGV[3])
+if value and instance(value) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[3]) end
+local fields = redis.call('HVALS', KEYS[1])
+for _, value in ipairs(fields) do
+  if live(value) then return 1 end
+end
+return 0
 """
+)
+# ARGV[2]: the lease prefix. Per key, 1 if any of its fields is live.
+ONLINE = (
+    _LIVE
+    + """
+local result = {}
+for i, key in ipairs(KEYS) do
+  result[i] = 0
+  for _, value in ipairs(redis.call('HVALS', key)) do
+    if live(value) then
+      result[i] = 1
+      break
+    end
+  end
+end
+return result
+"""
+)
+# ARGV[2]: the lease prefix. The devices of the user that have a live session.
+DEVICES = (
+    _LIVE
+    + """
+local fields = redis.call('HGETALL', KEYS[1])
+local result = {}
+for i = 1, #fields, 2 do
+  if live(fields[i + 1]) then result[#result + 1] = fields[i] end
+end
+return result
+"""
+)
 # Keep the node number while this instance holds it (or nobody does).
 _RENEW_NODE = """
 local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
-"""
-ONLINE = """
-local result = {}
-for i, key in ipairs(KEYS) do
-  local owner = redis.call('GET', key)
-  result[i] = (owner and redis.call('EXISTS', ARGV[1] .. owner) == 1) and 1 or 0
-end
-return result
 """
 
 
@@ -103,3 +167,54 @@ class Lease:
     async def release(self) -> None:
         """Gives up the lease and the node number (at a clean close)."""
         await self._redis.delete(self.instance_prefix + self.instance_id, self.node_key(self.node))
+
+
+class Claims:
+    """The scripts on users' keys, run for one instance (callers map RedisError)."""
+
+    def __init__(self, redis: Redis, lease: Lease) -> None:
+        self._prefix = lease.prefix
+        self._args = [lease.instance_id, lease.instance_prefix]
+        self._attach = redis.register_script(ATTACH)
+        self._detach = redis.register_script(DETACH)
+        self._online = redis.register_script(ONLINE)
+        self._devices = redis.register_script(DEVICES)
+
+    def key(self, user_id: int) -> str:
+        return f"{self._prefix}online:{user_id}"
+
+    async def attach(
+        self, user_id: int, device_id: int, exclusive: bool, *, again: bool = False
+    ) -> tuple[bool, int, bool]:
+        """Claims the device: (claimed, how many other live instances hold the user,
+        whether no live session of the user existed before). A session claimed `again`
+        (not exclusive) is claimed even beside an exclusive one: it was there first."""
+        args = [*self._args, device_id, "1" if exclusive else "f" if again else "0"]
+        claimed, others, first = await self._attach(keys=[self.key(user_id)], args=args)
+        return bool(claimed), int(others), bool(first)
+
+    async def reclaim(self, sessions: Sessions) -> tuple[set[int], set[int]]:
+        """Claims every session again, after Redis was lost: returns the users whose
+        exclusive sessions could not be, and those other instances hold too."""
+        evicted, shared = set(), set()
+        for uid, devices in list(sessions.users.items()):
+            for device_id in list(devices):
+                exclusive = (uid, device_id) in sessions.exclusive
+                claimed, others, _ = await self.attach(uid, device_id, exclusive, again=True)
+                if not claimed and exclusive:
+                    evicted.add(uid)
+                elif others:
+                    shared.add(uid)
+        return evicted, shared - evicted
+
+    async def detach(self, user_id: int, device_id: int) -> bool:
+        """Drops the device's field if it names this instance; whether a live one is left."""
+        return bool(await self._detach(keys=[self.key(user_id)], args=[*self._args, device_id]))
+
+    async def online(self, user_ids: list[int]) -> list[bool]:
+        keys = [self.key(uid) for uid in user_ids]
+        return [bool(flag) for flag in await self._online(keys=keys, args=self._args)]
+
+    async def devices(self, user_id: int) -> set[int]:
+        found = await self._devices(keys=[self.key(user_id)], args=self._args)
+        return {int(device) for device in found}

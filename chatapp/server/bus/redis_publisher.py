@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from .base import BusUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def _unavailable(exc: Exception) -> Exception:
@@ -18,6 +23,15 @@ def _unavailable(exc: Exception) -> Exception:
     failure = BusUnavailable(f"redis: {exc}")
     failure.__cause__ = exc
     return failure
+
+
+@contextmanager
+def unavailable() -> Iterator[None]:
+    """Raises BusUnavailable for a Redis error (or a timeout) in the block."""
+    try:
+        yield
+    except (RedisError, TimeoutError) as exc:
+        raise BusUnavailable(f"redis: {exc}") from exc
 
 
 class Publisher:
@@ -33,6 +47,7 @@ class Publisher:
         # Each caller's commands with the future of their subscriber counts.
         self._outbox: list[tuple[list[tuple[str, bytes]], asyncio.Future[list[int]]]] = []
         self._sender: asyncio.Task[None] | None = None
+        self._later: set[asyncio.Task[None]] = set()  # what send_later has under way
 
     async def publish(self, commands: list[tuple[str, bytes]]) -> list[int]:
         """Publishes each (channel, payload); returns how many subscribers heard each."""
@@ -45,8 +60,24 @@ class Publisher:
             self._sender = loop.create_task(self._send(), context=contextvars.Context())
         return await future
 
+    def send_later(self, commands: list[tuple[str, bytes]], what: str) -> None:
+        """Publishes without waiting: a failure is only logged (a reconnection makes up
+        for it), as `what` could not be sent."""
+        task = asyncio.get_running_loop().create_task(self._send_later(commands, what))
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+
+    async def _send_later(self, commands: list[tuple[str, bytes]], what: str) -> None:
+        try:
+            await self.publish(commands)
+        except BusUnavailable as exc:
+            log.warning("redis bus: could not send %s: %s", what, exc)
+
     async def close(self) -> None:
         """Stops sending; what is still queued fails with BusUnavailable."""
+        for task in list(self._later):
+            task.cancel()
+        await asyncio.gather(*self._later, return_exceptions=True)
         if self._sender is not None:
             self._sender.cancel()
             await asyncio.gather(self._sender, return_exceptions=True)
