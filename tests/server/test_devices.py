@@ -230,6 +230,14 @@ async def test_the_legacy_dialect_keeps_one_session(users: Users) -> None:
     other = await users.connect(legacy=True)
     await other.send(msgid=MsgId.LOGIN, id=ann, password="pw")
     assert (await other.expect(MsgId.LOGIN_ACK))["errno"] == 2
+    # A current-protocol device takes over from a console left running.
+    laptop, _ = await device(users, ann, "laptop")
+    assert await console.closed()
+    assert [d["online"] for d in (await acked(laptop, MsgId.DEVICES))["devices"]] == [
+        False,  # the phone
+        False,  # the console
+        True,
+    ]
 
 
 async def test_the_legacy_console_is_not_shown_carbons(users: Users) -> None:

@@ -3,6 +3,8 @@ telling the account's other sessions of each."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -20,7 +22,7 @@ from chatapp.protocol import (
     MsgId,
 )
 
-from ..bus import BusUnavailable, Delivery, Echo, EndSession
+from ..bus import Attached, BusUnavailable, Deliver, Delivery, Echo, EndSession
 from ..errors import ChatError
 from ..storage import Device, Opened, User
 from . import checks
@@ -35,8 +37,11 @@ UNNAMED = "unnamed device"
 LEGACY_NAME = "console (legacy protocol)"
 ENDED_ELSEWHERE = "this device was ended from another of your devices"
 TAKEN_OVER = "this device logged in again from elsewhere"
+CONSOLE_TAKEN = "the account logged in on another device"
 TOO_MANY = "this device was ended: the account logged in on more devices than it may keep"
 LOGGED_OUT = "logged out everywhere from another of your devices"
+# Seconds between a console told to end and each look whether it has gone (1.55 s in all).
+CONSOLE_WAITS = (0.02, 0.03, 0.1, 0.2, 0.4, 0.8)
 
 
 def device_name(session: Session, req: Login) -> str:
@@ -70,6 +75,24 @@ async def take_over(server: ChatServer, user_id: int, device: Device) -> None:
             await server.bus.publish(user_id, EndSession(device.id, TAKEN_OVER))
     except BusUnavailable as exc:
         log.warning("device %d of user %d not told to end: %s", device.id, user_id, exc)
+
+
+async def take_over_console(
+    server: ChatServer, user_id: int, device: Device, deliver: Deliver
+) -> Attached:
+    """A current-protocol login while a legacy console holds the account alone: the console
+    is ended (wherever it is) and the login attaches once it has gone, or is refused if it
+    does not go within about a second and a half (its instance is unreachable)."""
+    consoles = [d.id for d in await server.storage.devices(user_id) if d.legacy]
+    with contextlib.suppress(BusUnavailable):
+        await server.bus.publish_many((user_id, EndSession(d, CONSOLE_TAKEN)) for d in consoles)
+    attached = Attached(False)
+    for pause in CONSOLE_WAITS:
+        await asyncio.sleep(pause)
+        attached = await server.bus.attach(user_id, device.id, deliver)
+        if attached.claimed:
+            break
+    return attached
 
 
 def info(device: Device, *, online: bool = False, current: bool = False) -> DeviceInfo:

@@ -44,6 +44,8 @@ async def login(session: Session, req: Login) -> Event:
     session.mailbox = mailbox = Mailbox(session, user.id, device.id, legacy=not v2)
     # The original's rule for the original's protocol: one session, or none.
     attached = await server.bus.attach(user.id, device.id, mailbox.deliver, exclusive=not v2)
+    if not attached.claimed and v2:  # a legacy console holds the account: this one wins
+        attached = await devices.take_over_console(server, user.id, device, mailbox.deliver)
     if not attached.claimed:
         session.mailbox = None
         raise ChatError(Errno.ALREADY_ONLINE, ALREADY_ONLINE)
