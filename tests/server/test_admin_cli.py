@@ -18,6 +18,7 @@ import pytest
 
 from chatapp.server.passwords import hash_password, verify_password
 from chatapp.server.storage import Kind, NewMessage, Storage, StoredMessage, open_storage
+from tests.server.storage.acking import device_of
 from tests.services import mysql_query
 
 ADMIN = [sys.executable, "-m", "chatapp.server.admin_cli"]
@@ -108,11 +109,11 @@ async def world(storage_url: str) -> AsyncIterator[World]:
     await storage.request_friend(ann.id, carl.id, T0, most=10)
     group = await storage.create_group("crew", "", ann.id, skeleton="crew")
     await storage.join_group(group.id, bob.id)
-    await storage.save_token("token", ann.id, FAR, T0)
+    await storage.save_token("token", await device_of(storage, ann.id), FAR, T0)
     for n, (sender, to) in enumerate([(ann, bob), (bob, ann)]):
         m = StoredMessage((1 << 41) + n, Kind.DIRECT, sender.id, sender.name, to.id, "hi",
                           "2024-05-01 12:00:00", T0 + n)  # fmt: skip
-        await storage.log_messages([NewMessage(m, (to.id,), None)], {})
+        await storage.log_messages([NewMessage(m, (to.id,), None)])
     await storage.close()
     yield World(storage_url, ann.id, bob.id, carl.id, group.id)
 
@@ -218,14 +219,14 @@ async def test_refuses_storage_it_cannot_use(tmp_path: Path) -> None:
     with sqlite3.connect(old) as db:
         db.execute("PRAGMA user_version = 9")
     done = await admin(f"sqlite:///{old}", "users", "find", "a")
-    assert done.rc == 3 and "schema version 9; this chatapp needs 10" in done.err
+    assert done.rc == 3 and "schema version 9; this chatapp needs 11" in done.err
 
 
 @pytest.mark.mysql
 async def test_refuses_a_mysql_without_the_schema(mysql_url: str) -> None:
     done = await admin(mysql_url, "stats")
     assert (done.rc, done.err.count("\n")) == (3, 1)
-    assert "has no chatapp schema; this chatapp needs 10" in done.err
+    assert "has no chatapp schema; this chatapp needs 11" in done.err
     gone = await admin("mysql://root@127.0.0.1:1/x?connect_timeout=1", "stats")
     assert gone.rc == 3 and "storage unreachable" in gone.err
 
