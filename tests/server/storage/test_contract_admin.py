@@ -80,6 +80,7 @@ async def test_disabling_revokes_tokens_and_shows_at_login(storage: Storage) -> 
     await storage.save_token("t2", await device_of(storage, ann.id), FAR, T0)
     assert await storage.set_disabled(ann.id, True) == 2
     assert await user_of_token(storage, "t1", T0) is None
+    assert await storage.devices(ann.id) == []  # none can be resumed: none holds back
     assert (await storage.user_by_id(ann.id)) == User(ann.id, "ann", "hash", disabled=True)
     assert (await storage.user_by_name("ann")) == User(ann.id, "ann", "hash", disabled=True)
     assert await storage.set_disabled(ann.id, False) == 0
@@ -115,6 +116,7 @@ async def test_delete_user_leaves_a_tombstone_and_others_history(storage: Storag
     assert await storage.request_counts(carl.id) == RequestCounts(0, 0)
     assert await storage.blocks(carl.id, None, 10) == []
     assert await user_of_token(storage, "t1", T0) is None
+    assert await storage.devices(ann.id) == []  # the tombstone keeps no devices
     assert await storage.invitations(ann.id, None, 10) == []
     assert (await storage.pending(ann.id, None, 10)).deliveries == []
     assert await storage.members(group.id, None, 10) == [Member(bob.id, "bob", "creator")]
@@ -187,6 +189,7 @@ async def test_ending_sessions_gives_growing_numbers_to_watch(storage: Storage) 
     assert await storage.ended_after(start) == []
     await storage.save_token("t", await device_of(storage, ann.id), T0 + 10**9, T0)
     assert await storage.end_sessions(ann.id) == 1  # its token, forgotten
+    assert await storage.devices(ann.id) == []  # and its device
     await storage.set_disabled(bob.id, True)
     await storage.delete_user(carl.id)
     ended = await storage.ended_after(start)
