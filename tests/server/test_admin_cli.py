@@ -35,7 +35,7 @@ NAMING: list[tuple[str, str]] = [
     ("held_messages", "recipient_id"), ("held_messages", "sender_id"),
     ("group_invitations", "invitee_id"), ("group_invitations", "inviter_id"),
     ("group_members", "user_id"), ("resume_tokens", "user_id"), ("read_markers", "user_id"),
-    ("deliveries", "user_id"), ("name_skeletons", "user_id"),
+    ("deliveries", "user_id"), ("name_skeletons", "user_id"), ("devices", "user_id"),
 ]  # fmt: skip
 
 
@@ -158,10 +158,15 @@ async def test_reset_password_and_end_sessions(world: World) -> None:
     differ = await admin(world.url, "users", "reset-password", "ann", stdin="one\ntwo\n")
     # No terminal here: getpass warns that it reads standard input, then asks twice.
     assert (differ.rc, differ.err.splitlines()[-1]) == (1, "chatapp-admin: the passwords differ")
-    query(world.url, "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (?, ?, ?)",
-          "t2", world.bob, FAR)  # fmt: skip
+    assert "devices.user_id" in rows_naming(world.url, world.ann)  # devices stay
+    query(world.url, "INSERT INTO devices (user_id, name, created_ms, seen_ms) VALUES (?, ?, 0, 0)",
+          world.bob, "phone")  # fmt: skip
+    ((device,),) = query(world.url, "SELECT id FROM devices WHERE user_id = ?", world.bob)
+    query(world.url, "INSERT INTO resume_tokens (token_hash, user_id, device_id, expires_ms)"
+          " VALUES (?, ?, ?, ?)", "t2", world.bob, device, FAR)  # fmt: skip
     ended = (await admin(world.url, "users", "end-sessions", "bob", "--json")).json()
     assert ended["tokens_revoked"] == 1
+    assert "devices.user_id" not in rows_naming(world.url, world.bob)  # its devices went too
 
 
 async def test_delete_takes_everything_but_sent_messages(world: World) -> None:
