@@ -18,6 +18,7 @@ import pytest
 
 from chatapp.server.passwords import hash_password, verify_password
 from chatapp.server.storage import Kind, NewMessage, Storage, StoredMessage, open_storage
+from tests.server.storage.acking import device_of
 from tests.services import mysql_query
 
 ADMIN = [sys.executable, "-m", "chatapp.server.admin_cli"]
@@ -34,7 +35,7 @@ NAMING: list[tuple[str, str]] = [
     ("held_messages", "recipient_id"), ("held_messages", "sender_id"),
     ("group_invitations", "invitee_id"), ("group_invitations", "inviter_id"),
     ("group_members", "user_id"), ("resume_tokens", "user_id"), ("read_markers", "user_id"),
-    ("deliveries", "user_id"), ("name_skeletons", "user_id"),
+    ("deliveries", "user_id"), ("name_skeletons", "user_id"), ("devices", "user_id"),
 ]  # fmt: skip
 
 
@@ -108,11 +109,11 @@ async def world(storage_url: str) -> AsyncIterator[World]:
     await storage.request_friend(ann.id, carl.id, T0, most=10)
     group = await storage.create_group("crew", "", ann.id, skeleton="crew")
     await storage.join_group(group.id, bob.id)
-    await storage.save_token("token", ann.id, FAR, T0)
+    await storage.save_token("token", await device_of(storage, ann.id), FAR, T0)
     for n, (sender, to) in enumerate([(ann, bob), (bob, ann)]):
         m = StoredMessage((1 << 41) + n, Kind.DIRECT, sender.id, sender.name, to.id, "hi",
                           "2024-05-01 12:00:00", T0 + n)  # fmt: skip
-        await storage.log_messages([NewMessage(m, (to.id,), None)], {})
+        await storage.log_messages([NewMessage(m, (to.id,), None)])
     await storage.close()
     yield World(storage_url, ann.id, bob.id, carl.id, group.id)
 
@@ -157,10 +158,15 @@ async def test_reset_password_and_end_sessions(world: World) -> None:
     differ = await admin(world.url, "users", "reset-password", "ann", stdin="one\ntwo\n")
     # No terminal here: getpass warns that it reads standard input, then asks twice.
     assert (differ.rc, differ.err.splitlines()[-1]) == (1, "chatapp-admin: the passwords differ")
-    query(world.url, "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (?, ?, ?)",
-          "t2", world.bob, FAR)  # fmt: skip
+    assert "devices.user_id" in rows_naming(world.url, world.ann)  # devices stay
+    query(world.url, "INSERT INTO devices (user_id, name, created_ms, seen_ms) VALUES (?, ?, 0, 0)",
+          world.bob, "phone")  # fmt: skip
+    ((device,),) = query(world.url, "SELECT id FROM devices WHERE user_id = ?", world.bob)
+    query(world.url, "INSERT INTO resume_tokens (token_hash, user_id, device_id, expires_ms)"
+          " VALUES (?, ?, ?, ?)", "t2", world.bob, device, FAR)  # fmt: skip
     ended = (await admin(world.url, "users", "end-sessions", "bob", "--json")).json()
     assert ended["tokens_revoked"] == 1
+    assert "devices.user_id" not in rows_naming(world.url, world.bob)  # its devices went too
 
 
 async def test_delete_takes_everything_but_sent_messages(world: World) -> None:
@@ -218,14 +224,14 @@ async def test_refuses_storage_it_cannot_use(tmp_path: Path) -> None:
     with sqlite3.connect(old) as db:
         db.execute("PRAGMA user_version = 9")
     done = await admin(f"sqlite:///{old}", "users", "find", "a")
-    assert done.rc == 3 and "schema version 9; this chatapp needs 10" in done.err
+    assert done.rc == 3 and "schema version 9; this chatapp needs 11" in done.err
 
 
 @pytest.mark.mysql
 async def test_refuses_a_mysql_without_the_schema(mysql_url: str) -> None:
     done = await admin(mysql_url, "stats")
     assert (done.rc, done.err.count("\n")) == (3, 1)
-    assert "has no chatapp schema; this chatapp needs 10" in done.err
+    assert "has no chatapp schema; this chatapp needs 11" in done.err
     gone = await admin("mysql://root@127.0.0.1:1/x?connect_timeout=1", "stats")
     assert gone.rc == 3 and "storage unreachable" in gone.err
 

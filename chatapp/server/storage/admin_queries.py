@@ -54,6 +54,7 @@ DELETE_USER: tuple[tuple[str, int], ...] = (
     ("DELETE FROM held_messages WHERE recipient_id = ? OR sender_id = ?", 2),
     ("DELETE FROM group_invitations WHERE invitee_id = ? OR inviter_id = ?", 2),
     ("DELETE FROM resume_tokens WHERE user_id = ?", 1),
+    ("DELETE FROM devices WHERE user_id = ?", 1),
     ("DELETE FROM read_markers WHERE user_id = ?", 1),
     ("DELETE FROM deliveries WHERE user_id = ?", 1),
     ("DELETE FROM name_skeletons WHERE user_id = ?", 1),
@@ -80,6 +81,8 @@ GROUPS_ENDED_AFTER = "SELECT group_id, n FROM ended_groups WHERE n > ? ORDER BY 
 ENDINGS = {False: (LAST_ENDED, ENDED_AFTER), True: (LAST_GROUP_ENDED, GROUPS_ENDED_AFTER)}
 """(the last number, the endings after one), of users (False) and of groups (True)."""
 DROP_TOKENS = "DELETE FROM resume_tokens WHERE user_id = ?"
+# Its devices go with its tokens: none can be resumed, so none should hold deliveries back.
+DROP_DEVICES = "DELETE FROM devices WHERE user_id = ?"
 
 GROUP_PROFILE = (
     "SELECT id, name, description, is_public, history,"

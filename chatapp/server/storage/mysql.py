@@ -14,17 +14,19 @@ defaults to 3306. Query options, all optional:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import pymysql
 
-from . import mysql_accounts, mysql_log, mysql_people, mysql_social
+from . import mysql_accounts, mysql_devices, mysql_log, mysql_people, mysql_social
 from .base import NoSuchUser, StorageUnavailable
+from .device_rows import DeviceAck
 from .migrations import Migration, load_migrations, migrate
 from .mysql_admin import MySQLAdmin
 from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
+from .mysql_devices import MySQLDevices
 from .mysql_friends import MySQLFriends
 from .mysql_people import MySQLPeople
 from .mysql_pool import (
@@ -59,7 +61,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQLAdmin):
+class MySQLStorage(
+    MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQLDevices, MySQLAdmin
+):
     """Storage in MySQL through a pool of aiomysql connections.
 
     Reads run in autocommit. Writes run in explicit transactions, even single statements:
@@ -69,7 +73,8 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQ
     are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log; friend
     requests are MySQLFriends's, groups with roles MySQLGroupRoles's (mysql_groups),
     blocking and message requests MySQLBlocks's (mysql_blocks), people and conversations
-    MySQLPeople's (mysql_people), the operator's MySQLAdmin's (mysql_admin).
+    MySQLPeople's (mysql_people), devices and resume tokens MySQLDevices's (mysql_devices),
+    the operator's MySQLAdmin's (mysql_admin).
     """
 
     existing = False
@@ -205,11 +210,22 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQ
     # --- MessageLog ----------------------------------------------------------------
 
     async def log_messages(
-        self, batch: Sequence[NewMessage], acks: Mapping[int, int]
+        self,
+        batch: Sequence[NewMessage],
+        acks: Sequence[DeviceAck] = (),
+        *,
+        seen_ms: int = 0,
+        stale_ms: int = 0,
     ) -> list[Logged]:
+        cursors: dict[int, int] = {}
+
         async def write(cur: Cursor) -> list[Logged]:
             try:
-                return await mysql_log.log_messages(cur, batch, acks, is_duplicate)
+                logged = await mysql_log.log_messages(cur, batch, is_duplicate)
+                if acks:
+                    cursors.clear()
+                    cursors.update(await mysql_devices.acknowledge(cur, acks, seen_ms, stale_ms))
+                return logged
             except pymysql.err.IntegrityError as exc:
                 if exc.args[0] == NO_PARENT:  # recipients are checked before: a sender
                     senders = [new.message.sender_id for new in batch]
@@ -222,9 +238,9 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQ
                 raise
 
         logged = await self._run(write, write=True)
-        if acks:
+        if cursors:
             try:
-                await self._run(lambda cur: mysql_log.forget_acknowledged(cur, acks), write=True)
+                await self._run(lambda cur: mysql_log.forget_acknowledged(cur, cursors), write=True)
             except StorageUnavailable as exc:  # the batch is committed all the same
                 log.warning("acknowledged deliveries are left for the next time: %s", exc)
         return logged
@@ -240,35 +256,6 @@ class MySQLStorage(MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQ
         return await self._run(
             lambda cur: mysql_log.history(cur, conversation, before, limit), write=False
         )
-
-    # --- Tokens --------------------------------------------------------------------
-
-    async def save_token(
-        self,
-        token_hash: str,
-        user_id: int,
-        expires_ms: int,
-        now_ms: int,
-        *,
-        replacing: str | None = None,
-    ) -> None:
-        await self._run(
-            lambda cur: mysql_accounts.save_token(
-                cur, token_hash, user_id, expires_ms, now_ms, replacing=replacing
-            ),
-            write=True,
-        )
-
-    async def user_by_token(self, token_hash: str, now_ms: int) -> User | None:
-        return await self._run(
-            lambda cur: mysql_accounts.user_by_token(cur, token_hash, now_ms), write=False
-        )
-
-    async def drop_token(self, token_hash: str) -> None:
-        await self._run(lambda cur: mysql_accounts.drop_token(cur, token_hash), write=True)
-
-    async def drop_tokens(self, user_id: int) -> int:
-        return await self._run(lambda cur: mysql_accounts.drop_tokens(cur, user_id), write=True)
 
     async def last_seq(self, user_id: int) -> int:
         return await self._run(lambda cur: mysql_log.last_seq(cur, user_id), write=False)

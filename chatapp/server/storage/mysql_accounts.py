@@ -1,4 +1,4 @@
-"""The accounts of MySQLStorage: users and their resume tokens.
+"""The accounts of MySQLStorage: users, their passwords and settings.
 
 Coroutines of an aiomysql cursor, run by MySQLStorage in its transactions (writes) or in
 autocommit (reads).
@@ -65,49 +65,6 @@ async def user_where(cur: Cursor, condition: str, value: int | str) -> User | No
     )
     row = await cur.fetchone()
     return User(row[0], row[1], row[2], bool(row[3])) if row else None
-
-
-async def save_token(
-    cur: Cursor,
-    token_hash: str,
-    user_id: int,
-    expires_ms: int,
-    now_ms: int,
-    *,
-    replacing: str | None,
-) -> None:
-    """Storage.save_token; the caller holds a transaction."""
-    if replacing is not None:
-        await drop_token(cur, replacing)
-    with conflicts(missing=NoSuchUser(user_id)):
-        await cur.execute(
-            "DELETE FROM resume_tokens WHERE user_id = %s AND expires_ms <= %s", (user_id, now_ms)
-        )
-        await cur.execute(
-            "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (%s, %s, %s)",
-            (token_hash, user_id, expires_ms),
-        )
-
-
-async def user_by_token(cur: Cursor, token_hash: str, now_ms: int) -> User | None:
-    """Storage.user_by_token."""
-    await cur.execute(
-        "SELECT u.id, u.name, u.password_hash, u.disabled FROM resume_tokens t JOIN users u"
-        " ON u.id = t.user_id WHERE t.token_hash = %s AND t.expires_ms > %s",
-        (token_hash, now_ms),
-    )
-    row = await cur.fetchone()
-    return User(row[0], row[1], row[2], bool(row[3])) if row else None
-
-
-async def drop_token(cur: Cursor, token_hash: str) -> None:
-    """Storage.drop_token."""
-    await cur.execute("DELETE FROM resume_tokens WHERE token_hash = %s", (token_hash,))
-
-
-async def drop_tokens(cur: Cursor, user_id: int) -> int:
-    """Storage.drop_tokens."""
-    return int(await cur.execute("DELETE FROM resume_tokens WHERE user_id = %s", (user_id,)))
 
 
 async def settings(cur: Cursor, user_id: int) -> Settings:

@@ -67,10 +67,13 @@ async def end_sessions(cur: Cursor, user_id: int) -> int:
 
 
 async def _end(cur: Cursor, user_id: int) -> int:
-    """Marks the user's sessions ended and forgets their tokens; returns how many."""
+    """Marks the user's sessions ended and forgets their tokens and devices; returns how
+    many tokens."""
     (last,) = await _one(cur, q.LAST_ENDED + " FOR UPDATE", ())
     await _do(cur, q.SET_ENDED, (int(last) + 1, user_id))
-    return await _do(cur, q.DROP_TOKENS, (user_id,))
+    dropped = await _do(cur, q.DROP_TOKENS, (user_id,))
+    await _do(cur, q.DROP_DEVICES, (user_id,))
+    return dropped
 
 
 async def ended_after(

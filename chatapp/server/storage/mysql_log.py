@@ -37,7 +37,6 @@ _BY_KEY = "FORCE INDEX (PRIMARY)"
 async def log_messages(
     cur: Cursor,
     batch: Sequence[NewMessage],
-    acks: Mapping[int, int],
     duplicate_key: Callable[[Exception], bool],
 ) -> list[Logged]:
     """Storage.log_messages; the caller holds a transaction. `duplicate_key` tells the
@@ -54,8 +53,9 @@ async def log_messages(
     finds it. An unknown sender fails the insert's foreign key (the caller names the
     sender, through `unknown_users`).
 
-    Acknowledgements come last: the users' cursors move (locked in id order); the rows
-    they pass are deleted after the commit, by forget_acknowledged.
+    Acknowledgements come after, in the same transaction (mysql_devices.acknowledge):
+    devices, then the users' cursors (locked in id order); the rows they pass are deleted
+    after the commit, by forget_acknowledged.
     """
     recipients = {uid for new in batch for uid in new.recipients}
     counters = await _lock_counters(cur, recipients)
@@ -81,8 +81,6 @@ async def log_messages(
     if numbered.deliveries:
         await cur.executemany(_INSERT_DELIVERY, numbered.deliveries)
         await _set_counters(cur, {uid: numbered.last[uid] for uid, _, _ in numbered.deliveries})
-    if acks:
-        await _acknowledge(cur, acks)
     return numbered.logged
 
 
@@ -160,24 +158,13 @@ async def _set_counters(cur: Cursor, last_seqs: Mapping[int, int]) -> None:
     )
 
 
-async def _acknowledge(cur: Cursor, acks: Mapping[int, int]) -> None:
-    """Moves the users' cursors up (never back); forget_acknowledged deletes the rows."""
-    ids = sorted(acks)
-    await cur.execute(
-        f"UPDATE delivery_cursors {_BY_KEY}"
-        f" SET acked_seq = GREATEST(acked_seq, {_case(len(ids))})"
-        f" WHERE user_id IN ({_marks(len(ids))})",
-        [*(v for uid in ids for v in (uid, acks[uid])), *ids],
-    )
-
-
 async def forget_acknowledged(cur: Cursor, acks: Mapping[int, int]) -> None:
-    """Deletes the users' deliveries at or below their acknowledged `seq`, in a transaction
-    of its own after the batch's: inside it, these deletes held locks on rows another
-    instance's batch (acknowledging the same user while they moved from one instance to
-    the other) was deleting too, while each held locks of its inserts, and the two
-    deadlocked. Rows left behind (this failed, or the server stopped first) are below the
-    cursor, which every read starts after, and go with the user's next acknowledgement.
+    """Deletes the users' deliveries at or below their cursors (`acks`: user id: cursor),
+    in a transaction of its own after the batch's: inside it, these deletes held locks on
+    rows another instance's batch (acknowledging the same user while they moved from one
+    instance to the other) was deleting too, while each held locks of its inserts, and the
+    two deadlocked. Rows left behind (this failed, or the server stopped first) are below
+    the cursor, which every read starts after, and go with the user's next acknowledgement.
     """
     ids = sorted(acks)
     # A plain SELECT reads what is committed without locking or waiting.

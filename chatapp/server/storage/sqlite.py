@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import TypeVar
@@ -13,6 +13,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import sqlite_accounts, sqlite_log, sqlite_people, sqlite_social
 from .base import StorageError, StorageUnavailable
+from .device_rows import DeviceAck
 from .migrations import load_migrations
 from .people_rows import NAME_FOLDS, ConversationRow
 from .rows import (
@@ -32,6 +33,7 @@ from .sqlite_admin import SQLiteAdmin
 from .sqlite_blocks import SQLiteBlocks
 from .sqlite_checkpoint import Checkpointer
 from .sqlite_db import transaction
+from .sqlite_devices import SQLiteDevices
 from .sqlite_friends import SQLiteFriends
 from .sqlite_roles import SQLiteGroupRoles
 
@@ -48,7 +50,7 @@ BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
 
-class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteAdmin):
+class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices, SQLiteAdmin):
     """Storage in one SQLite file, every call run on the event loop.
 
     A call is a few B-tree lookups or a small transaction in WAL mode with no fsync: tens
@@ -59,7 +61,8 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteAdmin):
     (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
     concern: sqlite_accounts, sqlite_social, sqlite_log; friend requests are SQLiteFriends's,
     groups with roles SQLiteGroupRoles's (sqlite_groups), blocking and message requests
-    SQLiteBlocks's (sqlite_blocks), the operator's SQLiteAdmin's (sqlite_admin).
+    SQLiteBlocks's (sqlite_blocks), devices and resume tokens SQLiteDevices's
+    (sqlite_devices), the operator's SQLiteAdmin's (sqlite_admin).
     """
 
     def __init__(self, path: str, *, existing: bool = False) -> None:
@@ -231,9 +234,16 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteAdmin):
     # --- MessageLog ----------------------------------------------------------------
 
     async def log_messages(
-        self, batch: Sequence[NewMessage], acks: Mapping[int, int]
+        self,
+        batch: Sequence[NewMessage],
+        acks: Sequence[DeviceAck] = (),
+        *,
+        seen_ms: int = 0,
+        stale_ms: int = 0,
     ) -> list[Logged]:
-        return await self._run(lambda db: sqlite_log.log_messages(db, batch, acks))
+        return await self._run(
+            lambda db: sqlite_log.log_messages(db, batch, acks, seen_ms, stale_ms)
+        )
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
         return await self._run(lambda db: sqlite_log.pending(db, user_id, after, limit))
@@ -266,29 +276,3 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteAdmin):
 
     async def readers(self, conversation: Conversation, mid: int, excluding: int) -> int:
         return await self._run(lambda db: sqlite_people.readers(db, conversation, mid, excluding))
-
-    # --- Tokens --------------------------------------------------------------------
-
-    async def save_token(
-        self,
-        token_hash: str,
-        user_id: int,
-        expires_ms: int,
-        now_ms: int,
-        *,
-        replacing: str | None = None,
-    ) -> None:
-        await self._run(
-            lambda db: sqlite_accounts.save_token(
-                db, token_hash, user_id, expires_ms, now_ms, replacing=replacing
-            )
-        )
-
-    async def user_by_token(self, token_hash: str, now_ms: int) -> User | None:
-        return await self._run(lambda db: sqlite_accounts.user_by_token(db, token_hash, now_ms))
-
-    async def drop_token(self, token_hash: str) -> None:
-        await self._run(lambda db: sqlite_accounts.drop_token(db, token_hash))
-
-    async def drop_tokens(self, user_id: int) -> int:
-        return await self._run(lambda db: sqlite_accounts.drop_tokens(db, user_id))

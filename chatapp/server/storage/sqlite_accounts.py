@@ -1,4 +1,4 @@
-"""The accounts of SQLiteStorage: users and their resume tokens.
+"""The accounts of SQLiteStorage: users, their passwords and settings.
 
 Plain functions of a connection, each run by SQLiteStorage on the event loop.
 """
@@ -67,52 +67,6 @@ def user_where(db: sqlite3.Connection, column: str, value: int | str) -> User | 
         f"SELECT id, name, password_hash, disabled FROM users WHERE {column} = ?", (value,)
     ).fetchone()
     return User(row[0], row[1], row[2], bool(row[3])) if row else None
-
-
-def save_token(
-    db: sqlite3.Connection,
-    token_hash: str,
-    user_id: int,
-    expires_ms: int,
-    now_ms: int,
-    *,
-    replacing: str | None,
-) -> None:
-    """Storage.save_token."""
-    with transaction(db):
-        try:
-            if replacing is not None:
-                drop_token(db, replacing)
-            db.execute(
-                "DELETE FROM resume_tokens WHERE user_id = ? AND expires_ms <= ?",
-                (user_id, now_ms),
-            )
-            db.execute(
-                "INSERT INTO resume_tokens (token_hash, user_id, expires_ms) VALUES (?, ?, ?)",
-                (token_hash, user_id, expires_ms),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
-
-
-def user_by_token(db: sqlite3.Connection, token_hash: str, now_ms: int) -> User | None:
-    """Storage.user_by_token."""
-    row = db.execute(
-        "SELECT u.id, u.name, u.password_hash, u.disabled FROM resume_tokens t JOIN users u"
-        " ON u.id = t.user_id WHERE t.token_hash = ? AND t.expires_ms > ?",
-        (token_hash, now_ms),
-    ).fetchone()
-    return User(row[0], row[1], row[2], bool(row[3])) if row else None
-
-
-def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
-    """Storage.drop_token."""
-    db.execute("DELETE FROM resume_tokens WHERE token_hash = ?", (token_hash,))
-
-
-def drop_tokens(db: sqlite3.Connection, user_id: int) -> int:
-    """Storage.drop_tokens."""
-    return db.execute("DELETE FROM resume_tokens WHERE user_id = ?", (user_id,)).rowcount
 
 
 def settings(db: sqlite3.Connection, user_id: int) -> Settings:

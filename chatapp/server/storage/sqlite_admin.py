@@ -56,10 +56,13 @@ def end_sessions(db: sqlite3.Connection, user_id: int) -> int:
 
 
 def _end(db: sqlite3.Connection, user_id: int) -> int:
-    """Marks the user's sessions ended and forgets their tokens; returns how many."""
+    """Marks the user's sessions ended and forgets their tokens and devices; returns how
+    many tokens."""
     (last,) = db.execute(q.LAST_ENDED).fetchone()
     db.execute(q.SET_ENDED, (last + 1, user_id))
-    return int(db.execute(q.DROP_TOKENS, (user_id,)).rowcount)
+    dropped = int(db.execute(q.DROP_TOKENS, (user_id,)).rowcount)
+    db.execute(q.DROP_DEVICES, (user_id,))
+    return dropped
 
 
 def ended_after(

@@ -6,9 +6,10 @@ Plain functions of a connection, each run by SQLiteStorage on the event loop.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from .base import NoSuchUser, StorageUnavailable
+from .device_rows import DeviceAck
 from .log_rows import (
     MESSAGE_COLUMNS,
     Firsts,
@@ -19,13 +20,12 @@ from .log_rows import (
 )
 from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 from .sqlite_db import refused, transaction
+from .sqlite_devices import acknowledge
 from .sqlite_people import advance_heads
 
 _INSERT_MESSAGE = insert_message("?")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)"
 _SET_LAST_SEQ = "UPDATE users SET last_seq = ? WHERE id = ?"
-_ACK = "UPDATE users SET acked_seq = max(acked_seq, ?) WHERE id = ?"
-_FORGET = "DELETE FROM deliveries WHERE user_id = ? AND seq <= ?"
 # Matches the partial index messages_by_cid (cid IS NOT NULL), which legacy chats skip.
 _FIND_CID = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND cid = ?"
 # Deliveries have no index by message (it would cost every chat): a user's, newest first,
@@ -37,7 +37,11 @@ _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
 
 
 def log_messages(
-    db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
+    db: sqlite3.Connection,
+    batch: Sequence[NewMessage],
+    acks: Sequence[DeviceAck],
+    seen_ms: int,
+    stale_ms: int,
 ) -> list[Logged]:
     """Storage.log_messages, in a write transaction of its own.
 
@@ -46,7 +50,10 @@ def log_messages(
     """
     with transaction(db):
         try:
-            return _log(db, batch, acks)
+            logged = _log(db, batch)
+            if acks:
+                acknowledge(db, acks, seen_ms, stale_ms)
+            return logged
         except sqlite3.IntegrityError as exc:
             raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
 
@@ -55,14 +62,12 @@ def log_in_transaction(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> l
     """log_messages for a caller that holds the write transaction (accepting a message
     request moves its held messages to the log this way), without acknowledgements."""
     try:
-        return _log(db, batch, {})
+        return _log(db, batch)
     except sqlite3.IntegrityError as exc:
         raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
 
 
-def _log(
-    db: sqlite3.Connection, batch: Sequence[NewMessage], acks: Mapping[int, int]
-) -> list[Logged]:
+def _log(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> list[Logged]:
     recipients = sorted({uid for new in batch for uid in new.recipients})
     last = _last_seqs(db, recipients)
     numbered = number_batch(batch, last, _logged_before(db, batch))
@@ -70,9 +75,6 @@ def _log(
     advance_heads(db, numbered.messages)
     db.executemany(_INSERT_DELIVERY, numbered.deliveries)
     db.executemany(_SET_LAST_SEQ, [(numbered.last[uid], uid) for uid in recipients])
-    if acks:
-        db.executemany(_ACK, [(seq, uid) for uid, seq in acks.items()])
-        db.executemany(_FORGET, acks.items())
     return numbered.logged
 
 

@@ -28,6 +28,7 @@ from chatapp.server.storage import (
     StoredMessage,
     User,
 )
+from tests.server.storage.acking import acks
 from tests.server.storage.numbered import deliveries_given
 
 INJECTION = "x'); DROP TABLE users; --"
@@ -319,13 +320,13 @@ async def test_nothing_logged_is_nothing_pending(storage: Storage) -> None:
     (a,) = await make_users(storage, "a")
     assert await storage.pending(a.id, None, 10) == Pending(0, [])
     assert await storage.pending(a.id + 1000, None, 10) == Pending(0, [])
-    assert await storage.log_messages([], {}) == []
+    assert await storage.log_messages([]) == []
 
 
 async def test_logged_messages_are_pending_numbered_per_recipient(storage: Storage) -> None:
     a, b, c = await make_users(storage, "a", "b", "c")
     first, second, third = one_chat(a, b.id, 1), group_chat(a, 7, 2), one_chat(c, b.id, 3)
-    logged = await storage.log_messages([to(first, b), to(second, c, b), to(third, b)], {})
+    logged = await storage.log_messages([to(first, b), to(second, c, b), to(third, b)])
     assert logged == [
         Logged(first.mid, ((b.id, 1),)),
         Logged(second.mid, ((c.id, 1), (b.id, 2))),
@@ -349,7 +350,7 @@ async def test_sequences_continue_across_batches_without_gaps(storage: Storage) 
             n += 1
             recipients = (b, c) if n % 2 else (c, a, b)
             batch.append(to(group_chat(a, 7, n), *recipients))
-        await storage.log_messages(batch, {})
+        await storage.log_messages(batch)
     for user, count in ((a, 5), (b, 11), (c, 11)):
         pending = await storage.pending(user.id, None, 100)
         assert [seq for seq, _ in pending.deliveries] == list(range(1, count + 1))
@@ -360,41 +361,41 @@ async def test_sequences_continue_across_batches_without_gaps(storage: Storage) 
 async def test_a_message_for_nobody_is_kept_for_history_only(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     alone = group_chat(a, 7, 1)
-    assert await storage.log_messages([to(alone)], {}) == [Logged(alone.mid, ())]
+    assert await storage.log_messages([to(alone)]) == [Logged(alone.mid, ())]
     assert await storage.history(alone.conversation, None, 10) == [alone]
     assert await storage.pending(a.id, None, 10) == Pending(0, [])
     second = one_chat(a, b.id, 2)
-    assert await storage.log_messages([to(second, b)], {}) == [Logged(second.mid, ((b.id, 1),))]
+    assert await storage.log_messages([to(second, b)]) == [Logged(second.mid, ((b.id, 1),))]
 
 
 async def test_acks_move_the_cursor_forward_only(storage: Storage) -> None:
     a, b, c = await make_users(storage, "a", "b", "c")
     sent = [one_chat(a, b.id, n) for n in range(1, 6)]
-    await storage.log_messages([to(m, b, c) for m in sent], {})
-    assert await storage.log_messages([], {b.id: 3}) == []
+    await storage.log_messages([to(m, b, c) for m in sent])
+    assert await storage.log_messages([], await acks(storage, {b.id: 3})) == []
     rest = [delivered(sent[3], 4), delivered(sent[4], 5)]
     assert await storage.pending(b.id, None, 10) == Pending(3, rest)
     # Acknowledged deliveries are forgotten, whatever `after` asks for.
     assert await storage.pending(b.id, 0, 10) == Pending(0, rest)
-    await storage.log_messages([], {b.id: 1})
+    await storage.log_messages([], await acks(storage, {b.id: 1}))
     assert await storage.pending(b.id, None, 10) == Pending(3, rest)
     # Another user's cursor did not move.
     assert (await storage.pending(c.id, None, 10)).after == 0
     assert len((await storage.pending(c.id, None, 10)).deliveries) == 5
     # Acks ride along with a batch; the cursor may move past what was delivered so far.
     sixth = one_chat(a, b.id, 6)
-    logged = await storage.log_messages([to(sixth, b)], {b.id: 5, c.id: 2})
+    logged = await storage.log_messages([to(sixth, b)], await acks(storage, {b.id: 5, c.id: 2}))
     assert logged == [Logged(sixth.mid, ((b.id, 6),))]
     assert await storage.pending(b.id, None, 10) == Pending(5, [delivered(sixth, 6)])
     assert (await storage.pending(c.id, None, 10)).after == 2
-    await storage.log_messages([], {b.id: 6})
+    await storage.log_messages([], await acks(storage, {b.id: 6}))
     assert await storage.pending(b.id, None, 10) == Pending(6, [])
 
 
 async def test_pending_after_a_number_and_up_to_a_limit(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     sent = [one_chat(a, b.id, n) for n in range(1, 6)]
-    await storage.log_messages([to(m, b) for m in sent], {})
+    await storage.log_messages([to(m, b) for m in sent])
     numbered = [delivered(m, n) for n, m in enumerate(sent, 1)]
     assert await storage.pending(b.id, 2, 2) == Pending(2, numbered[2:4])
     assert await storage.pending(b.id, 4, 10) == Pending(4, numbered[4:])
@@ -402,18 +403,16 @@ async def test_pending_after_a_number_and_up_to_a_limit(storage: Storage) -> Non
     assert await storage.pending(b.id, 9, 10) == Pending(9, [])
     assert await storage.pending(b.id, None, 1) == Pending(0, numbered[:1])
     assert await storage.pending(b.id, None, 0) == Pending(0, [])
-    await storage.log_messages([], {b.id: 1})
+    await storage.log_messages([], await acks(storage, {b.id: 1}))
     assert await storage.pending(b.id, None, 0) == Pending(1, [])
 
 
 async def test_a_cid_logged_before_makes_a_duplicate(storage: Storage) -> None:
     a, b, c = await make_users(storage, "a", "b", "c")
     first = one_chat(a, b.id, 1)
-    assert await storage.log_messages([to(first, b, cid="x")], {}) == [
-        Logged(first.mid, ((b.id, 1),))
-    ]
+    assert await storage.log_messages([to(first, b, cid="x")]) == [Logged(first.mid, ((b.id, 1),))]
     retry = one_chat(a, b.id, 2, "hello again")
-    assert await storage.log_messages([to(retry, b, cid="x")], {}) == [
+    assert await storage.log_messages([to(retry, b, cid="x")]) == [
         Logged(first.mid, ((b.id, 1),), first)
     ]
     # Another sender's cid, a cid differing only in trailing space or case, and no cid at
@@ -425,7 +424,7 @@ async def test_a_cid_logged_before_makes_a_duplicate(storage: Storage) -> None:
         to(one_chat(a, b.id, 6), b),
         to(one_chat(a, b.id, 7), b),
     ]
-    logged = await storage.log_messages(others, {})
+    logged = await storage.log_messages(others)
     assert [(x.duplicate, x.deliveries) for x in logged] == [
         (False, ((b.id, n),)) for n in range(2, 7)
     ]
@@ -438,7 +437,7 @@ async def test_a_cid_twice_in_one_batch_logs_the_first(storage: Storage) -> None
     a, b, c = await make_users(storage, "a", "b", "c")
     first, again, other = group_chat(a, 7, 1), group_chat(a, 7, 2), group_chat(a, 7, 3)
     batch = [to(first, b, c, cid="x"), to(again, b, c, cid="x"), to(other, b, cid="y")]
-    assert await storage.log_messages(batch, {}) == [
+    assert await storage.log_messages(batch) == [
         Logged(first.mid, ((b.id, 1), (c.id, 1))),
         Logged(first.mid, ((b.id, 1), (c.id, 1)), first),
         Logged(other.mid, ((b.id, 2),)),
@@ -453,29 +452,27 @@ async def test_a_duplicate_carries_the_firsts_deliveries_still_in_the_log(
     """So that a retry whose first attempt was committed unheard can be delivered."""
     a, b, c, d = await make_users(storage, "a", "b", "c", "d")
     first = group_chat(a, 7, 1)
-    await storage.log_messages([to(first, b, c, cid="x")], {})
+    await storage.log_messages([to(first, b, c, cid="x")])
     second = one_chat(a, b.id, 2)
-    await storage.log_messages([to(second, b), to(one_chat(a, c.id, 3), c)], {b.id: 1})
+    await storage.log_messages(
+        [to(second, b), to(one_chat(a, c.id, 3), c)], await acks(storage, {b.id: 1})
+    )
     # b acknowledged the first: only c's delivery is still in the log. The first message
     # comes back as it was logged, not as the retry has it; a recipient the first did not
     # have (d), or that the retry leaves out, gets nothing.
     retry = group_chat(a, 7, 4, "hi all, again")
-    assert await storage.log_messages([to(retry, b, c, d, cid="x")], {}) == [
+    assert await storage.log_messages([to(retry, b, c, d, cid="x")]) == [
         Logged(first.mid, ((c.id, 1),), first)
     ]
-    assert await storage.log_messages([to(retry, b, d, cid="x")], {}) == [
-        Logged(first.mid, (), first)
-    ]
+    assert await storage.log_messages([to(retry, b, d, cid="x")]) == [Logged(first.mid, (), first)]
     # Twice in a batch, the second a retry of a message logged before: both carry it.
     batch = [to(retry, c, cid="x"), to(group_chat(a, 7, 5), c, cid="x")]
-    assert await storage.log_messages(batch, {c.id: 1}) == [
+    assert await storage.log_messages(batch, await acks(storage, {c.id: 1})) == [
         Logged(first.mid, ((c.id, 1),), first),
         Logged(first.mid, ((c.id, 1),), first),
     ]
     # Once c acknowledged it too, a retry carries nothing; the log is unchanged.
-    assert await storage.log_messages([to(retry, b, c, cid="x")], {}) == [
-        Logged(first.mid, (), first)
-    ]
+    assert await storage.log_messages([to(retry, b, c, cid="x")]) == [Logged(first.mid, (), first)]
     assert await storage.pending(c.id, None, 10) == Pending(1, [delivered(one_chat(a, c.id, 3), 2)])
     assert await storage.pending(b.id, None, 10) == Pending(1, [delivered(second, 2)])
 
@@ -483,23 +480,23 @@ async def test_a_duplicate_carries_the_firsts_deliveries_still_in_the_log(
 async def test_an_unknown_recipient_raises_and_logs_nothing(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     first = one_chat(a, b.id, 1)
-    await storage.log_messages([to(first, b)], {})
+    await storage.log_messages([to(first, b)])
     good, bad = one_chat(a, b.id, 2), group_chat(a, 7, 3)
     batch = [to(good, b, cid="c"), NewMessage(bad, (b.id, b.id + 1000))]
     with pytest.raises(NoSuchUser):
-        await storage.log_messages(batch, {b.id: 1})
+        await storage.log_messages(batch, await acks(storage, {b.id: 1}))
     assert await storage.pending(b.id, None, 10) == Pending(0, [delivered(first, 1)])
     assert await storage.history(good.conversation, None, 10) == [first]
     assert await storage.history(bad.conversation, None, 10) == []
     # The failed batch used no sequence number and no cid.
-    assert await storage.log_messages(batch[:1], {}) == [Logged(good.mid, ((b.id, 2),))]
+    assert await storage.log_messages(batch[:1]) == [Logged(good.mid, ((b.id, 2),))]
 
 
 async def test_an_unknown_sender_raises_no_such_user(storage: Storage) -> None:
     (b,) = await make_users(storage, "b")
     ghost = User(b.id + 1000, "ghost", "")
     with pytest.raises(NoSuchUser):
-        await storage.log_messages([to(one_chat(ghost, b.id, 1), b)], {})
+        await storage.log_messages([to(one_chat(ghost, b.id, 1), b)])
     assert await storage.pending(b.id, None, 10) == Pending(0, [])
 
 
@@ -507,8 +504,8 @@ async def test_history_of_two_users_is_one_conversation_newest_first(storage: St
     a, b, c = await make_users(storage, "a", "b", "c")
     talk = [one_chat(a, b.id, 1), one_chat(b, a.id, 2), one_chat(a, b.id, 4), one_chat(b, a.id, 5)]
     elsewhere = [one_chat(a, c.id, 3), one_chat(c, b.id, 6), group_chat(a, b.id, 7)]
-    await storage.log_messages([to(m, b) for m in talk[:2] + elsewhere[:1]], {})
-    await storage.log_messages([to(m, b) for m in talk[2:] + elsewhere[1:]], {})
+    await storage.log_messages([to(m, b) for m in talk[:2] + elsewhere[:1]])
+    await storage.log_messages([to(m, b) for m in talk[2:] + elsewhere[1:]])
     assert talk[0].conversation == talk[1].conversation
     conversation = talk[1].conversation
     newest_first = talk[::-1]
@@ -528,7 +525,7 @@ async def test_history_of_a_group_newest_first(storage: Storage) -> None:
         group_chat(a, 8, 3),
         one_chat(a, 7, 5),
     ]  # a chat with user 7 is no group chat
-    await storage.log_messages([to(m, b) for m in team + other], {})
+    await storage.log_messages([to(m, b) for m in team + other])
     conversation = team[0].conversation
     assert await storage.history(conversation, None, 10) == team[::-1]
     assert await storage.history(conversation, team[2].mid, 10) == team[1::-1]
@@ -544,7 +541,7 @@ async def test_message_fields_survive_at_their_limits(storage: Storage) -> None:
     also = StoredMessage(
         0, Kind.GROUP, b.id, "x" * 255, (1 << 63) - 1, "x", "t" * 64, (1 << 63) - 1
     )
-    await storage.log_messages([to(edge, b), to(also, b)], {})
+    await storage.log_messages([to(edge, b), to(also, b)])
     assert await storage.pending(b.id, None, 10) == Pending(
         0, [delivered(edge, 1), delivered(also, 2)]
     )
@@ -558,13 +555,13 @@ async def test_message_text_survives_exactly(storage: Storage, text: str) -> Non
     sender = replace(a, name=text if len(text) <= 64 else "alice")
     messages = [one_chat(sender, b.id, 1, text), group_chat(sender, 7, 2, text)]
     cid = text[:64]  # the longest cid the protocol allows, 4 bytes a character here
-    logged = await storage.log_messages([to(messages[0], b, cid=cid), to(messages[1], b)], {})
+    logged = await storage.log_messages([to(messages[0], b, cid=cid), to(messages[1], b)])
     assert await storage.pending(b.id, None, 10) == Pending(
         0, [delivered(m, n) for n, m in enumerate(messages, 1)]
     )
     for message in messages:
         assert await storage.history(message.conversation, None, 10) == [message]
-    again = await storage.log_messages([to(one_chat(sender, b.id, 3, text), b, cid=cid)], {})
+    again = await storage.log_messages([to(one_chat(sender, b.id, 3, text), b, cid=cid)])
     assert again == [Logged(logged[0].mid, ((b.id, 1),), messages[0])]
 
 
@@ -580,7 +577,7 @@ async def test_concurrent_batches_number_each_users_deliveries_once(storage: Sto
             message = group_chat(sender, 7, b * 100 + n)
             batch.append(to(message, *recipients, cid=f"{b}-{n % 6}"))
         batches.append(batch)
-    results = await asyncio.gather(*(storage.log_messages(batch, {}) for batch in batches))
+    results = await asyncio.gather(*(storage.log_messages(batch) for batch in batches))
     given = deliveries_given(results, (u.id for u in users))
     for user in users:
         seqs = sorted(seq for seq, _ in given[user.id])
@@ -594,63 +591,3 @@ async def test_concurrent_batches_number_each_users_deliveries_once(storage: Sto
 
 def token(n: int) -> str:
     return hashlib.sha256(str(n).encode()).hexdigest()
-
-
-async def test_a_token_names_its_user_until_it_expires(storage: Storage) -> None:
-    a, b = await make_users(storage, "a", "b")
-    await storage.save_token(token(1), a.id, T0 + 100, T0)
-    await storage.save_token(token(2), b.id, T0 + 200, T0)
-    assert await storage.user_by_token(token(1), T0) == a
-    assert await storage.user_by_token(token(1), T0 + 99) == a
-    assert await storage.user_by_token(token(1), T0 + 100) is None
-    assert await storage.user_by_token(token(2), T0 + 100) == b
-    assert await storage.user_by_token(token(3), T0) is None
-    assert await storage.user_by_token(token(1).upper(), T0) is None
-
-
-async def test_a_dropped_token_is_forgotten(storage: Storage) -> None:
-    (a,) = await make_users(storage, "a")
-    await storage.save_token(token(1), a.id, T0 + 100, T0)
-    await storage.save_token(token(2), a.id, T0 + 100, T0)
-    await storage.drop_token(token(1))
-    await storage.drop_token(token(3))
-    assert await storage.user_by_token(token(1), T0) is None
-    assert await storage.user_by_token(token(2), T0) == a
-
-
-async def test_a_saved_token_replaces_the_spent_one(storage: Storage) -> None:
-    a, b = await make_users(storage, "a", "b")
-    await storage.save_token(token(1), a.id, T0 + 100, T0)
-    await storage.save_token(token(2), b.id, T0 + 100, T0)
-    await storage.save_token(token(3), a.id, T0 + 100, T0, replacing=token(1))
-    assert await storage.user_by_token(token(1), T0) is None
-    assert await storage.user_by_token(token(3), T0) == a
-    assert await storage.user_by_token(token(2), T0) == b  # another user's is kept
-
-
-async def test_a_token_that_cannot_be_saved_leaves_the_spent_one(storage: Storage) -> None:
-    (a,) = await make_users(storage, "a")
-    await storage.save_token(token(1), a.id, T0 + 100, T0)
-    with pytest.raises(NoSuchUser):
-        await storage.save_token(token(2), a.id + 1000, T0 + 100, T0, replacing=token(1))
-    assert await storage.user_by_token(token(1), T0) == a  # one transaction: nothing happened
-
-
-async def test_saving_a_token_forgets_the_users_expired_ones(storage: Storage) -> None:
-    a, b = await make_users(storage, "a", "b")
-    await storage.save_token(token(1), a.id, T0 + 10, T0)
-    await storage.save_token(token(2), a.id, T0 + 50, T0)
-    await storage.save_token(token(3), b.id, T0 + 10, T0)
-    await storage.save_token(token(4), a.id, T0 + 100, T0 + 10)
-    # Asked as of an earlier time, the forgotten token is gone; the others are kept.
-    assert await storage.user_by_token(token(1), T0) is None
-    assert await storage.user_by_token(token(2), T0) == a
-    assert await storage.user_by_token(token(3), T0) == b
-    assert await storage.user_by_token(token(4), T0) == a
-
-
-async def test_a_token_of_an_unknown_user_raises_no_such_user(storage: Storage) -> None:
-    (a,) = await make_users(storage, "a")
-    with pytest.raises(NoSuchUser):
-        await storage.save_token(token(1), a.id + 1000, T0 + 100, T0)
-    assert await storage.user_by_token(token(1), T0) is None

@@ -23,6 +23,7 @@ from chatapp.server.storage import (
     User,
     tombstone_name,
 )
+from tests.server.storage.acking import device_of, user_of_token
 
 MID0 = 1 << 41
 T0 = 1_714_564_800_000
@@ -39,7 +40,7 @@ async def say(
     message = StoredMessage(
         MID0 + n, kind, sender.id, sender.name, target, f"text {n}", "2024-05-01 12:00:00", T0 + n
     )
-    await storage.log_messages([NewMessage(message, tuple(to), None)], {})
+    await storage.log_messages([NewMessage(message, tuple(to), None)])
     return message.mid
 
 
@@ -60,7 +61,7 @@ async def test_user_report_counts_everything(storage: Storage) -> None:
     await storage.block(ann.id, dan.id, most=10)  # and that drops dan's request
     await storage.request_friend(ann.id, dan.id, T0, most=10)
     group = await storage.create_group("g", "", ann.id)
-    await storage.save_token("t1", ann.id, FAR, T0)
+    await storage.save_token("t1", await device_of(storage, ann.id), FAR, T0)
     await say(storage, bob, Kind.DIRECT, ann.id, to=[ann.id], n=1)
     report = await storage.user_report(ann.id, 1)
     assert report is not None
@@ -75,10 +76,11 @@ async def test_user_report_counts_everything(storage: Storage) -> None:
 
 async def test_disabling_revokes_tokens_and_shows_at_login(storage: Storage) -> None:
     (ann,) = await people(storage, "ann")
-    await storage.save_token("t1", ann.id, FAR, T0)
-    await storage.save_token("t2", ann.id, FAR, T0)
+    await storage.save_token("t1", await device_of(storage, ann.id), FAR, T0)
+    await storage.save_token("t2", await device_of(storage, ann.id), FAR, T0)
     assert await storage.set_disabled(ann.id, True) == 2
-    assert await storage.user_by_token("t1", T0) is None
+    assert await user_of_token(storage, "t1", T0) is None
+    assert await storage.devices(ann.id) == []  # none can be resumed: none holds back
     assert (await storage.user_by_id(ann.id)) == User(ann.id, "ann", "hash", disabled=True)
     assert (await storage.user_by_name("ann")) == User(ann.id, "ann", "hash", disabled=True)
     assert await storage.set_disabled(ann.id, False) == 0
@@ -97,7 +99,7 @@ async def test_delete_user_leaves_a_tombstone_and_others_history(storage: Storag
     await storage.join_group(group.id, bob.id)
     other = await storage.create_group("h", "", carl.id, public=False)
     await storage.invite(other.id, carl.id, ann.id, T0, max_pending=10)
-    await storage.save_token("t1", ann.id, FAR, T0)
+    await storage.save_token("t1", await device_of(storage, ann.id), FAR, T0)
     await storage.save_settings(ann.id, Settings(strangers="requests"))
     mid = await say(storage, ann, Kind.DIRECT, bob.id, to=[bob.id], n=1)
     await say(storage, bob, Kind.DIRECT, ann.id, to=[ann.id], n=2)
@@ -113,7 +115,8 @@ async def test_delete_user_leaves_a_tombstone_and_others_history(storage: Storag
     assert await storage.friend_ids(bob.id) == []
     assert await storage.request_counts(carl.id) == RequestCounts(0, 0)
     assert await storage.blocks(carl.id, None, 10) == []
-    assert await storage.user_by_token("t1", T0) is None
+    assert await user_of_token(storage, "t1", T0) is None
+    assert await storage.devices(ann.id) == []  # the tombstone keeps no devices
     assert await storage.invitations(ann.id, None, 10) == []
     assert (await storage.pending(ann.id, None, 10)).deliveries == []
     assert await storage.members(group.id, None, 10) == [Member(bob.id, "bob", "creator")]
@@ -184,8 +187,9 @@ async def test_ending_sessions_gives_growing_numbers_to_watch(storage: Storage) 
     ann, bob, carl = await people(storage, "ann", "bob", "carl")
     [(_, start)] = await storage.ended_after(None)
     assert await storage.ended_after(start) == []
-    await storage.save_token("t", ann.id, T0 + 10**9, T0)
+    await storage.save_token("t", await device_of(storage, ann.id), T0 + 10**9, T0)
     assert await storage.end_sessions(ann.id) == 1  # its token, forgotten
+    assert await storage.devices(ann.id) == []  # and its device
     await storage.set_disabled(bob.id, True)
     await storage.delete_user(carl.id)
     ended = await storage.ended_after(start)

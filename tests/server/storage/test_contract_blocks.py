@@ -139,7 +139,7 @@ async def test_holding_is_bounded_per_sender_and_per_recipient(storage: Storage)
 
 async def test_accepting_moves_held_messages_to_the_log_in_order(storage: Storage) -> None:
     ann, bob = await people(storage, "ann", "bob")
-    await storage.log_messages([NewMessage(direct(ann, bob.id, 0), (bob.id,))], {})
+    await storage.log_messages([NewMessage(direct(ann, bob.id, 0), (bob.id,))])
     for n in (5, 3, 4):  # held in this order, whatever their ids
         await hold(storage, bob, ann.id, n, cid=f"c{n}")
     deliveries = await storage.accept_sender(ann.id, bob.id)
@@ -151,7 +151,7 @@ async def test_accepting_moves_held_messages_to_the_log_in_order(storage: Storag
     assert await storage.accept_sender(ann.id, bob.id) == []  # nothing held: nothing twice
     assert len((await storage.pending(ann.id, None, 10)).deliveries) == 3
     # A retry of a cid now logged is the logged message, not a new one.
-    logged = await storage.log_messages([NewMessage(direct(bob, ann.id, 9), (ann.id,), "c5")], {})
+    logged = await storage.log_messages([NewMessage(direct(bob, ann.id, 9), (ann.id,), "c5")])
     assert logged[0].mid == MID0 + 5
 
 

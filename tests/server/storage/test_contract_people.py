@@ -53,7 +53,7 @@ async def test_conversations_come_newest_first_with_their_last_message(storage: 
     g3, m4 = group_chat(b, group.id, 3), one_chat(c, a.id, 4)
     h5 = group_chat(c, other.id, 5)  # a is not in h
     batch = [to(m1, b), to(m2, a), to(g3, a), to(m4, a), to(h5)]
-    await storage.log_messages(batch, {})
+    await storage.log_messages(batch)
     found = await storage.conversations(a.id, None, 10, CAP)
     assert [(r.conversation, r.other_id, r.other_name) for r in found] == [
         (Conversation.direct(a.id, c.id), c.id, "c"),
@@ -75,7 +75,7 @@ async def test_unread_counts_others_messages_after_the_marker_up_to_the_cap(
     a, b = await make_users(storage, "a", "b")
     sent = [one_chat(b, a.id, n) for n in range(1, 9)] + [one_chat(a, b.id, 9)]
     for message in sent:
-        await storage.log_messages([to(message, a if message.sender_id == b.id else b)], {})
+        await storage.log_messages([to(message, a if message.sender_id == b.id else b)])
     conversation = Conversation.direct(a.id, b.id)
     [row] = await storage.conversations(a.id, None, 5, CAP)
     assert (row.read, row.unread, row.last) == (0, CAP, sent[-1])
@@ -101,7 +101,7 @@ async def test_a_read_marker_never_moves_back(storage: Storage) -> None:
 async def test_a_message_is_found_by_its_id(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     message = one_chat(a, b.id, 1, "'; DROP TABLE messages; --")
-    await storage.log_messages([to(message, b)], {})
+    await storage.log_messages([to(message, b)])
     assert await storage.message_by_id(message.mid) == message
     assert await storage.message_by_id(message.mid + 1) is None
 
@@ -112,7 +112,7 @@ async def test_readers_are_members_who_reached_the_message_and_show_it(storage: 
     for user in (b, c, d):
         await storage.join_group(group.id, user.id)
     message = group_chat(a, group.id, 1)
-    await storage.log_messages([to(message, b, c, d)], {})
+    await storage.log_messages([to(message, b, c, d)])
     conversation = Conversation.group(group.id)
     assert await storage.readers(conversation, message.mid, a.id) == 0
     await storage.mark_read(b.id, conversation, message.mid)
@@ -128,10 +128,10 @@ async def test_readers_are_members_who_reached_the_message_and_show_it(storage: 
 async def test_the_newest_of_a_batch_heads_its_conversation(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     first, second = one_chat(a, b.id, 2), one_chat(b, a.id, 1)
-    await storage.log_messages([to(first, b), to(second, a)], {})
+    await storage.log_messages([to(first, b), to(second, a)])
     [row] = await storage.conversations(a.id, None, 5, CAP)
     assert row.last == first
     late: StoredMessage = one_chat(b, a.id, 0)  # an older id logged later does not win
-    await storage.log_messages([to(late, a)], {})
+    await storage.log_messages([to(late, a)])
     [row] = await storage.conversations(b.id, None, 5, CAP)
     assert row.last == first

@@ -7,6 +7,7 @@ import pytest
 
 from chatapp.server.storage import NameTaken, NewMessage, NoSuchUser, Settings, Storage
 from chatapp.server.text import skeleton
+from tests.server.storage.acking import acks, device_of, user_of_token
 from tests.server.storage.test_contract import T0, make_users, one_chat, token
 
 
@@ -49,34 +50,36 @@ async def test_a_new_password_replaces_the_hash_and_revokes_every_token(
 ) -> None:
     a, b = await make_users(storage, "a", "b")
     for n in (1, 2):
-        await storage.save_token(token(n), a.id, T0 + 100, T0)
-    await storage.save_token(token(3), b.id, T0 + 100, T0)
+        await storage.save_token(token(n), await device_of(storage, a.id), T0 + 100, T0)
+    await storage.save_token(token(3), await device_of(storage, b.id), T0 + 100, T0)
     await storage.set_password(a.id, "scrypt$new")
     user = await storage.user_by_id(a.id)
     assert user is not None and user.password_hash == "scrypt$new"
-    assert await storage.user_by_token(token(1), T0) is None
-    assert await storage.user_by_token(token(2), T0) is None
-    assert await storage.user_by_token(token(3), T0) == b
+    assert await user_of_token(storage, token(1), T0) is None
+    assert await user_of_token(storage, token(2), T0) is None
+    assert await user_of_token(storage, token(3), T0) == b
 
 
 async def test_every_token_of_a_user_is_dropped_at_once(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     for n in (1, 2, 3):
-        await storage.save_token(token(n), a.id, T0 + 100, T0)
-    await storage.save_token(token(4), b.id, T0 + 100, T0)
+        await storage.save_token(token(n), await device_of(storage, a.id), T0 + 100, T0)
+    await storage.save_token(token(4), await device_of(storage, b.id), T0 + 100, T0)
     assert await storage.drop_tokens(a.id) == 3
     assert await storage.drop_tokens(a.id) == 0
-    assert await storage.user_by_token(token(2), T0) is None
-    assert await storage.user_by_token(token(4), T0) == b
+    assert await user_of_token(storage, token(2), T0) is None
+    assert await user_of_token(storage, token(4), T0) == b
 
 
 async def test_last_seq_is_the_highest_number_ever_given(storage: Storage) -> None:
     a, b = await make_users(storage, "a", "b")
     assert await storage.last_seq(b.id) == 0
     batch = [NewMessage(one_chat(a, b.id, n), (b.id,)) for n in range(3)]
-    await storage.log_messages(batch, {})
+    await storage.log_messages(batch)
     assert await storage.last_seq(b.id) == 3
-    await storage.log_messages([], {b.id: 3})  # acknowledging forgets the rows, not the number
+    await storage.log_messages(
+        [], await acks(storage, {b.id: 3})
+    )  # acknowledging forgets the rows, not the number
     assert await storage.last_seq(b.id) == 3
     assert await storage.last_seq(a.id) == 0
     assert await storage.last_seq(999) == 0

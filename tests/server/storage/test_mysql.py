@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from chatapp.server.storage import (
+    DeviceAck,
     Kind,
     Logged,
     NewMessage,
@@ -35,6 +36,7 @@ from chatapp.server.storage.migrations import (
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
 from chatapp.server.storage.schema_dump import COMMAND, operators_schema
+from tests.server.storage.acking import acks, device_of
 from tests.server.storage.numbered import deliveries_given
 from tests.server.storage.offline_v1 import OFFLINE_INSERT, expected_pending, offline_row, waiting
 from tests.services import mysql_admin, mysql_query
@@ -60,6 +62,7 @@ TABLES = {
     "read_markers",
     "delivery_cursors",
     "resume_tokens",
+    "devices",
     "blocks",
     "accepted_senders",
     "held_messages",
@@ -208,6 +211,7 @@ async def test_open_creates_the_schema_in_an_empty_database(mysql_url: str) -> N
     )
     assert sorted(columns) == [
         ("chat_groups", "name", "varchar", "utf8mb4_bin"),
+        ("devices", "name", "varchar", "utf8mb4_bin"),
         ("held_messages", "body", "mediumtext", "utf8mb4_bin"),
         ("held_messages", "cid", "varchar", "utf8mb4_bin"),
         ("held_messages", "cid_key", "varbinary", None),
@@ -425,7 +429,7 @@ async def test_a_version_1_database_with_waiting_messages_is_upgraded_when_asked
         group = rows[1][1]
         assert await storage.history(group.conversation, None, 10) == [group]
         later = chat(a, b, 100)
-        assert await storage.log_messages([NewMessage(later, (b, c))], {}) == [
+        assert await storage.log_messages([NewMessage(later, (b, c))]) == [
             Logged(later.mid, ((b, 4), (c, 3)))
         ]
     finally:
@@ -445,6 +449,7 @@ async def test_instances_logging_at_once_number_deliveries_in_order_without_dead
     try:
         users = [(await instances[0].create_user(f"u{n}", "hash")).id for n in range(8)]
         rng = random.Random(11)
+        devices = {uid: (await device_of(instances[0], uid)).id for uid in users}
         batches: list[tuple[MySQLStorage, list[NewMessage], dict[int, int]]] = []
         for b in range(24):
             batch = [
@@ -458,7 +463,12 @@ async def test_instances_logging_at_once_number_deliveries_in_order_without_dead
             acks = {uid: rng.randint(0, 3) for uid in rng.sample(users, rng.randint(0, 4))}
             batches.append((instances[b % 2], batch, acks))
         with caplog.at_level(logging.WARNING, logger="chatapp.server.storage.mysql"):
-            results = await asyncio.gather(*(s.log_messages(bt, ak) for s, bt, ak in batches))
+            results = await asyncio.gather(
+                *(
+                    s.log_messages(bt, [DeviceAck(u, devices[u], n) for u, n in ak.items()])
+                    for s, bt, ak in batches
+                )
+            )
         assert caplog.text == ""  # not even a deadlock retried
         given = deliveries_given(results, users)
         acked = {uid: max((a.get(uid, 0) for _, _, a in batches), default=0) for uid in users}
@@ -492,20 +502,22 @@ async def test_a_batch_waits_only_for_the_users_it_touches(mysql_url: str) -> No
             cur.execute("SELECT user_id FROM delivery_counters WHERE user_id = %s FOR UPDATE", (b,))
             cur.execute("SELECT user_id FROM delivery_cursors WHERE user_id = %s FOR UPDATE", (a,))
             # Another instance is logging for b and acknowledging for a: a batch for others,
-            # one from b, and acks of others go ahead...
+            # one from b, and acks of others go ahead (opening devices does too)...
             batch = [NewMessage(chat(a, c, 1), (c,), "1"), NewMessage(chat(b, c, 2), (c,), "2")]
-            logged = await asyncio.wait_for(storage.log_messages(batch, {d: 1, b: 1}), 5)
+            ack_d_b = await asyncio.wait_for(acks(storage, {d: 1, b: 1}), 5)
+            ack_a = await asyncio.wait_for(acks(storage, {a: 1}), 5)
+            logged = await asyncio.wait_for(storage.log_messages(batch, ack_d_b), 5)
             assert logged == [
                 Logged((1 << 40) + 1, ((c, 1),)),
                 Logged((1 << 40) + 2, ((c, 2),)),
             ]
             # ... one for b waits for it, and acks of a too.
-            for new, acks in ((NewMessage(chat(a, b, 3), (b,)), {}), (None, {a: 1})):
+            for new, given in ((NewMessage(chat(a, b, 3), (b,)), []), (None, ack_a)):
                 with pytest.raises(TimeoutError):
-                    await asyncio.wait_for(storage.log_messages([new] if new else [], acks), 0.5)
+                    await asyncio.wait_for(storage.log_messages([new] if new else [], given), 0.5)
             cur.execute("ROLLBACK")
         third = NewMessage(chat(a, b, 4), (b,))
-        assert await asyncio.wait_for(storage.log_messages([third], {a: 1}), 30) == [
+        assert await asyncio.wait_for(storage.log_messages([third], ack_a), 30) == [
             Logged((1 << 40) + 4, ((b, 1),))
         ]
     finally:
@@ -528,7 +540,7 @@ async def test_a_cid_another_transaction_is_logging_makes_a_duplicate_once_commi
             cur.execute(mysql_log.INSERT_MESSAGE, message_row(first, "x"))
             # Another instance is logging a's message "x": a's retry of it waits...
             batch = [NewMessage(other, (c,), "y"), NewMessage(retry, (b,), "x")]
-            logging_it = asyncio.create_task(storage.log_messages(batch, {}))
+            logging_it = asyncio.create_task(storage.log_messages(batch))
             await asyncio.sleep(0.5)
             assert not logging_it.done()
             cur.execute("COMMIT")
@@ -553,10 +565,10 @@ async def test_a_duplicate_leaves_out_deliveries_below_the_cursor(mysql_url: str
     try:
         a, b, c = [(await storage.create_user(name, "hash")).id for name in "abc"]
         first = chat(a, b, 1)
-        await storage.log_messages([NewMessage(first, (b, c), "x")], {})
+        await storage.log_messages([NewMessage(first, (b, c), "x")])
         mysql_query(mysql_url, "UPDATE delivery_cursors SET acked_seq = 1 WHERE user_id = %s", b)
         retry = NewMessage(chat(a, b, 2), (b, c), "x")
-        assert await storage.log_messages([retry], {}) == [Logged(first.mid, ((c, 1),), first)]
+        assert await storage.log_messages([retry]) == [Logged(first.mid, ((c, 1),), first)]
     finally:
         await storage.close()
 
@@ -569,10 +581,12 @@ async def test_a_batch_is_logged_once_after_the_server_kills_every_connection(
     await storage.open()
     try:
         a, b = [(await storage.create_user(name, "hash")).id for name in "ab"]
-        await storage.log_messages([NewMessage(chat(a, b, 1), (b,), "one")], {})
+        await storage.log_messages([NewMessage(chat(a, b, 1), (b,), "one")])
         kill_pool(mysql_url)
         with caplog.at_level(logging.WARNING, logger="chatapp.server.storage.mysql"):
-            logged = await storage.log_messages([NewMessage(chat(a, b, 2), (b,), "two")], {b: 1})
+            logged = await storage.log_messages(
+                [NewMessage(chat(a, b, 2), (b,), "two")], await acks(storage, {b: 1})
+            )
         assert "trying once more on a fresh connection" in caplog.text
         assert logged == [Logged((1 << 40) + 2, ((b, 2),))]
         assert await storage.pending(b, None, 10) == Pending(1, [(2, chat(a, b, 2))])
@@ -592,7 +606,7 @@ async def test_a_call_waiting_for_a_connection_gets_one_when_the_busy_one_is_los
         with admin.cursor() as cur:
             cur.execute("BEGIN")
             cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (b,))
-            busy = asyncio.create_task(storage.log_messages([NewMessage(chat(a, b, 1), (b,))], {}))
+            busy = asyncio.create_task(storage.log_messages([NewMessage(chat(a, b, 1), (b,))]))
             await asyncio.sleep(0.2)  # it holds the only connection, waiting for the lock
             waiting = asyncio.create_task(storage.user_by_id(a))
             await asyncio.sleep(0.2)

@@ -58,7 +58,7 @@ async def test_a_version_1_database_is_upgraded_with_its_waiting_messages(tmp_pa
         assert await storage.history(rows[0][1].conversation, None, 10) == [rows[0][1]]
         # The sequences go on from the migrated deliveries.
         later = StoredMessage(1 << 41, Kind.DIRECT, a, "a", b, "later", "t", 0)
-        assert await storage.log_messages([NewMessage(later, (b, c))], {}) == [
+        assert await storage.log_messages([NewMessage(later, (b, c))]) == [
             Logged(later.mid, ((b, 4), (c, 3)))
         ]
     finally:

@@ -107,7 +107,7 @@ async def check_upgraded(storage: Storage) -> None:
     await check_social_model(storage)
     # The sequences go on from the release's deliveries.
     later = StoredMessage((1 << 40) + 9, Kind.GROUP, CAT, "cat", TEAM, "later", T, 0)
-    logged = await storage.log_messages([NewMessage(later, (ANN, BOB))], {})
+    logged = await storage.log_messages([NewMessage(later, (ANN, BOB))])
     assert logged == [Logged(later.mid, ((ANN, 1), (BOB, 3)))]
 
 

@@ -14,6 +14,7 @@ from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_config import MySQLConfig
 from chatapp.server.storage.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
 from chatapp.server.storage.sqlite import SQLiteStorage
+from tests.server.storage.acking import user_of_token
 from tests.server.test_admin_cli import admin
 from tests.services import mysql_query
 
@@ -28,7 +29,7 @@ FILL = (
 async def check_upgraded(url: str, storage: Storage) -> None:
     try:
         assert await storage.user_by_id(1) == User(1, "Ann", "h", disabled=False)
-        assert await storage.user_by_token("t", 0) == User(1, "Ann", "h")
+        assert await user_of_token(storage, "t", 0) == User(1, "Ann", "h")
     finally:
         await storage.close()
     found = (await admin(url, "users", "find", "a", "--json")).json()
@@ -49,7 +50,7 @@ async def test_a_version_9_sqlite_database_is_upgraded(tmp_path: Path) -> None:
     db.close()
     url = f"sqlite:///{path}"
     refused = await admin(url, "stats")
-    assert refused.rc == 3 and "schema version 9; this chatapp needs 10" in refused.err
+    assert refused.rc == 3 and "schema version 9; this chatapp needs 11" in refused.err
     storage = SQLiteStorage(str(path))
     await storage.open()
     await check_upgraded(url, storage)
@@ -63,7 +64,7 @@ async def test_a_version_9_mysql_database_is_upgraded(mysql_url: str) -> None:
     for statement in FILL:
         mysql_query(mysql_url, statement)
     refused = await admin(mysql_url, "stats")
-    assert refused.rc == 3 and "schema version 9; this chatapp needs 10" in refused.err
+    assert refused.rc == 3 and "schema version 9; this chatapp needs 11" in refused.err
     storage = MySQLStorage.from_url(mysql_url)
     await storage.open(upgrade=True)
     await check_upgraded(mysql_url, storage)

@@ -62,7 +62,7 @@ async def check_upgraded(storage: Storage, ann: int, bob: int, cat: int, group: 
         (Conversation.direct(ann, bob), MID + 2, 1),
     ]
     later = chat(4, Kind.DIRECT, (cat, "Cat"), ann)
-    await storage.log_messages([NewMessage(later, (ann,))], {})
+    await storage.log_messages([NewMessage(later, (ann,))])
     assert [r.last for r in await storage.conversations(ann, None, 1, 10)] == [later]
     new = await storage.create_user("Annette", "h")
     assert [c.id for c in await storage.users_by_prefix("ann", 5)] == [ann, new.id]

@@ -1,0 +1,294 @@
+"""Devices and their resume tokens in MySQLStorage: the queries, the methods that run them,
+and the per-device acknowledgements of the log's batches.
+
+Locks are taken in one order everywhere: a user's row (FOR UPDATE where the set of their
+devices changes, shared where a token is added), then devices rows in id order, then
+resume tokens. The log's batch locks its recipients' delivery_counters, then (as foreign
+keys check) users rows shared, then the devices it acknowledges in id order, then
+delivery_cursors; device work never touches counters or cursors, and reads the devices of
+a user for a cursor without locking them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from .base import NoSuchUser
+from .device_rows import Device, DeviceAck, Opened
+from .mysql_pool import Cursor, Work, conflicts
+from .rows import User
+
+T = TypeVar("T")
+
+DEVICE_COLUMNS = "id, user_id, name, acked_seq, created_ms, seen_ms, address, legacy"
+_DEVICES = f"SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = %s ORDER BY id"
+_BY_KEY = "FORCE INDEX (PRIMARY)"
+_TOUCH = f"UPDATE devices {_BY_KEY} SET seen_ms = GREATEST(seen_ms, %s), address = %s WHERE id = %s"
+
+
+def device_row(row: Sequence[Any]) -> Device:
+    """A Device from the DEVICE_COLUMNS of a row."""
+    did, uid, name, acked, created, seen, address, legacy = row
+    return Device(
+        int(did), int(uid), str(name), int(acked), int(created), int(seen), str(address),
+        bool(legacy),
+    )  # fmt: skip
+
+
+async def _lock_user(cur: Cursor, user_id: int, how: str = "FOR UPDATE") -> None:
+    await cur.execute(f"SELECT id FROM users WHERE id = %s {how}", (user_id,))
+    if await cur.fetchone() is None:
+        raise NoSuchUser(user_id)
+
+
+async def _cursor(cur: Cursor, user_id: int) -> int:
+    await cur.execute("SELECT acked_seq FROM delivery_cursors WHERE user_id = %s", (user_id,))
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def open_device(
+    cur: Cursor,
+    user_id: int,
+    name: str,
+    *,
+    legacy: bool,
+    now_ms: int,
+    address: str,
+    max_devices: int,
+) -> Opened:
+    """Storage.open_device; the caller holds a transaction."""
+    await _lock_user(cur, user_id)
+    await cur.execute(_DEVICES + " FOR UPDATE", (user_id,))
+    mine = [device_row(row) for row in await cur.fetchall()]
+    old = next((d for d in mine if d.legacy), None) if legacy else None
+    if old is not None:
+        await cur.execute(_TOUCH, (now_ms, address, old.id))
+        device_id = old.id
+    else:
+        start = max((d.acked_seq for d in mine), default=None)
+        if start is None:
+            start = await _cursor(cur, user_id)
+        await cur.execute(
+            "INSERT INTO devices (user_id, name, legacy, acked_seq, created_ms, seen_ms, address)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (user_id, name, legacy, start, now_ms, now_ms, address),
+        )
+        device_id = int(cur.lastrowid)
+    others = [d for d in mine if d.id != device_id]
+    over = max(len(others) + 1 - max_devices, 0)
+    stalest = sorted(others, key=lambda d: (d.seen_ms, d.id))[:over]
+    await _end(cur, sorted(d.id for d in stalest))
+    await cur.execute(f"SELECT {DEVICE_COLUMNS} FROM devices WHERE id = %s", (device_id,))
+    return Opened(device_row(await cur.fetchone()), tuple(d.id for d in stalest))
+
+
+async def _end(cur: Cursor, device_ids: Sequence[int]) -> None:
+    """Deletes the devices (their rows locked already) and their tokens."""
+    if device_ids:
+        marks = ", ".join(["%s"] * len(device_ids))
+        await cur.execute(f"DELETE FROM resume_tokens WHERE device_id IN ({marks})", device_ids)
+        await cur.execute(f"DELETE FROM devices WHERE id IN ({marks})", device_ids)
+
+
+async def touch_device(cur: Cursor, device_id: int, now_ms: int, address: str) -> None:
+    """Storage.touch_device; the caller holds a transaction."""
+    await cur.execute(_TOUCH, (now_ms, address, device_id))
+
+
+async def devices(cur: Cursor, user_id: int) -> list[Device]:
+    """Storage.devices."""
+    await cur.execute(_DEVICES, (user_id,))
+    return [device_row(row) for row in await cur.fetchall()]
+
+
+async def end_devices(cur: Cursor, user_id: int, keep: int | None, only: int | None) -> list[int]:
+    """Storage.end_devices, or end_device where `only` names the one to end; the caller
+    holds a transaction. An unknown user has no devices."""
+    await cur.execute("SELECT id FROM users WHERE id = %s FOR UPDATE", (user_id,))
+    await cur.execute(
+        "SELECT id FROM devices WHERE user_id = %s ORDER BY id FOR UPDATE", (user_id,)
+    )
+    ended = [int(r[0]) for r in await cur.fetchall() if r[0] != keep and only in (None, r[0])]
+    await _end(cur, ended)
+    return ended
+
+
+async def acknowledge(
+    cur: Cursor, acks: Sequence[DeviceAck], seen_ms: int, stale_ms: int
+) -> dict[int, int]:
+    """The acknowledgements of log_messages, in its transaction (after its counters): the
+    devices' positions in one statement, then the users' cursors in another; returns each
+    acknowledging user's cursor, for forget_acknowledged after the commit."""
+    highest: dict[int, tuple[int, int]] = {}
+    for ack in acks:
+        _, seq = highest.get(ack.device_id, (ack.user_id, ack.seq))
+        highest[ack.device_id] = (ack.user_id, max(seq, ack.seq))
+    ids = sorted(highest)
+    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+    await cur.execute(
+        f"UPDATE devices {_BY_KEY} SET acked_seq = GREATEST(acked_seq, CASE id {cases} END),"
+        f" seen_ms = GREATEST(seen_ms, %s) WHERE id IN ({', '.join(['%s'] * len(ids))})"
+        f" AND user_id = CASE id {cases} END",
+        [
+            *(v for did in ids for v in (did, highest[did][1])),
+            seen_ms,
+            *ids,
+            *(v for did in ids for v in (did, highest[did][0])),
+        ],
+    )
+    users = sorted({uid for uid, _ in highest.values()})
+    marks = ", ".join(["%s"] * len(users))
+    # A plain read: sees this transaction's positions and what others committed, locking
+    # nothing (a device opened meanwhile starts at or above these positions).
+    await cur.execute(
+        f"SELECT user_id, MIN(acked_seq) FROM devices WHERE user_id IN ({marks})"
+        " AND seen_ms >= %s GROUP BY user_id",
+        [*users, stale_ms],
+    )
+    floors = {int(uid): int(seq) for uid, seq in await cur.fetchall()}
+    if floors:
+        moved = sorted(floors)
+        await cur.execute(
+            f"UPDATE delivery_cursors {_BY_KEY} SET acked_seq = GREATEST(acked_seq,"
+            f" CASE user_id {' '.join(['WHEN %s THEN %s'] * len(moved))} END)"
+            f" WHERE user_id IN ({', '.join(['%s'] * len(moved))})",
+            [*(v for uid in moved for v in (uid, floors[uid])), *moved],
+        )
+    await cur.execute(
+        f"SELECT user_id, acked_seq FROM delivery_cursors WHERE user_id IN ({marks})", users
+    )
+    return {int(uid): int(seq) for uid, seq in await cur.fetchall()}
+
+
+async def save_token(
+    cur: Cursor,
+    token_hash: str,
+    device: Device,
+    expires_ms: int,
+    now_ms: int,
+    *,
+    replacing: str | None,
+    max_tokens: int,
+) -> None:
+    """Storage.save_token; the caller holds a transaction."""
+    await _lock_user(cur, device.user_id, "LOCK IN SHARE MODE")
+    await cur.execute(
+        "SELECT id FROM devices WHERE id = %s AND user_id = %s FOR UPDATE",
+        (device.id, device.user_id),
+    )
+    if await cur.fetchone() is None:
+        raise NoSuchUser(device.user_id)
+    if replacing is not None:
+        await drop_token(cur, replacing)
+    await cur.execute(
+        "DELETE FROM resume_tokens WHERE user_id = %s AND expires_ms <= %s",
+        (device.user_id, now_ms),
+    )
+    await cur.execute(
+        "SELECT token_hash FROM resume_tokens WHERE device_id = %s"
+        " ORDER BY expires_ms DESC, token_hash",
+        (device.id,),
+    )
+    extra = [row[0] for row in await cur.fetchall()][max(max_tokens - 1, 0) :]
+    if extra:  # room for the new one: the device's tokens expiring first go
+        marks = ", ".join(["%s"] * len(extra))
+        await cur.execute(f"DELETE FROM resume_tokens WHERE token_hash IN ({marks})", extra)
+    with conflicts(missing=NoSuchUser(device.user_id)):
+        await cur.execute(
+            "INSERT INTO resume_tokens (token_hash, user_id, device_id, expires_ms)"
+            " VALUES (%s, %s, %s, %s)",
+            (token_hash, device.user_id, device.id, expires_ms),
+        )
+
+
+async def device_by_token(cur: Cursor, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
+    """Storage.device_by_token."""
+    columns = ", ".join(f"d.{c.strip()}" for c in DEVICE_COLUMNS.split(","))
+    await cur.execute(
+        f"SELECT u.id, u.name, u.password_hash, u.disabled, {columns} FROM resume_tokens t"
+        " JOIN devices d ON d.id = t.device_id JOIN users u ON u.id = t.user_id"
+        " WHERE t.token_hash = %s AND t.expires_ms > %s",
+        (token_hash, now_ms),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    return User(row[0], row[1], row[2], bool(row[3])), device_row(row[4:])
+
+
+async def drop_token(cur: Cursor, token_hash: str) -> None:
+    """Storage.drop_token."""
+    await cur.execute("DELETE FROM resume_tokens WHERE token_hash = %s", (token_hash,))
+
+
+async def drop_tokens(cur: Cursor, user_id: int) -> int:
+    """Storage.drop_tokens."""
+    return int(await cur.execute("DELETE FROM resume_tokens WHERE user_id = %s", (user_id,)))
+
+
+class MySQLDevices:
+    """Storage.Devices and Storage.Tokens for MySQLStorage, which provides `_run`."""
+
+    async def _run(self, work: Work[T], *, write: bool, retry: bool = True) -> T:
+        raise NotImplementedError  # MySQLStorage._run
+
+    async def open_device(
+        self,
+        user_id: int,
+        name: str,
+        *,
+        legacy: bool,
+        now_ms: int,
+        address: str,
+        max_devices: int,
+    ) -> Opened:
+        def work(cur: Cursor) -> Any:
+            return open_device(
+                cur, user_id, name, legacy=legacy, now_ms=now_ms, address=address,
+                max_devices=max_devices,
+            )  # fmt: skip
+
+        opened: Opened = await self._run(work, write=True)
+        return opened
+
+    async def touch_device(self, device_id: int, now_ms: int, address: str) -> None:
+        await self._run(lambda cur: touch_device(cur, device_id, now_ms, address), write=True)
+
+    async def devices(self, user_id: int) -> list[Device]:
+        return await self._run(lambda cur: devices(cur, user_id), write=False)
+
+    async def end_device(self, user_id: int, device_id: int) -> bool:
+        ended = await self._run(lambda cur: end_devices(cur, user_id, None, device_id), write=True)
+        return bool(ended)
+
+    async def end_devices(self, user_id: int, keep: int | None = None) -> list[int]:
+        return await self._run(lambda cur: end_devices(cur, user_id, keep, None), write=True)
+
+    async def save_token(
+        self,
+        token_hash: str,
+        device: Device,
+        expires_ms: int,
+        now_ms: int,
+        *,
+        replacing: str | None = None,
+        max_tokens: int = 4,
+    ) -> None:
+        def work(cur: Cursor) -> Any:
+            return save_token(
+                cur, token_hash, device, expires_ms, now_ms, replacing=replacing,
+                max_tokens=max_tokens,
+            )  # fmt: skip
+
+        await self._run(work, write=True)
+
+    async def device_by_token(self, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
+        return await self._run(lambda cur: device_by_token(cur, token_hash, now_ms), write=False)
+
+    async def drop_token(self, token_hash: str) -> None:
+        await self._run(lambda cur: drop_token(cur, token_hash), write=True)
+
+    async def drop_tokens(self, user_id: int) -> int:
+        return await self._run(lambda cur: drop_tokens(cur, user_id), write=True)
