@@ -47,7 +47,7 @@ async def build_crowd(url: str) -> tuple[int, list[int], int, list[str]]:
             )
             for n, text in enumerate(texts)
         ]
-        await storage.log_messages(batch, {})
+        await storage.log_messages(batch)
         return me, friends, group, texts
     finally:
         await storage.close()

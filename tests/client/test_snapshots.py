@@ -29,7 +29,12 @@ class RefusingConnection(Connection):
         return None
 
     async def login(
-        self, password: str, *, id: int | None = None, name: str | None = None
+        self,
+        password: str,
+        *,
+        id: int | None = None,
+        name: str | None = None,
+        device: str | None = None,
     ) -> LoginAck:
         raise RequestFailed(Errno.BAD_CREDENTIALS, "wrong name or password")
 

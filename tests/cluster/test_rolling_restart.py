@@ -13,7 +13,7 @@ import pytest
 
 from chatapp.protocol import GroupChat, OneChat
 from chatapp.tools.chaos import _populate
-from chatapp.tools.chaosclient import ChaosUser, Ledger
+from chatapp.tools.chaosclient import ChaosUser, Ledger, Sink
 from chatapp.tools.localcluster import LocalCluster
 
 from .conftest import MakeCluster
@@ -30,7 +30,7 @@ class TimedUser(ChaosUser):
 
     longest = 0.0
 
-    async def _deliver(self, chat: OneChat | GroupChat, recipients: frozenset[int]) -> None:
+    async def _deliver(self, chat: OneChat | GroupChat, recipients: frozenset[Sink]) -> None:
         sent = time.monotonic()
         await super()._deliver(chat, recipients)
         self.longest = max(self.longest, time.monotonic() - sent)
@@ -39,14 +39,14 @@ class TimedUser(ChaosUser):
 async def load(users: list[TimedUser], ids: list[int], group: int, stop: asyncio.Event) -> None:
     """One message at a time at RATE, one-to-one mostly, a group message now and then."""
     rand = random.Random(7)
-    members = frozenset(ids)
+    members = frozenset((uid, 0) for uid in ids)  # each on one device
     while not stop.is_set():
         sender = rand.choice(users)
         if rand.random() < 0.2:
-            sender.send(None, group, members - {sender.user_id})
+            sender.send(None, group, members - {sender.sink})
         else:
             to = rand.choice([uid for uid in ids if uid != sender.user_id])
-            sender.send(to, None, frozenset({to}))
+            sender.send(to, None, frozenset({(to, 0)}))
         await asyncio.sleep(1 / RATE)  # the pace of the load, not a wait for an outcome
 
 

@@ -46,7 +46,11 @@ async def test_a_disabled_account_cannot_log_in_by_password_or_token(
     assert revoked["errno"] == Errno.BAD_CREDENTIALS
     # A token saved as the account was disabled (a login racing the operator) fails too.
     token, hashed = new_token()
-    await server.storage.save_token(hashed, ann, server.now_ms() + 60_000, server.now_ms())
+    now = server.now_ms()
+    opened = await server.storage.open_device(
+        ann, "racing", legacy=False, now_ms=now, address="", max_devices=10
+    )
+    await server.storage.save_token(hashed, opened.device, now + 60_000, now)
     raced = await current.request(msgid=MsgId.LOGIN, token=token, v=2)
     assert raced["errno"] == Errno.ACCOUNT_DISABLED
     wrong = await current.request(msgid=MsgId.LOGIN, id=ann, password="nope", v=2)

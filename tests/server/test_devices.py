@@ -114,6 +114,8 @@ async def test_the_session_list_and_ending_a_device_from_another(users: Users) -
     assert all(d["since"] > 0 and d["seen"] > 0 and d["address"] for d in listed)
 
     await acked(laptop, MsgId.END_DEVICE, device=phone_ack["device"]["id"])
+    for name in ("laptop", "tablet"):  # the phone heard them come
+        assert (await phone.expect(MsgId.DEVICE_EVENT))["device"]["name"] == name
     ended = await phone.expect(MsgId.ERROR)
     assert ended["errno"] == Errno.NOT_LOGGED_IN
     assert await phone.closed()
@@ -181,7 +183,6 @@ async def test_friends_see_one_presence_whatever_the_devices(users: Users) -> No
     b, _ = await users.login(bob)
     phone, _ = await device(users, ann, "phone")
     await make_friends(phone, ann, b, bob)
-    await phone.expect(MsgId.FRIEND_EVENT)
     laptop, _ = await device(users, ann, "laptop")
     await b.quiet()  # ann was online already
     await acked(phone, MsgId.LOGOUT)
@@ -214,7 +215,7 @@ async def test_what_one_device_does_reaches_the_others(users: Users) -> None:
 
     group = (await acked(laptop, MsgId.CREATE_GROUP, groupname="g", groupdesc="d"))["groupid"]
     event = await phone.expect(MsgId.GROUP_EVENT)
-    assert event["groupid"] == group
+    assert (event["groupid"], event["event"], event["group"]["groupname"]) == (group, "joined", "g")
     await laptop.quiet()
 
 
@@ -259,6 +260,8 @@ async def test_one_device_over_the_limit_ends_the_stalest(users: Users) -> None:
     first, first_ack = await device(users, ann, "first")
     await device(users, ann, "second")
     third, _ = await device(users, ann, "third")
+    for name in ("second", "third"):
+        assert (await first.expect(MsgId.DEVICE_EVENT))["device"]["name"] == name
     assert (await first.expect(MsgId.ERROR))["errno"] == Errno.NOT_LOGGED_IN
     assert await first.closed()
     names = [d["name"] for d in (await acked(third, MsgId.DEVICES))["devices"]]

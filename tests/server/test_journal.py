@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
 from chatapp.server.journal import Journal
-from chatapp.server.storage import Kind, Logged, NewMessage, StoredMessage
+from chatapp.server.storage import DeviceAck, Kind, Logged, NewMessage, StoredMessage
 from chatapp.server.storage.sqlite import SQLiteStorage
 
 
@@ -62,11 +62,18 @@ class Counting:
         self.batches: list[int] = []
         self.failing = False
 
-    async def log_messages(self, batch: list[NewMessage], acks: dict[int, int]) -> list[Logged]:
+    async def log_messages(
+        self,
+        batch: list[NewMessage],
+        acks: Sequence[DeviceAck] = (),
+        *,
+        seen_ms: int = 0,
+        stale_ms: int = 0,
+    ) -> list[Logged]:
         self.batches.append(len(batch))
         if self.failing:
             raise RuntimeError("storage down")
-        return await self.storage.log_messages(batch, acks)
+        return await self.storage.log_messages(batch, acks, seen_ms=seen_ms, stale_ms=stale_ms)
 
 
 async def test_settled_waits_for_a_batch_to_be_written_even_an_empty_one(

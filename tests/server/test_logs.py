@@ -7,7 +7,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from chatapp.protocol import MsgId
 from chatapp.server.journal import Journal
 from chatapp.server.logs import CONNECTION, ConnectionFilter, JsonFormatter
 from chatapp.server.reports import Report
-from chatapp.server.storage import Logged, NewMessage
+from chatapp.server.storage import DeviceAck, Logged, NewMessage
 from tests.server.test_process import (
     REPO,
     SERVER,
@@ -147,7 +147,12 @@ class _Log:
         self.seen: list[object] = []
 
     async def log_messages(
-        self, batch: Sequence[NewMessage], acks: Mapping[int, int]
+        self,
+        batch: Sequence[NewMessage],
+        acks: Sequence[DeviceAck] = (),
+        *,
+        seen_ms: int = 0,
+        stale_ms: int = 0,
     ) -> list[Logged]:
         self.seen.append(CONNECTION.get())
         return []
@@ -158,7 +163,7 @@ async def test_the_journal_writer_is_nobody_s_though_a_connection_started_it() -
     journal = Journal(storage)  # type: ignore[arg-type]
     token = CONNECTION.set(_Conn())
     try:
-        journal.ack(1, 5)
+        journal.ack(1, 1, 5)
     finally:
         CONNECTION.reset(token)
     await journal.drain()

@@ -29,10 +29,10 @@ async def test_users_log_in_again_and_nothing_is_lost_or_shown_twice(tmp_path: P
 
     try:
         for _ in range(3):
-            alice.send(bob_id, None, frozenset({bob_id}))
+            alice.send(bob_id, None, frozenset({bob.sink}))
         await until(lambda: len(ledger.expected) == 3 and settled())
         await server.shutdown()
-        bob.send(alice_id, None, frozenset({alice_id}))  # waits for the resumed session
+        bob.send(alice_id, None, frozenset({alice.sink}))  # waits for the resumed session
         server = ChatServer(server_config(tmp_path, port))
         await server.start()
         await until(lambda: ledger.reconnects == 2 and len(ledger.expected) == 4 and settled())
@@ -41,10 +41,11 @@ async def test_users_log_in_again_and_nothing_is_lost_or_shown_twice(tmp_path: P
         server = ChatServer(server_config(tmp_path, port), clock=lambda: time.time() + 10**8)
         await server.start()
         await until(lambda: ledger.password_logins == 2)
-        alice.send(bob_id, None, frozenset({bob_id}))
+        alice.send(bob_id, None, frozenset({bob.sink}))
         await until(lambda: len(ledger.expected) == 5 and settled())
         assert ledger.duplicates == 0 and ledger.attempted == 5
-        assert ledger.received[bob_id] == {m for m, to in ledger.expected.items() if bob_id in to}
+        expected = {m for m, to in ledger.expected.items() if bob.sink in to}
+        assert ledger.received[bob.sink] == expected
     finally:
         stop.set()
         await asyncio.gather(*running)

@@ -69,6 +69,11 @@ async def create_group(session: Session, req: CreateGroup) -> Event:
         raise ChatError(Errno.NAME_TAKEN, checks.taken("group name", name)) from None
     server.groups.joined(group.id, frozenset({me.id}))
     await changed(session, group.id)
+    # The user's other devices hear of the group as of one they joined, with its settings.
+    settings = GroupSettings(group.id, group.name, group.desc, group.public, group.history)
+    await echo(
+        session, GroupEvent(group.id, "joined", Person(me.id, me.name, CREATOR), None, settings)
+    )
     return Ack(MsgId.CREATE_GROUP, rid=req.rid, groupid=group.id)
 
 
