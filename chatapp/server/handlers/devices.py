@@ -55,16 +55,22 @@ def device_name(session: Session, req: Login) -> str:
 
 async def open_device(session: Session, user: User, req: Login) -> Opened:
     """The device a password login opens: the account's legacy device for the original
-    protocol, a new device otherwise (ending the stalest over the limit)."""
+    protocol; the device of the name asked for, where the account has one (a client that
+    lost its token, or one reinstalled, keeps its place); a new device otherwise (ending
+    the stalest over the limit)."""
     server = session.server
-    return await server.storage.open_device(
+    opened = await server.storage.open_device(
         user.id,
         device_name(session, req),
         legacy=req.dialect is not Dialect.V2,
         now_ms=server.now_ms(),
         address=session.host,
         max_devices=server.config.max_devices,
+        named=req.device is not None,
     )
+    if not opened.new and not opened.device.legacy:  # its session elsewhere, if any, ends
+        await take_over(server, user.id, opened.device)
+    return opened
 
 
 async def take_over(server: ChatServer, user_id: int, device: Device) -> None:
@@ -108,11 +114,13 @@ def info(device: Device, *, online: bool = False, current: bool = False) -> Devi
     )
 
 
-async def opened(session: Session, user: User, device: Device, ended: Iterable[int]) -> None:
-    """A new device logged in: the account's other sessions hear of it, and of the devices
-    it ended (theirs close)."""
-    notices: list[Delivery] = [Echo(DeviceEvent("added", info(device)), device.id)]
-    notices += _ending(ended, TOO_MANY, device.id)
+async def opened(session: Session, user: User, device: Device, opened: Opened) -> None:
+    """A password login opened a device: the account's other sessions hear of it, if it is
+    new, and of the devices it ended (theirs close)."""
+    notices: list[Delivery] = []
+    if opened.new and not device.legacy:  # a console is the only session while it lasts
+        notices.append(Echo(DeviceEvent("added", info(device)), device.id))
+    notices += _ending(opened.ended, TOO_MANY, device.id)
     await _tell(session.server, user.id, notices)
 
 

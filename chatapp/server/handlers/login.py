@@ -78,8 +78,8 @@ async def _session_opened(
     first = await first_pages(server, user.id, req.dialect)
     session.friend_ids = set(await server.storage.friend_ids(user.id))
     session.devices = {d.id for d in await server.storage.devices(user.id)}
-    if opened is not None and (not device.legacy or opened.ended):
-        await devices.opened(session, user, device, opened.ended)
+    if opened is not None:
+        await devices.opened(session, user, device, opened)
     page = server.config.sync_page
     after = req.last if v2 and req.last is not None else device.acked_seq
     pending = await server.storage.pending(user.id, after, page + 1)

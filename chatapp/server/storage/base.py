@@ -245,9 +245,12 @@ class Devices(Protocol):
         now_ms: int,
         address: str,
         max_devices: int,
+        named: bool = False,
     ) -> Opened:
         """A device to log in as. `legacy`: the account's legacy device, made the first
-        time; otherwise a new device. A new device starts at the highest position among
+        time. `named`: the account's (not legacy) device of this very name where it has
+        one, opened again by its owner: its resume tokens are revoked, its position kept.
+        Otherwise a new device. A new device starts at the highest position among
         the user's devices (what none of them has seen is what it gets), or at the user's
         cursor where they have none. It is marked seen at `now_ms` from `address`. Where
         the account then has more than `max_devices`, the least recently seen others are

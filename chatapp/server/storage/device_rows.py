@@ -24,11 +24,13 @@ class Device:
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """What opening a device made: the device, and the devices of the account ended to
-    keep it within its limit (least recently seen first), whose sessions must close."""
+    """What opening a device made: the device (`new`, or one the account had), and the
+    devices of the account ended to keep it within its limit (least recently seen first),
+    whose sessions must close."""
 
     device: Device
     ended: tuple[int, ...] = ()
+    new: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +40,13 @@ class DeviceAck:
     user_id: int
     device_id: int
     seq: int
+
+
+def reopened(mine: list[Device], name: str, *, legacy: bool, named: bool) -> Device | None:
+    """Of the user's devices, the one open_device opens again: the legacy device for a
+    legacy login, the first of this name for a named one; None where a new one is made."""
+    if legacy:
+        return next((d for d in mine if d.legacy), None)
+    if named:
+        return next((d for d in mine if not d.legacy and d.name == name), None)
+    return None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from .base import NoSuchUser
-from .device_rows import Device, DeviceAck, Opened
+from .device_rows import Device, DeviceAck, Opened, reopened
 from .mysql_pool import Cursor, Work, conflicts
 from .rows import User
 
@@ -57,14 +57,17 @@ async def open_device(
     now_ms: int,
     address: str,
     max_devices: int,
+    named: bool = False,
 ) -> Opened:
     """Storage.open_device; the caller holds a transaction."""
     await _lock_user(cur, user_id)
     await cur.execute(_DEVICES + " FOR UPDATE", (user_id,))
     mine = [device_row(row) for row in await cur.fetchall()]
-    old = next((d for d in mine if d.legacy), None) if legacy else None
+    old = reopened(mine, name, legacy=legacy, named=named)
     if old is not None:
         await cur.execute(_TOUCH, (now_ms, address, old.id))
+        if not old.legacy:  # opened again by password: what it handed out is void
+            await cur.execute("DELETE FROM resume_tokens WHERE device_id = %s", (old.id,))
         device_id = old.id
     else:
         start = max((d.acked_seq for d in mine), default=None)
@@ -81,7 +84,8 @@ async def open_device(
     stalest = sorted(others, key=lambda d: (d.seen_ms, d.id))[:over]
     await _end(cur, sorted(d.id for d in stalest))
     await cur.execute(f"SELECT {DEVICE_COLUMNS} FROM devices WHERE id = %s", (device_id,))
-    return Opened(device_row(await cur.fetchone()), tuple(d.id for d in stalest))
+    found = device_row(await cur.fetchone())
+    return Opened(found, tuple(d.id for d in stalest), new=old is None)
 
 
 async def _end(cur: Cursor, device_ids: Sequence[int]) -> None:
@@ -243,11 +247,12 @@ class MySQLDevices:
         now_ms: int,
         address: str,
         max_devices: int,
+        named: bool = False,
     ) -> Opened:
         def work(cur: Cursor) -> Any:
             return open_device(
                 cur, user_id, name, legacy=legacy, now_ms=now_ms, address=address,
-                max_devices=max_devices,
+                max_devices=max_devices, named=named,
             )  # fmt: skip
 
         opened: Opened = await self._run(work, write=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from .base import NoSuchUser, StorageUnavailable
-from .device_rows import Device, DeviceAck, Opened
+from .device_rows import Device, DeviceAck, Opened, reopened
 from .rows import User
 from .sqlite_db import refused, transaction
 
@@ -58,6 +58,7 @@ def open_device(
     now_ms: int,
     address: str,
     max_devices: int,
+    named: bool = False,
 ) -> Opened:
     """Storage.open_device."""
     with transaction(db):
@@ -65,9 +66,11 @@ def open_device(
         if row is None:
             raise NoSuchUser(user_id)
         mine = [device_row(r) for r in db.execute(_DEVICES, (user_id,))]
-        old = next((d for d in mine if d.legacy), None) if legacy else None
+        old = reopened(mine, name, legacy=legacy, named=named)
         if old is not None:
             db.execute(_TOUCH, (now_ms, address, old.id))
+            if not old.legacy:  # opened again by password: what it handed out is void
+                db.execute("DELETE FROM resume_tokens WHERE device_id = ?", (old.id,))
             device_id = old.id
         else:
             start = max((d.acked_seq for d in mine), default=row[0])
@@ -82,7 +85,7 @@ def open_device(
         found = db.execute(
             f"SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?", (device_id,)
         ).fetchone()
-    return Opened(device_row(found), tuple(d.id for d in stalest))
+    return Opened(device_row(found), tuple(d.id for d in stalest), new=old is None)
 
 
 def _end(db: sqlite3.Connection, device_id: int) -> None:
@@ -218,6 +221,7 @@ class SQLiteDevices:
         now_ms: int,
         address: str,
         max_devices: int,
+        named: bool = False,
     ) -> Opened:
         return await self._run(
             lambda db: open_device(
@@ -228,6 +232,7 @@ class SQLiteDevices:
                 now_ms=now_ms,
                 address=address,
                 max_devices=max_devices,
+                named=named,
             )
         )
 

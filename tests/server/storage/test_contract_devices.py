@@ -66,7 +66,8 @@ async def test_the_legacy_device_is_made_once_and_reused(storage: Storage) -> No
     assert not other.legacy
     again = await open_device(storage, a, "other name", at=T0 + 5, legacy=True)
     assert again == Opened(
-        Device(made.id, a.id, "legacy", 0, T0, T0 + 5, f"10.0.0.{(T0 + 5) % 250}", legacy=True)
+        Device(made.id, a.id, "legacy", 0, T0, T0 + 5, f"10.0.0.{(T0 + 5) % 250}", legacy=True),
+        new=False,
     )
     assert [d.id for d in await storage.devices(a.id)] == [made.id, other.id]
 
@@ -307,3 +308,27 @@ async def test_a_new_password_forgets_the_tokens_but_not_the_devices(storage: St
     assert await storage.devices(a.id) == [mine]
     assert await storage.drop_tokens(b.id) == 1
     assert await storage.devices(b.id) == [theirs]
+
+
+async def test_a_named_opening_reopens_the_device_of_that_name(storage: Storage) -> None:
+    a, b = await make_users(storage, "a", "b")
+    await storage.log_messages([to(one_chat(a, b.id, n), b) for n in range(1, 4)])
+    laptop = await device(storage, b, "laptop")
+    await storage.log_messages([], [DeviceAck(b.id, laptop.id, 2)])
+    held = token("laptop's")
+    await storage.save_token(held, laptop, T0 + 10**6, T0)
+    again = await storage.open_device(
+        b.id, "laptop", legacy=False, now_ms=T0 + 5, address="10.9.9.9", max_devices=10, named=True
+    )
+    assert (again.device.id, again.device.acked_seq, again.new) == (laptop.id, 2, False)
+    assert (again.device.seen_ms, again.device.address) == (T0 + 5, "10.9.9.9")
+    assert await storage.device_by_token(held, T0) is None  # what it handed out is void
+    other = await storage.open_device(
+        b.id, "tablet", legacy=False, now_ms=T0 + 6, address="", max_devices=10, named=True
+    )
+    assert other.new and other.device.id != laptop.id
+    unnamed = await storage.open_device(
+        b.id, "laptop", legacy=False, now_ms=T0 + 7, address="", max_devices=10
+    )
+    assert unnamed.new  # without `named`, a name is only a label
+    assert [d.name for d in await storage.devices(b.id)] == ["laptop", "tablet", "laptop"]
