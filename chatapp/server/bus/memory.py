@@ -70,7 +70,10 @@ class Sessions:
         devices = self.users.get(user_id)
         if not devices:
             return False
-        for deliver in list(devices.values()):
+        if len(devices) == 1:  # the common case, once per chat: no copy of the table
+            next(iter(devices.values()))(delivery)
+            return True
+        for deliver in tuple(devices.values()):  # a callback may end a session
             deliver(delivery)
         return True
 
