@@ -79,10 +79,11 @@ class Session:
     async def sign_in(self, host: str, port: int, user: str | int, password: str) -> None:
         """Connects and logs in by id, or by name (a name of digits is an id)."""
         conn = await self.connect(host, port)
+        conn.device = DEVICE_NAME
         if isinstance(user, int) or user.isdigit():
-            await conn.login(password, id=int(user), device=DEVICE_NAME)
+            await conn.login(password, id=int(user))
         else:
-            await conn.login(password, name=user, device=DEVICE_NAME)
+            await conn.login(password, name=user)
         self.state.server = f"{host}:{port}"
 
     async def sign_out(self) -> None:

@@ -117,6 +117,7 @@ class ChaosUser:
         self.ledger = ledger
         self.logged_in = asyncio.Event()
         self.conn = CountedConnection("127.0.0.1", port, ledger)
+        self.conn.device = self.name
         self.outbox: dict[str, OneChat | GroupChat] = {}  # sent, not yet acknowledged
         self._shown: set[int] = set()  # mids passed on since the last password login
         self._numbers = itertools.count()
@@ -182,7 +183,7 @@ class ChaosUser:
         user's sequence), trying again until the server lets it."""
         while True:
             try:
-                await self.conn.login(PASSWORD, id=self.user_id, device=self.name)
+                await self.conn.login(PASSWORD, id=self.user_id)
                 self.logged_in.set()
                 return
             except ClientError as exc:

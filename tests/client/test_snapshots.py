@@ -29,12 +29,7 @@ class RefusingConnection(Connection):
         return None
 
     async def login(
-        self,
-        password: str,
-        *,
-        id: int | None = None,
-        name: str | None = None,
-        device: str | None = None,
+        self, password: str, *, id: int | None = None, name: str | None = None
     ) -> LoginAck:
         raise RequestFailed(Errno.BAD_CREDENTIALS, "wrong name or password")
 

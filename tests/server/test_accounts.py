@@ -165,22 +165,22 @@ async def test_login_refuses_bad_credentials_with_the_legacy_text(
     assert (await login(client, id=alice))["errno"] == 0
 
 
-async def test_login_refuses_an_account_online_elsewhere(users: Users, connect: Connect) -> None:
+async def test_a_console_login_refuses_an_account_online_elsewhere(
+    users: Users, connect: Connect
+) -> None:
+    """The legacy dialect's rule (a current-protocol login is another device: see
+    test_devices.py)."""
     alice, first = await online(users, "alice")
-    second = await connect()
-    ack = await login(second, id=alice)
-    assert ack == {
-        "errmsg": ALREADY_ONLINE,
-        "errno": Errno.ALREADY_ONLINE,
-        "msgid": MsgId.LOGIN_ACK,
-        "rid": 1,
-    }
+    second = await connect(legacy=True)
+    await second.send(msgid=MsgId.LOGIN, id=alice, password="pw")
+    ack = await second.expect(MsgId.LOGIN_ACK)
+    assert ack == {"errmsg": ALREADY_ONLINE, "errno": Errno.ALREADY_ONLINE, "msgid": 2}
     assert ALREADY_ONLINE == "this account is using, input another!"
     # The first session is untouched and the second connection still works.
     await first.quiet()
-    await second.quiet()
     await logout(first)
-    assert (await login(second, id=alice))["errno"] == 0
+    await second.send(msgid=MsgId.LOGIN, id=alice, password="pw")
+    assert (await second.expect(MsgId.LOGIN_ACK))["errno"] == 0
 
 
 async def test_login_twice_on_one_connection_is_refused(users: Users) -> None:

@@ -14,6 +14,7 @@ import pytest
 from chatapp.protocol import Errno, MsgId
 from tests.server.conftest import Connect, Users
 from tests.server.steps import (
+    acked,
     befriend,
     chat,
     heard,
@@ -65,12 +66,11 @@ async def test_logging_out_another_user_does_nothing(users: Users, connect: Conn
     mallory_id, mallory = await online(users, "mallory")
     bob, b = await online(users, "bob")
     await refused(mallory, MsgId.LOGOUT, Errno.ID_MISMATCH, id=bob)
-    # Bob is still logged in: served, and his account is busy elsewhere.
+    # Bob is still logged in: served, and his account busy for a console.
     await chat(b, mallory_id, "still here")
     assert (await mallory.expect(MsgId.ONE_CHAT))["id"] == bob
-    other = await connect()
-    ack = await other.request(msgid=MsgId.LOGIN, id=bob, password="pw", v=2)
-    assert ack["errno"] == Errno.ALREADY_ONLINE
+    other = await connect(legacy=True)
+    assert await login_on(other, bob) == Errno.ALREADY_ONLINE
     # And mallory is still logged in too.
     await chat(mallory, bob, "me too")
 
@@ -165,14 +165,11 @@ async def login_on(client: WireClient, user_id: int) -> int:
     return int(ack["errno"])
 
 
-@pytest.mark.parametrize(
-    "dialects",
-    [(False, False), (False, True, False, True)],
-    ids=["v2-v2", "four-mixed"],
-)
-async def test_concurrent_logins_of_one_account_let_exactly_one_in(
-    users: Users, connect: Connect, dialects: tuple[bool, ...]
+async def test_concurrent_legacy_logins_of_one_account_let_exactly_one_in(
+    users: Users, connect: Connect
 ) -> None:
+    """The original's rule, for its own dialect: one session of an account at a time."""
+    dialects = (True, True, True)
     for round_ in range(5):
         user = await users.register(f"user-{round_}")
         clients = [await connect(legacy=legacy) for legacy in dialects]
@@ -187,3 +184,23 @@ async def test_concurrent_logins_of_one_account_let_exactly_one_in(
             elif not client.legacy:
                 assert (await client.expect(MsgId.ACK))["re"] == MsgId.LOGOUT
             await client.quiet()
+
+
+async def test_concurrent_logins_in_both_dialects_never_leave_a_console_beside_a_device(
+    users: Users, connect: Connect
+) -> None:
+    """Current-protocol logins all get in (devices); a console gets in only alone, and is
+    taken over by a device that comes after it: never a console beside another session."""
+    for round_ in range(5):
+        user = await users.register(f"user-{round_}")
+        clients = [await connect(legacy=legacy) for legacy in (False, True, False, True)]
+        results = await asyncio.gather(*(login_on(c, user) for c in clients))
+        assert [r for c, r in zip(clients, results, strict=True) if not c.legacy] == [0, 0]
+        consoles = [r for c, r in zip(clients, results, strict=True) if c.legacy]
+        assert set(consoles) <= {0, Errno.ALREADY_ONLINE}  # in alone, or refused
+        for client, errno in zip(clients, results, strict=True):
+            if client.legacy and errno == 0:
+                assert await client.closed()  # taken over by a device after it
+        listed = (await acked(clients[0], MsgId.DEVICES))["devices"]
+        assert [d["online"] for d in listed if d.get("legacy")] in ([], [False])
+        assert sum(d["online"] for d in listed) == 2

@@ -39,14 +39,12 @@ log = logging.getLogger(__name__)
 
 
 class Connection:
-    """One client connection that logs in again by itself, with a resume token.
-
-    The password serves one login; each login returns a token for the next. Requests made
-    while the link is down wait in an outbox for the automatic login, up to `queue_timeout`.
-    When the link drops, chats (their cid makes a retry harmless) and history reads in
-    flight go out again; the rest fail with Disconnected: the server may have acted on them.
-    A DRAIN (the server is going away) is a drop without a loss: see `_reconnect`.
-    """
+    """One client connection that logs in again by itself, with a resume token: the password
+    serves one login; each login returns a token for the next. Requests made while the link
+    is down wait in an outbox for the automatic login, up to `queue_timeout`. When the link
+    drops, chats (their cid makes a retry harmless) and history reads in flight go out
+    again; the rest fail with Disconnected: the server may have acted on them. A DRAIN (the
+    server is going away) is a drop without a loss: see `_reconnect`."""
 
     def __init__(
         self,
@@ -75,6 +73,7 @@ class Connection:
         self._wire: Wire | None = None
         self._reconnector: asyncio.Task[None] | None = None
         self._token: str | None = None
+        self.device: str | None = None  # the name of the device a password login opens
         self._user_id: int | None = None
 
     # --- Public API -----------------------------------------------------------------------
@@ -94,19 +93,13 @@ class Connection:
         self._set_state(LinkState.CONNECTED)
 
     async def login(
-        self,
-        password: str,
-        *,
-        id: int | None = None,
-        name: str | None = None,
-        device: str | None = None,
+        self, password: str, *, id: int | None = None, name: str | None = None
     ) -> LoginAck:
-        """Logs in by id or name as a new device of the account (named `device`, or the
-        server's default); raises RequestFailed when the server refuses."""
+        """Logs in by id or name as the account's device named `self.device` (a new one
+        unless the account has it); raises RequestFailed when the server refuses."""
         await self.connect()
         self.inbox.restart()
-        login = Login(password=password, id=id, name=name, v=2, device=device)
-        return await self._login(login)
+        return await self._login(Login(password, id, name, 2, device=self.device))
 
     async def register(self, name: str, password: str) -> int:
         """Creates an account and returns its id; raises RequestFailed when refused."""
@@ -198,10 +191,8 @@ class Connection:
         )
 
     def _dispatch(self, event: Event) -> None:
-        if isinstance(event, ChatMessage | GroupMessage):
-            self.inbox.deliver(event)
-        elif isinstance(event, Sent):  # the user's own chat, from another device
-            self.inbox.deliver(event.chat)
+        if isinstance(event, ChatMessage | GroupMessage | Sent):  # Sent: from another device
+            self.inbox.deliver(event.chat if isinstance(event, Sent) else event)
         elif isinstance(event, Presence | FriendAdded):
             self._feed.put(event)
         elif isinstance(event, Drain):  # to another instance: see _reconnect

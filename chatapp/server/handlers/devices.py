@@ -90,10 +90,12 @@ async def take_over_console(
     is ended (wherever it is) and the login attaches once it has gone, or is refused if it
     does not go within about a second and a half (its instance is unreachable)."""
     consoles = [d.id for d in await server.storage.devices(user_id) if d.legacy]
-    with contextlib.suppress(BusUnavailable):
-        await server.bus.publish_many((user_id, EndSession(d, CONSOLE_TAKEN)) for d in consoles)
     attached = Attached(False)
     for pause in CONSOLE_WAITS:
+        # Told again each time: another console may have got in as the first one left.
+        with contextlib.suppress(BusUnavailable):
+            ending = ((user_id, EndSession(d, CONSOLE_TAKEN)) for d in consoles)
+            await server.bus.publish_many(ending)
         await asyncio.sleep(pause)
         attached = await server.bus.attach(user_id, device.id, deliver)
         if attached.claimed:

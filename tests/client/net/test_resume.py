@@ -33,6 +33,7 @@ async def test_numbers_the_server_never_gave_are_dropped_and_the_login_resumes(
         with sqlite3.connect(tmp_path / "chat.db") as db:
             db.execute("DELETE FROM deliveries")
             db.execute("UPDATE users SET last_seq = 0, acked_seq = 0")
+            db.execute("UPDATE devices SET acked_seq = 0")
         second = ChatServer(server_config(tmp_path, port))
         await second.start()
         try:
