@@ -28,15 +28,16 @@ class Ack:
     """Success for a request that has no reply of its own (current protocol).
 
     `re` names the request answered; the optional fields carry its result: `mid` for a
-    chat, `groupid` for CREATE_GROUP, `friend` for ADD_FRIEND, `group` for ADD_GROUP,
-    a page for SYNC and HISTORY (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and
-    MEMBERS (`members`), INVITES (`invites`), REQUESTS (`requests`), BLOCKS (`blocked`)
-    and MESSAGE_REQUESTS (`senders`), with `more` when there is more to ask for; `token`
-    (the connection's next resume token) for PASSWORD; `settings` for SETTINGS; `user`, and
-    `state` (REQUESTED or FRIENDS) where it changed, for the friend requests
-    (protocol/friends.py); pages of `users` for USERS and `conversations` for
-    CONVERSATIONS; `mid` (the marker) for READ; `devices` for DEVICES. Failures are
-    answered with ERROR instead.
+    chat (and `seq`, the number of its copy in the sender's own sequence, where the account
+    has other devices: this device holds it already), `groupid` for CREATE_GROUP,
+    `friend` for ADD_FRIEND, `group` for ADD_GROUP, a page for SYNC and HISTORY
+    (`messages`), FRIENDS (`friends`), GROUPS (`groups`) and MEMBERS (`members`), INVITES
+    (`invites`), REQUESTS (`requests`), BLOCKS (`blocked`) and MESSAGE_REQUESTS
+    (`senders`), with `more` when there is more to ask for; `token` (the connection's next
+    resume token) for PASSWORD; `settings` for SETTINGS; `user`, and `state` (REQUESTED or
+    FRIENDS) where it changed, for the friend requests (protocol/friends.py); pages of
+    `users` for USERS and `conversations` for CONVERSATIONS; `mid` (the marker) for READ;
+    `devices` for DEVICES. Failures are answered with ERROR instead.
     """
 
     MSGID: ClassVar[MsgId] = MsgId.ACK
@@ -45,6 +46,7 @@ class Ack:
     rid: Rid = None
     mid: int | None = None
     groupid: int | None = None
+    seq: int | None = None
     friend: FriendInfo | None = None
     group: GroupInfo | None = None
     messages: tuple[ChatMessage | GroupMessage, ...] | None = None
@@ -77,7 +79,7 @@ class Ack:
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
-        optional(obj, mid=self.mid, groupid=self.groupid)
+        optional(obj, mid=self.mid, groupid=self.groupid, seq=self.seq)
         if self.friend is not None:
             obj["friend"] = self.friend.to_wire()
         if self.group is not None:
@@ -104,6 +106,7 @@ class Ack:
             rid=f.rid,
             mid=f.opt_int("mid"),
             groupid=f.opt_int("groupid"),
+            seq=f.opt_int("seq"),
             friend=FriendInfo.from_wire(friend) if friend is not None else None,
             group=GroupInfo.from_wire(group) if group is not None else None,
             messages=_page(f, "messages", chat_from_wire),

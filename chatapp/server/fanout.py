@@ -20,7 +20,7 @@ from .bus import Bus, BusUnavailable, Delivery
 from .chats import chat_event
 from .futures import pass_on
 from .journal import Journal
-from .storage import Logged, NewMessage, StoredMessage
+from .storage import Logged, NewMessage
 from .tally import SECONDS, Histogram
 
 
@@ -38,18 +38,17 @@ class Fanout:
         the chat is committed and handed on, or fails with the log's error."""
         reply: Future[Event] = asyncio.get_running_loop().create_future()
         ack = partial(Ack, msgid, rid)
-        self._journal.submit(new).add_done_callback(
-            partial(self._committed, new.message, reply, ack)
-        )
+        self._journal.submit(new).add_done_callback(partial(self._committed, new, reply, ack))
         return reply
 
     def _committed(
-        self, message: StoredMessage, reply: Future[Event], ack: partial[Ack], done: Future[Logged]
+        self, new: NewMessage, reply: Future[Event], ack: partial[Ack], done: Future[Logged]
     ) -> None:
         """The commit is done: deliver, then answer. The chat is in the log already, so a
         recipient who is offline, or whose instance cannot be reached now, gets it from
         there at login or when the bus is back. A retry of a chat logged before delivers
-        the first one's deliveries still in the log."""
+        the first one's deliveries still in the log. Where the sender's other devices get a
+        copy, the ACK names its number in the sender's sequence."""
         if reply.done():
             return
         if done.cancelled():
@@ -59,7 +58,9 @@ class Fanout:
             reply.set_exception(exc)
             return
         logged = done.result()
-        answer = ack(mid=logged.mid)
+        message = new.message
+        carbon = message.sender_id in new.recipients  # rare: checked once, not per delivery
+        answer = ack(mid=logged.mid, seq=_own_copy(logged, message.sender_id) if carbon else None)
         # A retry delivers the first message again: its first attempt may have been
         # committed without anyone hearing of it. Who has it already drops the copy.
         message = logged.first or message
@@ -80,3 +81,8 @@ class Fanout:
         with contextlib.suppress(BusUnavailable):
             await self._bus.publish_elsewhere(deliveries)
             self.publish_seconds.observe(time.perf_counter() - started)
+
+
+def _own_copy(logged: Logged, sender_id: int) -> int | None:
+    """The number of the sender's own copy of a chat (for their other devices), if any."""
+    return next((seq for uid, seq in logged.deliveries if uid == sender_id), None)

@@ -50,13 +50,15 @@ async def test_every_device_gets_every_chat_once_and_its_own_as_sent(users: User
     assert one["msg"] == two["msg"] == "hello both"
     assert one["seq"] == two["seq"]  # one sequence per user, one position per device
 
-    mid = await chat(phone, bob, "from my phone")
+    answer = await acked(phone, MsgId.ONE_CHAT, toid=bob, msg="from my phone")
+    mid = answer["mid"]
     assert (await b.expect(MsgId.ONE_CHAT))["mid"] == mid
     sent = await laptop.expect(MsgId.SENT)
     assert (sent["mid"], sent["id"], sent["toid"], sent["msg"]) == (mid, ann, bob, "from my phone")
-    assert sent["seq"] == one["seq"] + 1
+    assert sent["seq"] == one["seq"] + 1 == answer["seq"]  # the phone holds its own copy
     await phone.quiet()  # its own chat is not sent back to it: it has the ACK
     await laptop.quiet()
+    assert "seq" not in await acked(b, MsgId.ONE_CHAT, toid=ann, msg="bob has one device")
 
 
 async def test_a_device_that_was_away_gets_what_it_missed(users: Users) -> None:

@@ -95,8 +95,7 @@ class Connection:
     async def login(
         self, password: str, *, id: int | None = None, name: str | None = None
     ) -> LoginAck:
-        """Logs in by id or name as the account's device named `self.device` (a new one
-        unless the account has it); raises RequestFailed when the server refuses."""
+        """Logs in by id or name as the device `self.device`; RequestFailed if refused."""
         await self.connect()
         self.inbox.restart()
         return await self._login(Login(password, id, name, 2, device=self.device))
@@ -138,6 +137,7 @@ class Connection:
         reply = await self._pending.wait(entry, f"{self.host}:{self.port}")
         if not isinstance(reply, Ack):
             raise ClientError(f"unexpected reply: {reply!r}")
+        self.inbox.take_number(reply.seq)  # a chat's copy for the user's other devices
         return reply
 
     def events(self) -> AsyncIterator[Incoming]:

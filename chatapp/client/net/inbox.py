@@ -50,6 +50,14 @@ class Inbox:
         """The chats not held before; unnumbered ones always count as new."""
         return [chat for chat in chats if not chat.seq or self.receipts.take(chat.seq)]
 
+    def take_number(self, seq: int | None) -> None:
+        """Holds delivery `seq` (if any) without a chat to pass on: the copy, for the
+        user's other devices, of a chat this one sent (its ACK names it), so that no gap
+        is asked for."""
+        if seq:
+            self.receipts.take(seq)
+            self.settle()
+
     def deliver(self, chat: Chat) -> None:
         """Passes a pushed chat on to the app unless it is a copy of one passed before."""
         for fresh in self.take((chat,)):
