@@ -15,6 +15,7 @@ from chatapp.client.conversation import ConvKey, Delivery, Kind
 from chatapp.client.net import LinkState, LoggedIn
 from chatapp.client.screens.login import LoginScreen
 from chatapp.client.screens.main import MainScreen
+from chatapp.client.widgets.composer import Composer
 from chatapp.client.widgets.message_log import MessageLog
 from chatapp.client.widgets.status_line import StatusLine
 from chatapp.protocol import OneChat
@@ -36,7 +37,7 @@ async def sign_in(app: ChatApp, pilot: Pilot[None], user: str, register: bool = 
 
 async def say(app: ChatApp, pilot: Pilot[None], line: str) -> None:
     """Types a line into the composer and presses Enter."""
-    composer = app.screen.query_one("#composer", Input)
+    composer = app.screen.query_one("#composer", Composer)
     composer.focus()
     composer.value = line
     await pilot.press("enter")

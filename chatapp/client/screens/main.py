@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from chatapp.protocol import GroupInfo
 
@@ -200,8 +200,8 @@ class MainScreen(Screen[None]):
 
     # --- The composer ---------------------------------------------------------------------
 
-    @on(Input.Submitted, "#composer")
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
         composer = self.query_one(Composer)
         line = event.value
         if not line.strip():

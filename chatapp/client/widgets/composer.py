@@ -1,52 +1,117 @@
-"""Composer: the input line, with Up/Down recalling what was sent before."""
+"""Composer: the message box, a few lines high, with Up/Down recalling what was sent before."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.widgets import Input
+from textual.message import Message
+from textual.widgets import TextArea
 
 HISTORY_LIMIT = 200
 
+NEWLINE_KEYS = "shift+enter,ctrl+j,alt+enter"
+"""Keys that start a new line. Shift+Enter only where the terminal tells it from Enter (the
+kitty keyboard protocol); Ctrl+J and Alt+Enter reach us from every terminal."""
 
-class Composer(Input):
-    """An Input that remembers submitted lines; Up and Down walk through them."""
+
+class Composer(TextArea):
+    """A TextArea where Enter sends and NEWLINE_KEYS break the line; it grows with its text up
+    to a few lines, then scrolls. Submitted lines are remembered for Up and Down."""
+
+    class Submitted(Message):
+        """Enter was pressed: `value` is the text to send (the composer keeps it)."""
+
+        def __init__(self, composer: Composer, value: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.value = value
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Previous line", show=False),
         Binding("down", "history(1)", "Next line", show=False),
+        Binding(NEWLINE_KEYS, "newline", "New line", show=False),
     ]
 
     DEFAULT_CSS = """
     Composer {
         dock: bottom;
+        height: auto;
+        max-height: 7;  /* five lines and the border: then it scrolls */
         border: tall $panel-lighten-2;
         &:focus { border: tall $accent; }
     }
     """
 
     def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
-        super().__init__(placeholder=placeholder, id=id)
-        self.history: list[str] = []
+        super().__init__(
+            placeholder=placeholder,
+            id=id,
+            soft_wrap=True,
+            tab_behavior="focus",
+            highlight_cursor_line=False,
+        )
+        self.sent: list[str] = []
         self._position = 0
         self._draft = ""
 
+    @property
+    def value(self) -> str:
+        """The text, as an Input calls it."""
+        return self.text
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Before TextArea's own handler, which would make Enter a newline.
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.text))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # PageUp and PageDown scroll the conversation (the screen's keys), not these few lines.
+        if action in ("cursor_page_up", "cursor_page_down"):
+            return False
+        return super().check_action(action, parameters)
+
+    def action_newline(self) -> None:
+        self.replace("\n", *self.selection, maintain_selection_offset=False)
+
     def remember(self, line: str) -> None:
         """Adds a submitted line to the history and resets the walk to the newest end."""
-        if line and (not self.history or self.history[-1] != line):
-            self.history.append(line)
-            del self.history[:-HISTORY_LIMIT]
-        self._position = len(self.history)
+        if line and (not self.sent or self.sent[-1] != line):
+            self.sent.append(line)
+            del self.sent[:-HISTORY_LIMIT]
+        self._position = len(self.sent)
         self._draft = ""
 
     def action_history(self, step: int) -> None:
-        """Moves `step` entries through the history; past the newest is the unsent draft."""
-        position = max(0, min(len(self.history), self._position + step))
+        """Moves the cursor a row up or down; from the first row up or the last row down, moves
+        `step` entries through the history instead; past the newest is the unsent draft."""
+        navigator, here = self.navigator, self.cursor_location
+        if step < 0 and not (
+            navigator.is_first_document_line(here) and navigator.is_first_wrapped_line(here)
+        ):
+            self.action_cursor_up()
+            return
+        if step > 0 and not (
+            navigator.is_last_document_line(here) and navigator.is_last_wrapped_line(here)
+        ):
+            self.action_cursor_down()
+            return
+        position = max(0, min(len(self.sent), self._position + step))
         if position == self._position:
             return
-        if self._position == len(self.history):
-            self._draft = self.value
+        if self._position == len(self.sent):
+            self._draft = self.text
         self._position = position
-        self.value = self.history[position] if position < len(self.history) else self._draft
-        self.cursor_position = len(self.value)
+        self.value = self.sent[position] if position < len(self.sent) else self._draft

@@ -1,0 +1,63 @@
+"""The composer in the main screen: several lines, pastes that keep their newlines."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from chatapp.client.app import ChatApp
+from chatapp.client.settings import Settings
+
+from .fakes import BOB, clock, demo_state
+
+SIZE = (100, 30)
+
+
+def chat_app() -> ChatApp:
+    """alice's main screen with bob's conversation open, on no server: sends fail later."""
+    return ChatApp(Settings(user="alice"), state=demo_state(), clock=clock, blink=False)
+
+
+def composer(app: ChatApp) -> Widget:
+    return app.screen.query_one("#composer")
+
+
+async def paste(app: ChatApp, pilot: Pilot[None], text: str) -> None:
+    app.post_message(events.Paste(text))  # as the driver does: to the focused widget
+    await pilot.pause()
+
+
+def last_text(app: ChatApp) -> str:
+    return app.state.conversation(BOB).lines[-1].text
+
+
+async def test_a_pasted_paragraph_is_sent_whole() -> None:
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await paste(app, pilot, "one\ntwo\nthree")
+        await pilot.press("enter")
+        assert last_text(app) == "one\ntwo\nthree"
+
+
+async def test_ctrl_j_and_alt_enter_and_shift_enter_insert_a_newline() -> None:
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "ctrl+j", "b", "alt+enter", "c", "shift+enter", "d")
+        assert last_text(app) == "this one did not make it"  # nothing sent yet
+        await pilot.press("enter")
+        assert last_text(app) == "a\nb\nc\nd"
+
+
+async def test_the_composer_grows_to_a_few_lines_then_scrolls() -> None:
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        box = composer(app)
+        one_line = box.outer_size.height
+        await paste(app, pilot, "a\nb\nc")
+        assert box.outer_size.height == one_line + 2
+        await paste(app, pilot, "\nd\ne\nf\ng\nh\ni")
+        assert one_line + 2 < box.outer_size.height <= one_line + 4
+        await pilot.press("enter")
+        await pilot.pause()
+        assert box.outer_size.height == one_line
