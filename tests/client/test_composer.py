@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widget import Widget
+from textual.widgets import TextArea
 
 from chatapp.client.app import ChatApp
 from chatapp.client.settings import Settings
@@ -19,8 +19,8 @@ def chat_app() -> ChatApp:
     return ChatApp(Settings(user="alice"), state=demo_state(), clock=clock, blink=False)
 
 
-def composer(app: ChatApp) -> Widget:
-    return app.screen.query_one("#composer")
+def composer(app: ChatApp) -> TextArea:
+    return app.screen.query_one("#composer", TextArea)
 
 
 async def paste(app: ChatApp, pilot: Pilot[None], text: str) -> None:
@@ -61,3 +61,30 @@ async def test_the_composer_grows_to_a_few_lines_then_scrolls() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert box.outer_size.height == one_line
+
+
+LIMIT = 16_000
+"""The server's --max-message-chars by default, which it does not announce."""
+
+
+async def test_a_counter_shows_near_the_limit_and_a_longer_message_stays_unsent() -> None:
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        box = composer(app)
+        await paste(app, pilot, "x" * (LIMIT * 9 // 10 - 1))
+        assert not box.border_subtitle  # far from the limit: no counter
+        await paste(app, pilot, "x" * (LIMIT // 10))
+        assert str(box.border_subtitle) == "15,999 / 16,000"
+        await paste(app, pilot, "yy")
+        assert str(box.border_subtitle).startswith("16,001 / 16,000")
+        assert box.has_class("-too-long")
+        await pilot.press("enter")
+        assert last_text(app) == "this one did not make it"  # not sent
+        assert len(box.text) == LIMIT + 1  # and kept
+        assert any("16,000" in str(n.message) for n in app._notifications)
+        await pilot.press("backspace")
+        assert str(box.border_subtitle) == "16,000 / 16,000" and not box.has_class("-too-long")
+        await pilot.press("enter")
+        assert last_text(app) == "x" * (LIMIT - 1) + "y"
+        await pilot.pause()
+        assert not box.border_subtitle and not box.text

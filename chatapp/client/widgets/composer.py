@@ -11,6 +11,13 @@ from textual.widgets import TextArea
 
 HISTORY_LIMIT = 200
 
+MAX_MESSAGE_CHARS = 16_000
+"""The longest message the server takes: its --max-message-chars by default, which it does
+not announce. Longer text stays in the composer, unsent."""
+
+COUNTER_FROM = 0.9
+"""The share of the limit from which the composer counts the characters under its text."""
+
 NEWLINE_KEYS = "shift+enter,ctrl+j,alt+enter"
 """Keys that start a new line. Shift+Enter only where the terminal tells it from Enter (the
 kitty keyboard protocol); Ctrl+J and Alt+Enter reach us from every terminal."""
@@ -44,11 +51,15 @@ class Composer(TextArea):
         height: auto;
         max-height: 7;  /* five lines and the border: then it scrolls */
         border: tall $panel-lighten-2;
+        border-subtitle-align: right;
         &:focus { border: tall $accent; }
+        &.-too-long { border: tall $error; border-subtitle-color: $error; }
     }
     """
 
-    def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
+    def __init__(
+        self, *, placeholder: str = "", id: str | None = None, limit: int = MAX_MESSAGE_CHARS
+    ) -> None:
         super().__init__(
             placeholder=placeholder,
             id=id,
@@ -56,6 +67,7 @@ class Composer(TextArea):
             tab_behavior="focus",
             highlight_cursor_line=False,
         )
+        self.limit = limit
         self.sent: list[str] = []
         self._position = 0
         self._draft = ""
@@ -75,7 +87,24 @@ class Composer(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.text))
+            if len(self.text) > self.limit:
+                self.notify(
+                    f"Not sent: {len(self.text):,} characters, and a message may have "
+                    f"{self.limit:,} at most. Shorten it and press Enter again.",
+                    severity="error",
+                )
+            else:
+                self.post_message(self.Submitted(self, self.text))
+
+    def on_text_area_changed(self) -> None:
+        """Counts the characters under the text near the limit, and says when it is over."""
+        count, limit = len(self.text), self.limit
+        over = count > limit
+        self.set_class(over, "-too-long")
+        if count < limit * COUNTER_FROM:
+            self.border_subtitle = None
+        else:
+            self.border_subtitle = f"{count:,} / {limit:,}" + (": too long to send" if over else "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # PageUp and PageDown scroll the conversation (the screen's keys), not these few lines.
