@@ -40,6 +40,7 @@ class MainScreen(Screen[None]):
         Binding("pageup", "scroll_log(-1)", "Page up", show=False),
         Binding("pagedown", "scroll_log(1)", "Page down", show=False),
         Binding("ctrl+home", "oldest", "Oldest", show=False),
+        Binding("ctrl+end,end", "newest", "Newest", show=False),  # End: the composer's if empty
         Binding("escape", "focus_composer", "Composer", show=False),
     ]
 
@@ -188,6 +189,9 @@ class MainScreen(Screen[None]):
 
     def action_oldest(self) -> None:
         self.query_one(MessageLog).action_scroll_home()
+
+    def action_newest(self) -> None:
+        self.query_one(MessageLog).scroll_to_newest()
 
     @on(MessageLog.TopReached)
     def _older(self) -> None:

@@ -108,7 +108,11 @@ class Composer(TextArea):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # PageUp and PageDown scroll the conversation (the screen's keys), not these few lines.
-        if action in ("cursor_page_up", "cursor_page_down"):
+        # End in an empty composer has no line to go to the end of: the screen's End (to the
+        # newest message) has it.
+        if action in ("cursor_page_up", "cursor_page_down") or (
+            action == "cursor_line_end" and not self.text
+        ):
             return False
         return super().check_action(action, parameters)
 

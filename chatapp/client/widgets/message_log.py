@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..conversation import Line
+from ..conversation import Delivery, Line
 from .message_rows import Banner, Item, Rows
 
 __all__ = ["Banner", "MessageLog"]
@@ -41,6 +41,7 @@ class MessageLog(ScrollView, can_focus=True):
         "message-log--rule",
         "message-log--hint",
         "message-log--banner",
+        "message-log--below",
     }
 
     DEFAULT_CSS = """
@@ -59,6 +60,7 @@ class MessageLog(ScrollView, can_focus=True):
         & > .message-log--rule { color: $panel-lighten-2; }
         & > .message-log--hint { color: $text-muted; text-style: italic; }
         & > .message-log--banner { color: $text-muted; text-style: italic; }
+        & > .message-log--below { color: $text; background: $accent 40%; text-style: bold; }
     }
     """
 
@@ -74,6 +76,8 @@ class MessageLog(ScrollView, can_focus=True):
         self._width = 0
         # Whether new lines scroll into view: true until the reader scrolls up.
         self._follow = True
+        # Messages appended while the reader was scrolled up: the marker at the bottom counts them.
+        self.unseen = 0
 
     # --- Content --------------------------------------------------------------------------
 
@@ -81,6 +85,11 @@ class MessageLog(ScrollView, can_focus=True):
         """Replaces the content with `lines` under `header` and scrolls to the newest."""
         self.hint = hint
         self._rebuild(lines, header)
+        self.unseen = 0
+        self.scroll_to_newest()
+
+    def scroll_to_newest(self) -> None:
+        """Scrolls to the newest message and follows the ones that come after it."""
         self._follow = True
         self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
 
@@ -97,7 +106,8 @@ class MessageLog(ScrollView, can_focus=True):
             self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def append(self, line: Line) -> None:
-        """Adds one message at the bottom, following it if the view was at the bottom."""
+        """Adds one message at the bottom, following it if the view was at the bottom or it is
+        ours, just written (the writer wants to see it); else the marker counts it."""
         start = len(self._items)
         self._push(line)
         for position in range(start, len(self._items)):
@@ -105,8 +115,11 @@ class MessageLog(ScrollView, can_focus=True):
             self._offsets.append(total)
             self._heights.append(self._measure(self._items[position]))
         self._resize_virtual()
-        if self._follow:
-            self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
+        if self._follow or (line.own and line.delivery is Delivery.PENDING):
+            self.scroll_to_newest()
+        else:
+            self.unseen += 1
+            self.refresh()
 
     def update_line(self, line: Line) -> None:
         """Redraws one message whose delivery mark changed."""
@@ -119,6 +132,8 @@ class MessageLog(ScrollView, can_focus=True):
             self._heights[position] = height
             self._reoffset(position)
             self._resize_virtual()
+            if self._follow:  # a note under the newest message stays in view
+                self.scroll_to_newest()
         self.refresh()
 
     @property
@@ -168,6 +183,9 @@ class MessageLog(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._follow = new_value >= self.max_scroll_y
+        if self._follow and self.unseen:
+            self.unseen = 0
+            self.refresh()
         # Only a reader's scroll counts: content too short to scroll lands at 0 by itself.
         if new_value <= 0 < old_value and self.max_scroll_y > 0:
             self.post_message(self.TopReached())
@@ -219,6 +237,8 @@ class MessageLog(ScrollView, can_focus=True):
                 hint = Text.assemble((self.hint, base + self._style("hint")))
                 return Strip(hint.render(self.app.console)).crop_extend(0, width, base)
             return Strip.blank(width, base)
+        if self.unseen and y == self.scrollable_content_region.height - 1:
+            return self._below(width)
         position = bisect_right(self._offsets, row) - 1
         if position < 0 or row >= self._offsets[position] + self._heights[position]:
             return Strip.blank(width, base)
@@ -227,6 +247,13 @@ class MessageLog(ScrollView, can_focus=True):
             strips = self._rows().render(self._items[position], width, base)
             self._cache[position] = strips
         return strips[min(row - self._offsets[position], len(strips) - 1)]
+
+    def _below(self, width: int) -> Strip:
+        """The marker over the bottom row: how many messages came below the view."""
+        plural = "s" if self.unseen > 1 else ""
+        label = f"▼ {self.unseen} new message{plural} below · Ctrl+End ▼".center(width)
+        style = self.rich_style + self.get_component_rich_style("message-log--below")
+        return Strip(Text(label, style=style).render(self.app.console)).crop_extend(0, width, style)
 
     def _style(self, name: str) -> Style:
         # Rows keep the widget's background; the component's own may differ from it.
