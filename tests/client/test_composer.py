@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from chatapp.client.app import ChatApp
+from chatapp.client.screens.help import help_table
 from chatapp.client.settings import Settings
 
 from .fakes import BOB, clock, demo_state
@@ -88,3 +90,11 @@ async def test_a_counter_shows_near_the_limit_and_a_longer_message_stays_unsent(
         assert last_text(app) == "x" * (LIMIT - 1) + "y"
         await pilot.pause()
         assert not box.border_subtitle and not box.text
+
+
+def test_the_help_names_the_keys_of_the_composer_and_the_limit() -> None:
+    console = Console(width=100, record=True, color_system=None)
+    console.print(help_table())
+    shown = console.export_text()
+    for words in ("Ctrl+J", "Alt+Enter", "Shift+Enter", "Ctrl+End", "new messages", "16,000"):
+        assert words in shown, words

@@ -13,16 +13,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..commands import COMMANDS
+from ..widgets.composer import MAX_MESSAGE_CHARS
 
 KEYS = (
-    ("Enter", "send the line, or run the /command"),
-    ("Up / Down", "recall earlier lines in the composer"),
+    ("Enter", "send the message, or run the /command"),
+    ("Ctrl+J / Alt+Enter", "new line (Shift+Enter too, where the terminal tells it apart)"),
+    ("Up / Down", "move between lines; from the first or last, recall sent ones"),
     ("Ctrl+N / Alt+Down", "next conversation"),
     ("Ctrl+P / Alt+Up", "previous conversation"),
     ("Alt+A", "next conversation with unread messages"),
     ("Tab / Shift+Tab", "move between sidebar, messages and composer"),
     ("PageUp / PageDown", "scroll; PageUp at the top loads more"),
     ("Ctrl+Home", "oldest message shown, then older ones"),
+    ("Ctrl+End", "newest message (End too, in an empty composer); ▼ counts new messages below"),
     ("Escape", "back to the composer"),
     ("F1", "this help"),
     ("Ctrl+Q", "quit"),
@@ -44,6 +47,8 @@ def help_table() -> Table:
     table.add_row("//text", "send text that starts with a slash")
     table.add_row("", "")
     table.add_row("Mouse", "click a conversation to open it; scroll the messages")
+    limit = f"{MAX_MESSAGE_CHARS:,} characters a message; the composer counts near that"
+    table.add_row("Limit", limit)
     return table
 
 
