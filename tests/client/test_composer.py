@@ -10,6 +10,7 @@ from textual.widgets import TextArea
 from chatapp.client.app import ChatApp
 from chatapp.client.screens.help import help_table
 from chatapp.client.settings import Settings
+from chatapp.client.widgets.composer import Composer
 
 from .fakes import BOB, clock, demo_state
 
@@ -98,3 +99,17 @@ def test_the_help_names_the_keys_of_the_composer_and_the_limit() -> None:
     shown = console.export_text()
     for words in ("Ctrl+J", "Alt+Enter", "Shift+Enter", "Ctrl+End", "new messages", "16,000"):
         assert words in shown, words
+
+
+async def test_up_and_down_move_between_lines_before_recalling_sent_ones() -> None:
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        box = app.screen.query_one(Composer)
+        box.remember("earlier")
+        await paste(app, pilot, "one\ntwo")
+        await pilot.press("up")
+        assert box.cursor_location[0] == 0 and box.text == "one\ntwo"
+        await pilot.press("up")
+        assert box.text == "earlier"
+        await pilot.press("down")
+        assert box.text == "one\ntwo" and box.cursor_location == (1, 3)  # the draft, at its end

@@ -17,7 +17,7 @@ from ..widgets.composer import MAX_MESSAGE_CHARS
 
 KEYS = (
     ("Enter", "send the message, or run the /command"),
-    ("Ctrl+J / Alt+Enter", "new line (Shift+Enter too, where the terminal tells it apart)"),
+    ("Ctrl+J", "new line; Shift+Enter and Alt+Enter too, in terminals that tell them from Enter"),
     ("Up / Down", "move between lines; from the first or last, recall sent ones"),
     ("Ctrl+N / Alt+Down", "next conversation"),
     ("Ctrl+P / Alt+Up", "previous conversation"),

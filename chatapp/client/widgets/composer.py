@@ -18,9 +18,10 @@ not announce. Longer text stays in the composer, unsent."""
 COUNTER_FROM = 0.9
 """The share of the limit from which the composer counts the characters under its text."""
 
-NEWLINE_KEYS = "shift+enter,ctrl+j,alt+enter"
-"""Keys that start a new line. Shift+Enter only where the terminal tells it from Enter (the
-kitty keyboard protocol); Ctrl+J and Alt+Enter reach us from every terminal."""
+NEWLINE_KEYS = "ctrl+j,shift+enter,alt+enter"
+"""Keys that start a new line. Ctrl+J (a plain LF) comes from every terminal. Shift+Enter and
+Alt+Enter come only from terminals that speak the kitty keyboard protocol: elsewhere the first
+is a plain CR, and Textual reads the second (ESC CR) as Enter, so both send."""
 
 
 class Composer(TextArea):
