@@ -86,18 +86,37 @@ class Spec:
         return f"/{self.name} {self.args}".rstrip()
 
 
+MAX_ID = 2**63 - 1
+"""The largest id the protocol carries: the server's ids are signed 64-bit integers."""
+
+
+def is_number(text: str) -> bool:
+    """Whether `text` is written as an id: ASCII digits only (`isdigit()` alone also takes
+    superscripts and other scripts' digits, which are names here)."""
+    return text.isascii() and text.isdigit()
+
+
+def checked_id(text: str) -> int:
+    """The id `text` (ASCII digits) names, refused unless within the protocol's range."""
+    number = int(text)
+    if number < 1:
+        raise CommandError(f"no id {text}: ids start at 1")
+    if number > MAX_ID:
+        raise CommandError(f"no id is that large: ids go up to {MAX_ID}")
+    return number
+
+
 def _number(text: str, spec: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise CommandError(f"'{text}' is not a number; usage: {spec}") from None
+    if not is_number(text):
+        raise CommandError(f"'{text}' is not a number; usage: {spec}")
+    return checked_id(text)
 
 
 def _msg(rest: str) -> Command:
     target, _, text = rest.partition(" ")
     if not target:
         raise CommandError("usage: /msg <id|friend> [text]")
-    return Msg(int(target) if target.isdigit() else target, text.strip())
+    return Msg(checked_id(target) if is_number(target) else target, text.strip())
 
 
 def _one_number(usage: str, build: Callable[[int], Command]) -> Callable[[str], Command]:

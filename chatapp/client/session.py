@@ -24,9 +24,9 @@ from chatapp.protocol import (
     OneChat,
 )
 
-from .commands import Add, Create, Join
+from .commands import MAX_ID, Add, Create, Join, is_number
 from .conversation import ConvKey, Kind
-from .net import Connection, Disconnected, LinkState
+from .net import ClientError, Connection, Disconnected, LinkState
 from .state import ChatState
 
 ConnectionFactory = Callable[[str, int], Connection]
@@ -80,7 +80,9 @@ class Session:
         """Connects and logs in by id, or by name (a name of digits is an id)."""
         conn = await self.connect(host, port)
         conn.device = DEVICE_NAME
-        if isinstance(user, int) or user.isdigit():
+        if isinstance(user, int) or is_number(user):
+            if not 1 <= int(user) <= MAX_ID:  # beyond what the wire can carry
+                raise ClientError(f"no user with id {user}")
             await conn.login(password, id=int(user))
         else:
             await conn.login(password, name=user)
