@@ -7,6 +7,7 @@ import pytest
 from chatapp.client.commands import (
     COMMANDS,
     Add,
+    Close,
     CommandError,
     Create,
     Help,
@@ -40,6 +41,8 @@ from chatapp.client.commands import (
         ("/logout", Logout()),
         ("/quit", Quit()),
         ("/help", Help()),
+        ("/close", Close()),
+        ("/msg carol hi", Msg("carol", "hi")),  # a name, friend or not
     ],
 )
 def test_parses(line: str, command: object) -> None:
@@ -57,6 +60,7 @@ def test_parses(line: str, command: object) -> None:
         ("/join x", "'x' is not a number"),
         ("/create", "usage: /create"),
         ("/quit now", "usage: /quit"),
+        ("/close bob", "usage: /close"),
     ],
 )
 def test_explains_mistakes(line: str, message: str) -> None:
