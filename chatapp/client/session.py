@@ -13,6 +13,7 @@ from chatapp.protocol import (
     AddGroup,
     Conversations,
     CreateGroup,
+    Errno,
     FindUsers,
     FriendInfo,
     Friends,
@@ -28,7 +29,7 @@ from chatapp.protocol import (
 
 from .commands import MAX_ID, Add, Close, Create, Join, Msg, is_number
 from .conversation import ConvKey, Kind
-from .net import ClientError, Connection, Disconnected, LinkState
+from .net import ClientError, Connection, Disconnected, LinkState, RequestFailed
 from .state import ChatState
 
 ConnectionFactory = Callable[[str, int], Connection]
@@ -128,6 +129,8 @@ class Session:
             case Msg(user):
                 key = await self.find_user(user)
                 name = self.state.title(key)
+                if key.id in self.state.friends:
+                    return f"Chat with {name} (#{key.id})", key
                 return f"{name} (#{key.id}) is not a friend: /add {key.id} to add", key
             case Close():
                 if (conv := self.state.close()) is None:
@@ -165,7 +168,12 @@ class Session:
         """Asks the server who has id or exact name `user` (USERS) and files the conversation
         with them, titled by their name; nobody has it: ClientError, and no conversation."""
         ask = FindUsers(id=user) if isinstance(user, int) else FindUsers(name=user)
-        found = (await self.link().request(ask)).users or ()
+        try:
+            found = (await self.link().request(ask)).users or ()
+        except RequestFailed as exc:
+            if exc.errno is not Errno.NO_SUCH_USER:
+                raise
+            found = ()
         if not found:
             raise NoSuchUser(
                 f"no user with id {user}" if isinstance(user, int) else f"nobody is called {user}"
