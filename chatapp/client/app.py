@@ -1,5 +1,4 @@
-"""ChatApp: owns the state and the connection; turns what the screens ask into requests and
-network news into state, and hands the state down to the screens to draw."""
+"""ChatApp: owns state and connection; makes screens' asks requests, and network news state."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from textual.binding import Binding, BindingType
 
 from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, History, Presence
 
-from .commands import Add, Create, Help, Join, Logout, Quit, Theme
+from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Theme
 from .conversation import ConvKey, Delivery, Kind, Line
 from .messages import (
     DeliveryUpdate,
@@ -102,8 +101,7 @@ class ChatApp(App[None]):
         self.session.connection = conn
 
     def _view(self) -> MainScreen | None:
-        """The main screen if it can be drawn on now. One being built draws everything as it
-        mounts; while the app shuts down, screens lose their widgets under the news."""
+        """The main screen if it can be drawn on now: not while it mounts, nor at shutdown."""
         main = self._main
         return main if main is not None and main.ready and self.is_running else None
 
@@ -217,8 +215,8 @@ class ChatApp(App[None]):
         conv = self.state.open(key)
         if not conv.paging.started:
             self._load_history(key)
-        if self.state.members_wanted(key):  # for the title
-            self.run_worker(self._filed(self.session.more_members(key.id)), exit_on_error=False)
+        if self.state.title_wanted(key):  # a group's members, or who a stranger is
+            self.run_worker(self._filed(self.session.title_for(key)), exit_on_error=False)
         if main := self._view():
             main.conversation_opened()
 
@@ -237,7 +235,7 @@ class ChatApp(App[None]):
 
     def on_run_command(self, message: RunCommand) -> None:
         match command := message.command:
-            case Add() | Create() | Join():
+            case Add() | Create() | Join() | Msg() | Close():
                 self.run_worker(self._account(command), exit_on_error=False)
             case Theme(name):
                 self._theme(name)
@@ -257,8 +255,8 @@ class ChatApp(App[None]):
 
     # --- Workers --------------------------------------------------------------------------
 
-    async def _account(self, command: Add | Create | Join) -> None:
-        """Runs /add, /create or /join; the outcome comes back as a notification."""
+    async def _account(self, command: Add | Create | Join | Msg | Close) -> None:
+        """Runs /add, /create, /join, /close or /msg to a stranger; the outcome is notified."""
         try:
             text, opened = await self.session.run(command)
         except ClientError as exc:
@@ -266,6 +264,8 @@ class ChatApp(App[None]):
             return
         if opened is not None:
             self._open(opened)
+            if isinstance(command, Msg) and command.text:
+                self.post_message(SendText(opened, command.text))
         self.notify(text)
         if main := self._view():
             main.refresh_sidebar()

@@ -19,7 +19,7 @@ class Say:
 
 @dataclass(frozen=True, slots=True)
 class Msg:
-    """Open a chat with a user (by id, or by a friend's name), optionally sending text."""
+    """Open a chat with a user (by id, or by name), optionally sending text."""
 
     user: int | str
     text: str = ""
@@ -48,6 +48,11 @@ class Join:
 
 
 @dataclass(frozen=True, slots=True)
+class Close:
+    """Close the open conversation."""
+
+
+@dataclass(frozen=True, slots=True)
 class Theme:
     """Switch the colour theme, or list themes when no name is given."""
 
@@ -69,7 +74,7 @@ class Help:
     """Show keys and commands."""
 
 
-Command = Say | Msg | Add | Create | Join | Theme | Logout | Quit | Help
+Command = Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +91,37 @@ class Spec:
         return f"/{self.name} {self.args}".rstrip()
 
 
+MAX_ID = 2**63 - 1
+"""The largest id the protocol carries: the server's ids are signed 64-bit integers."""
+
+
+def is_number(text: str) -> bool:
+    """Whether `text` is written as an id: ASCII digits only (`isdigit()` alone also takes
+    superscripts and other scripts' digits, which are names here)."""
+    return text.isascii() and text.isdigit()
+
+
+def checked_id(text: str) -> int:
+    """The id `text` (ASCII digits) names, refused unless within the protocol's range."""
+    number = int(text)
+    if number < 1:
+        raise CommandError(f"no id {text}: ids start at 1")
+    if number > MAX_ID:
+        raise CommandError(f"no id is that large: ids go up to {MAX_ID}")
+    return number
+
+
 def _number(text: str, spec: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise CommandError(f"'{text}' is not a number; usage: {spec}") from None
+    if not is_number(text):
+        raise CommandError(f"'{text}' is not a number; usage: {spec}")
+    return checked_id(text)
 
 
 def _msg(rest: str) -> Command:
     target, _, text = rest.partition(" ")
     if not target:
-        raise CommandError("usage: /msg <id|friend> [text]")
-    return Msg(int(target) if target.isdigit() else target, text.strip())
+        raise CommandError("usage: /msg <id|name> [text]")
+    return Msg(checked_id(target) if is_number(target) else target, text.strip())
 
 
 def _one_number(usage: str, build: Callable[[int], Command]) -> Callable[[str], Command]:
@@ -129,10 +153,11 @@ def _bare(command: Command, usage: str) -> Callable[[str], Command]:
 COMMANDS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
-        Spec("msg", "<id|friend> [text]", "open a chat with a user, and send text", _msg),
+        Spec("msg", "<id|name> [text]", "open a chat with a user, and send text", _msg),
         Spec("add", "<id>", "add a friend", _one_number("/add <id>", Add)),
         Spec("create", "<name> [description]", "create a group", _create),
         Spec("join", "<groupid>", "join a group", _one_number("/join <groupid>", Join)),
+        Spec("close", "", "close the open conversation", _bare(Close(), "/close")),
         Spec("theme", "[name]", "switch colour theme (no name: list them)", Theme),
         Spec("logout", "", "log out, back to the login screen", _bare(Logout(), "/logout")),
         Spec("quit", "", "leave the client", _bare(Quit(), "/quit")),

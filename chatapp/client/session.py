@@ -11,7 +11,10 @@ from chatapp.protocol import (
     Ack,
     AddFriend,
     AddGroup,
+    Conversations,
     CreateGroup,
+    Errno,
+    FindUsers,
     FriendInfo,
     Friends,
     GroupChat,
@@ -24,9 +27,9 @@ from chatapp.protocol import (
     OneChat,
 )
 
-from .commands import Add, Create, Join
+from .commands import MAX_ID, Add, Close, Create, Join, Msg, is_number
 from .conversation import ConvKey, Kind
-from .net import Connection, Disconnected, LinkState
+from .net import ClientError, Connection, Disconnected, LinkState, RequestFailed
 from .state import ChatState
 
 ConnectionFactory = Callable[[str, int], Connection]
@@ -39,6 +42,10 @@ def _device_name() -> str:
 
 
 DEVICE_NAME = _device_name()
+
+
+class NoSuchUser(ClientError):
+    """Nobody has the id or the name asked for."""
 
 
 class Session:
@@ -80,7 +87,9 @@ class Session:
         """Connects and logs in by id, or by name (a name of digits is an id)."""
         conn = await self.connect(host, port)
         conn.device = DEVICE_NAME
-        if isinstance(user, int) or user.isdigit():
+        if isinstance(user, int) or is_number(user):
+            if not 1 <= int(user) <= MAX_ID:  # beyond what the wire can carry
+                raise ClientError(f"no user with id {user}")
             await conn.login(password, id=int(user))
         else:
             await conn.login(password, name=user)
@@ -113,9 +122,20 @@ class Session:
             return History(peer=key.id, before=paging.before)
         return History(groupid=key.id, before=paging.before)
 
-    async def run(self, command: Add | Create | Join) -> tuple[str, ConvKey | None]:
-        """Runs /add, /create or /join: what to tell the user, and the group to open."""
+    async def run(self, command: Add | Create | Join | Msg | Close) -> tuple[str, ConvKey | None]:
+        """Runs /add, /create, /join, /close, or /msg to somebody not known here: what to
+        tell the user, and the conversation to open."""
         match command:
+            case Msg(user):
+                key = await self.find_user(user)
+                name = self.state.title(key)
+                if key.id in self.state.friends:
+                    return f"Chat with {name} (#{key.id})", key
+                return f"{name} (#{key.id}) is not a friend: /add {key.id} to add", key
+            case Close():
+                if (conv := self.state.close()) is None:
+                    raise ClientError("No conversation is open")
+                return f"Closed the conversation with {conv.title}", None
             case Add(user_id):
                 friend = await self.add_friend(user_id)
                 return f"{friend.name} (#{friend.id}) is a friend now", None
@@ -144,6 +164,35 @@ class Session:
         self.state.add_group(group)
         return group
 
+    async def find_user(self, user: int | str) -> ConvKey:
+        """Asks the server who has id or exact name `user` (USERS) and files the conversation
+        with them, titled by their name; nobody has it: ClientError, and no conversation."""
+        ask = FindUsers(id=user) if isinstance(user, int) else FindUsers(name=user)
+        try:
+            found = (await self.link().request(ask)).users or ()
+        except RequestFailed as exc:
+            if exc.errno is not Errno.NO_SUCH_USER:
+                raise
+            found = ()
+        if not found:
+            raise NoSuchUser(
+                f"no user with id {user}" if isinstance(user, int) else f"nobody is called {user}"
+            )
+        key = ConvKey(Kind.USER, found[0].id)
+        self.state.named(key, found[0].name)
+        return key
+
+    async def title_for(self, key: ConvKey) -> None:
+        """What a conversation's title waits for: a group's members, or the name of a user
+        who is no friend. A user the server does not know is no conversation: it is closed."""
+        if key.kind is Kind.GROUP:
+            return await self.more_members(key.id)
+        try:
+            await self.find_user(key.id)
+        except NoSuchUser:
+            self.state.close(key)
+            raise
+
     # --- Lists beyond the first page -----------------------------------------------------
 
     async def rest_of_lists(self, ack: LoginAck) -> None:
@@ -157,6 +206,15 @@ class Session:
             async for reply in self._pages(Groups, _last(ack.groups)):
                 for group in reply.groups or ():
                     self.state.add_group(group)
+        await self.recent_people()
+
+    async def recent_people(self) -> None:
+        """Lists the people of the latest conversations (CONVERSATIONS, one page) who are
+        no friends, by name: the friend list alone forgets them on a restart."""
+        reply = await self.link().request(Conversations())
+        for info in reply.conversations or ():
+            if info.peer is not None and info.peer.id not in self.state.friends:
+                self.state.named(ConvKey(Kind.USER, info.peer.id), info.peer.name)
 
     async def more_members(self, group_id: int) -> None:
         """Asks for the next page of a group's members, after those known, and files it."""

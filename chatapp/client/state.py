@@ -93,6 +93,43 @@ class ChatState:
         known = self.conversations.get(key)
         return fallback or (known.title if known else f"user {key.id}")
 
+    def title_wanted(self, key: ConvKey) -> bool:
+        """The conversation's title waits for the server: a group's members are not known,
+        or a user who is no friend is known by number only."""
+        if key.kind is Kind.GROUP:
+            return self.members_wanted(key)
+        return key.id not in self.friends and self.title(key) == f"user {key.id}"
+
+    def named(self, key: ConvKey, name: str) -> Conversation:
+        """The conversation with user `key`, titled `name` (as the server or their messages
+        name them) unless they are a friend, whose name the friend list gives."""
+        conv = self.conversation(key, name)
+        if key.id not in self.friends and name:
+            conv.title = name
+        return conv
+
+    def find(self, user: int | str) -> ConvKey | None:
+        """The conversation `/msg` means, if known here: a friend's (by id, or by name in any
+        case) or one already listed (by id, or by its exact title)."""
+        if isinstance(user, int):
+            key = ConvKey(Kind.USER, user)
+            return key if user in self.friends or key in self.conversations else None
+        friends = (f.id for f in self.friends.values() if f.name.lower() == user.lower())
+        if (found := next(friends, None)) is not None:
+            return ConvKey(Kind.USER, found)
+        listed = (k for k, c in self.conversations.items() if k.kind is Kind.USER)
+        return next((k for k in listed if self.conversations[k].title == user), None)
+
+    def close(self, key: ConvKey | None = None) -> Conversation | None:
+        """Forgets a conversation (the open one by default), its pending lines with it; a
+        friend or a group stays listed, and opening it again loads its history afresh."""
+        key = key or self.active
+        conv = self.conversations.pop(key, None) if key is not None else None
+        if key is not None and key == self.active:
+            self.active = None
+        self._own = {s: (c, line) for s, (c, line) in self._own.items() if c is not conv}
+        return conv
+
     def conversation(self, key: ConvKey, fallback: str = "") -> Conversation:
         """The conversation for `key`, created empty the first time."""
         conv = self.conversations.get(key)
@@ -104,7 +141,7 @@ class ChatState:
         """Files an incoming message, unread unless its conversation is open; None for a
         message shown already (it can come again, and by more than one way)."""
         key = self.key_of(chat)
-        conv = self.conversation(key, chat.name if key.kind is Kind.USER else "")
+        conv = self._learn(self.conversation(key), [chat])
         line = self._line(chat)
         if not conv.add([line]):
             return None
@@ -116,7 +153,8 @@ class ChatState:
         self, key: ConvKey, page: Iterable[Chat], more: bool, error: str = ""
     ) -> Conversation:
         """Files a page of history (newest first) among what is shown, none of it unread."""
-        conv = self.conversation(key)
+        page = list(page)
+        conv = self._learn(self.conversation(key), page)
         lines = [self._line(chat) for chat in page]
         conv.add(lines[::-1])
         paging = conv.paging
@@ -124,6 +162,15 @@ class ChatState:
         if not error:
             paging.complete = not more
             paging.before = min((line.mid for line in lines), default=paging.before)
+        return conv
+
+    def _learn(self, conv: Conversation, chats: Iterable[Chat]) -> Conversation:
+        """Titles a conversation with somebody who is no friend by the name their own
+        messages carry (the sender's name as it is now)."""
+        key = conv.key
+        if key.kind is Kind.USER and key.id not in self.friends:
+            names = (c.name for c in chats if c.id == key.id and not isinstance(c, GroupMessage))
+            conv.title = next(names, "") or conv.title
         return conv
 
     def key_of(self, chat: Chat) -> ConvKey:

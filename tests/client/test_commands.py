@@ -7,6 +7,7 @@ import pytest
 from chatapp.client.commands import (
     COMMANDS,
     Add,
+    Close,
     CommandError,
     Create,
     Help,
@@ -40,6 +41,8 @@ from chatapp.client.commands import (
         ("/logout", Logout()),
         ("/quit", Quit()),
         ("/help", Help()),
+        ("/close", Close()),
+        ("/msg carol hi", Msg("carol", "hi")),  # a name, friend or not
     ],
 )
 def test_parses(line: str, command: object) -> None:
@@ -57,6 +60,7 @@ def test_parses(line: str, command: object) -> None:
         ("/join x", "'x' is not a number"),
         ("/create", "usage: /create"),
         ("/quit now", "usage: /quit"),
+        ("/close bob", "usage: /close"),
     ],
 )
 def test_explains_mistakes(line: str, message: str) -> None:
@@ -68,3 +72,39 @@ def test_every_command_has_usage_and_summary() -> None:
     for name, spec in COMMANDS.items():
         assert spec.usage.startswith(f"/{name}")
         assert spec.summary
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [
+        ("/msg ² hi", Msg("²", "hi")),  # a superscript is no digit of an id: a name
+        ("/msg ٣ hi", Msg("٣", "hi")),
+        ("/msg 9223372036854775807 hi", Msg(2**63 - 1, "hi")),
+        ("/add 9223372036854775807", Add(2**63 - 1)),
+        ("/join 1", Join(1)),
+    ],
+)
+def test_ids_are_ascii_digits_and_anything_else_a_name(line: str, command: object) -> None:
+    assert parse(line) == command
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/msg 99999999999999999999999 hi", "no id is that large"),
+        ("/msg 9223372036854775808", "no id is that large"),
+        ("/msg 0 x", "ids start at 1"),
+        ("/msg 000", "ids start at 1"),
+        ("/add 99999999999999999999999", "no id is that large"),
+        ("/add 0", "ids start at 1"),
+        ("/add -5", "'-5' is not a number"),
+        ("/add ²", "'²' is not a number"),
+        ("/add ٣", "'٣' is not a number"),
+        ("/add 1_000", "'1_000' is not a number"),
+        ("/join 9223372036854775808", "no id is that large"),
+        ("/join 0", "ids start at 1"),
+    ],
+)
+def test_refuses_ids_beyond_the_protocol(line: str, message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        parse(line)

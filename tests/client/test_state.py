@@ -152,3 +152,33 @@ def test_chat_time_prefers_the_epoch_stamp() -> None:
     assert chat_time(chat(2, "bob", 1, "x")) == datetime(2025, 3, 14, 9, 0)
     untimed = ChatMessage(2, "bob", 1, "x", "2024-01-02 03:04:05", 1, 0)
     assert chat_time(untimed) == datetime(2024, 1, 2, 3, 4, 5)
+
+
+def test_a_strangers_conversation_takes_the_name_their_messages_carry() -> None:
+    state = demo_state()
+    eve = ConvKey(Kind.USER, 5)
+    state.open(eve)
+    assert state.title(eve) == "user 5" and state.title_wanted(eve)
+    state.add_history(eve, [chat(1, "alice", 5, "hello?"), chat(5, "eve", 1, "hi")], more=False)
+    assert state.conversations[eve].title == "eve" and not state.title_wanted(eve)
+    assert ("People", "eve") in [(e.section, e.title) for e in state.entries()]
+    state.add_friend(FriendInfo(5, "eve the friend"))
+    state.receive(chat(5, "eve", 1, "again"))
+    assert state.conversations[eve].title == "eve the friend"  # a friend's name wins
+
+
+def test_close_forgets_the_open_conversation_and_its_pending_lines() -> None:
+    state = demo_state()
+    eve = ConvKey(Kind.USER, 5)
+    state.open(eve)
+    line = state.add_own(eve, "anyone?", datetime(2025, 3, 14))
+    closed = state.close()
+    assert closed is not None and closed.key == eve
+    assert state.active is None and eve not in state.conversations
+    assert state.set_delivery(line.serial, Delivery.FAILED, "no such user") is None
+    assert [e.title for e in state.entries() if e.section == "People"] == []
+    assert state.close() is None  # nothing open
+    state.open(BOB)
+    state.close()
+    assert BOB not in state.conversations
+    assert "bob" in [e.title for e in state.entries()]  # a friend stays listed

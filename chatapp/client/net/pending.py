@@ -13,9 +13,11 @@ from typing import Any
 from chatapp.protocol import (
     AddFriend,
     AddGroup,
+    Conversations,
     CreateGroup,
     Error,
     Event,
+    FindUsers,
     Friends,
     GroupChat,
     Groups,
@@ -50,10 +52,12 @@ Sendable = (
     | Friends
     | Groups
     | Members
+    | FindUsers
+    | Conversations
 )
 
 # Safe to send twice: the server logs a chat once per cid, and the others only read.
-RESENDABLE = (OneChat, GroupChat, History, Friends, Groups, Members)
+RESENDABLE = (OneChat, GroupChat, History, Friends, Groups, Members, FindUsers, Conversations)
 
 
 @dataclass(slots=True, eq=False)

@@ -99,6 +99,8 @@ class MainScreen(Screen[None]):
         sidebar, entry = self.query_one(Sidebar), changed and self.state.entry(changed)
         if not entry or not sidebar.update(entry, self.state.active):
             sidebar.show(self.state.entries(), self.state.active)
+        if self._shown != self.state.active:  # it was closed
+            self._show_conversation()
         self._show_title()
 
     def refresh_status(self) -> None:
@@ -141,8 +143,11 @@ class MainScreen(Screen[None]):
 
     # --- Conversations --------------------------------------------------------------------
 
+    _shown: ConvKey | None = None
+    """The conversation the log shows."""
+
     def _show_conversation(self) -> None:
-        log = self.query_one(MessageLog)
+        log, self._shown = self.query_one(MessageLog), self.state.active
         if self.state.active is None:
             log.show([], "Pick a conversation on the left, or type /msg <id> to start one.")
         else:
@@ -231,13 +236,11 @@ class MainScreen(Screen[None]):
                 self.post_message(RunCommand(command))
 
     def _open_user(self, user: int | str, text: str) -> None:
-        if isinstance(user, str):
-            found = [f.id for f in self.state.friends.values() if f.name.lower() == user.lower()]
-            if not found:
-                self.notify(f"No friend called {user}; use their id", severity="warning")
-                return
-            user = found[0]
-        key = ConvKey(Kind.USER, user)
+        key = self.state.find(user)
+        if key is None and isinstance(user, str):  # the app asks the server who that is
+            self.post_message(RunCommand(Msg(user, text)))
+            return
+        key = key or ConvKey(Kind.USER, int(user))  # opened at once; the server names it
         self.post_message(OpenConversation(key))
         if text:
             self.post_message(SendText(key, text))
