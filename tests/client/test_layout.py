@@ -1,0 +1,64 @@
+"""Layout in terminal cells: wide characters in message rows and the sidebar, narrow screens."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+
+from chatapp.client.conversation import Delivery, Line
+from chatapp.client.widgets.message_rows import NAME_WIDTH, Rows
+from chatapp.client.widgets.sidebar import Row
+
+from .fakes import NOW
+
+WIDTH = 60
+
+
+def rows() -> Rows:
+    return Rows(Console(width=WIDTH), lambda name: Style(), WIDTH)
+
+
+def first_row(line: Line) -> str:
+    strips = rows().render(line, WIDTH, Style())
+    for strip in strips:
+        assert strip.cell_length == WIDTH
+    return "".join(segment.text for segment in strips[0])
+
+
+def rule_column(row: str) -> int:
+    """The cell where the `│` between sender and text is."""
+    return cell_len(row[: row.index("│")])
+
+
+def test_wide_text_keeps_its_delivery_mark() -> None:
+    for text in ("好的我马上就到请稍等一下谢谢", "on my way 👩‍💻 👨‍👩‍👧", "短"):
+        line = Line(1, "alice", text, NOW, own=True, delivery=Delivery.SENT)
+        row = first_row(line)
+        assert row.rstrip().endswith("✓"), row
+        assert cell_len(row.rstrip()) == WIDTH, row  # the mark in its column, the last
+
+
+def test_wrapped_wide_text_keeps_its_delivery_mark() -> None:
+    line = Line(1, "alice", "长" * 50, NOW, own=True, delivery=Delivery.PENDING)
+    assert rows().measure(line) == 3  # 37 cells a row: 18 of them, twice as wide
+    assert len(rows().render(line, WIDTH, Style())) == 3
+    assert first_row(line).rstrip().endswith("◷")
+
+
+def test_wide_sender_names_keep_the_rule_in_its_column() -> None:
+    ascii_row = first_row(Line(2, "bob", "hello", NOW))
+    for name in ("张伟", "欧阳娜娜欧阳娜娜", "李" * 20, "👩‍💻 dev"):
+        row = first_row(Line(2, name, "hello", NOW))
+        assert rule_column(row) == rule_column(ascii_row), row
+        label = row[len("15:09 ") : row.index("│")].rstrip()
+        assert cell_len(label) <= NAME_WIDTH
+
+
+def test_sidebar_rows_fit_their_width_in_cells() -> None:
+    for title in ("张伟的非常长的名字测试一下看看", "👩‍💻 dev team", "bob"):
+        for badge in (Text("  3"), Text()):
+            line = Row(Text("●"), Text(title), badge).line(27)
+            assert line.cell_len == 27 if badge else line.cell_len <= 27, line.plain
+            assert line.plain.endswith(badge.plain)
