@@ -6,12 +6,21 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
+from textual.widgets import Input, Static
 
+from chatapp.client.app import ChatApp
 from chatapp.client.conversation import Delivery, Line
+from chatapp.client.screens.help import KEYS
+from chatapp.client.settings import Settings
+from chatapp.client.state import ChatState
+from chatapp.client.widgets.composer import Composer
+from chatapp.client.widgets.message_log import MessageLog
 from chatapp.client.widgets.message_rows import NAME_WIDTH, Rows
-from chatapp.client.widgets.sidebar import Row
+from chatapp.client.widgets.sidebar import Row, Sidebar
 
-from .fakes import NOW
+from .conftest import until
+from .fakes import NOW, clock, demo_state
+from .test_snapshots import RefusingConnection
 
 WIDTH = 60
 
@@ -62,3 +71,62 @@ def test_sidebar_rows_fit_their_width_in_cells() -> None:
             line = Row(Text("●"), Text(title), badge).line(27)
             assert line.cell_len == 27 if badge else line.cell_len <= 27, line.plain
             assert line.plain.endswith(badge.plain)
+
+
+def app_for(state: ChatState | None) -> ChatApp:
+    return ChatApp(
+        Settings(user="alice"),
+        state=state,
+        clock=clock,
+        blink=False,
+        connection_factory=RefusingConnection,
+    )
+
+
+async def test_a_narrow_screen_hides_the_sidebar_until_asked() -> None:
+    app = app_for(demo_state())
+    async with app.run_test(size=(60, 20)) as pilot:
+        sidebar, log = app.screen.query_one(Sidebar), app.screen.query_one(MessageLog)
+        await pilot.pause()
+        assert not sidebar.display and log.size.width >= 55
+        await pilot.press("f2")
+        await pilot.pause()
+        assert sidebar.display and sidebar.has_focus
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not sidebar.display and app.screen.query_one(Composer).has_focus
+        await pilot.press("f2", "down", "enter")  # a conversation picked: out of the way again
+        await pilot.pause()
+        assert not sidebar.display
+        await pilot.resize_terminal(120, 35)
+        await pilot.pause()
+        assert sidebar.display and sidebar.outer_size.width == 28
+        await pilot.press("f2")
+        await pilot.pause()
+        assert not sidebar.display  # wide, it hides on request too
+
+
+async def test_the_login_error_shows_on_a_small_terminal() -> None:
+    app = app_for(None)
+    async with app.run_test(size=(60, 20)) as pilot:
+        app.screen.query_one("#password", Input).value = "hunter2"
+        await pilot.press("enter")
+        error = app.screen.query_one("#error", Static)
+        await until(lambda: "wrong" in str(error.render()))
+        await pilot.pause()
+        form = app.screen.query_one("#form")
+        assert form.region.bottom <= 20 and form.region.right <= 60
+        assert error.region.height >= 1
+        assert form.content_region.contains_region(error.region), (form.region, error.region)
+        for field in app.screen.query(Input):
+            assert form.content_region.contains_region(field.region)
+
+
+async def test_help_fits_a_small_terminal() -> None:
+    app = app_for(demo_state())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        panel = app.screen.query_one("#panel")
+        assert panel.region.right <= 60 and panel.region.bottom <= 20
+        assert any("F2" in key for key, _ in KEYS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -68,6 +69,38 @@ def test_main_screen_with_nothing_open(snap_compare: SnapCompare) -> None:
 
 def test_help_screen(snap_compare: SnapCompare) -> None:
     assert snap_compare(app_with(), terminal_size=(100, 36), press=["f1"])
+
+
+SIZES = pytest.mark.parametrize("size", [(120, 35), (60, 20)], ids=["120x35", "60x20"])
+
+
+@SIZES
+def test_main_screen_sized(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Wide, the sidebar beside the messages; narrow (below 90 columns), only the messages."""
+    assert snap_compare(app_with(), terminal_size=size)
+
+
+@SIZES
+def test_sidebar_toggled(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """F2 hides the sidebar where it shows, and shows it where it was hidden."""
+    assert snap_compare(app_with(), terminal_size=size, press=["f2"])
+
+
+@SIZES
+def test_login_with_error_sized(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    async def wrong_password(pilot: Pilot[None]) -> None:
+        pilot.app.screen.query_one("#password", Input).value = "hunter2"
+        await pilot.press("enter")
+        error = pilot.app.screen.query_one("#error", Static)
+        await until(lambda: "wrong" in str(error.render()))
+        await pilot.pause()
+
+    assert snap_compare(app_with(logged_in=False), terminal_size=size, run_before=wrong_password)
+
+
+@SIZES
+def test_help_screen_sized(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app_with(), terminal_size=size, press=["f1"])
 
 
 def test_reconnecting(snap_compare: SnapCompare) -> None:

@@ -6,7 +6,7 @@ import math
 import time
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -27,16 +27,21 @@ from ..widgets.status_line import StatusLine
 
 TITLE_NAMES = 20
 """Members named in a group's title, at most: it is one line."""
+SIDEBAR_MIN = 90
+"""Narrower than this, the sidebar is hidden until asked for (F2): the messages need the room."""
 
 
 class MainScreen(Screen[None]):
     """The chat itself, drawn from the state it is given. What the user does goes up to the
     app as messages; the app changes the state and calls the methods that redraw."""
 
+    # Not ClassVar: Textual's `ClassVar[...] | None` is an instance variable to mypy.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDEBAR_MIN, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n,alt+down", "cycle(1)", "Next", priority=True),
         Binding("ctrl+p,alt+up", "cycle(-1)", "Previous", priority=True),
         Binding("alt+a", "next_unread", "Next unread", priority=True),
+        Binding("f2,ctrl+b", "toggle_sidebar", "Sidebar", priority=True),
         Binding("pageup", "scroll_log(-1)", "Page up", show=False),
         Binding("pagedown", "scroll_log(1)", "Page down", show=False),
         Binding("ctrl+home", "oldest", "Oldest", show=False),
@@ -46,6 +51,9 @@ class MainScreen(Screen[None]):
     DEFAULT_CSS = """
     MainScreen {
         #conversation { width: 1fr; }
+        #panes { layers: below above; }
+        /* Narrow, the sidebar shown covers the messages rather than squeezing them. */
+        &.-narrow #sidebar { position: absolute; layer: above; }
         #title {
             height: 1;
             padding: 0 1;
@@ -61,9 +69,10 @@ class MainScreen(Screen[None]):
         self.state = state
         self._blink = blink
         self._announced: dict[ConvKey, float] = {}  # when each conversation's toast went up
+        self._narrow: bool | None = None  # None until the first size is known
 
     def compose(self) -> ComposeResult:
-        with Horizontal():
+        with Horizontal(id="panes"):
             yield Sidebar(id="sidebar")
             with Vertical(id="conversation"):
                 yield Static(id="title")
@@ -83,6 +92,24 @@ class MainScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.ready = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Shows or hides the sidebar as the width crosses SIDEBAR_MIN; in between, F2 rules."""
+        narrow = event.size.width < SIDEBAR_MIN
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self._show_sidebar(not narrow)
+
+    def action_toggle_sidebar(self) -> None:
+        self._show_sidebar(not self.query_one(Sidebar).display)
+
+    def _show_sidebar(self, show: bool) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = show
+        if show and self._narrow:
+            sidebar.focus()  # asked for to pick a conversation
+        elif not show and (self.focused is None or self.focused is sidebar):
+            self.query_one(Composer).focus()
 
     # --- Called by the app as the state changes -------------------------------------------
 
@@ -143,7 +170,7 @@ class MainScreen(Screen[None]):
     def _show_conversation(self) -> None:
         log = self.query_one(MessageLog)
         if self.state.active is None:
-            log.show([], "Pick a conversation on the left, or type /msg <id> to start one.")
+            log.show([], "Pick a conversation on the left (F2), or type /msg <id> to start one.")
         else:
             conv = self.state.conversation(self.state.active)
             log.show(conv.lines, _hint(conv), _banner(conv))
@@ -166,6 +193,8 @@ class MainScreen(Screen[None]):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.post_message(OpenConversation(ConvKey.parse(event.option.id)))
+            if self._narrow:
+                self._show_sidebar(False)  # it covered half the messages
             self.query_one(Composer).focus()
 
     def action_cycle(self, step: int) -> None:
