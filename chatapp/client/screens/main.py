@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import time
 from typing import ClassVar
 
 from textual import events, on
@@ -24,6 +22,8 @@ from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
+from .notices import CSS as NOTICES_CSS
+from .notices import Notices
 
 TITLE_NAMES = 20
 """Members named in a group's title, at most: it is one line."""
@@ -48,7 +48,8 @@ class MainScreen(Screen[None]):
         Binding("escape", "focus_composer", "Composer", show=False),
     ]
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     MainScreen {
         #conversation { width: 1fr; }
         #panes { layers: below above; }
@@ -63,12 +64,14 @@ class MainScreen(Screen[None]):
         }
     }
     """
+        + NOTICES_CSS
+    )
 
     def __init__(self, state: ChatState, *, blink: bool = True) -> None:
         super().__init__()
         self.state = state
         self._blink = blink
-        self._announced: dict[ConvKey, float] = {}  # when each conversation's toast went up
+        self._notices = Notices()
         self._narrow: bool | None = None  # None until the first size is known
 
     def compose(self) -> ComposeResult:
@@ -132,6 +135,8 @@ class MainScreen(Screen[None]):
 
     def conversation_opened(self) -> None:
         """Another conversation became the open one."""
+        if self.state.active is not None:
+            self._notices.forget(self.app, self.state.active)
         self.refresh_sidebar()
         self._show_conversation()
 
@@ -139,21 +144,13 @@ class MainScreen(Screen[None]):
         """A message for `conv`: shown if it is open, otherwise counted and announced."""
         log = self.query_one(MessageLog)
         if conv.key != self.state.active:
-            self._announce(conv, line)
+            self._notices.announce(self.app, conv, line)
         elif conv.lines[-1] is line and log.message_count:
             log.append(line)
         else:
             # It belongs further up (deliveries can overtake), or is the first under the banner.
             self.conversation_changed(conv)
         self.refresh_sidebar(conv.key)
-
-    def _announce(self, conv: Conversation, line: Line) -> None:
-        """A toast for a message elsewhere, unless one for that conversation is still up:
-        after a long absence hundreds may come at once, and the sidebar counts them."""
-        now = time.monotonic()
-        if now - self._announced.get(conv.key, -math.inf) >= self.app.NOTIFICATION_TIMEOUT:
-            self._announced[conv.key] = now
-            self.notify(line.text[:80], title=f"{conv.title} ({conv.unread} unread)")
 
     def line_changed(self, line: Line) -> None:
         self.query_one(MessageLog).update_line(line)
