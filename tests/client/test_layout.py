@@ -95,6 +95,9 @@ async def test_a_narrow_screen_hides_the_sidebar_until_asked() -> None:
         await pilot.press("ctrl+b")
         await pilot.pause()
         assert not sidebar.display and app.screen.query_one(Composer).has_focus
+        await pilot.press("f2", "escape")
+        await pilot.pause()
+        assert not sidebar.display and app.screen.query_one(Composer).has_focus
         await pilot.press("f2", "down", "enter")  # a conversation picked: out of the way again
         await pilot.pause()
         assert not sidebar.display

@@ -222,6 +222,8 @@ class MainScreen(Screen[None]):
             self.post_message(LoadHistory(self.state.active))
 
     def action_focus_composer(self) -> None:
+        if self._narrow:
+            self._show_sidebar(False)  # shown over the messages, it goes with Escape
         self.query_one(Composer).focus()
 
     # --- The composer ---------------------------------------------------------------------
