@@ -133,3 +133,6 @@ async def test_help_fits_a_small_terminal() -> None:
         panel = app.screen.query_one("#panel")
         assert panel.region.right <= 60 and panel.region.bottom <= 20
         assert any("F2" in key for key, _ in KEYS)
+        await pilot.press("end")  # what does not fit is a key away
+        await pilot.pause()
+        assert panel.scroll_y == panel.max_scroll_y > 0
