@@ -62,4 +62,4 @@ async def test_a_burst_of_messages_from_one_friend_raises_one_toast() -> None:
         await pilot.pause()
         assert app.state.unread(ConvKey(Kind.USER, 8)) == 200
         titles = [n.title for n in app._notifications]
-        assert titles == ["fan8 (1 unread)", "fan9 (1 unread)"]
+        assert titles == ["fan8: 200 new messages", "fan9: 1 new message"]

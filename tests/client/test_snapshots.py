@@ -5,18 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
+from textual.widgets._toast import Toast
 
 from chatapp.client.app import ChatApp
+from chatapp.client.messages import ServerEvent
 from chatapp.client.net import Connection, LinkChanged, LinkState, RequestFailed, Sendable
 from chatapp.client.settings import Settings
 from chatapp.client.state import ChatState
 from chatapp.client.widgets.message_log import MessageLog
-from chatapp.protocol import Ack, ChatMessage, Errno, FriendInfo, History, LoginAck, MsgId
+from chatapp.protocol import (
+    Ack,
+    ChatMessage,
+    Errno,
+    FriendInfo,
+    GroupMessage,
+    History,
+    LoginAck,
+    MsgId,
+)
 
 from .conftest import until
-from .fakes import BOB, NOW, clock, demo_state
+from .fakes import BOB, DEVS, NOW, clock, demo_state
 
 SnapCompare = Callable[..., bool]
 SIZE = (100, 30)
@@ -68,6 +80,55 @@ def test_main_screen_with_nothing_open(snap_compare: SnapCompare) -> None:
 
 def test_help_screen(snap_compare: SnapCompare) -> None:
     assert snap_compare(app_with(), terminal_size=(100, 36), press=["f1"])
+
+
+SIZES = pytest.mark.parametrize("size", [(120, 35), (60, 20)], ids=["120x35", "60x20"])
+
+
+@SIZES
+def test_main_screen_sized(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Wide, the sidebar beside the messages; narrow (below 90 columns), only the messages."""
+    assert snap_compare(app_with(), terminal_size=size)
+
+
+@SIZES
+def test_sidebar_toggled(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """F2 hides the sidebar where it shows, and shows it where it was hidden."""
+    assert snap_compare(app_with(), terminal_size=size, press=["f2"])
+
+
+@SIZES
+def test_login_with_error_sized(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    async def wrong_password(pilot: Pilot[None]) -> None:
+        pilot.app.screen.query_one("#password", Input).value = "hunter2"
+        await pilot.press("enter")
+        error = pilot.app.screen.query_one("#error", Static)
+        await until(lambda: "wrong" in str(error.render()))
+        await pilot.pause()
+
+    assert snap_compare(app_with(logged_in=False), terminal_size=size, run_before=wrong_password)
+
+
+@SIZES
+def test_help_screen_sized(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app_with(), terminal_size=size, press=["f1"])
+
+
+@SIZES
+def test_notices_sized(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Messages elsewhere: one notice per conversation, top right, clear of the composer."""
+
+    async def messages(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, ChatApp)
+        for mid, text in enumerate(["are you there?", "the build is red", "ping me 你好"]):
+            app.post_message(ServerEvent(ChatMessage(3, "carol", 1, text, "", 100 + mid, 0)))
+        app.post_message(ServerEvent(GroupMessage(2, "bob", DEVS.id, "lunch?", "", 200, 0)))
+        await until(lambda: app.state.unread(DEVS) == 1)
+        await until(lambda: len(app.screen.query(Toast)) == 2)
+        await pilot.pause()
+
+    assert snap_compare(app_with(), terminal_size=size, run_before=messages)
 
 
 def test_reconnecting(snap_compare: SnapCompare) -> None:

@@ -22,6 +22,7 @@ KEYS = (
     ("Ctrl+N / Alt+Down", "next conversation"),
     ("Ctrl+P / Alt+Up", "previous conversation"),
     ("Alt+A", "next conversation with unread messages"),
+    ("F2 / Ctrl+B", "show or hide the conversations (hidden on narrow screens)"),
     ("Tab / Shift+Tab", "move between sidebar, messages and composer"),
     ("PageUp / PageDown", "scroll; PageUp at the top loads more"),
     ("Ctrl+Home", "oldest message shown, then older ones"),
@@ -64,6 +65,7 @@ class HelpScreen(ModalScreen[None]):
         align: center middle;
         #panel {
             width: 76;
+            max-width: 100%;
             max-height: 90%;
             height: auto;
             border: round $accent;

@@ -25,6 +25,8 @@ class LoginScreen(Screen[None]):
         Binding("ctrl+r", "submit(True)", "Register"),
         Binding("escape", "app.quit", "Quit"),
     ]
+    # Short terminals get a compact form, so that the error under it stays on screen.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (see main.py)
 
     DEFAULT_CSS = """
     LoginScreen {
@@ -44,6 +46,13 @@ class LoginScreen(Screen[None]):
         #error { color: $error; margin-top: 1; height: auto; }
         #busy { color: $text-muted; margin-top: 1; height: auto; }
         #tagline { color: $text-muted; text-align: center; width: 100%; }
+        &.-short {
+            #form { padding: 0 1; max-width: 100%; max-height: 100%; overflow-y: auto; }
+            #tagline { display: none; }
+            Label.caption { margin: 0; }
+            #buttons { margin-top: 0; }
+            #error, #busy { margin-top: 0; }
+        }
     }
     """
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-import time
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -24,19 +22,26 @@ from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
+from .notices import CSS as NOTICES_CSS
+from .notices import Notices
 
 TITLE_NAMES = 20
 """Members named in a group's title, at most: it is one line."""
+SIDEBAR_MIN = 90
+"""Narrower than this, the sidebar is hidden until asked for (F2): the messages need the room."""
 
 
 class MainScreen(Screen[None]):
     """The chat itself, drawn from the state it is given. What the user does goes up to the
     app as messages; the app changes the state and calls the methods that redraw."""
 
+    # Not ClassVar: Textual's `ClassVar[...] | None` is an instance variable to mypy.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDEBAR_MIN, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n,alt+down", "cycle(1)", "Next", priority=True),
         Binding("ctrl+p,alt+up", "cycle(-1)", "Previous", priority=True),
         Binding("alt+a", "next_unread", "Next unread", priority=True),
+        Binding("f2,ctrl+b", "toggle_sidebar", "Sidebar", priority=True),
         Binding("pageup", "scroll_log(-1)", "Page up", show=False),
         Binding("pagedown", "scroll_log(1)", "Page down", show=False),
         Binding("ctrl+home", "oldest", "Oldest", show=False),
@@ -44,9 +49,13 @@ class MainScreen(Screen[None]):
         Binding("escape", "focus_composer", "Composer", show=False),
     ]
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     MainScreen {
         #conversation { width: 1fr; }
+        #panes { layers: below above; }
+        /* Narrow, the sidebar shown covers the messages rather than squeezing them. */
+        &.-narrow #sidebar { position: absolute; layer: above; }
         #title {
             height: 1;
             padding: 0 1;
@@ -56,15 +65,18 @@ class MainScreen(Screen[None]):
         }
     }
     """
+        + NOTICES_CSS
+    )
 
     def __init__(self, state: ChatState, *, blink: bool = True) -> None:
         super().__init__()
         self.state = state
         self._blink = blink
-        self._announced: dict[ConvKey, float] = {}  # when each conversation's toast went up
+        self._notices = Notices()
+        self._narrow: bool | None = None  # None until the first size is known
 
     def compose(self) -> ComposeResult:
-        with Horizontal():
+        with Horizontal(id="panes"):
             yield Sidebar(id="sidebar")
             with Vertical(id="conversation"):
                 yield Static(id="title")
@@ -84,6 +96,24 @@ class MainScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.ready = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Shows or hides the sidebar as the width crosses SIDEBAR_MIN; in between, F2 rules."""
+        narrow = event.size.width < SIDEBAR_MIN
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self._show_sidebar(not narrow)
+
+    def action_toggle_sidebar(self) -> None:
+        self._show_sidebar(not self.query_one(Sidebar).display)
+
+    def _show_sidebar(self, show: bool) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = show
+        if show and self._narrow:
+            sidebar.focus()  # asked for to pick a conversation
+        elif not show and (self.focused is None or self.focused is sidebar):
+            self.query_one(Composer).focus()
 
     # --- Called by the app as the state changes -------------------------------------------
 
@@ -108,6 +138,8 @@ class MainScreen(Screen[None]):
 
     def conversation_opened(self) -> None:
         """Another conversation became the open one."""
+        if self.state.active is not None:
+            self._notices.forget(self.app, self.state.active)
         self.refresh_sidebar()
         self._show_conversation()
 
@@ -115,21 +147,13 @@ class MainScreen(Screen[None]):
         """A message for `conv`: shown if it is open, otherwise counted and announced."""
         log = self.query_one(MessageLog)
         if conv.key != self.state.active:
-            self._announce(conv, line)
+            self._notices.announce(self.app, conv, line)
         elif conv.lines[-1] is line and log.message_count:
             log.append(line)
         else:
             # It belongs further up (deliveries can overtake), or is the first under the banner.
             self.conversation_changed(conv)
         self.refresh_sidebar(conv.key)
-
-    def _announce(self, conv: Conversation, line: Line) -> None:
-        """A toast for a message elsewhere, unless one for that conversation is still up:
-        after a long absence hundreds may come at once, and the sidebar counts them."""
-        now = time.monotonic()
-        if now - self._announced.get(conv.key, -math.inf) >= self.app.NOTIFICATION_TIMEOUT:
-            self._announced[conv.key] = now
-            self.notify(line.text[:80], title=f"{conv.title} ({conv.unread} unread)")
 
     def line_changed(self, line: Line) -> None:
         self.query_one(MessageLog).update_line(line)
@@ -149,7 +173,7 @@ class MainScreen(Screen[None]):
     def _show_conversation(self) -> None:
         log, self._shown = self.query_one(MessageLog), self.state.active
         if self.state.active is None:
-            log.show([], "Pick a conversation on the left, or type /msg <id> to start one.")
+            log.show([], "Pick a conversation on the left (F2), or type /msg <id> to start one.")
         else:
             conv = self.state.conversation(self.state.active)
             log.show(conv.lines, _hint(conv), _banner(conv))
@@ -172,6 +196,8 @@ class MainScreen(Screen[None]):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.post_message(OpenConversation(ConvKey.parse(event.option.id)))
+            if self._narrow:
+                self._show_sidebar(False)  # it covered half the messages
             self.query_one(Composer).focus()
 
     def action_cycle(self, step: int) -> None:
@@ -205,6 +231,8 @@ class MainScreen(Screen[None]):
             self.post_message(LoadHistory(self.state.active))
 
     def action_focus_composer(self) -> None:
+        if self._narrow:
+            self._show_sidebar(False)  # shown over the messages, it goes with Escape
         self.query_one(Composer).focus()
 
     # --- The composer ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
@@ -51,7 +52,7 @@ class Rows:
             return 1
         text = item.text
         # The common case (a short single line of plain text) needs no wrapping at all.
-        short = len(text) <= self.body_width
+        short = len(text) <= self.body_width  # with isascii() below: cells are characters
         if not item.note and short and text.isascii() and text.isprintable():
             return 1
         return len(self._body(item).wrap(self.console, self.body_width))
@@ -62,12 +63,15 @@ class Rows:
         console = self.console
         if isinstance(item, Banner):
             label = f"· {item.text} ·"
-            margin = " " * max(0, (width - len(label)) // 2)
+            margin = " " * max(0, (width - cell_len(label)) // 2)
             text = Text.assemble((margin, base), (label, base + self.style("banner")))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
         if isinstance(item, date):
-            label = f" {item:%A %d %B %Y} "
-            text = Text.assemble((label.center(width, "─"), base + self.style("day")))
+            label = f" {item:%A %d %B %Y} "  # a locale's day and month may be wide
+            spare = max(0, width - cell_len(label))
+            left = spare // 2 + (spare & width & 1)  # as str.center splits it
+            line = "─" * left + label + "─" * (spare - left)
+            text = Text.assemble((line, base + self.style("day")))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
         body_width = self.body_width
         rows = self._body(item).wrap(console, body_width) or [Text("")]
@@ -82,7 +86,8 @@ class Rows:
                 prefix.append(" " * (6 + NAME_WIDTH))
             prefix.append(" │ ", style=rule)
             prefix.append_text(row)
-            prefix.pad_right(max(0, PREFIX_WIDTH + body_width - len(prefix)))
+            # In cells: a wide character takes two, and the mark must stay in its column.
+            prefix.pad_right(max(0, PREFIX_WIDTH + body_width - prefix.cell_len))
             if number == 0 and item.delivery is not Delivery.RECEIVED:
                 prefix.append(f" {MARKS[item.delivery]}", style=self.style(item.delivery.value))
             strips.append(Strip(prefix.render(console)).crop_extend(0, width, base))
@@ -101,5 +106,9 @@ class Rows:
 
 
 def _sender_label(line: Line) -> str:
-    name = line.sender if len(line.sender) <= NAME_WIDTH else line.sender[: NAME_WIDTH - 1]
-    return name.rjust(NAME_WIDTH) if len(line.sender) <= NAME_WIDTH else name + "…"
+    """The sender's name in exactly NAME_WIDTH cells: right-aligned, or cut with an ellipsis
+    (a wide character that would straddle the cut becomes a space)."""
+    name = line.sender
+    if cell_len(name) <= NAME_WIDTH:
+        return " " * (NAME_WIDTH - cell_len(name)) + name
+    return set_cell_size(name, NAME_WIDTH - 1) + "…"
