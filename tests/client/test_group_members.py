@@ -9,7 +9,7 @@ from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.messages import OpenConversation
 from chatapp.client.net import Connection, Sendable
-from chatapp.client.screens.main import _members
+from chatapp.client.screens.headings import members_line as _members
 from chatapp.client.settings import Settings
 from chatapp.client.state import ChatState
 from chatapp.protocol import Ack, GroupInfo, History, LoginAck, MemberInfo, Members, MsgId

@@ -11,8 +11,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
-from chatapp.protocol import GroupInfo
-
 from ..commands import Command, CommandError, Msg, Say
 from ..commands import parse as parse_command
 from ..conversation import Conversation, ConvKey, Kind, Line
@@ -22,11 +20,10 @@ from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
+from .headings import banner, hint, members_line
 from .notices import CSS as NOTICES_CSS
 from .notices import Notices
 
-TITLE_NAMES = 20
-"""Members named in a group's title, at most: it is one line."""
 SIDEBAR_MIN = 90
 """Narrower than this, the sidebar is hidden until asked for (F2): the messages need the room."""
 
@@ -162,8 +159,8 @@ class MainScreen(Screen[None]):
         """Redraws `conv` if it is open (history came, or a line moved), keeping the view."""
         if conv.key == self.state.active:
             log = self.query_one(MessageLog)
-            log.hint = _hint(conv)
-            log.replace(conv.lines, _banner(conv))
+            log.hint = hint(conv)
+            log.replace(conv.lines, banner(conv))
 
     # --- Conversations --------------------------------------------------------------------
 
@@ -176,7 +173,7 @@ class MainScreen(Screen[None]):
             log.show([], "Pick a conversation on the left (F2), or type /msg <id> to start one.")
         else:
             conv = self.state.conversation(self.state.active)
-            log.show(conv.lines, _hint(conv), _banner(conv))
+            log.show(conv.lines, hint(conv), banner(conv))
         self._show_title()
 
     def _show_title(self) -> None:
@@ -186,7 +183,7 @@ class MainScreen(Screen[None]):
             title.update(f"Welcome, {state.user_name}")
         elif key.kind is Kind.GROUP and (group := state.groups.get(key.id)):
             desc = f" — {group.groupdesc}" if group.groupdesc else ""
-            title.update(f"# {group.groupname} (group {key.id}){desc}  ·  {_members(group)}")
+            title.update(f"# {group.groupname} (group {key.id}){desc}  ·  {members_line(group)}")
         else:
             friend = state.friends.get(key.id)
             seen = f"  ·  {friend.state}" if friend else "  ·  not a friend (/add to add)"
@@ -272,33 +269,3 @@ class MainScreen(Screen[None]):
         self.post_message(OpenConversation(key))
         if text:
             self.post_message(SendText(key, text))
-
-
-def _members(group: GroupInfo) -> str:
-    """The members a group's title names: every one where there are few, else how many
-    there are and the first ones known."""
-    names = ", ".join(u.name for u in group.users[:TITLE_NAMES])
-    if group.count <= min(len(group.users), TITLE_NAMES):
-        return names
-    return f"{group.count:,} members: {names}, …" if names else f"{group.count:,} members"
-
-
-def _hint(conv: Conversation) -> str:
-    """What an empty conversation says instead of messages."""
-    if conv.paging.loading:
-        return "Loading history…"
-    if conv.paging.error:
-        return f"History not loaded: {conv.paging.error}. PageUp to retry."
-    return "No messages yet. Say hello!"
-
-
-def _banner(conv: Conversation) -> str:
-    """What the row above the oldest message says about older ones."""
-    paging = conv.paging
-    if paging.loading:
-        return "loading older messages…"
-    if paging.error:
-        return f"history not loaded: {paging.error} (PageUp to retry)"
-    if paging.complete:
-        return "beginning of conversation"
-    return "PageUp for older messages" if paging.started else ""
