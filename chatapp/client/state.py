@@ -8,10 +8,13 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from chatapp.protocol import (
+    OFFLINE,
     ONLINE,
     Chat,
     ChatMessage,
+    FriendAdded,
     FriendInfo,
+    GroupEvent,
     GroupInfo,
     GroupMessage,
     LoginAck,
@@ -193,6 +196,55 @@ class ChatState:
             last = group.users[-1].id if group.users else None
             fresh = [m for m in page if last is None or m.id > last]
             self.groups[group_id] = replace(group, users=(*group.users, *fresh))
+
+    def pushed(self, event: Presence | FriendAdded | GroupEvent) -> ConvKey | None:
+        """Files what the server pushed besides chats; the conversation whose row alone
+        changed (a presence), or None where the lists or a title may have."""
+        if isinstance(event, Presence):
+            self.presence(event)
+            return ConvKey(Kind.USER, event.id)
+        if isinstance(event, FriendAdded):
+            self.add_friend(event.friend)
+        else:
+            self.group_event(event)
+        return None
+
+    def group_event(self, event: GroupEvent) -> None:
+        """A member joined, left or was removed, or changed role, or the group was edited:
+        the member list and count follow live (paging by id stays right: a joiner beyond
+        the members read yet comes with their pages)."""
+        group, who = self.groups.get(event.groupid), event.user
+        if group is None:
+            return
+        users = tuple(u for u in group.users if u.id != who.id)
+        gone, count = len(users) < len(group.users), max(group.count, len(group.users))
+        if event.event in ("left", "removed"):
+            if who.id == self.user_id:
+                del self.groups[group.id]
+                return
+            count -= gone or len(group.users) < count
+            self.groups[group.id] = replace(group, users=users, count=count)
+        elif event.event in ("joined", "role"):
+            read = group.users and (len(group.users) >= count or who.id < group.users[-1].id)
+            if gone or read:
+                member = MemberInfo(who.id, who.name, ONLINE, who.role or "normal")
+                users = tuple(sorted((*users, member), key=lambda u: u.id))
+            count += event.event == "joined" and not gone
+            self.groups[group.id] = replace(group, users=users, count=count)
+        elif event.event == "edited" and event.group is not None:
+            edit = event.group
+            self.add_group(replace(group, groupname=edit.groupname, groupdesc=edit.groupdesc))
+
+    def set_link(self, change: LinkChanged) -> bool:
+        """The link changed; while it is down nobody's presence is known, so friends show
+        offline until the next login's snapshot. True if a friend's presence changed."""
+        self.link = change
+        if change.state is LinkState.ONLINE:
+            return False
+        online = [f for f in self.friends.values() if f.state != OFFLINE]
+        for friend in online:
+            self.friends[friend.id] = replace(friend, state=OFFLINE)
+        return bool(online)
 
     def members_wanted(self, key: ConvKey) -> bool:
         """The conversation is a group whose members are not known yet."""

@@ -16,13 +16,11 @@ from chatapp.protocol import (
     Drain,
     Errno,
     Event,
-    FriendAdded,
     GroupMessage,
     Login,
     LoginAck,
     Logout,
     Ping,
-    Presence,
     RegAck,
     Register,
     Sent,
@@ -31,7 +29,7 @@ from chatapp.protocol import (
 from .backoff import FINAL_LOGIN_ERRORS, Backoff, Sleep
 from .errors import ClientError, Disconnected, RequestFailed
 from .inbox import Inbox
-from .link import Feed, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
+from .link import NOTICES, Feed, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
 from .pending import Outgoing, Pending, Sendable
 from .wire import Opener, Wire
 
@@ -193,7 +191,7 @@ class Connection:
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, ChatMessage | GroupMessage | Sent):  # Sent: from another device
             self.inbox.deliver(event.chat if isinstance(event, Sent) else event)
-        elif isinstance(event, Presence | FriendAdded):
+        elif isinstance(event, NOTICES):
             self._feed.put(event)
         elif isinstance(event, Drain):  # to another instance: see _reconnect
             if self._reconnector is None and self._token is not None:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, LoginAck, Presence
+from chatapp.protocol import ChatMessage, FriendAdded, GroupEvent, GroupMessage, LoginAck, Presence
 
 
 class LinkState(StrEnum):
@@ -48,7 +48,9 @@ class LoginNeeded:
     reason: str
 
 
-Pushed = ChatMessage | GroupMessage | Presence | FriendAdded
+Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | GroupEvent
+# What the server pushes besides chats that goes to the caller as it comes.
+NOTICES = (Presence, FriendAdded, GroupEvent)
 Incoming = Pushed | LinkChanged | LoggedIn | LoginNeeded
 
 
