@@ -19,11 +19,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def setup_logging(path: Path) -> None:
+    """Sends every log record from DEBUG up (the network layer's connections, logins,
+    retries and refusals among them) to `path`, with its time, level and logger."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    # The client's own records pass whatever level a library gave its loggers.
+    logging.getLogger("chatapp").setLevel(logging.DEBUG)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Runs the client until the user quits."""
     args = parse_args(argv)
     if args.log_file:
-        logging.basicConfig(filename=args.log_file, level=logging.DEBUG)
+        setup_logging(args.log_file)
     path = settings_path(args.config_dir)
     settings = load(path)
     if args.host:

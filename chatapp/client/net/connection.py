@@ -216,6 +216,7 @@ class Connection:
         """Sets up a session as its login ack is read, before the deliveries right behind it."""
         # Only the token is kept: it logs in once more, and LOGOUT revokes it.
         self._token, self._user_id = ack.token, ack.id
+        log.info("%s:%d logged in as %s (#%d)", self.host, self.port, ack.name, ack.id)
         self._set_state(LinkState.ONLINE)
         ack = replace(ack, offlinemsg=tuple(self.inbox.take(ack.offlinemsg)))
         self._feed.put(LoggedIn(ack, again=login.token is not None))
@@ -294,5 +295,6 @@ class Connection:
     def _set_state(
         self, state: LinkState, reason: str = "", *, retry_in: float | None = None, attempt: int = 0
     ) -> None:
-        self.state = state
-        self._feed.put(LinkChanged(state, reason, retry_in, attempt))
+        self.state, change = state, LinkChanged(state, reason, retry_in, attempt)
+        log.log(change.level, "%s:%d %s", self.host, self.port, change)
+        self._feed.put(change)

@@ -4,6 +4,7 @@ and the Feed that carries it all to the caller in order."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,6 +31,20 @@ class LinkChanged:
     reason: str = ""
     retry_in: float | None = None
     attempt: int = 0
+
+    @property
+    def level(self) -> int:
+        """How loud the log says it: a state with a reason (an outage, a refusal) warns."""
+        quiet = not self.reason or self.state in (LinkState.ONLINE, LinkState.CLOSED)
+        return logging.INFO if quiet else logging.WARNING
+
+    def __str__(self) -> str:
+        text = str(self.state)
+        if self.attempt:
+            text += f", attempt {self.attempt}"
+        if self.retry_in is not None:
+            text += f" in {self.retry_in:.1f} s"
+        return f"{text} ({self.reason})" if self.reason else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import uuid
 from collections import deque
 from collections.abc import Iterable
@@ -33,6 +34,8 @@ from chatapp.protocol import (
 )
 
 from .errors import Disconnected, RequestFailed, RequestTimeout
+
+log = logging.getLogger(__name__)
 
 # What this client sends: every request that carries a rid and earns exactly one reply.
 Sendable = (
@@ -95,7 +98,9 @@ class Pending:
             return False
         # A refusal fails its request, whichever reply carries it: one error for callers.
         if isinstance(event, Error | LoginAck | RegAck) and event.errno:
-            entry.reply.set_exception(RequestFailed(event.errno, event.errmsg))
+            refusal = RequestFailed(event.errno, event.errmsg)
+            log.warning("%s refused: %s (errno %d)", _name(entry.request), refusal, event.errno)
+            entry.reply.set_exception(refusal)
         else:
             entry.reply.set_result(event)
         return True
@@ -164,3 +169,9 @@ def _fail(entries: Iterable[Outgoing], reason: str) -> None:
     for entry in entries:
         if not entry.reply.done():
             entry.reply.set_exception(Disconnected(reason))
+
+
+def _name(request: Sendable) -> str:
+    """The request as a log names it: its kind, and for a chat its cid (never a password)."""
+    cid = getattr(request, "cid", None)
+    return f"{type(request).__name__} {cid}" if cid else type(request).__name__
