@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 from pathlib import Path
 
 from .app import ChatApp
-from .settings import load, settings_path
+from .net import Connection
+from .settings import data_path, load, settings_path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -15,6 +17,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", help="server host (default: the last one used)")
     parser.add_argument("--port", type=int, help="server port (default: the last one used)")
     parser.add_argument("--config-dir", type=Path, help="where settings are kept")
+    parser.add_argument("--data-dir", type=Path, help="where chats not sent yet are kept")
     parser.add_argument("--log-file", type=Path, help="write a debug log here")
     return parser.parse_args(argv)
 
@@ -42,7 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         settings.host = args.host
     if args.port:
         settings.port = args.port
-    ChatApp(settings, path).run()
+    # Chats not sent yet are kept there, to go after the next login even after a restart.
+    factory = functools.partial(Connection, outbox=data_path(args.data_dir))
+    ChatApp(settings, path, connection_factory=factory).run()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from pathlib import Path
 
 from chatapp.protocol import (
     Ack,
@@ -27,7 +28,7 @@ from chatapp.protocol import (
 )
 
 from .backoff import FINAL_LOGIN_ERRORS, Backoff, Sleep
-from .errors import ClientError, Disconnected, RequestFailed
+from .errors import ClientError, Disconnected, RequestFailed, expect
 from .inbox import Inbox
 from .link import NOTICES, Feed, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
 from .pending import Outgoing, Pending, Sendable
@@ -39,10 +40,11 @@ log = logging.getLogger(__name__)
 class Connection:
     """One client connection that logs in again by itself, with a resume token: the password
     serves one login; each login returns a token for the next. Requests made while the link
-    is down wait in an outbox for the automatic login, up to `queue_timeout`. When the link
-    drops, chats (their cid makes a retry harmless) and history reads in flight go out
-    again; the rest fail with Disconnected: the server may have acted on them. A DRAIN (the
-    server is going away) is a drop without a loss: see `_reconnect`."""
+    is down wait in an outbox for the automatic login, up to `queue_timeout`; chats (their
+    cid makes a retry harmless) until they are answered, and on disk under `outbox` for the
+    user's next login. When the link drops, chats and reads in flight go out again; the rest
+    fail with Disconnected: the server may have acted on them. A DRAIN is a drop without a
+    loss: see `_reconnect`."""
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class Connection:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         opener: Opener = asyncio.open_connection,
+        outbox: Path | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.request_timeout = request_timeout
@@ -66,7 +69,7 @@ class Connection:
         self.state = LinkState.OFFLINE
         self._sleep, self._clock, self._open = sleep, clock, opener
         self._feed = Feed()
-        self._pending = Pending()
+        self._pending = Pending.kept_in(outbox, host, port)
         self.inbox = Inbox(self._feed.put, self._post, self.request, ack_interval=ack_interval)
         self._wire: Wire | None = None
         self._reconnector: asyncio.Task[None] | None = None
@@ -101,10 +104,7 @@ class Connection:
     async def register(self, name: str, password: str) -> int:
         """Creates an account and returns its id; raises RequestFailed when refused."""
         await self.connect()
-        reply = await self._roundtrip(Register(name, password, v=2))
-        if not isinstance(reply, RegAck):
-            raise ClientError(f"unexpected reply to REG: {reply!r}")
-        return reply.id
+        return expect(await self._roundtrip(Register(name, password, v=2)), RegAck, "REG").id
 
     async def logout(self) -> None:
         """Ends the session but keeps the connection; nothing will log in again by itself."""
@@ -132,9 +132,7 @@ class Connection:
         else:
             entry = self._pending.new(request, self.queue_timeout)
             self._pending.outbox.append(entry)
-        reply = await self._pending.wait(entry, f"{self.host}:{self.port}")
-        if not isinstance(reply, Ack):
-            raise ClientError(f"unexpected reply: {reply!r}")
+        reply = expect(await self._pending.wait(entry, f"{self.host}:{self.port}"), Ack, "it")
         self.inbox.take_number(reply.seq)  # a chat's copy for the user's other devices
         return reply
 
@@ -207,10 +205,7 @@ class Connection:
     # --- Sessions and reconnection --------------------------------------------------------
 
     async def _login(self, login: Login) -> LoginAck:
-        reply = await self._roundtrip(login)
-        if not isinstance(reply, LoginAck):
-            raise ClientError(f"unexpected reply to LOGIN: {reply!r}")
-        return reply
+        return expect(await self._roundtrip(login), LoginAck, "LOGIN")
 
     def _session(self, ack: LoginAck, login: Login) -> LoginAck:
         """Sets up a session as its login ack is read, before the deliveries right behind it."""
@@ -220,7 +215,7 @@ class Connection:
         self._set_state(LinkState.ONLINE)
         ack = replace(ack, offlinemsg=tuple(self.inbox.take(ack.offlinemsg)))
         self._feed.put(LoggedIn(ack, again=login.token is not None))
-        for entry in self._pending.release(self.request_timeout):
+        for entry in self._pending.release(self.request_timeout, ack.id):
             self._send(entry)
         self.inbox.online()
         if self._wire is not None:
@@ -283,7 +278,7 @@ class Connection:
         """The token was refused: only the user, with the password, can log in again."""
         self._token = None
         self.inbox.restart()
-        self._pending.fail_outbox(reason)
+        self._pending.fail_outbox(reason, keep_chats=True)  # for the user's next login
         self._set_state(LinkState.OFFLINE, reason)
         self._feed.put(LoginNeeded(reason))
 
