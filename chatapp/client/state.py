@@ -108,6 +108,8 @@ class ChatState:
         message shown already (it can come again, and by more than one way)."""
         key = self.key_of(chat)
         conv = self.conversation(key, chat.name if key.kind is Kind.USER else "")
+        if self._claimed(conv, chat):
+            return None
         line = self._line(chat)
         if not conv.add([line]):
             return None
@@ -160,11 +162,27 @@ class ChatState:
         line.delivery, line.note = delivery, note
         if delivery is Delivery.PENDING:
             self._own[serial] = (conv, line)
-        if not mid:
+        if not mid or line.mid == mid:  # the line has its mid already: its copy came first
             return conv, line, False
         before = conv.lines.index(line)
         kept = conv.confirm(line, mid)
         return conv, line, not kept or conv.lines.index(line) != before
+
+    def _claimed(self, conv: Conversation, chat: Chat) -> bool:
+        """Whether `chat` is the server's copy of one of our lines still waiting in `conv`
+        (it comes after a reconnect that lost the ACK): that line takes its mid and keeps
+        the time it was shown with, rather than a second line with another time."""
+        if chat.id != self.user_id or not chat.mid:
+            return False
+        waiting = [
+            line
+            for c, line in self._own.values()
+            if c is conv and not line.mid and line.text == chat.msg
+        ]
+        if not waiting or any(line.mid == chat.mid for line in conv.lines):
+            return False
+        conv.confirm(min(waiting, key=lambda line: line.serial), chat.mid)
+        return True
 
     def open(self, key: ConvKey) -> Conversation:
         """Makes `key` the active conversation and marks it read."""
