@@ -70,6 +70,10 @@ class Connection:
         self._sleep, self._clock, self._open = sleep, clock, opener
         self._feed = Feed()
         self._pending = Pending.kept_in(outbox, host, port)
+        self._pending.send, self._pending.online = (
+            self._send,
+            lambda: self.state is LinkState.ONLINE,
+        )
         self.inbox = Inbox(self._feed.put, self._post, self.request, ack_interval=ack_interval)
         self._wire: Wire | None = None
         self._reconnector: asyncio.Task[None] | None = None

@@ -8,7 +8,7 @@ import logging
 import math
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from chatapp.protocol import (
     AddFriend,
     AddGroup,
     CreateGroup,
+    Errno,
     Error,
     Event,
     Friends,
@@ -60,6 +61,7 @@ Sendable = (
 
 # Safe to send twice: the server logs a chat once per cid, and the others only read.
 RESENDABLE = (OneChat, GroupChat, History, Friends, Groups, Members)
+RETRY_PAUSE = 1.0  # before a chat refused as UNAVAILABLE (maybe logged after all) goes again
 
 
 @dataclass(slots=True, eq=False)
@@ -88,6 +90,10 @@ class Pending:
         self.inflight: dict[Rid, Outgoing] = {}
         self.outbox: deque[Outgoing] = deque()
         self.saved = saved
+        self.retry_pause = RETRY_PAUSE
+        # How the Connection sends an entry, and whether it has a session to send it on.
+        self.send: Callable[[Outgoing], None] = lambda entry: None
+        self.online: Callable[[], bool] = lambda: False
         self.user: int | None = None  # whose chats the outbox holds
         self._rids = itertools.count(1)
 
@@ -115,10 +121,15 @@ class Pending:
         if entry is None:
             return False
         request = entry.request
-        if isinstance(request, OneChat | GroupChat) and self.saved and request.cid:
-            self.saved.remove(request.cid)  # answered: sent, or refused for good
+        unavailable = isinstance(event, Error) and event.errno is Errno.UNAVAILABLE
+        chat = request if isinstance(request, OneChat | GroupChat) else None
+        if chat is not None and chat.cid and self.saved and not unavailable:
+            self.saved.remove(chat.cid)  # answered: sent, or refused for good
         if entry.reply.done():
             return False
+        if unavailable and chat is not None:  # maybe logged all the same: not a refusal
+            self._again(entry)
+            return True
         # A refusal fails its request, whichever reply carries it: one error for callers.
         if isinstance(event, Error | LoginAck | RegAck) and event.errno:
             refusal = RequestFailed(event.errno, event.errmsg)
@@ -191,6 +202,18 @@ class Pending:
         if keep_chats:
             self.outbox = deque(e for e in outbox if isinstance(e.request, OneChat | GroupChat))
         _fail((e for e in outbox if e not in self.outbox), reason)
+
+    def _again(self, entry: Outgoing) -> None:
+        """Sends a chat again, with its cid, after a pause; it waits in the outbox meanwhile
+        (a login releases it, a logout fails it)."""
+        self.outbox.append(entry)
+
+        def resend() -> None:
+            if entry in self.outbox and self.online():
+                self.outbox.remove(entry)
+                self.send(entry)
+
+        asyncio.get_running_loop().call_later(self.retry_pause, resend)
 
     def _restored(self) -> list[Outgoing]:
         """The user's saved chats that no request here is waiting for (a run of the

@@ -157,6 +157,17 @@ async def test_in_flight_chat_goes_again_with_its_cid_after_the_token_login(
     await conn.close()
 
 
+async def test_a_chat_refused_as_unavailable_goes_again_with_its_cid(fake: FakeServer) -> None:
+    conn = fake_connection(fake, Sleeps())
+    await conn.login("pw", name="alice")
+    fake.unavailable = 2  # errno 51: it may have been logged, so it is not a refusal
+    conn._pending.retry_pause = 0.01
+    assert (await asyncio.wait_for(conn.request(OneChat(2, "try again")), TIMEOUT)).mid
+    chats = [r for r in fake.received if isinstance(r, OneChat)]
+    assert len(chats) == 3 and len({c.cid for c in chats}) == 1
+    await conn.close()
+
+
 async def test_in_flight_request_unsafe_to_repeat_fails_when_the_link_drops(
     fake: FakeServer,
 ) -> None:
