@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.widgets import Static
+
+from chatapp.client.app import ChatApp
+from chatapp.client.messages import LinkUpdate, OpenConversation, ServerEvent
 from chatapp.client.net import Connection, LinkChanged, LinkState
+from chatapp.client.settings import Settings
+from chatapp.client.widgets.sidebar import Row, Sidebar
 from chatapp.protocol import AddGroup, CreateGroup, GroupEvent, Person
 from chatapp.server.app import ChatServer
 
-from .fakes import BOB, DEVS, demo_state
+from .conftest import until
+from .fakes import BOB, DEVS, clock, demo_state
 
 
 def test_joined_and_left_change_the_member_list_live() -> None:
@@ -60,3 +67,20 @@ def test_friends_show_offline_while_the_link_is_down() -> None:
     assert state.friends[BOB.id].state == "offline"
     assert not state.set_link(LinkChanged(LinkState.CONNECTING))  # nothing more to change
     assert state.link.state is LinkState.CONNECTING
+
+
+async def test_the_header_and_sidebar_follow_joins_and_outages_live() -> None:
+    state = demo_state()
+    app = ChatApp(Settings(user="alice"), state=state, clock=clock, blink=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        title = app.screen.query_one("#title", Static)
+        app.post_message(OpenConversation(DEVS))
+        await until(lambda: "devs" in str(title.render()))
+        app.post_message(ServerEvent(GroupEvent(1, "joined", Person(5, "eve", "normal"))))
+        await until(lambda: "eve" in str(title.render()))
+        assert "alice, bob, eve" in str(title.render())
+        app.post_message(LinkUpdate(LinkChanged(LinkState.RECONNECTING, "connection lost")))
+        await until(lambda: state.link.state is LinkState.RECONNECTING)
+        await pilot.pause()
+        row = app.screen.query_one(Sidebar).get_option(str(BOB)).prompt
+        assert isinstance(row, Row) and row.marker.plain == "○"  # bob was online
