@@ -10,10 +10,10 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, History, Presence
+from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, History
 
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Theme
-from .conversation import ConvKey, Delivery, Kind, Line
+from .conversation import ConvKey, Delivery, Line
 from .messages import (
     DeliveryUpdate,
     HistoryPage,
@@ -149,9 +149,9 @@ class ChatApp(App[None]):
     # --- Network news ---------------------------------------------------------------------
 
     def on_link_update(self, message: LinkUpdate) -> None:
-        self.state.link = message.change
+        stale = self.state.set_link(message.change)  # presence is unknown while down
         if main := self._view():
-            main.refresh_status()
+            main.refresh_all() if stale else main.refresh_status()
 
     def on_session_started(self, message: SessionStarted) -> None:
         arrivals = self.state.apply_login(message.login.ack)
@@ -178,12 +178,8 @@ class ChatApp(App[None]):
             if arrival is not None and main is not None:
                 main.message_arrived(*arrival)
             return
-        changed = None  # a presence changes one row; a new friend, the list
-        if isinstance(event, Presence):
-            self.state.presence(event)
-            changed = ConvKey(Kind.USER, event.id)
-        elif isinstance(event, FriendAdded):
-            self.state.add_friend(event.friend)
+        changed = self.state.pushed(event)  # a presence changes one row; the rest, lists
+        if isinstance(event, FriendAdded):
             self.notify(f"{event.friend.name} (#{event.friend.id}) added you as a friend")
         if main is not None:
             main.refresh_sidebar(changed)

@@ -7,7 +7,7 @@ import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from platformdirs import user_config_dir
+from platformdirs import user_config_dir, user_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,12 @@ class Settings:
 def settings_path(config_dir: Path | None = None) -> Path:
     """Where settings live: `config_dir` if given, else the platform's user config directory."""
     return (config_dir or Path(user_config_dir("chatapp"))) / "client.json"
+
+
+def data_path(data_dir: Path | None = None) -> Path:
+    """Where the client keeps its data (the chats not sent yet): `data_dir` if given, else
+    the platform's user data directory."""
+    return data_dir or Path(user_data_dir("chatapp"))
 
 
 def load(path: Path) -> Settings:

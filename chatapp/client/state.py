@@ -8,10 +8,11 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from chatapp.protocol import (
-    ONLINE,
+    OFFLINE,
     Chat,
-    ChatMessage,
+    FriendAdded,
     FriendInfo,
+    GroupEvent,
     GroupInfo,
     GroupMessage,
     LoginAck,
@@ -21,27 +22,7 @@ from chatapp.protocol import (
 
 from .conversation import Conversation, ConvKey, Delivery, Kind, Line
 from .net import LinkChanged, LinkState
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One row of the sidebar; `online` is None where presence is unknown (groups, strangers)."""
-
-    key: ConvKey
-    title: str
-    unread: int
-    online: bool | None
-    section: str
-
-
-def chat_time(chat: ChatMessage | GroupMessage) -> datetime:
-    """When the server took the message, in the client's local time."""
-    if chat.ts:
-        return datetime.fromtimestamp(chat.ts / 1000)
-    try:
-        return datetime.strptime(chat.time, "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return datetime.now()
+from .roster import Entry, chat_time, group_after, sidebar_entries, sidebar_entry
 
 
 @dataclass
@@ -142,6 +123,8 @@ class ChatState:
         message shown already (it can come again, and by more than one way)."""
         key = self.key_of(chat)
         conv = self._learn(self.conversation(key), [chat])
+        if self._claimed(conv, chat):
+            return None
         line = self._line(chat)
         if not conv.add([line]):
             return None
@@ -204,11 +187,27 @@ class ChatState:
         line.delivery, line.note = delivery, note
         if delivery is Delivery.PENDING:
             self._own[serial] = (conv, line)
-        if not mid:
+        if not mid or line.mid == mid:  # the line has its mid already: its copy came first
             return conv, line, False
         before = conv.lines.index(line)
         kept = conv.confirm(line, mid)
         return conv, line, not kept or conv.lines.index(line) != before
+
+    def _claimed(self, conv: Conversation, chat: Chat) -> bool:
+        """Whether `chat` is the server's copy of one of our lines still waiting in `conv`
+        (it comes after a reconnect that lost the ACK): that line takes its mid and keeps
+        the time it was shown with, rather than a second line with another time."""
+        if chat.id != self.user_id or not chat.mid:
+            return False
+        waiting = [
+            line
+            for c, line in self._own.values()
+            if c is conv and not line.mid and line.text == chat.msg
+        ]
+        if not waiting or any(line.mid == chat.mid for line in conv.lines):
+            return False
+        conv.confirm(min(waiting, key=lambda line: line.serial), chat.mid)
+        return True
 
     def open(self, key: ConvKey) -> Conversation:
         """Makes `key` the active conversation and marks it read."""
@@ -241,6 +240,42 @@ class ChatState:
             fresh = [m for m in page if last is None or m.id > last]
             self.groups[group_id] = replace(group, users=(*group.users, *fresh))
 
+    def pushed(self, event: Presence | FriendAdded | GroupEvent) -> ConvKey | None:
+        """Files what the server pushed besides chats; the conversation whose row alone
+        changed (a presence), or None where the lists or a title may have."""
+        if isinstance(event, Presence):
+            self.presence(event)
+            return ConvKey(Kind.USER, event.id)
+        if isinstance(event, FriendAdded):
+            self.add_friend(event.friend)
+        else:
+            self.group_event(event)
+        return None
+
+    def group_event(self, event: GroupEvent) -> None:
+        """A member joined, left or was removed, or changed role, or the group was edited:
+        the member list and count follow live (roster.group_after says how)."""
+        if (group := self.groups.get(event.groupid)) is None:
+            return
+        after = group_after(group, event, self.user_id)
+        if after is None:
+            del self.groups[group.id]
+        elif after.groupname != group.groupname:
+            self.add_group(after)
+        else:
+            self.groups[group.id] = after
+
+    def set_link(self, change: LinkChanged) -> bool:
+        """The link changed; while it is down nobody's presence is known, so friends show
+        offline until the next login's snapshot. True if a friend's presence changed."""
+        self.link = change
+        if change.state is LinkState.ONLINE:
+            return False
+        online = [f for f in self.friends.values() if f.state != OFFLINE]
+        for friend in online:
+            self.friends[friend.id] = replace(friend, state=OFFLINE)
+        return bool(online)
+
     def members_wanted(self, key: ConvKey) -> bool:
         """The conversation is a group whose members are not known yet."""
         group = self.groups.get(key.id) if key.kind is Kind.GROUP else None
@@ -252,21 +287,8 @@ class ChatState:
 
     def entries(self) -> list[Entry]:
         """The sidebar rows: friends, then other people we talk to, then groups."""
-        friends = sorted(self.friends.values(), key=lambda f: (f.name.lower(), f.id))
-        groups = sorted(self.groups.values(), key=lambda g: (g.groupname.lower(), g.id))
-        keys = [ConvKey(Kind.USER, f.id) for f in friends]
-        keys += [k for k in self.conversations if k.kind is Kind.USER and k.id not in self.friends]
-        keys += [ConvKey(Kind.GROUP, g.id) for g in groups]
-        return [entry for key in keys if (entry := self.entry(key)) is not None]
+        return sidebar_entries(self)
 
     def entry(self, key: ConvKey) -> Entry | None:
         """The sidebar row of one conversation, if the sidebar lists it."""
-        if key.kind is Kind.GROUP:
-            if (group := self.groups.get(key.id)) is None:
-                return None
-            return Entry(key, group.groupname, self.unread(key), None, "Groups")
-        if (friend := self.friends.get(key.id)) is not None:
-            return Entry(key, friend.name, self.unread(key), friend.state == ONLINE, "Friends")
-        if (conv := self.conversations.get(key)) is None:
-            return None
-        return Entry(key, conv.title, self.unread(key), None, "People")
+        return sidebar_entry(self, key)

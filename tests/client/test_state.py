@@ -6,7 +6,8 @@ import itertools
 from datetime import datetime
 
 from chatapp.client.conversation import ConvKey, Delivery, Kind
-from chatapp.client.state import ChatState, chat_time
+from chatapp.client.roster import chat_time
+from chatapp.client.state import ChatState
 from chatapp.protocol import (
     ChatMessage,
     FriendInfo,

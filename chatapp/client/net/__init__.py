@@ -1,8 +1,8 @@
 """The client's network layer, free of Textual: one Connection that logs in, resumes and retries.
 
 A Connection sends requests and awaits their replies, and yields what the server pushes
-(chats, each once, acknowledged for the caller; presence; new friends) with its own news
-(link state, logins made or needed). Everything it raises is a ClientError.
+(chats, each once, acknowledged for the caller; presence; new friends; group changes)
+with its own news (link state, logins made or needed). Everything it raises is a ClientError.
 """
 
 from .backoff import Backoff

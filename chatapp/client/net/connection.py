@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from pathlib import Path
 
 from chatapp.protocol import (
     Ack,
@@ -16,22 +17,20 @@ from chatapp.protocol import (
     Drain,
     Errno,
     Event,
-    FriendAdded,
     GroupMessage,
     Login,
     LoginAck,
     Logout,
     Ping,
-    Presence,
     RegAck,
     Register,
     Sent,
 )
 
 from .backoff import FINAL_LOGIN_ERRORS, Backoff, Sleep
-from .errors import ClientError, Disconnected, RequestFailed
+from .errors import ClientError, Disconnected, RequestFailed, expect
 from .inbox import Inbox
-from .link import Feed, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
+from .link import NOTICES, Feed, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded
 from .pending import Outgoing, Pending, Sendable
 from .wire import Opener, Wire
 
@@ -41,10 +40,11 @@ log = logging.getLogger(__name__)
 class Connection:
     """One client connection that logs in again by itself, with a resume token: the password
     serves one login; each login returns a token for the next. Requests made while the link
-    is down wait in an outbox for the automatic login, up to `queue_timeout`. When the link
-    drops, chats (their cid makes a retry harmless) and history reads in flight go out
-    again; the rest fail with Disconnected: the server may have acted on them. A DRAIN (the
-    server is going away) is a drop without a loss: see `_reconnect`."""
+    is down wait in an outbox for the automatic login, up to `queue_timeout`; chats (their
+    cid makes a retry harmless) until they are answered, and on disk under `outbox` for the
+    user's next login. When the link drops, chats and reads in flight go out again; the rest
+    fail with Disconnected: the server may have acted on them. A DRAIN is a drop without a
+    loss: see `_reconnect`."""
 
     def __init__(
         self,
@@ -59,6 +59,7 @@ class Connection:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         opener: Opener = asyncio.open_connection,
+        outbox: Path | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.request_timeout = request_timeout
@@ -68,7 +69,11 @@ class Connection:
         self.state = LinkState.OFFLINE
         self._sleep, self._clock, self._open = sleep, clock, opener
         self._feed = Feed()
-        self._pending = Pending()
+        self._pending = Pending.kept_in(outbox, host, port)
+        self._pending.send, self._pending.online = (
+            self._send,
+            lambda: self.state is LinkState.ONLINE,
+        )
         self.inbox = Inbox(self._feed.put, self._post, self.request, ack_interval=ack_interval)
         self._wire: Wire | None = None
         self._reconnector: asyncio.Task[None] | None = None
@@ -103,10 +108,7 @@ class Connection:
     async def register(self, name: str, password: str) -> int:
         """Creates an account and returns its id; raises RequestFailed when refused."""
         await self.connect()
-        reply = await self._roundtrip(Register(name, password, v=2))
-        if not isinstance(reply, RegAck):
-            raise ClientError(f"unexpected reply to REG: {reply!r}")
-        return reply.id
+        return expect(await self._roundtrip(Register(name, password, v=2)), RegAck, "REG").id
 
     async def logout(self) -> None:
         """Ends the session but keeps the connection; nothing will log in again by itself."""
@@ -134,9 +136,7 @@ class Connection:
         else:
             entry = self._pending.new(request, self.queue_timeout)
             self._pending.outbox.append(entry)
-        reply = await self._pending.wait(entry, f"{self.host}:{self.port}")
-        if not isinstance(reply, Ack):
-            raise ClientError(f"unexpected reply: {reply!r}")
+        reply = expect(await self._pending.wait(entry, f"{self.host}:{self.port}"), Ack, "it")
         self.inbox.take_number(reply.seq)  # a chat's copy for the user's other devices
         return reply
 
@@ -193,7 +193,7 @@ class Connection:
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, ChatMessage | GroupMessage | Sent):  # Sent: from another device
             self.inbox.deliver(event.chat if isinstance(event, Sent) else event)
-        elif isinstance(event, Presence | FriendAdded):
+        elif isinstance(event, NOTICES):
             self._feed.put(event)
         elif isinstance(event, Drain):  # to another instance: see _reconnect
             if self._reconnector is None and self._token is not None:
@@ -209,19 +209,17 @@ class Connection:
     # --- Sessions and reconnection --------------------------------------------------------
 
     async def _login(self, login: Login) -> LoginAck:
-        reply = await self._roundtrip(login)
-        if not isinstance(reply, LoginAck):
-            raise ClientError(f"unexpected reply to LOGIN: {reply!r}")
-        return reply
+        return expect(await self._roundtrip(login), LoginAck, "LOGIN")
 
     def _session(self, ack: LoginAck, login: Login) -> LoginAck:
         """Sets up a session as its login ack is read, before the deliveries right behind it."""
         # Only the token is kept: it logs in once more, and LOGOUT revokes it.
         self._token, self._user_id = ack.token, ack.id
+        log.info("%s:%d logged in as %s (#%d)", self.host, self.port, ack.name, ack.id)
         self._set_state(LinkState.ONLINE)
         ack = replace(ack, offlinemsg=tuple(self.inbox.take(ack.offlinemsg)))
         self._feed.put(LoggedIn(ack, again=login.token is not None))
-        for entry in self._pending.release(self.request_timeout):
+        for entry in self._pending.release(self.request_timeout, ack.id):
             self._send(entry)
         self.inbox.online()
         if self._wire is not None:
@@ -284,7 +282,7 @@ class Connection:
         """The token was refused: only the user, with the password, can log in again."""
         self._token = None
         self.inbox.restart()
-        self._pending.fail_outbox(reason)
+        self._pending.fail_outbox(reason, keep_chats=True)  # for the user's next login
         self._set_state(LinkState.OFFLINE, reason)
         self._feed.put(LoginNeeded(reason))
 
@@ -296,5 +294,6 @@ class Connection:
     def _set_state(
         self, state: LinkState, reason: str = "", *, retry_in: float | None = None, attempt: int = 0
     ) -> None:
-        self.state = state
-        self._feed.put(LinkChanged(state, reason, retry_in, attempt))
+        self.state, change = state, LinkChanged(state, reason, retry_in, attempt)
+        log.log(change.level, "%s:%d %s", self.host, self.port, change)
+        self._feed.put(change)

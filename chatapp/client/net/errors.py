@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from chatapp.protocol import Errno
+
+T = TypeVar("T")
 
 
 class ClientError(Exception):
@@ -24,3 +28,10 @@ class RequestFailed(ClientError):
         super().__init__(errmsg or errno.name.lower().replace("_", " "))
         self.errno = errno
         self.errmsg = errmsg
+
+
+def expect(reply: object, kind: type[T], request: str) -> T:
+    """`reply` as the kind of reply `request` earns; ClientError if it is another."""
+    if not isinstance(reply, kind):
+        raise ClientError(f"unexpected reply to {request}: {reply!r}")
+    return reply

@@ -4,11 +4,12 @@ and the Feed that carries it all to the caller in order."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, LoginAck, Presence
+from chatapp.protocol import ChatMessage, FriendAdded, GroupEvent, GroupMessage, LoginAck, Presence
 
 
 class LinkState(StrEnum):
@@ -31,6 +32,20 @@ class LinkChanged:
     retry_in: float | None = None
     attempt: int = 0
 
+    @property
+    def level(self) -> int:
+        """How loud the log says it: a state with a reason (an outage, a refusal) warns."""
+        quiet = not self.reason or self.state in (LinkState.ONLINE, LinkState.CLOSED)
+        return logging.INFO if quiet else logging.WARNING
+
+    def __str__(self) -> str:
+        text = str(self.state)
+        if self.attempt:
+            text += f", attempt {self.attempt}"
+        if self.retry_in is not None:
+            text += f" in {self.retry_in:.1f} s"
+        return f"{text} ({self.reason})" if self.reason else text
+
 
 @dataclass(frozen=True, slots=True)
 class LoggedIn:
@@ -48,7 +63,9 @@ class LoginNeeded:
     reason: str
 
 
-Pushed = ChatMessage | GroupMessage | Presence | FriendAdded
+Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | GroupEvent
+# What the server pushes besides chats that goes to the caller as it comes.
+NOTICES = (Presence, FriendAdded, GroupEvent)
 Incoming = Pushed | LinkChanged | LoggedIn | LoginNeeded
 
 

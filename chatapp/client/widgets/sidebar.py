@@ -14,7 +14,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ..conversation import ConvKey
-from ..state import Entry
+from ..roster import Entry
 
 MARKERS = {True: ("●", "green"), False: ("○", "bright_black"), None: ("·", "bright_black")}
 

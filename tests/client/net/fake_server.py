@@ -37,6 +37,7 @@ class FakeServer:
         self.down = False  # accept, then hang up at once: the client sees a dead server
         self.answer_pings = True
         self.answer_chats = True
+        self.unavailable = 0  # how many chats to refuse with errno 51 (storage unavailable)
         self.login_errno = Errno.OK
         self.logins = 0
         self._writers: list[asyncio.StreamWriter] = []
@@ -90,6 +91,9 @@ class FakeServer:
         if isinstance(request, OneChat):
             if request.toid == 404:
                 return Error(Errno.NO_SUCH_USER, "no such user", re=6, rid=request.rid)
+            if self.unavailable:
+                self.unavailable -= 1
+                return Error(Errno.UNAVAILABLE, "try again", re=6, rid=request.rid)
             return (
                 Ack(re=MsgId.ONE_CHAT, rid=request.rid, mid=len(self.received))
                 if self.answer_chats

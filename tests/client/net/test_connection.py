@@ -19,7 +19,7 @@ from chatapp.client.net import (
     RequestFailed,
     RequestTimeout,
 )
-from chatapp.protocol import AddFriend, ChatMessage, Errno, Login, MsgId, OneChat
+from chatapp.protocol import AddFriend, ChatMessage, Errno, Friends, Login, MsgId, OneChat
 from chatapp.server.app import ChatServer
 
 from ..conftest import until
@@ -157,6 +157,17 @@ async def test_in_flight_chat_goes_again_with_its_cid_after_the_token_login(
     await conn.close()
 
 
+async def test_a_chat_refused_as_unavailable_goes_again_with_its_cid(fake: FakeServer) -> None:
+    conn = fake_connection(fake, Sleeps())
+    await conn.login("pw", name="alice")
+    fake.unavailable = 2  # errno 51: it may have been logged, so it is not a refusal
+    conn._pending.retry_pause = 0.01
+    assert (await asyncio.wait_for(conn.request(OneChat(2, "try again")), TIMEOUT)).mid
+    chats = [r for r in fake.received if isinstance(r, OneChat)]
+    assert len(chats) == 3 and len({c.cid for c in chats}) == 1
+    await conn.close()
+
+
 async def test_in_flight_request_unsafe_to_repeat_fails_when_the_link_drops(
     fake: FakeServer,
 ) -> None:
@@ -172,7 +183,7 @@ async def test_in_flight_request_unsafe_to_repeat_fails_when_the_link_drops(
     await conn.close()
 
 
-async def test_refused_token_gives_up_fails_the_queue_and_asks_for_a_login(
+async def test_refused_token_gives_up_keeps_the_chats_and_asks_for_a_login(
     fake: FakeServer,
 ) -> None:
     conn = fake_connection(fake, Sleeps())
@@ -186,12 +197,14 @@ async def test_refused_token_gives_up_fails_the_queue_and_asks_for_a_login(
     needed = await next_matching(conn, LoginNeeded)
     assert isinstance(needed, LoginNeeded) and "login refused" in needed.reason
     assert conn.state is LinkState.OFFLINE
-    with pytest.raises(Disconnected):
-        await asyncio.wait_for(queued, TIMEOUT)
     refused = [r for r in fake.received if isinstance(r, Login)][-1]
     assert (refused.token, refused.password) == ("token-1", None)
     with pytest.raises(Disconnected):
         await conn.request(OneChat(2, "nobody to log in"))
+    assert not queued.done()  # a chat typed is not lost: it waits for the user's login
+    fake.login_errno = Errno.OK
+    await conn.login("pw", name="alice")
+    assert (await asyncio.wait_for(queued, TIMEOUT)).mid
     await conn.close()
 
 
@@ -201,8 +214,8 @@ async def test_queued_request_times_out_while_server_stays_down(fake: FakeServer
     fake.down = True
     fake.drop_all()
     await next_matching(conn, LinkChanged, state=LinkState.RECONNECTING)
-    with pytest.raises(RequestTimeout):
-        await conn.request(OneChat(2, "stuck"))
+    with pytest.raises(RequestTimeout):  # a read; a chat would wait for as long as it takes
+        await conn.request(Friends())
     await conn.close()
 
 
