@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 from pathlib import Path
 
 from .app import ChatApp
+from .device import claim_device_name
 from .net import Connection
 from .settings import data_path, load, settings_path
 
@@ -46,7 +46,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.port:
         settings.port = args.port
     # Chats not sent yet are kept there, to go after the next login even after a restart.
-    factory = functools.partial(Connection, outbox=data_path(args.data_dir))
+    data = data_path(args.data_dir)
+    device = claim_device_name(data)  # a second client on this host: a device of its own
+
+    def factory(host: str, port: int) -> Connection:
+        conn = Connection(host, port, outbox=data)
+        conn.device = device
+        return conn
+
     ChatApp(settings, path, connection_factory=factory).run()
 
 

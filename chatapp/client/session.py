@@ -3,7 +3,6 @@ moment, its answer filed in the ChatState. No Textual: the app runs these in wor
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from chatapp.protocol import (
@@ -29,19 +28,16 @@ from chatapp.protocol import (
 
 from .commands import MAX_ID, Add, Close, Create, Join, Msg, is_number
 from .conversation import ConvKey, Kind
+from .device import base_name
 from .net import ClientError, Connection, Disconnected, LinkState, RequestFailed
 from .state import ChatState
 
 ConnectionFactory = Callable[[str, int], Connection]
 
 
-def _device_name() -> str:
-    """What the server lists this client as among the account's devices."""
-    host = "".join(c for c in socket.gethostname() if c.isascii() and (c.isalnum() or c in ".-"))
-    return f"chatapp-client on {host}"[:64] if host else "chatapp-client"
-
-
-DEVICE_NAME = _device_name()
+DEVICE_NAME = base_name()
+"""The device a password login opens where the connection names none (chatapp-client's
+own connections name theirs: device.claim_device_name)."""
 
 
 class NoSuchUser(ClientError):
@@ -86,7 +82,8 @@ class Session:
     async def sign_in(self, host: str, port: int, user: str | int, password: str) -> None:
         """Connects and logs in by id, or by name (a name of digits is an id)."""
         conn = await self.connect(host, port)
-        conn.device = DEVICE_NAME
+        if conn.device is None:
+            conn.device = DEVICE_NAME
         if isinstance(user, int) or is_number(user):
             if not 1 <= int(user) <= MAX_ID:  # beyond what the wire can carry
                 raise ClientError(f"no user with id {user}")
