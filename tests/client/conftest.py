@@ -19,6 +19,15 @@ from chatapp.server.config import Config
 from .fakes import clock
 
 
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The platform's data directory, where the input history lives, one per test: never
+    the real one of whoever runs the tests."""
+    home = tmp_path / "data-home"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    return home
+
+
 def free_port() -> int:
     """A loopback port that was free a moment ago, for servers that must restart on it."""
     with socket.socket() as sock:

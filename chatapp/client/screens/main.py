@@ -13,7 +13,9 @@ from textual.widgets import OptionList, Static
 
 from ..commands import Command, CommandError, Msg, Say
 from ..commands import parse as parse_command
+from ..completion import names
 from ..conversation import Conversation, ConvKey, Kind, Line
+from ..history import InputHistory, history_path
 from ..messages import LoadHistory, OpenConversation, RunCommand, SendText
 from ..state import ChatState
 from ..widgets.composer import Composer
@@ -65,9 +67,12 @@ class MainScreen(Screen[None]):
         + NOTICES_CSS
     )
 
-    def __init__(self, state: ChatState, *, blink: bool = True) -> None:
+    def __init__(
+        self, state: ChatState, *, blink: bool = True, history: InputHistory | None = None
+    ) -> None:
         super().__init__()
         self.state = state
+        self.history = history or InputHistory.load(history_path())
         self._blink = blink
         self._notices = Notices()
         self._narrow: bool | None = None  # None until the first size is known
@@ -87,6 +92,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         composer = self.query_one(Composer)
         composer.cursor_blink = self._blink
+        composer.names = lambda: names(self.state, self.state.active)
         composer.focus()
         self.refresh_all()
         self.ready = True
@@ -174,7 +180,12 @@ class MainScreen(Screen[None]):
         else:
             conv = self.state.conversation(self.state.active)
             log.show(conv.lines, hint(conv), banner(conv))
+        self.query_one(Composer).recall(self.history.lines(self._history_key()))
         self._show_title()
+
+    def _history_key(self) -> str:
+        """Whose and which conversation's lines Up and Down recall."""
+        return f"{self.state.user_id}/{self.state.active or 'none'}"
 
     def _show_title(self) -> None:
         state, title = self.state, self.query_one("#title", Static)
@@ -240,7 +251,8 @@ class MainScreen(Screen[None]):
         line = event.value
         if not line.strip():
             return
-        composer.remember(line)
+        self.history.add(self._history_key(), line)
+        composer.recall(self.history.lines(self._history_key()))
         composer.value = ""
         try:
             self.execute(parse_command(line))

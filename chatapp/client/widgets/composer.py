@@ -1,13 +1,18 @@
-"""Composer: the message box, a few lines high, with Up/Down recalling what was sent before."""
+"""Composer: the message box, a few lines high, with Up/Down recalling what was sent before
+and Tab completing commands and names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.widgets.text_area import Location
+
+from ..completion import complete
 
 HISTORY_LIMIT = 200
 
@@ -44,6 +49,7 @@ class Composer(TextArea):
         Binding("up", "history(-1)", "Previous line", show=False),
         Binding("down", "history(1)", "Next line", show=False),
         Binding(NEWLINE_KEYS, "newline", "New line", show=False),
+        Binding("tab", "complete", "Complete", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -72,6 +78,11 @@ class Composer(TextArea):
         self.sent: list[str] = []
         self._position = 0
         self._draft = ""
+        self.names: Callable[[], list[str]] = list
+        """What Tab completes a word to (the screen's friends, groups and members)."""
+        self._cycle: tuple[int, list[str], int, str, Location] | None = None
+        """The last completion: where it starts, its candidates, the one shown, and the text
+        and cursor it left; Tab again, with both unchanged, shows the next candidate."""
 
     @property
     def value(self) -> str:
@@ -115,10 +126,35 @@ class Composer(TextArea):
             action == "cursor_line_end" and not self.text
         ):
             return False
+        if action == "complete" and not self.text:
+            return False  # Tab in an empty composer moves the focus on, as elsewhere
         return super().check_action(action, parameters)
 
     def action_newline(self) -> None:
         self.replace("\n", *self.selection, maintain_selection_offset=False)
+
+    def action_complete(self) -> None:
+        """Completes the command or name before the cursor; again, the next candidate. With
+        none, the text stays as it is (and the focus too)."""
+        row, column = here = self.cursor_location
+        if self._cycle and self._cycle[3:] == (self.text, here):
+            start, options, shown, _, _ = self._cycle
+            shown = (shown + 1) % len(options)
+        else:
+            found = complete(self.document.get_line(row)[:column], self.names())
+            if found is None:
+                self._cycle = None
+                return
+            (start, options), shown = found, 0
+        self.replace(options[shown], (row, start), here, maintain_selection_offset=False)
+        self._cycle = (start, options, shown, self.text, self.cursor_location)
+
+    def recall(self, lines: list[str]) -> None:
+        """Makes `lines` (kept and added to by the caller: one conversation's) the history
+        Up and Down walk, from its newest end."""
+        self.sent = lines
+        self._position = len(lines)
+        self._draft = ""
 
     def remember(self, line: str) -> None:
         """Adds a submitted line to the history and resets the walk to the newest end."""
