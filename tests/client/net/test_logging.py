@@ -18,9 +18,10 @@ from ..conftest import free_port, quick_connection, server_config, until
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    root, ours = logging.getLogger(), logging.getLogger("chatapp")
+    handlers, level, our_level = root.handlers[:], root.level, ours.level
     yield
+    ours.setLevel(our_level)  # setup_logging lowers it: later tests' captures would fill
     for handler in root.handlers[:]:
         if handler not in handlers:
             root.removeHandler(handler)
