@@ -74,7 +74,16 @@ class Help:
     """Show keys and commands."""
 
 
-Command = Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help
+@dataclass(frozen=True, slots=True)
+class Social:
+    """A friend request, block, group, people or device command (social.py runs it): its
+    `verb` (the command's name) and its target, if any: an id, a name or a prefix."""
+
+    verb: str
+    target: int | str | None = None
+
+
+Command = Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help | Social
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +159,40 @@ def _bare(command: Command, usage: str) -> Callable[[str], Command]:
     return parse
 
 
+def _social(verb: str, usage: str, arg: str = "") -> Callable[[str], Command]:
+    """A Social command's parser; `arg` is "user" (an id or a name), "id", "text", "id?"
+    (an id or nothing) or "" (nothing)."""
+
+    def parse(rest: str) -> Command:
+        if not rest:
+            if arg in ("", "id?"):
+                return Social(verb)
+            raise CommandError(f"usage: {usage}")
+        if arg == "text":
+            return Social(verb, rest)
+        if arg == "" or len(rest.split()) != 1:
+            raise CommandError(f"usage: {usage}")
+        if arg == "user" and not is_number(rest):
+            return Social(verb, rest)
+        return Social(verb, _number(rest, usage))
+
+    return parse
+
+
+SOCIAL = (
+    ("requests", "", "list friend requests: who asked you, whom you asked", ""),
+    ("accept", "<id|name>", "accept a friend request", "user"),
+    ("decline", "<id|name>", "decline a friend request", "user"),
+    ("unfriend", "<id|name>", "end a friendship", "user"),
+    ("block", "<id|name>", "block a user: their messages no longer reach you", "user"),
+    ("unblock", "<id|name>", "unblock a user", "user"),
+    ("blocked", "", "list the users you block", ""),
+    ("leave", "[groupid]", "leave a group (no id: the open one)", "id?"),
+    ("who", "<name prefix>", "find users whose name starts so, with their ids", "text"),
+    ("devices", "", "list your devices: where, when last seen, online", ""),
+    ("logout-device", "<id>", "end one of your devices' sessions (ids: /devices)", "id"),
+)
+
 COMMANDS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
@@ -162,6 +205,10 @@ COMMANDS: dict[str, Spec] = {
         Spec("logout", "", "log out, back to the login screen", _bare(Logout(), "/logout")),
         Spec("quit", "", "leave the client", _bare(Quit(), "/quit")),
         Spec("help", "", "show keys and commands", _bare(Help(), "/help")),
+        *(
+            Spec(name, args, summary, _social(name, f"/{name} {args}".rstrip(), arg))
+            for name, args, summary, arg in SOCIAL
+        ),
     )
 }
 

@@ -26,7 +26,8 @@ from chatapp.protocol import (
     OneChat,
 )
 
-from .commands import MAX_ID, Add, Close, Create, Join, Msg, is_number
+from . import social
+from .commands import MAX_ID, Add, Close, Create, Join, Msg, Social, is_number
 from .conversation import ConvKey, Kind
 from .device import base_name
 from .net import ClientError, Connection, Disconnected, LinkState, RequestFailed
@@ -119,10 +120,14 @@ class Session:
             return History(peer=key.id, before=paging.before)
         return History(groupid=key.id, before=paging.before)
 
-    async def run(self, command: Add | Create | Join | Msg | Close) -> tuple[str, ConvKey | None]:
+    async def run(
+        self, command: Add | Create | Join | Msg | Close | Social
+    ) -> tuple[str, ConvKey | None]:
         """Runs /add, /create, /join, /close, or /msg to somebody not known here: what to
         tell the user, and the conversation to open."""
         match command:
+            case Social():
+                return await social.run(self, command)
             case Msg(user):
                 key = await self.find_user(user)
                 name = self.state.title(key)

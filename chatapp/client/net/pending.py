@@ -16,16 +16,23 @@ from typing import Any
 from chatapp.protocol import (
     AddFriend,
     AddGroup,
+    Block,
+    Blocks,
     Conversations,
     CreateGroup,
+    EndDevice,
     Errno,
     Error,
     Event,
     FindUsers,
+    FriendAnswer,
+    FriendRequest,
     Friends,
     GroupChat,
     Groups,
     History,
+    LeaveGroup,
+    ListDevices,
     Login,
     LoginAck,
     Logout,
@@ -34,8 +41,10 @@ from chatapp.protocol import (
     Ping,
     RegAck,
     Register,
+    Requests,
     Rid,
     Sync,
+    Unfriend,
 )
 
 from .errors import Disconnected, RequestFailed, RequestTimeout
@@ -61,10 +70,22 @@ Sendable = (
     | Members
     | FindUsers
     | Conversations
+    | FriendRequest
+    | FriendAnswer
+    | Unfriend
+    | Requests
+    | Block
+    | Blocks
+    | LeaveGroup
+    | ListDevices
+    | EndDevice
 )
 
 # Safe to send twice: the server logs a chat once per cid, and the others only read.
-RESENDABLE = (OneChat, GroupChat, History, Friends, Groups, Members, FindUsers, Conversations)
+RESENDABLE = (
+    *(OneChat, GroupChat, History, Friends, Groups, Members, FindUsers, Conversations),
+    *(Requests, Blocks, ListDevices),
+)
 RETRY_PAUSE = 1.0  # before a chat refused as UNAVAILABLE (maybe logged after all) goes again
 
 
