@@ -11,7 +11,7 @@ from chatapp.client.app import ChatApp
 from chatapp.client.commands import CommandError, Social, parse
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.net import Connection
-from chatapp.protocol import FriendRequest
+from chatapp.protocol import FriendRequest, ListDevices
 from chatapp.server.app import ChatServer
 
 from .conftest import make_app, quick_connection, until
@@ -134,3 +134,23 @@ async def test_who_lists_people_by_prefix_with_their_ids(
         assert not notified(app, "carol")
         await say(app, pilot, "/who zed")
         await until(lambda: notified(app, "Nobody's name starts with zed"))
+
+
+async def test_devices_are_listed_and_one_is_logged_out(server: ChatServer, tmp_path: Path) -> None:
+    phone, (alice_id,) = await users(server, "alice")
+    phone.device = "phone"
+    await phone.login("alice-secret", id=alice_id)
+    (phone_id,) = (d.id for d in (await phone.request(ListDevices())).devices or () if d.current)
+    app = make_app(server.port, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice")
+        await say(app, pilot, "/devices")
+        await until(lambda: notified(app, f"#{phone_id} phone: 127.0.0.1, online"))
+        assert notified(app, "(this one)")
+        await say(app, pilot, f"/logout-device {phone_id}")
+        await until(lambda: notified(app, f"Device {phone_id} is logged out"))
+        app._notifications.clear()
+        await say(app, pilot, "/devices")
+        await until(lambda: notified(app, "(this one)"))
+        assert not notified(app, "phone")
+    await phone.close()
