@@ -127,9 +127,9 @@ class ChatApp(App[None]):
         self._remember(host=form.host, port=form.port, user=form.user)
         await self.switch_screen(self._main_screen())
 
-    async def _sign_out(self) -> None:
+    async def _sign_out(self, everywhere: bool = False) -> None:
         """Logs out, keeping the connection, and returns to the login screen."""
-        await self.session.sign_out()
+        await self.session.sign_out(everywhere)
         await self.switch_screen(self._login_screen())
 
     def _read(self, conn: Connection) -> None:
@@ -236,8 +236,8 @@ class ChatApp(App[None]):
                 self.run_worker(self._account(command), exit_on_error=False)
             case Theme(name):
                 self._theme(name)
-            case Logout():
-                self.run_worker(self._sign_out(), exit_on_error=False)
+            case Logout(everywhere):
+                self.run_worker(self._sign_out(everywhere), exit_on_error=False)
             case Quit():
                 self.exit()
             case Help():

@@ -61,7 +61,9 @@ class Theme:
 
 @dataclass(frozen=True, slots=True)
 class Logout:
-    """End the session and return to the login screen."""
+    """End the session and return to the login screen; `everywhere`: every device's too."""
+
+    everywhere: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,12 @@ def _create(rest: str) -> Command:
     return Create(name, desc.strip())
 
 
+def _logout(rest: str) -> Command:
+    if rest not in ("", "--all"):
+        raise CommandError("usage: /logout [--all]")
+    return Logout(everywhere=rest == "--all")
+
+
 def _bare(command: Command, usage: str) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         if rest:
@@ -202,7 +210,7 @@ COMMANDS: dict[str, Spec] = {
         Spec("join", "<groupid>", "join a group", _one_number("/join <groupid>", Join)),
         Spec("close", "", "close the open conversation", _bare(Close(), "/close")),
         Spec("theme", "[name]", "switch colour theme (no name: list them)", Theme),
-        Spec("logout", "", "log out, back to the login screen", _bare(Logout(), "/logout")),
+        Spec("logout", "[--all]", "log out (--all: every device of yours)", _logout),
         Spec("quit", "", "leave the client", _bare(Quit(), "/quit")),
         Spec("help", "", "show keys and commands", _bare(Help(), "/help")),
         *(

@@ -25,6 +25,9 @@ from chatapp.protocol import (
     Members,
     OneChat,
 )
+from chatapp.protocol import (
+    Logout as LogoutRequest,
+)
 
 from . import social
 from .commands import MAX_ID, Add, Close, Create, Join, Msg, Social, is_number
@@ -93,8 +96,11 @@ class Session:
             await conn.login(password, name=user)
         self.state.server = f"{host}:{port}"
 
-    async def sign_out(self) -> None:
-        """Logs out, keeping the connection, and forgets the session's state."""
+    async def sign_out(self, everywhere: bool = False) -> None:
+        """Logs out, keeping the connection, and forgets the session's state; `everywhere`
+        ends every device of the account first (LOGOUT all)."""
+        if everywhere:  # refused or unanswered: the session stays, as the user may try again
+            await self.link().request(LogoutRequest(all=True))
         if self.connection is not None:
             await self.connection.logout()
         self.state.reset()

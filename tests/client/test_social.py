@@ -3,19 +3,21 @@ command against a real server, its answer told in a notice, the sidebar followin
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from chatapp.client.app import ChatApp
-from chatapp.client.commands import CommandError, Social, parse
+from chatapp.client.commands import CommandError, Logout, Social, parse
 from chatapp.client.conversation import ConvKey, Kind
-from chatapp.client.net import Connection
-from chatapp.protocol import FriendRequest, ListDevices
+from chatapp.client.net import Connection, LinkState, LoginNeeded
+from chatapp.client.screens.login import LoginScreen
+from chatapp.protocol import EndDevice, FriendRequest, ListDevices
 from chatapp.server.app import ChatServer
 
 from .conftest import make_app, quick_connection, until
-from .test_e2e import SIZE, say, sign_in
+from .test_e2e import SIZE, login_error, say, sign_in
 
 
 def notified(app: ChatApp, text: str) -> bool:
@@ -38,6 +40,7 @@ def test_social_commands_parse_ids_names_and_nothing() -> None:
     assert parse("/leave") == Social("leave") and parse("/leave 3") == Social("leave", 3)
     assert parse("/who bo") == Social("who", "bo")
     assert parse("/logout-device 2") == Social("logout-device", 2)
+    assert parse("/logout --all") == Logout(everywhere=True) and parse("/logout") == Logout()
     for bad, usage in (("/accept", "/accept <id|name>"), ("/requests x", "/requests")):
         with pytest.raises(CommandError, match=usage):
             parse(bad)
@@ -154,3 +157,36 @@ async def test_devices_are_listed_and_one_is_logged_out(server: ChatServer, tmp_
         await until(lambda: notified(app, "(this one)"))
         assert not notified(app, "phone")
     await phone.close()
+
+
+async def test_a_device_ended_elsewhere_returns_to_the_login_screen_saying_so(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    app = make_app(server.port, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice", register=True)
+        phone = quick_connection("127.0.0.1", server.port)
+        phone.device = "phone"
+        await phone.login("alice-secret", id=app.state.user_id)
+        await phone.request(EndDevice(others=True))
+        await until(lambda: "ended from another of your devices" in login_error(app))
+        assert app.connection is not None and app.connection.state is not LinkState.RECONNECTING
+        await phone.close()
+
+
+async def test_logout_all_ends_every_device(server: ChatServer, tmp_path: Path) -> None:
+    app = make_app(server.port, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice", register=True)
+        phone = quick_connection("127.0.0.1", server.port)
+        phone.device = "phone"
+        await phone.login("alice-secret", id=app.state.user_id)
+        ended = phone.events()
+        await say(app, pilot, "/logout --all")
+        await until(lambda: isinstance(app.screen, LoginScreen))
+        async with asyncio.timeout(10):
+            async for item in ended:
+                if isinstance(item, LoginNeeded):
+                    break
+        assert phone.state is not LinkState.ONLINE
+        await phone.close()

@@ -120,6 +120,7 @@ class Pending:
         self.send: Callable[[Outgoing], None] = lambda entry: None
         self.online: Callable[[], bool] = lambda: False
         self.user: int | None = None  # whose chats the outbox holds
+        self.farewell = ""  # why the server ended the session, if it did (ERROR errno 4)
         self._rids = itertools.count(1)
 
     def new(self, request: Sendable, timeout: float) -> Outgoing:
@@ -144,6 +145,8 @@ class Pending:
         """Resolves the request `event` answers; False if none is waiting for it."""
         entry = self.inflight.pop(getattr(event, "rid", None), None)
         if entry is None:
+            if isinstance(event, Error) and event.errno is Errno.NOT_LOGGED_IN:
+                self.farewell = event.errmsg  # ended elsewhere: the token will be refused
             return False
         request = entry.request
         unavailable = isinstance(event, Error) and event.errno is Errno.UNAVAILABLE
@@ -197,7 +200,7 @@ class Pending:
         """Empties the outbox for sending after `user` logged in, with the chats saved
         for them and not in it; each may then wait `reply_timeout` for its reply. Chats
         another user left in it fail: they are not this user's to send."""
-        now = asyncio.get_running_loop().time()
+        now, self.farewell = asyncio.get_running_loop().time(), ""
         if user is not None and user != self.user:
             self.fail_outbox("another user logged in")
         self.user = user if user is not None else self.user
