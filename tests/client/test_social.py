@@ -190,3 +190,16 @@ async def test_logout_all_ends_every_device(server: ChatServer, tmp_path: Path) 
                     break
         assert phone.state is not LinkState.ONLINE
         await phone.close()
+
+
+async def test_add_says_whether_it_asked_or_made_a_friend(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    conn, (_, bob_id) = await users(server, "alice", "bob")
+    await conn.close()
+    app = make_app(server.port, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice")
+        await say(app, pilot, f"/add {bob_id}")
+        await until(lambda: notified(app, f"Asked bob (#{bob_id}) to be your friend"))
+        assert not notified(app, "is a friend now")
