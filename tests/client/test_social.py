@@ -13,7 +13,7 @@ from chatapp.client.commands import CommandError, Logout, Social, parse
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.net import Connection, LinkState, LoginNeeded
 from chatapp.client.screens.login import LoginScreen
-from chatapp.protocol import EndDevice, FriendRequest, ListDevices
+from chatapp.protocol import EndDevice, FriendAnswer, FriendRequest, ListDevices, Unfriend
 from chatapp.server.app import ChatServer
 
 from .conftest import make_app, quick_connection, until
@@ -203,3 +203,24 @@ async def test_add_says_whether_it_asked_or_made_a_friend(
         await say(app, pilot, f"/add {bob_id}")
         await until(lambda: notified(app, f"Asked bob (#{bob_id}) to be your friend"))
         assert not notified(app, "is a friend now")
+
+
+async def test_an_answer_and_an_unfriending_follow_live(server: ChatServer, tmp_path: Path) -> None:
+    bob, (alice_id, bob_id) = await users(server, "alice", "bob")
+    await bob.login("bob-secret", id=bob_id)
+    app = make_app(server.port, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice")
+        await say(app, pilot, "/requests")
+        await until(lambda: notified(app, "Asked you: nobody"))
+        await say(app, pilot, f"/add {bob_id}")
+        await until(lambda: notified(app, "Asked bob"))
+        await say(app, pilot, "/requests")
+        await until(lambda: notified(app, f"You asked: bob (#{bob_id})"))
+        await bob.request(FriendAnswer(alice_id, accept=True))
+        await until(lambda: notified(app, f"bob (#{bob_id}) accepted: you are friends now"))
+        assert app.state.friends[bob_id].name == "bob"
+        await bob.request(Unfriend(alice_id))
+        await until(lambda: notified(app, f"bob (#{bob_id}) ended your friendship"))
+        await until(lambda: bob_id not in app.state.friends and "bob" not in listed(app))
+    await bob.close()
