@@ -4,14 +4,17 @@ command against a real server, its answer told in a notice, the sidebar followin
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from chatapp.client.app import ChatApp
 from chatapp.client.commands import CommandError, Logout, Social, parse
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.net import Connection, LinkState, LoginNeeded
+from chatapp.client.screens.help import help_table
 from chatapp.client.screens.login import LoginScreen
 from chatapp.protocol import EndDevice, FriendAnswer, FriendRequest, ListDevices, Unfriend
 from chatapp.server.app import ChatServer
@@ -224,3 +227,15 @@ async def test_an_answer_and_an_unfriending_follow_live(server: ChatServer, tmp_
         await until(lambda: notified(app, f"bob (#{bob_id}) ended your friendship"))
         await until(lambda: bob_id not in app.state.friends and "bob" not in listed(app))
     await bob.close()
+
+
+def test_help_lists_the_social_commands() -> None:
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(help_table())
+    shown = console.export_text()
+    for usage in (
+        *("/requests", "/accept <id|name>", "/decline <id|name>", "/unfriend <id|name>"),
+        *("/block <id|name>", "/unblock <id|name>", "/blocked", "/leave [groupid]"),
+        *("/who <name prefix>", "/devices", "/logout-device <id>", "/logout [--all]"),
+    ):
+        assert usage in shown
