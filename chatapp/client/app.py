@@ -10,9 +10,9 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from chatapp.protocol import ChatMessage, FriendAdded, GroupMessage, History
+from chatapp.protocol import ChatMessage, GroupMessage, History
 
-from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Theme
+from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
 from .conversation import ConvKey, Delivery, Line
 from .messages import (
     DeliveryUpdate,
@@ -34,6 +34,7 @@ from .screens.login import LoginScreen
 from .screens.main import MainScreen
 from .session import ConnectionFactory, Session
 from .settings import Settings, save
+from .social import notice
 from .state import ChatState
 
 
@@ -126,9 +127,9 @@ class ChatApp(App[None]):
         self._remember(host=form.host, port=form.port, user=form.user)
         await self.switch_screen(self._main_screen())
 
-    async def _sign_out(self) -> None:
+    async def _sign_out(self, everywhere: bool = False) -> None:
         """Logs out, keeping the connection, and returns to the login screen."""
-        await self.session.sign_out()
+        await self.session.sign_out(everywhere)
         await self.switch_screen(self._login_screen())
 
     def _read(self, conn: Connection) -> None:
@@ -179,8 +180,8 @@ class ChatApp(App[None]):
                 main.message_arrived(*arrival)
             return
         changed = self.state.pushed(event)  # a presence changes one row; the rest, lists
-        if isinstance(event, FriendAdded):
-            self.notify(f"{event.friend.name} (#{event.friend.id}) added you as a friend")
+        if note := notice(event):
+            self.notify(note, timeout=30)
         if main is not None:
             main.refresh_sidebar(changed)
 
@@ -231,12 +232,12 @@ class ChatApp(App[None]):
 
     def on_run_command(self, message: RunCommand) -> None:
         match command := message.command:
-            case Add() | Create() | Join() | Msg() | Close():
+            case Add() | Create() | Join() | Msg() | Close() | Social():
                 self.run_worker(self._account(command), exit_on_error=False)
             case Theme(name):
                 self._theme(name)
-            case Logout():
-                self.run_worker(self._sign_out(), exit_on_error=False)
+            case Logout(everywhere):
+                self.run_worker(self._sign_out(everywhere), exit_on_error=False)
             case Quit():
                 self.exit()
             case Help():
@@ -251,7 +252,7 @@ class ChatApp(App[None]):
 
     # --- Workers --------------------------------------------------------------------------
 
-    async def _account(self, command: Add | Create | Join | Msg | Close) -> None:
+    async def _account(self, command: Add | Create | Join | Msg | Close | Social) -> None:
         """Runs /add, /create, /join, /close or /msg to a stranger; the outcome is notified."""
         try:
             text, opened = await self.session.run(command)

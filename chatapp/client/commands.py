@@ -61,7 +61,9 @@ class Theme:
 
 @dataclass(frozen=True, slots=True)
 class Logout:
-    """End the session and return to the login screen."""
+    """End the session and return to the login screen; `everywhere`: every device's too."""
+
+    everywhere: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,16 @@ class Help:
     """Show keys and commands."""
 
 
-Command = Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help
+@dataclass(frozen=True, slots=True)
+class Social:
+    """A friend request, block, group, people or device command (social.py runs it): its
+    `verb` (the command's name) and its target, if any: an id, a name or a prefix."""
+
+    verb: str
+    target: int | str | None = None
+
+
+Command = Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help | Social
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +152,12 @@ def _create(rest: str) -> Command:
     return Create(name, desc.strip())
 
 
+def _logout(rest: str) -> Command:
+    if rest not in ("", "--all"):
+        raise CommandError("usage: /logout [--all]")
+    return Logout(everywhere=rest == "--all")
+
+
 def _bare(command: Command, usage: str) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         if rest:
@@ -149,6 +166,40 @@ def _bare(command: Command, usage: str) -> Callable[[str], Command]:
 
     return parse
 
+
+def _social(verb: str, usage: str, arg: str = "") -> Callable[[str], Command]:
+    """A Social command's parser; `arg` is "user" (an id or a name), "id", "text", "id?"
+    (an id or nothing) or "" (nothing)."""
+
+    def parse(rest: str) -> Command:
+        if not rest:
+            if arg in ("", "id?"):
+                return Social(verb)
+            raise CommandError(f"usage: {usage}")
+        if arg == "text":
+            return Social(verb, rest)
+        if arg == "" or len(rest.split()) != 1:
+            raise CommandError(f"usage: {usage}")
+        if arg == "user" and not is_number(rest):
+            return Social(verb, rest)
+        return Social(verb, _number(rest, usage))
+
+    return parse
+
+
+SOCIAL = (
+    ("requests", "", "list friend requests: who asked you, whom you asked", ""),
+    ("accept", "<id|name>", "accept a friend request", "user"),
+    ("decline", "<id|name>", "decline a friend request", "user"),
+    ("unfriend", "<id|name>", "end a friendship", "user"),
+    ("block", "<id|name>", "block a user: their messages no longer reach you", "user"),
+    ("unblock", "<id|name>", "unblock a user", "user"),
+    ("blocked", "", "list the users you block", ""),
+    ("leave", "[groupid]", "leave a group (no id: the open one)", "id?"),
+    ("who", "<name prefix>", "find users whose name starts so, with their ids", "text"),
+    ("devices", "", "list your devices: where, when last seen, online", ""),
+    ("logout-device", "<id>", "end one of your devices' sessions (ids: /devices)", "id"),
+)
 
 COMMANDS: dict[str, Spec] = {
     spec.name: spec
@@ -159,9 +210,13 @@ COMMANDS: dict[str, Spec] = {
         Spec("join", "<groupid>", "join a group", _one_number("/join <groupid>", Join)),
         Spec("close", "", "close the open conversation", _bare(Close(), "/close")),
         Spec("theme", "[name]", "switch colour theme (no name: list them)", Theme),
-        Spec("logout", "", "log out, back to the login screen", _bare(Logout(), "/logout")),
+        Spec("logout", "[--all]", "log out (--all: every device of yours)", _logout),
         Spec("quit", "", "leave the client", _bare(Quit(), "/quit")),
         Spec("help", "", "show keys and commands", _bare(Help(), "/help")),
+        *(
+            Spec(name, args, summary, _social(name, f"/{name} {args}".rstrip(), arg))
+            for name, args, summary, arg in SOCIAL
+        ),
     )
 }
 

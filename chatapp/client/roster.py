@@ -1,6 +1,7 @@
 """The lists the client shows beside its conversations: the sidebar's rows, and what a
 group's roster becomes after a GROUP_EVENT (the member list and count followed live,
-without reading the members again); and the time a chat was taken."""
+without reading the members again); the friend list after a FRIEND_EVENT; and the time
+a chat was taken."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chatapp.protocol import ONLINE, ChatMessage, GroupEvent, GroupInfo, GroupMessage, MemberInfo
+from chatapp.protocol import (
+    OFFLINE,
+    ONLINE,
+    ChatMessage,
+    FriendEvent,
+    FriendInfo,
+    GroupEvent,
+    GroupInfo,
+    GroupMessage,
+    MemberInfo,
+)
 
 from .conversation import ConvKey, Kind
 
@@ -82,3 +93,11 @@ def sidebar_entry(state: ChatState, key: ConvKey) -> Entry | None:
     if (conv := state.conversations.get(key)) is None:
         return None
     return Entry(key, conv.title, state.unread(key), None, "People")
+
+
+def befriend(friends: dict[int, FriendInfo], event: FriendEvent) -> None:
+    """Files a FRIEND_EVENT in the friend list: an accepted request adds, unfriending removes."""
+    if event.event == "accepted":
+        friends[event.user.id] = FriendInfo(event.user.id, event.user.name, event.state or OFFLINE)
+    elif event.event == "removed":
+        friends.pop(event.user.id, None)

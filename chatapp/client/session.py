@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from chatapp.protocol import (
     ONLINE,
+    REQUESTED,
     Ack,
     AddFriend,
     AddGroup,
@@ -21,12 +22,14 @@ from chatapp.protocol import (
     Groups,
     History,
     LoginAck,
+    Logout,
     MemberInfo,
     Members,
     OneChat,
 )
 
-from .commands import MAX_ID, Add, Close, Create, Join, Msg, is_number
+from . import social
+from .commands import MAX_ID, Add, Close, Create, Join, Msg, Social, is_number
 from .conversation import ConvKey, Kind
 from .device import base_name
 from .net import ClientError, Connection, Disconnected, LinkState, RequestFailed
@@ -92,8 +95,11 @@ class Session:
             await conn.login(password, name=user)
         self.state.server = f"{host}:{port}"
 
-    async def sign_out(self) -> None:
-        """Logs out, keeping the connection, and forgets the session's state."""
+    async def sign_out(self, everywhere: bool = False) -> None:
+        """Logs out, keeping the connection, and forgets the session's state; `everywhere`
+        ends every device of the account first (LOGOUT all)."""
+        if everywhere:  # refused or unanswered: the session stays, as the user may try again
+            await self.link().request(Logout(all=True))
         if self.connection is not None:
             await self.connection.logout()
         self.state.reset()
@@ -119,10 +125,14 @@ class Session:
             return History(peer=key.id, before=paging.before)
         return History(groupid=key.id, before=paging.before)
 
-    async def run(self, command: Add | Create | Join | Msg | Close) -> tuple[str, ConvKey | None]:
+    async def run(
+        self, command: Add | Create | Join | Msg | Close | Social
+    ) -> tuple[str, ConvKey | None]:
         """Runs /add, /create, /join, /close, or /msg to somebody not known here: what to
         tell the user, and the conversation to open."""
         match command:
+            case Social():
+                return await social.run(self, command)
             case Msg(user):
                 key = await self.find_user(user)
                 name = self.state.title(key)
@@ -134,7 +144,9 @@ class Session:
                     raise ClientError("No conversation is open")
                 return f"Closed the conversation with {conv.title}", None
             case Add(user_id):
-                friend = await self.add_friend(user_id)
+                friend, asked = await self.add_friend(user_id)
+                if asked:
+                    return f"Asked {friend.name} (#{friend.id}) to be your friend", None
                 return f"{friend.name} (#{friend.id}) is a friend now", None
             case Create(name, desc):
                 group, verb = await self.create_group(name, desc), "Created"
@@ -142,11 +154,13 @@ class Session:
                 group, verb = await self.join_group(group_id), "Joined"
         return f"{verb} group {group.groupname} (id {group.id})", ConvKey(Kind.GROUP, group.id)
 
-    async def add_friend(self, user_id: int) -> FriendInfo:
+    async def add_friend(self, user_id: int) -> tuple[FriendInfo, bool]:
+        """Asks a user to be a friend, or accepts their request: the friend, and whether
+        the request waits for their answer."""
         ack = await self.link().request(AddFriend(user_id))
         friend = ack.friend or FriendInfo(user_id, f"user {user_id}")
         self.state.add_friend(friend)
-        return friend
+        return friend, ack.state == REQUESTED
 
     async def create_group(self, name: str, desc: str) -> GroupInfo:
         ack = await self.link().request(CreateGroup(name, desc))

@@ -11,6 +11,7 @@ from chatapp.protocol import (
     OFFLINE,
     Chat,
     FriendAdded,
+    FriendEvent,
     FriendInfo,
     GroupEvent,
     GroupInfo,
@@ -22,7 +23,7 @@ from chatapp.protocol import (
 
 from .conversation import Conversation, ConvKey, Delivery, Kind, Line
 from .net import LinkChanged, LinkState
-from .roster import Entry, chat_time, group_after, sidebar_entries, sidebar_entry
+from .roster import Entry, befriend, chat_time, group_after, sidebar_entries, sidebar_entry
 
 
 @dataclass
@@ -240,7 +241,7 @@ class ChatState:
             fresh = [m for m in page if last is None or m.id > last]
             self.groups[group_id] = replace(group, users=(*group.users, *fresh))
 
-    def pushed(self, event: Presence | FriendAdded | GroupEvent) -> ConvKey | None:
+    def pushed(self, event: Presence | FriendAdded | FriendEvent | GroupEvent) -> ConvKey | None:
         """Files what the server pushed besides chats; the conversation whose row alone
         changed (a presence), or None where the lists or a title may have."""
         if isinstance(event, Presence):
@@ -248,6 +249,8 @@ class ChatState:
             return ConvKey(Kind.USER, event.id)
         if isinstance(event, FriendAdded):
             self.add_friend(event.friend)
+        elif isinstance(event, FriendEvent):
+            befriend(self.friends, event)
         else:
             self.group_event(event)
         return None

@@ -284,7 +284,7 @@ class Connection:
         self.inbox.restart()
         self._pending.fail_outbox(reason, keep_chats=True)  # for the user's next login
         self._set_state(LinkState.OFFLINE, reason)
-        self._feed.put(LoginNeeded(reason))
+        self._feed.put(LoginNeeded(self._pending.farewell or reason))
 
     def _stop_reconnecting(self) -> None:
         task, self._reconnector = self._reconnector, None

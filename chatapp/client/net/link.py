@@ -9,7 +9,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chatapp.protocol import ChatMessage, FriendAdded, GroupEvent, GroupMessage, LoginAck, Presence
+from chatapp.protocol import (
+    ChatMessage,
+    FriendAdded,
+    FriendEvent,
+    GroupEvent,
+    GroupMessage,
+    LoginAck,
+    Presence,
+)
 
 
 class LinkState(StrEnum):
@@ -63,9 +71,9 @@ class LoginNeeded:
     reason: str
 
 
-Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | GroupEvent
+Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | FriendEvent | GroupEvent
 # What the server pushes besides chats that goes to the caller as it comes.
-NOTICES = (Presence, FriendAdded, GroupEvent)
+NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent)
 Incoming = Pushed | LinkChanged | LoggedIn | LoginNeeded
 
 

@@ -16,16 +16,23 @@ from typing import Any
 from chatapp.protocol import (
     AddFriend,
     AddGroup,
+    Block,
+    Blocks,
     Conversations,
     CreateGroup,
+    EndDevice,
     Errno,
     Error,
     Event,
     FindUsers,
+    FriendAnswer,
+    FriendRequest,
     Friends,
     GroupChat,
     Groups,
     History,
+    LeaveGroup,
+    ListDevices,
     Login,
     LoginAck,
     Logout,
@@ -34,8 +41,10 @@ from chatapp.protocol import (
     Ping,
     RegAck,
     Register,
+    Requests,
     Rid,
     Sync,
+    Unfriend,
 )
 
 from .errors import Disconnected, RequestFailed, RequestTimeout
@@ -61,10 +70,22 @@ Sendable = (
     | Members
     | FindUsers
     | Conversations
+    | FriendRequest
+    | FriendAnswer
+    | Unfriend
+    | Requests
+    | Block
+    | Blocks
+    | LeaveGroup
+    | ListDevices
+    | EndDevice
 )
 
 # Safe to send twice: the server logs a chat once per cid, and the others only read.
-RESENDABLE = (OneChat, GroupChat, History, Friends, Groups, Members, FindUsers, Conversations)
+RESENDABLE = (
+    *(OneChat, GroupChat, History, Friends, Groups, Members, FindUsers, Conversations),
+    *(Requests, Blocks, ListDevices),
+)
 RETRY_PAUSE = 1.0  # before a chat refused as UNAVAILABLE (maybe logged after all) goes again
 
 
@@ -99,6 +120,7 @@ class Pending:
         self.send: Callable[[Outgoing], None] = lambda entry: None
         self.online: Callable[[], bool] = lambda: False
         self.user: int | None = None  # whose chats the outbox holds
+        self.farewell = ""  # why the server ended the session, if it did (ERROR errno 4)
         self._rids = itertools.count(1)
 
     def new(self, request: Sendable, timeout: float) -> Outgoing:
@@ -123,6 +145,8 @@ class Pending:
         """Resolves the request `event` answers; False if none is waiting for it."""
         entry = self.inflight.pop(getattr(event, "rid", None), None)
         if entry is None:
+            if isinstance(event, Error) and event.errno is Errno.NOT_LOGGED_IN:
+                self.farewell = event.errmsg  # ended elsewhere: the token will be refused
             return False
         request = entry.request
         unavailable = isinstance(event, Error) and event.errno is Errno.UNAVAILABLE
@@ -176,7 +200,7 @@ class Pending:
         """Empties the outbox for sending after `user` logged in, with the chats saved
         for them and not in it; each may then wait `reply_timeout` for its reply. Chats
         another user left in it fail: they are not this user's to send."""
-        now = asyncio.get_running_loop().time()
+        now, self.farewell = asyncio.get_running_loop().time(), ""
         if user is not None and user != self.user:
             self.fail_outbox("another user logged in")
         self.user = user if user is not None else self.user

@@ -1,0 +1,143 @@
+"""The social and device commands (/requests, /accept, /block, /leave, /who, /devices...):
+each one's requests, its answer filed in the state and told back as text; no Textual."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from chatapp.protocol import (
+    OFFLINE,
+    Block,
+    Blocks,
+    EndDevice,
+    Errno,
+    FindUsers,
+    FriendAdded,
+    FriendAnswer,
+    FriendEvent,
+    FriendInfo,
+    LeaveGroup,
+    ListDevices,
+    Requests,
+    Unfriend,
+)
+
+from .commands import Social
+from .conversation import ConvKey, Kind
+from .net import ClientError, RequestFailed
+
+if TYPE_CHECKING:
+    from .session import Session
+
+NOTICES = {
+    "request": "{who} asked to be your friend: /accept {id} or /decline {id}",
+    "accepted": "{who} accepted: you are friends now",
+    "declined": "{who} declined your friend request",
+    "cancelled": "{who} withdrew their friend request",
+    "removed": "{who} ended your friendship",
+}
+
+
+def notice(event: object) -> str | None:
+    """What to tell the user of a pushed event, if anything: a new friend, a friend request
+    (and how to accept it), its answer."""
+    if isinstance(event, FriendAdded):
+        return f"{event.friend.name} (#{event.friend.id}) added you as a friend"
+    if isinstance(event, FriendEvent) and event.event in NOTICES:
+        who = f"{event.user.name} (#{event.user.id})"
+        return NOTICES[event.event].format(who=who, id=event.user.id)
+    return None
+
+
+async def run(session: Session, command: Social) -> tuple[str, ConvKey | None]:
+    """Runs one Social command: what to tell the user, and the conversation to open (none)."""
+    verb, target = command.verb, command.target
+    if verb in LISTS:
+        return await LISTS[verb](session, target), None
+    if verb == "leave":
+        return await _leave(session, target if isinstance(target, int) else None), None
+    if verb == "logout-device":
+        await session.link().request(EndDevice(device=int(target or 0)))
+        return f"Device {target} is logged out", None
+    user_id, name = await _user(session, target or "")
+    who = f"{name} (#{user_id})"
+    match verb:
+        case "accept":
+            ack = await session.link().request(FriendAnswer(user_id, accept=True))
+            session.state.add_friend(ack.friend or FriendInfo(user_id, name, ack.state or OFFLINE))
+            return f"{who} is a friend now", None
+        case "decline":
+            await session.link().request(FriendAnswer(user_id, accept=False))
+            return f"Declined {who}'s friend request", None
+        case "unfriend":
+            await session.link().request(Unfriend(user_id))
+            session.state.friends.pop(user_id, None)
+            return f"{who} is no longer a friend", None
+        case "block" | "unblock":
+            await session.link().request(Block(user_id, block=verb == "block"))
+            return f"{who} is {verb}ed", None
+    raise ClientError(f"unknown command /{verb}")
+
+
+async def _user(session: Session, target: int | str) -> tuple[int, str]:
+    """The id and name of the user with id or exact name `target` (USERS)."""
+    ask = FindUsers(id=target) if isinstance(target, int) else FindUsers(name=target)
+    try:
+        found = (await session.link().request(ask)).users or ()
+    except RequestFailed as exc:
+        if exc.errno is not Errno.NO_SUCH_USER:
+            raise
+        found = ()
+    if not found:
+        raise ClientError(
+            f"no user with id {target}" if isinstance(target, int) else f"nobody is called {target}"
+        )
+    return found[0].id, found[0].name
+
+
+async def _leave(session: Session, group_id: int | None) -> str:
+    state = session.state
+    if group_id is None:
+        if state.active is None or state.active.kind is not Kind.GROUP:
+            raise ClientError("No group is open: /leave <groupid>")
+        group_id = state.active.id
+    await session.link().request(LeaveGroup(group_id))
+    group = state.groups.pop(group_id, None)
+    state.close(ConvKey(Kind.GROUP, group_id))
+    name = group.groupname if group is not None else "group"
+    return f"Left {name} (id {group_id})"
+
+
+async def _requests(session: Session, _: object) -> str:
+    lines = []
+    for direction, title in (("in", "Asked you"), ("out", "You asked")):
+        found = (await session.link().request(Requests(direction))).requests or ()
+        people = ", ".join(f"{r.name} (#{r.id})" for r in found) or "nobody"
+        lines.append(f"{title}: {people}")
+    return "\n".join(lines)
+
+
+async def _blocked(session: Session, _: object) -> str:
+    found = (await session.link().request(Blocks())).blocked or ()
+    return "Blocked: " + (", ".join(f"{u.name} (#{u.id})" for u in found) or "nobody")
+
+
+async def _who(session: Session, prefix: object) -> str:
+    found = (await session.link().request(FindUsers(prefix=str(prefix)))).users or ()
+    if not found:
+        return f"Nobody's name starts with {prefix}"
+    return "\n".join(f"#{u.id} {u.name}: /msg {u.id}" for u in found)
+
+
+async def _devices(session: Session, _: object) -> str:
+    lines = []
+    for d in (await session.link().request(ListDevices())).devices or ():
+        seen = datetime.fromtimestamp(d.seen / 1000).strftime("%Y-%m-%d %H:%M") if d.seen else "-"
+        status = "online" if d.online else f"last seen {seen}"
+        here = " (this one)" if d.current else ""
+        lines.append(f"#{d.id} {d.name}{here}: {d.address or '?'}, {status}")
+    return "\n".join(lines) or "No devices"
+
+
+LISTS = {"requests": _requests, "blocked": _blocked, "who": _who, "devices": _devices}
