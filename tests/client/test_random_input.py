@@ -74,6 +74,8 @@ def random_command(rng: random.Random, bob_id: int, group_ids: list[int]) -> str
             return f"/add {some_id}"
         case 3:
             return f"/join {some_id}"
+        case 4 if rng.random() < 0.5:  # most random names are refused: some groups are made
+            return f"/create {rng.choice(['devs', 'ünï', '字'])}{rng.randint(0, 99)} a group"
         case 4:
             return f"/create {random_text(rng, 10)} {random_text(rng, 10)}"
         case 5:
