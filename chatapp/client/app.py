@@ -36,6 +36,7 @@ from .session import ConnectionFactory, Session
 from .settings import Settings, save
 from .social import notice
 from .state import ChatState
+from .wording import plain
 
 
 class ChatApp(App[None]):
@@ -122,7 +123,7 @@ class ChatApp(App[None]):
             await self.session.sign_in(form.host, form.port, login, form.password)
         except ClientError as exc:
             if self._login is not None:
-                self._login.show_error(str(exc))
+                self._login.show_error(plain(exc))
             return
         self._remember(host=form.host, port=form.port, user=form.user)
         await self.switch_screen(self._main_screen())
@@ -190,10 +191,7 @@ class ChatApp(App[None]):
         if settled is None or (main := self._view()) is None:
             return
         conv, line, moved = settled
-        if moved:
-            main.conversation_changed(conv)
-        else:
-            main.line_changed(line)
+        main.conversation_changed(conv) if moved else main.line_changed(line)
 
     def on_history_page(self, page: HistoryPage) -> None:
         if page.key not in self.state.conversations:
@@ -257,7 +255,7 @@ class ChatApp(App[None]):
         try:
             text, opened = await self.session.run(command)
         except ClientError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(plain(exc), severity="error")
             return
         if opened is not None:
             self._open(opened)
@@ -272,7 +270,7 @@ class ChatApp(App[None]):
         try:
             await work
         except ClientError as exc:
-            self.notify(f"Not loaded: {exc}", severity="warning")
+            self.notify(f"Not loaded: {plain(exc)}", severity="warning")
         if main := self._view():
             main.refresh_sidebar()
 
@@ -280,7 +278,9 @@ class ChatApp(App[None]):
         try:
             ack = await self.session.send(key, line.text)
         except ClientError as exc:
-            self.post_message(DeliveryUpdate(line.serial, Delivery.FAILED, f"not sent: {exc}"))
+            self.post_message(
+                DeliveryUpdate(line.serial, Delivery.FAILED, f"not sent: {plain(exc)}")
+            )
         else:
             self.post_message(DeliveryUpdate(line.serial, Delivery.SENT, mid=ack.mid or 0))
 
@@ -292,6 +292,6 @@ class ChatApp(App[None]):
         try:
             ack = await self.session.link().request(request)
         except ClientError as exc:
-            self.post_message(HistoryPage(key, (), more=True, error=str(exc)))
+            self.post_message(HistoryPage(key, (), more=True, error=plain(exc)))
         else:
             self.post_message(HistoryPage(key, ack.messages or (), ack.more))

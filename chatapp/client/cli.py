@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from importlib import metadata
 from pathlib import Path
 
 from .app import ChatApp
@@ -11,14 +12,74 @@ from .device import claim_device_name
 from .net import Connection
 from .settings import data_path, load, settings_path
 
+DESCRIPTION = """\
+A chat client for the terminal. Log in (or register) on a chatapp server, then chat
+with friends and groups; press F1 inside for every key and slash command."""
+
+
+def _epilog() -> str:
+    return (
+        "where things are kept:\n"
+        f"  settings (last server, name, theme; never the password): {settings_path()}\n"
+        f"  chats typed but not sent yet, sent at the next login: {data_path()}\n"
+        "\n"
+        "example:\n"
+        "  chatapp-client --host chat.example.org --port 6000"
+    )
+
+
+def version() -> str:
+    """The installed chatapp distribution's version, or a note that it is not installed."""
+    try:
+        return metadata.version("chatapp")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="chatapp-client", description=__doc__)
-    parser.add_argument("--host", help="server host (default: the last one used)")
-    parser.add_argument("--port", type=int, help="server port (default: the last one used)")
-    parser.add_argument("--config-dir", type=Path, help="where settings are kept")
-    parser.add_argument("--data-dir", type=Path, help="where chats not sent yet are kept")
-    parser.add_argument("--log-file", type=Path, help="write a debug log here")
+    parser = argparse.ArgumentParser(
+        prog="chatapp-client",
+        description=DESCRIPTION,
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version()}", help="show the version"
+    )
+    parser.add_argument(
+        "--host",
+        metavar="HOST",
+        help="the chat server's address, a name or an IP address "
+        "(default: the one used last time, at first 127.0.0.1); "
+        "the login screen can change it too",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        metavar="PORT",
+        help="the chat server's port number (default: the one used last time, at first 6000)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the settings (last server, name and theme; never the password) in DIR "
+        "instead of the usual place shown below",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the chats typed but not sent yet (no connection, say) in DIR instead of "
+        "the usual place shown below; they go out at the next login",
+    )
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        metavar="FILE",
+        help="write a detailed log of connections, logins, retries and refusals to FILE, "
+        "to find out what went wrong or to attach to a bug report (no passwords)",
+    )
     return parser.parse_args(argv)
 
 

@@ -115,7 +115,7 @@ async def test_the_login_error_shows_on_a_small_terminal() -> None:
         app.screen.query_one("#password", Input).value = "hunter2"
         await pilot.press("enter")
         error = app.screen.query_one("#error", Static)
-        await until(lambda: "wrong" in str(error.render()))
+        await until(lambda: "wrong" in str(error.render()).lower())
         await pilot.pause()
         form = app.screen.query_one("#form")
         assert form.region.bottom <= 20 and form.region.right <= 60

@@ -62,7 +62,7 @@ def test_login_with_error(snap_compare: SnapCompare) -> None:
         pilot.app.screen.query_one("#password", Input).value = "hunter2"
         await pilot.press("enter")
         error = pilot.app.screen.query_one("#error", Static)
-        await until(lambda: "wrong" in str(error.render()))
+        await until(lambda: "wrong" in str(error.render()).lower())
         await pilot.pause()
 
     assert snap_compare(app_with(logged_in=False), terminal_size=SIZE, run_before=wrong_password)
@@ -103,7 +103,7 @@ def test_login_with_error_sized(snap_compare: SnapCompare, size: tuple[int, int]
         pilot.app.screen.query_one("#password", Input).value = "hunter2"
         await pilot.press("enter")
         error = pilot.app.screen.query_one("#error", Static)
-        await until(lambda: "wrong" in str(error.render()))
+        await until(lambda: "wrong" in str(error.render()).lower())
         await pilot.pause()
 
     assert snap_compare(app_with(logged_in=False), terminal_size=size, run_before=wrong_password)

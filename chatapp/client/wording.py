@@ -1,0 +1,71 @@
+"""What the server's refusals mean, in plain words: one short sentence per error number."""
+
+from __future__ import annotations
+
+import re
+
+from chatapp.protocol import Errno
+
+from .net import RequestFailed
+
+PLAIN: dict[Errno, str] = {
+    Errno.BAD_CREDENTIALS: "Wrong name, id or password.",
+    Errno.ALREADY_ONLINE: "This account is logged in elsewhere already.",
+    Errno.NAME_TAKEN: "That name is taken, or looks too much like one that is: pick another.",
+    Errno.NOT_LOGGED_IN: "You are not logged in (any more): please log in.",
+    Errno.ALREADY_LOGGED_IN: "You are logged in already: log out first.",
+    Errno.NO_SUCH_USER: "There is nobody with that name or id.",
+    Errno.NO_SUCH_GROUP: "There is no group with that id.",
+    Errno.NOT_A_MEMBER: "You are not a member of that group.",
+    Errno.ALREADY_FRIENDS: "You are friends already.",
+    Errno.ALREADY_MEMBER: "You are a member of that group already.",
+    Errno.SELF_FRIEND: "You cannot add yourself as a friend.",
+    Errno.ID_MISMATCH: "The server took that for another user's request.",
+    Errno.RATE_LIMITED: "Too much at once: slow down a little.",
+    Errno.LOGIN_LOCKED: "Too many failed logins: wait a few minutes, then try again.",
+    Errno.BUSY: "The server is busy: try again in a moment.",
+    Errno.REGISTER_LOCKED: "Too many new accounts from here: try again later.",
+    Errno.NO_SUCH_REQUEST: "There is no such request waiting.",
+    Errno.NOT_ACCEPTED: "They do not take messages from you now: ask them to be friends.",
+    Errno.INVITE_ONLY: "That group is invite-only: ask a member to invite you.",
+    Errno.FORBIDDEN: "Your role in that group does not allow this.",
+    Errno.GROUP_FULL: "That group is full.",
+    Errno.NOT_FRIENDS: "You are not friends.",
+    Errno.REQUEST_WAITING: "They have not answered your message request yet: wait for them.",
+    Errno.TOO_MANY_PENDING: "Too many of your friend requests wait for answers: cancel one, "
+    "or wait.",
+    Errno.ACCOUNT_DISABLED: "This account is disabled: ask the server's operator.",
+    Errno.TOO_MANY_INVITES: "That group has too many invitations waiting.",
+    Errno.INTERNAL: "Something went wrong on the server: try again.",
+    Errno.UNAVAILABLE: "The server cannot reach its storage just now: try again soon.",
+}
+"""The sentence for each errno a user can meet; the rest (an invalid argument, a frame the
+server could not read) are best told in the server's own words."""
+
+_RETRY = re.compile(r"retry in ([0-9.]+) s")
+
+
+def refusal(errno: Errno, errmsg: str) -> str:
+    """What a refusal with `errno` means to the user; the server's `errmsg` if it has no
+    sentence here (with a first capital), and how long to wait where the server said it."""
+    sentence = PLAIN.get(errno)
+    if sentence is None:
+        text = errmsg.strip() or errno.name.lower().replace("_", " ")
+        return text[:1].upper() + text[1:]
+    if (wait := _RETRY.search(errmsg)) and errno in (Errno.LOGIN_LOCKED, Errno.REGISTER_LOCKED):
+        seconds = max(1, round(float(wait.group(1))))
+        sentence = sentence.split(":")[0] + f": try again in {_duration(seconds)}."
+    return sentence
+
+
+def plain(exc: BaseException) -> str:
+    """What to show for a failed request: a refusal in plain words, else the error's text."""
+    if isinstance(exc, RequestFailed):
+        return refusal(exc.errno, exc.errmsg)
+    return str(exc)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds" if seconds != 1 else "1 second"
+    return f"{round(seconds / 60)} minutes"
