@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 
 from chatapp.protocol import Errno, MsgId
 from tests.server.conftest import Users
-from tests.server.steps import Obj, acked, chat, make_friends, refused
+from tests.server.steps import Obj, acked, chat, decoded, make_friends, refused
 from tests.wire import WireClient
 
 
@@ -252,7 +251,7 @@ async def test_the_legacy_console_is_not_shown_carbons(users: Users) -> None:
     await acked(phone, MsgId.LOGOUT)
     await chat(b, ann, "for the console")
     _, ack = await users.login(ann, legacy=True)
-    shown = [m["msg"] for m in _legacy_list(ack.get("offlinemsg", []))]
+    shown = [m["msg"] for m in decoded(ack.get("offlinemsg", []))]
     assert shown == ["for the console"]
 
 
@@ -281,27 +280,3 @@ async def test_a_device_name_is_checked(users: Users) -> None:
         assert reply["errno"] == Errno.INVALID_ARGUMENT, (bad, reply)
     _, ack = await device(users, ann)
     assert ack["device"]["name"] == "unnamed device"
-
-
-def _legacy_list(items: list[str]) -> list[Obj]:
-    return [orjson.loads(item) for item in items]
-
-
-async def test_a_password_login_naming_a_device_it_has_reopens_it(users: Users) -> None:
-    ann, bob = await users.register("ann"), await users.register("bob")
-    laptop, first = await device(users, ann, "laptop")
-    b, _ = await users.login(bob)
-    await chat(b, ann, "one")
-    seen = await laptop.expect(MsgId.ONE_CHAT)
-    await laptop.send(msgid=MsgId.DELIVERED, seq=seen["seq"])
-    await chat(b, ann, "two")
-    await laptop.expect(MsgId.ONE_CHAT)  # seen, never acknowledged: the token was lost
-    again, ack = await device(users, ann, "laptop")  # the same device, by its name
-    assert ack["device"]["id"] == first["device"]["id"]
-    assert [m["msg"] for m in ack["offlinemsg"]] == ["two"]  # its place is kept
-    assert await laptop.closed()  # its older session ended
-    stale = await users.connect()
-    reply = await stale.request(msgid=MsgId.LOGIN, token=first["token"], v=2)
-    assert reply["errno"] == Errno.BAD_CREDENTIALS  # and what it handed out is void
-    names = [d["name"] for d in (await acked(again, MsgId.DEVICES))["devices"]]
-    assert names == ["laptop"]

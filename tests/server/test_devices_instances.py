@@ -6,7 +6,6 @@ is one per user; the legacy rule holds across instances."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ from chatapp.protocol import Errno, MsgId
 from tests.server.conftest import Users
 from tests.server.lab import two_instances
 from tests.server.steps import Obj, acked, chat, make_friends
+from tests.server.test_devices import device
 from tests.wire import WireClient
 
 pytestmark = [pytest.mark.mysql, pytest.mark.redis]
@@ -23,15 +23,6 @@ pytestmark = [pytest.mark.mysql, pytest.mark.redis]
 async def two(mysql_url: str, redis_url: str) -> AsyncIterator[tuple[Users, Users]]:
     async with two_instances(mysql_url, redis_url) as pair:
         yield pair
-
-
-async def device(users: Users, user_id: int, name: str, **fields: Any) -> tuple[WireClient, Obj]:
-    client = await users.connect()
-    ack = await client.request(
-        msgid=MsgId.LOGIN, id=user_id, password="pw", v=2, device=name, **fields
-    )
-    assert ack["errno"] == 0, ack
-    return client, ack
 
 
 async def chats(client: WireClient, count: int) -> list[Obj]:
