@@ -20,6 +20,7 @@ from .config import Config
 from .logs import configure as configure_logs
 from .settings import Option, options, switch
 from .storage import StorageError, open_storage
+from .workers import Supervisor, check, for_worker, spawner, worker_index
 
 log = logging.getLogger("chatapp.server")
 
@@ -136,11 +137,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     # process dies: never a silent death. What was acknowledged is in the log already.
     faulthandler.enable()
     run = _runner()
+    index = worker_index()
     try:
+        check(config)
         if args.init_db:
             run(init_db(config))
             print(f"storage schema ready: {config.storage.split('@')[-1]}")
             return 0
+        if config.workers > 1 and index is None:
+            given = sys.argv[1:] if argv is None else list(argv)
+            return Supervisor(config.workers, spawner(given)).run()
+        if index is not None:
+            log.info("worker %d of %d (pid %d)", index, config.workers, os.getpid())
+            config = for_worker(config, index)
         run(serve(config))
     except (StorageError, ValueError, OSError) as exc:
         log.error("%s", exc)

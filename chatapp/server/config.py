@@ -169,6 +169,13 @@ class Config(CoreConfig):
 
     # --- operating ---------------------------------------------------------------------
 
+    workers: int = setting(
+        1,
+        help="processes serving the one port (SO_REUSEPORT), each a whole instance, so that "
+        "a machine's cores are used; more than 1 needs --bus redis:// and --storage "
+        "mysql://, and a fixed --port; --metrics PORT becomes PORT+n for worker n",
+    )
+
     drain_timeout: float = setting(
         10.0,
         help="seconds a SIGTERM or SIGINT waits, before the shutdown, for the current "

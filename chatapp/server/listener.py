@@ -53,7 +53,9 @@ class Listener:
         config = self.server.config
         self._tls = tls
         _raise_open_file_limit(config.max_connections)
-        self.sockets = await listening(config.host, config.port, config.backlog)
+        self.sockets = await listening(
+            config.host, config.port, config.backlog, reuse_port=config.workers > 1
+        )
         loop = asyncio.get_running_loop()
         for sock in self.sockets:
             loop.add_reader(sock.fileno(), self._accept, sock)

@@ -12,9 +12,12 @@ if TYPE_CHECKING:
     from .config import Config
 
 
-async def listening(host: str, port: int, backlog: int) -> list[socket.socket]:
+async def listening(
+    host: str, port: int, backlog: int, *, reuse_port: bool = False
+) -> list[socket.socket]:
     """Non-blocking sockets listening on each address `host` names (every one for ''),
-    made as asyncio's create_server makes them."""
+    made as asyncio's create_server makes them; `reuse_port`: shared with the other
+    workers of --workers, the kernel spreading connections among them (SO_REUSEPORT)."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(
         host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -25,6 +28,8 @@ async def listening(host: str, port: int, backlog: int) -> list[socket.socket]:
             sock = socket.socket(family, kind, proto)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if family == socket.AF_INET6:  # one family per socket, as asyncio does
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
