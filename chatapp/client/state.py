@@ -127,6 +127,7 @@ class ChatState:
         if self._claimed(conv, chat):
             return None
         line = self._line(chat)
+        line.note = "from another device" if line.own else ""  # not ours here: a SENT copy
         if not conv.add([line]):
             return None
         if conv.key != self.active:
