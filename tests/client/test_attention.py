@@ -197,7 +197,7 @@ def test_the_input_history_lives_in_the_data_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[ChatApp] = []
-    monkeypatch.setattr(ChatApp, "run", lambda app: made.append(app))
+    monkeypatch.setattr(ChatApp, "run", lambda app: made.append(app))  # noqa: PLW0108 (a method)
     cli.main(["--data-dir", str(tmp_path / "data"), "--config-dir", str(tmp_path / "c")])
     (app,) = made
     assert app.history is not None
