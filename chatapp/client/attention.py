@@ -23,7 +23,7 @@ def device_notice(event: DeviceEvent) -> str:
     if event.event == "added":
         where = f" ({device.address})" if device.address else ""
         return f"Your account logged in on {device.name}{where}"
-    return f"Device {device.name} was logged out"
+    return f"Device {device.name or device.id} was logged out"  # the server names none
 
 
 class Attention(App[None]):

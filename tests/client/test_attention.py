@@ -115,6 +115,8 @@ def test_device_events_are_plain_notices() -> None:
         "Your account logged in on phone"
     )
     assert device_notice(DeviceEvent("ended", phone)) == "Device phone was logged out"
+    ended = DeviceEvent("ended", DeviceInfo(9, ""))  # as the server tells it
+    assert device_notice(ended) == "Device 9 was logged out"
 
 
 def test_devices_are_a_readable_list_this_one_first() -> None:
