@@ -3,6 +3,7 @@ Pilot against a real ChatServer on loopback."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from chatapp.client.app import ChatApp
@@ -12,7 +13,7 @@ from chatapp.client.widgets.typing_line import TypingLine
 from chatapp.protocol import AddFriend, EndDevice, ListDevices, OneChat
 from chatapp.server.app import ChatServer
 
-from .conftest import make_app, quick_connection, until
+from .conftest import make_app, quick_connection, server_config, until
 from .test_e2e import SIZE, say, sign_in, texts
 from .test_social import notified, users
 
@@ -81,3 +82,24 @@ async def test_alice_hears_of_her_new_device_and_sees_its_message_labelled(
         await phone.close()
         await tablet.close()
     await conn.close()
+
+
+async def test_who_says_when_more_names_start_so(tmp_path: Path) -> None:
+    """The server pages no further than its --users-page: /who says to type more."""
+    small = ChatServer(replace(server_config(tmp_path), users_page=2))
+    await small.start()
+    try:
+        conn, (bob_id, _, _) = await users(small, "bob", "bobby", "bobo")
+        await conn.close()
+        app = make_app(small.port, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(app, pilot, "bob")
+            await say(app, pilot, "/who bo")
+            await until(lambda: notified(app, f"#{bob_id} bob: /msg {bob_id}"))
+            assert notified(app, "…and more: type more of the name than bo")
+            app._notifications.clear()
+            await say(app, pilot, "/who bobb")
+            await until(lambda: notified(app, "bobby"))
+            assert not notified(app, "and more")
+    finally:
+        await small.shutdown()
