@@ -43,6 +43,7 @@ PLAIN: dict[Errno, str] = {
 server could not read) are best told in the server's own words."""
 
 _RETRY = re.compile(r"retry in ([0-9.]+) s")
+_UNREACHABLE = re.compile(r"cannot reach (\S+?):? ")
 
 
 def refusal(errno: Errno, errmsg: str) -> str:
@@ -59,10 +60,13 @@ def refusal(errno: Errno, errmsg: str) -> str:
 
 
 def plain(exc: BaseException) -> str:
-    """What to show for a failed request: a refusal in plain words, else the error's text."""
+    """What to show for a failed request: a refusal in plain words, a lost or unreachable
+    server in plain words too, else the error's text."""
     if isinstance(exc, RequestFailed):
         return refusal(exc.errno, exc.errmsg)
-    return str(exc)
+    text = str(exc)
+    said = reason(text)
+    return text if said == text else said[:1].upper() + said[1:] + "."
 
 
 def _duration(seconds: int) -> str:
@@ -92,6 +96,8 @@ mean to the user: the status line and the login form say these, not the raw text
 def reason(text: str) -> str:
     """Why the link went down or the session ended, in plain words (the text itself when
     it is none of the known ones)."""
+    if where := _UNREACHABLE.match(text):
+        return f"the server at {where.group(1)} cannot be reached"
     lowered = text.lower()
     return next((plain for words, plain in REASONS if words in lowered), text)
 

@@ -6,13 +6,15 @@ import stat
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, Static
 
 from chatapp.client import cli, history
 from chatapp.client.app import ChatApp
 from chatapp.client.attention import device_notice
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.history import InputHistory
-from chatapp.client.net import Disconnected, RequestFailed
+from chatapp.client.net import Connection, Disconnected, RequestFailed
+from chatapp.client.settings import Settings
 from chatapp.client.social import device_list
 from chatapp.client.state import ChatState
 from chatapp.client.typists import LASTS, SENT_EVERY, Throttle, Typists, request
@@ -26,6 +28,8 @@ from chatapp.protocol import (
     TypingNotice,
     UserInfo,
 )
+
+from .conftest import until
 
 ME = 1
 BOB = ConvKey(Kind.USER, 2)
@@ -204,3 +208,24 @@ def test_the_input_history_lives_in_the_data_dir(
     (app,) = made
     assert app.history is not None
     assert app.history.path == tmp_path / "data" / "input-history.json"
+
+
+class Unreachable(Connection):
+    """A server that cannot be reached, as a wrong address gives."""
+
+    async def connect(self) -> None:
+        raise Disconnected("cannot reach nowhere:6000: [Errno -2] Name or service not known")
+
+
+async def test_an_unreachable_server_puts_the_focus_on_its_address() -> None:
+    app = ChatApp(Settings(user="alice"), connection_factory=Unreachable, blink=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = app.screen
+        screen.query_one("#password", Input).value = "secret"
+        screen.query_one("#password", Input).focus()
+        await pilot.press("enter")
+        error = screen.query_one("#error", Static)
+        await until(lambda: "reached" in str(error.render()))
+        assert str(error.render()) == "The server at nowhere:6000 cannot be reached."
+        assert screen.focused is screen.query_one("#server", Input)
+        assert screen.query_one("#password", Input).value == "secret"  # nothing to retype
