@@ -130,7 +130,7 @@ class ChatState:
         line.note = "from another device" if line.own else ""  # not ours here: a SENT copy
         if not conv.add([line]):
             return None
-        if conv.key != self.active:
+        if conv.key != self.active and not line.own:
             conv.unread += 1
         return conv, line
 

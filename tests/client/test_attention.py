@@ -147,6 +147,7 @@ def test_a_chat_of_ours_from_elsewhere_is_labelled() -> None:
     assert arrival is not None
     conv, line = arrival
     assert conv.key == BOB and line.own and line.note == "from another device"
+    assert conv.unread == 0  # ours: nothing unread in a conversation not open
     _, theirs = state.receive(ChatMessage(2, "bob", ME, "hi", "", 501, 0)) or (None, None)
     assert theirs is not None and theirs.note == ""
 

@@ -70,11 +70,13 @@ async def test_alice_hears_of_her_new_device_and_sees_its_message_labelled(
         await until(lambda: texts(app, bob_chat) == ["sent from my phone"])
         line = app.state.conversations[bob_chat].lines[-1]
         assert line.own and line.note == "from another device"
+        assert app.state.unread(bob_chat) == 0
 
         tablet = quick_connection("127.0.0.1", server.port)
         tablet.device = "tablet"
         await tablet.login("alice-secret", id=alice_id)
         await until(lambda: notified(app, "Your account logged in on tablet (127.0.0.1)"))
+        assert not notified(app, "sent from my phone")  # ours: no pop-up, news came after
         devices = (await tablet.request(ListDevices())).devices or ()
         (tablet_id,) = (d.id for d in devices if d.current)
         await phone.request(EndDevice(device=tablet_id))

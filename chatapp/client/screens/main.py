@@ -152,7 +152,8 @@ class MainScreen(Screen[None]):
         """A message for `conv`: shown if it is open, otherwise counted and announced."""
         log = self.query_one(MessageLog)
         if conv.key != self.state.active:
-            self._notices.announce(self.app, conv, line)
+            if not line.own:  # ours, from another device: nothing to announce
+                self._notices.announce(self.app, conv, line)
         elif conv.lines[-1] is line and log.message_count:
             log.append(line)
         else:
