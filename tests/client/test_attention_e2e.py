@@ -10,7 +10,7 @@ from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.widgets.composer import Composer
 from chatapp.client.widgets.typing_line import TypingLine
-from chatapp.protocol import AddFriend, EndDevice, ListDevices, OneChat
+from chatapp.protocol import AddFriend, AddGroup, EndDevice, ListDevices, OneChat, Typing
 from chatapp.server.app import ChatServer
 
 from .conftest import make_app, quick_connection, server_config, until
@@ -105,3 +105,33 @@ async def test_who_says_when_more_names_start_so(tmp_path: Path) -> None:
             assert not notified(app, "and more")
     finally:
         await small.shutdown()
+
+
+async def test_alice_sees_two_members_typing_in_a_group_but_not_her_phone(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    conn, (alice_id, bob_id, carol_id) = await users(server, "alice", "bob", "carol")
+    await conn.close()
+    app = make_app(server.port, tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await sign_in(app, pilot, "alice")
+        await say(app, pilot, "/create devs")
+        await until(lambda: app.state.active is not None)
+        group = app.state.active
+        assert group is not None
+        others = []
+        for user_id, name in ((bob_id, "bob"), (carol_id, "carol"), (alice_id, "alice")):
+            other = quick_connection("127.0.0.1", server.port)
+            other.device = "phone"
+            await other.login(f"{name}-secret", id=user_id)
+            if user_id != alice_id:
+                await other.request(AddGroup(group.id))
+            others.append(other)
+        bob, carol, phone = others
+        await phone.request(Typing(groupid=group.id))  # her own phone: not news to her
+        await bob.request(Typing(groupid=group.id))
+        await until(lambda: typing_line(app) == "bob is typing…")
+        await carol.request(Typing(groupid=group.id))
+        await until(lambda: typing_line(app) == "bob and carol are typing…")
+        for other in others:
+            await other.close()
