@@ -7,13 +7,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 
 from chatapp.protocol import ChatMessage, GroupMessage, History
 
+from .attention import Attention
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
 from .conversation import ConvKey, Delivery, Line
+from .history import InputHistory
 from .messages import (
     DeliveryUpdate,
     HistoryPage,
@@ -36,10 +37,10 @@ from .session import ConnectionFactory, Session
 from .settings import Settings, save
 from .social import notice
 from .state import ChatState
-from .wording import plain
+from .wording import field_to_fix, log_in_again, plain
 
 
-class ChatApp(App[None]):
+class ChatApp(Attention):
     """The chat client: a login screen, then the main screen, over one Connection."""
 
     TITLE = "chatapp"
@@ -56,8 +57,10 @@ class ChatApp(App[None]):
         clock: Callable[[], datetime] = datetime.now,
         connection_factory: ConnectionFactory = Connection,
         blink: bool = True,
+        history: InputHistory | None = None,
     ) -> None:
         super().__init__()
+        self.history = history  # what was sent, for Up; None: kept in the platform's place
         self.settings = settings or Settings()
         self.settings_file = settings_file
         self.state = state or ChatState(server=self.settings.server)
@@ -91,7 +94,7 @@ class ChatApp(App[None]):
 
     def _main_screen(self) -> MainScreen:
         self._login = None
-        self._main = MainScreen(self.state, blink=self.blink)
+        self._main = MainScreen(self.state, blink=self.blink, history=self.history)
         return self._main
 
     @property
@@ -123,7 +126,7 @@ class ChatApp(App[None]):
             await self.session.sign_in(form.host, form.port, login, form.password)
         except ClientError as exc:
             if self._login is not None:
-                self._login.show_error(plain(exc))
+                self._login.show_error(plain(exc), field_to_fix(exc))
             return
         self._remember(host=form.host, port=form.port, user=form.user)
         await self.switch_screen(self._main_screen())
@@ -171,7 +174,7 @@ class ChatApp(App[None]):
             return
         while self.screen is not main:
             await self.pop_screen()  # help, say: the login form takes the main screen's place
-        await self.switch_screen(self._login_screen(f"Please log in again ({message.reason})."))
+        await self.switch_screen(self._login_screen(log_in_again(message.reason)))
 
     def on_server_event(self, message: ServerEvent) -> None:
         event, main = message.event, self._view()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .app import ChatApp
 from .device import claim_device_name
+from .history import InputHistory, history_path
 from .net import Connection
 from .settings import data_path, load, settings_path
 
@@ -22,6 +23,7 @@ def _epilog() -> str:
         "where things are kept:\n"
         f"  settings (last server, name, theme; never the password): {settings_path()}\n"
         f"  chats typed but not sent yet, sent at the next login: {data_path()}\n"
+        f"  the lines sent in each conversation, for Up and Down: {history_path()}\n"
         "\n"
         "example:\n"
         "  chatapp-client --host chat.example.org --port 6000"
@@ -70,8 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--data-dir",
         type=Path,
         metavar="DIR",
-        help="keep the chats typed but not sent yet (no connection, say) in DIR instead of "
-        "the usual place shown below; they go out at the next login",
+        help="keep the chats typed but not sent yet (no connection, say; they go out at the "
+        "next login) and the lines sent in each conversation (for Up) in DIR instead of the "
+        "usual place shown below",
     )
     parser.add_argument(
         "--log-file",
@@ -115,7 +118,8 @@ def main(argv: list[str] | None = None) -> None:
         conn.device = device
         return conn
 
-    ChatApp(settings, path, connection_factory=factory).run()
+    history = InputHistory.load(history_path(data))
+    ChatApp(settings, path, connection_factory=factory, history=history).run()
 
 
 if __name__ == "__main__":

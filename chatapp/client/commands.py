@@ -27,9 +27,9 @@ class Msg:
 
 @dataclass(frozen=True, slots=True)
 class Add:
-    """Add a friend by id."""
+    """Add a friend by id, or by exact name."""
 
-    user_id: int
+    user: int | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +135,12 @@ def _msg(rest: str) -> Command:
     return Msg(checked_id(target) if is_number(target) else target, text.strip())
 
 
+def _add(rest: str) -> Command:
+    if len(rest.split()) != 1:
+        raise CommandError("usage: /add <id|name>")
+    return Add(checked_id(rest) if is_number(rest) else rest)
+
+
 def _one_number(usage: str, build: Callable[[int], Command]) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         parts = rest.split()
@@ -205,7 +211,7 @@ COMMANDS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
         Spec("msg", "<id|name> [text]", "open a chat with a user, and send text", _msg),
-        Spec("add", "<id>", "add a friend", _one_number("/add <id>", Add)),
+        Spec("add", "<id|name>", "ask a user to be your friend (by id or exact name)", _add),
         Spec("create", "<name> [description]", "create a group", _create),
         Spec("join", "<groupid>", "join a group", _one_number("/join <groupid>", Join)),
         Spec("close", "", "close the open conversation", _bare(Close(), "/close")),

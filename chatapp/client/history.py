@@ -21,6 +21,10 @@ CONVERSATIONS = 200
 LONGEST = 4096
 """Longer lines are recalled in this run but not written down: the file stays small."""
 
+MOST_CHARS = 1_000_000
+"""Characters written down in all: beyond them the conversations sent to least recently
+are left out of the file (each conversation's lines alone could reach 400,000)."""
+
 
 def history_path(data_dir: Path | None = None) -> Path:
     """The file in the client's data directory (the platform's, unless `data_dir`)."""
@@ -80,9 +84,16 @@ class InputHistory:
             key: [line for line in lines if len(line) <= LONGEST]
             for key, lines in self._lines.items()
         }
+        total = sum(len(line) for lines in kept.values() for line in lines)
+        for key in list(kept):  # the least recently used first
+            if total <= MOST_CHARS:
+                break
+            total -= sum(len(line) for line in kept.pop(key))
         data = {"version": 1, "conversations": {k: v for k, v in kept.items() if v}}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # What the user typed is theirs alone: a private directory, and mkstemp's file
+            # is readable by its owner only (0600), as is the file it replaces.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=".history-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from chatapp.protocol import Chat
+from chatapp.protocol import Chat, DeviceEvent, TypingNotice
 
 from .commands import Command
 from .conversation import ConvKey, Delivery
-from .net import Incoming, LinkChanged, LoggedIn, LoginNeeded, Pushed
+from .net import Heard, Incoming, LinkChanged, LoggedIn, LoginNeeded, Pushed
 
 # --- Up from the screens --------------------------------------------------------------------
 
@@ -56,6 +56,15 @@ class RunCommand(Message):
     command: Command
 
 
+@dataclass
+class Typed(Message):
+    """The user is typing a message (not a command) in conversation `key`; or `stopped`:
+    the composer was sent or emptied."""
+
+    key: ConvKey
+    stopped: bool = False
+
+
 # --- From the app's workers -----------------------------------------------------------------
 
 
@@ -64,6 +73,13 @@ class ServerEvent(Message):
     """The server pushed a chat message, a presence change or a new friend."""
 
     event: Pushed
+
+
+@dataclass
+class HeardNews(Message):
+    """Somebody is typing, or one of the user's devices logged in or was ended."""
+
+    event: Heard
 
 
 @dataclass
@@ -115,4 +131,6 @@ def news(item: Incoming) -> Message:
         return SessionStarted(item)
     if isinstance(item, LoginNeeded):
         return SessionEnded(item.reason)
+    if isinstance(item, TypingNotice | DeviceEvent):
+        return HeardNews(item)
     return ServerEvent(item)

@@ -143,7 +143,8 @@ class Session:
                 if (conv := self.state.close()) is None:
                     raise ClientError("No conversation is open")
                 return f"Closed the conversation with {conv.title}", None
-            case Add(user_id):
+            case Add(user):
+                user_id = user if isinstance(user, int) else (await social.who_is(self, user))[0]
                 friend, asked = await self.add_friend(user_id)
                 if asked:
                     return f"Asked {friend.name} (#{friend.id}) to be your friend", None

@@ -3,6 +3,7 @@ each one's requests, its answer filed in the state and told back as text; no Tex
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from chatapp.protocol import (
     OFFLINE,
     Block,
     Blocks,
+    DeviceInfo,
     EndDevice,
     Errno,
     FindUsers,
@@ -60,7 +62,7 @@ async def run(session: Session, command: Social) -> tuple[str, ConvKey | None]:
     if verb == "logout-device":
         await session.link().request(EndDevice(device=int(target or 0)))
         return f"Device {target} is logged out", None
-    user_id, name = await _user(session, target or "")
+    user_id, name = await who_is(session, target or "")
     who = f"{name} (#{user_id})"
     match verb:
         case "accept":
@@ -80,7 +82,7 @@ async def run(session: Session, command: Social) -> tuple[str, ConvKey | None]:
     raise ClientError(f"unknown command /{verb}")
 
 
-async def _user(session: Session, target: int | str) -> tuple[int, str]:
+async def who_is(session: Session, target: int | str) -> tuple[int, str]:
     """The id and name of the user with id or exact name `target` (USERS)."""
     ask = FindUsers(id=target) if isinstance(target, int) else FindUsers(name=target)
     try:
@@ -124,20 +126,33 @@ async def _blocked(session: Session, _: object) -> str:
 
 
 async def _who(session: Session, prefix: object) -> str:
-    found = (await session.link().request(FindUsers(prefix=str(prefix)))).users or ()
+    reply = await session.link().request(FindUsers(prefix=str(prefix)))
+    found = reply.users or ()
     if not found:
         return f"Nobody's name starts with {prefix}"
-    return "\n".join(f"#{u.id} {u.name}: /msg {u.id}" for u in found)
+    lines = [f"#{u.id} {u.name}: /msg {u.id}" for u in found]
+    if reply.more:  # the server pages no further (docs/protocol.md, USERS)
+        lines.append(f"…and more: type more of the name than {prefix}")
+    return "\n".join(lines)
 
 
 async def _devices(session: Session, _: object) -> str:
+    devices = (await session.link().request(ListDevices())).devices or ()
+    return device_list(devices)
+
+
+def device_list(devices: Iterable[DeviceInfo]) -> str:
+    """The /devices answer: a device a line, this one first, then the online ones."""
     lines = []
-    for d in (await session.link().request(ListDevices())).devices or ():
-        seen = datetime.fromtimestamp(d.seen / 1000).strftime("%Y-%m-%d %H:%M") if d.seen else "-"
-        status = "online" if d.online else f"last seen {seen}"
-        here = " (this one)" if d.current else ""
-        lines.append(f"#{d.id} {d.name}{here}: {d.address or '?'}, {status}")
-    return "\n".join(lines) or "No devices"
+    for d in sorted(devices, key=lambda d: (not d.current, not d.online, -d.seen)):
+        seen = datetime.fromtimestamp(d.seen / 1000).strftime("%Y-%m-%d %H:%M") if d.seen else ""
+        status = "online now" if d.online else f"last seen {seen}" if seen else "never seen"
+        here = "this device: " if d.current else ""
+        where = f" from {d.address}" if d.address else ""
+        lines.append(f"• {here}{d.name} (id {d.id}), {status}{where}")
+    if not lines:
+        return "No devices"
+    return "Your devices (/logout-device <id> ends one):\n" + "\n".join(lines)
 
 
 LISTS = {"requests": _requests, "blocked": _blocked, "who": _who, "devices": _devices}

@@ -127,9 +127,10 @@ class ChatState:
         if self._claimed(conv, chat):
             return None
         line = self._line(chat)
+        line.note = "from another device" if line.own else ""  # not ours here: a SENT copy
         if not conv.add([line]):
             return None
-        if conv.key != self.active:
+        if conv.key != self.active and not line.own:
             conv.unread += 1
         return conv, line
 

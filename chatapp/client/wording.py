@@ -6,7 +6,7 @@ import re
 
 from chatapp.protocol import Errno
 
-from .net import RequestFailed
+from .net import Disconnected, RequestFailed, RequestTimeout
 
 PLAIN: dict[Errno, str] = {
     Errno.BAD_CREDENTIALS: "Wrong name, id or password.",
@@ -43,6 +43,7 @@ PLAIN: dict[Errno, str] = {
 server could not read) are best told in the server's own words."""
 
 _RETRY = re.compile(r"retry in ([0-9.]+) s")
+_UNREACHABLE = re.compile(r"cannot reach (\S+?):? ")
 
 
 def refusal(errno: Errno, errmsg: str) -> str:
@@ -59,13 +60,69 @@ def refusal(errno: Errno, errmsg: str) -> str:
 
 
 def plain(exc: BaseException) -> str:
-    """What to show for a failed request: a refusal in plain words, else the error's text."""
+    """What to show for a failed request: a refusal in plain words, a lost or unreachable
+    server in plain words too, else the error's text."""
     if isinstance(exc, RequestFailed):
         return refusal(exc.errno, exc.errmsg)
-    return str(exc)
+    text = str(exc)
+    said = reason(text)
+    return text if said == text else said[:1].upper() + said[1:] + "."
 
 
 def _duration(seconds: int) -> str:
     if seconds < 90:
         return f"{seconds} seconds" if seconds != 1 else "1 second"
     return f"{round(seconds / 60)} minutes"
+
+
+REASONS = (
+    ("logged in again from elsewhere", "this device logged in again somewhere else"),
+    ("ended from another of your devices", "this device was logged out from another of yours"),
+    ("operator ended", "the server's operator ended this session"),
+    ("log in within", "the server waited too long for a login"),
+    ("login refused", "the server no longer takes this device's saved login"),
+    ("cannot reach", "the server cannot be reached"),
+    ("no answer", "the server stopped answering"),
+    ("closed the connection", "the server closed the connection"),
+    ("oversized frame", "the server sent more than this client can read"),
+    ("connection lost", "the connection was lost"),
+    ("restarting", "the server is restarting"),
+    ("logged out", "you logged out"),
+)
+"""Words in the network layer's and the server's reasons for a link's end, and what they
+mean to the user: the status line and the login form say these, not the raw text."""
+
+
+def reason(text: str) -> str:
+    """Why the link went down or the session ended, in plain words (the text itself when
+    it is none of the known ones)."""
+    if where := _UNREACHABLE.match(text):
+        return f"the server at {where.group(1)} cannot be reached"
+    lowered = text.lower()
+    return next((plain for words, plain in REASONS if words in lowered), text)
+
+
+def log_in_again(why: str) -> str:
+    """What the login form says when the session ended by itself."""
+    return f"Please log in again: {reason(why)}." if why else "Please log in again."
+
+
+FIELDS = {
+    Errno.BAD_CREDENTIALS: "password",
+    Errno.LOGIN_LOCKED: "password",
+    Errno.NO_SUCH_USER: "user",
+    Errno.NAME_TAKEN: "user",
+    Errno.ACCOUNT_DISABLED: "user",
+    Errno.INVALID_ARGUMENT: "user",
+}
+"""The login form's field to fix after a refusal with each errno."""
+
+
+def field_to_fix(exc: BaseException) -> str:
+    """The id of the login form's field a failed login or registration points at: the
+    password after wrong credentials, the server when it cannot be reached."""
+    if isinstance(exc, RequestFailed):
+        return FIELDS.get(exc.errno, "password")
+    if isinstance(exc, Disconnected | RequestTimeout):
+        return "server"
+    return "user"  # the client's own refusal: an id beyond what the wire carries

@@ -195,7 +195,7 @@ async def test_a_refused_token_asks_for_the_password_and_nothing_shows_twice(
         await second.start()
         try:
             await until(lambda: "log in again" in login_error(app))
-            assert "login refused" in login_error(app)
+            assert "no longer takes this device's saved login" in login_error(app)  # plain words
             await sign_in(app, pilot, "alice")  # "two" comes again, and is shown once
             await until(lambda: app.state.link.state is LinkState.ONLINE)
             assert texts(app, bob_chat) == ["one", "two"]

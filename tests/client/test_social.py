@@ -151,13 +151,13 @@ async def test_devices_are_listed_and_one_is_logged_out(server: ChatServer, tmp_
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, "alice")
         await say(app, pilot, "/devices")
-        await until(lambda: notified(app, f"#{phone_id} phone: 127.0.0.1, online"))
-        assert notified(app, "(this one)")
+        await until(lambda: notified(app, f"• phone (id {phone_id}), online now from 127.0.0.1"))
+        assert notified(app, "• this device: ")
         await say(app, pilot, f"/logout-device {phone_id}")
         await until(lambda: notified(app, f"Device {phone_id} is logged out"))
         app._notifications.clear()
         await say(app, pilot, "/devices")
-        await until(lambda: notified(app, "(this one)"))
+        await until(lambda: notified(app, "• this device: "))
         assert not notified(app, "phone")
     await phone.close()
 
@@ -172,7 +172,8 @@ async def test_a_device_ended_elsewhere_returns_to_the_login_screen_saying_so(
         phone.device = "phone"
         await phone.login("alice-secret", id=app.state.user_id)
         await phone.request(EndDevice(others=True))
-        await until(lambda: "ended from another of your devices" in login_error(app))
+        await until(lambda: "logged out from another of yours" in login_error(app))
+        assert "Please log in again: this device was" in login_error(app)
         assert app.connection is not None and app.connection.state is not LinkState.RECONNECTING
         await phone.close()
 

@@ -8,7 +8,7 @@ with its own news (link state, logins made or needed). Everything it raises is a
 from .backoff import Backoff
 from .connection import Connection
 from .errors import ClientError, Disconnected, RequestFailed, RequestTimeout
-from .link import Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded, Pushed
+from .link import Heard, Incoming, LinkChanged, LinkState, LoggedIn, LoginNeeded, Pushed
 from .pending import Sendable
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "ClientError",
     "Connection",
     "Disconnected",
+    "Heard",
     "Incoming",
     "LinkChanged",
     "LinkState",

@@ -11,12 +11,14 @@ from enum import StrEnum
 
 from chatapp.protocol import (
     ChatMessage,
+    DeviceEvent,
     FriendAdded,
     FriendEvent,
     GroupEvent,
     GroupMessage,
     LoginAck,
     Presence,
+    TypingNotice,
 )
 
 
@@ -73,8 +75,9 @@ class LoginNeeded:
 
 Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | FriendEvent | GroupEvent
 # What the server pushes besides chats that goes to the caller as it comes.
-NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent)
-Incoming = Pushed | LinkChanged | LoggedIn | LoginNeeded
+NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent, TypingNotice, DeviceEvent)
+Heard = TypingNotice | DeviceEvent  # news of others typing, or of the user's other devices
+Incoming = Pushed | Heard | LinkChanged | LoggedIn | LoginNeeded
 
 
 class Feed:

@@ -44,6 +44,7 @@ from chatapp.protocol import (
     Requests,
     Rid,
     Sync,
+    Typing,
     Unfriend,
 )
 
@@ -79,6 +80,7 @@ Sendable = (
     | LeaveGroup
     | ListDevices
     | EndDevice
+    | Typing
 )
 
 # Safe to send twice: the server logs a chat once per cid, and the others only read.

@@ -49,6 +49,8 @@ def help_table() -> Table:
     table.add_row("//text", "send text that starts with a slash")
     table.add_row("", "")
     table.add_row("Mouse", "click a conversation to open it; scroll the messages")
+    table.add_row("Typing", "others see you type a message; who types here shows above it")
+    table.add_row("Devices", "your messages sent elsewhere say so; new logins are told")
     limit = f"{MAX_MESSAGE_CHARS:,} characters a message; the composer counts near that"
     table.add_row("Limit", limit)
     return table

@@ -97,10 +97,18 @@ class LoginScreen(Screen[None]):
     def _button(self, event: Button.Pressed) -> None:
         self.action_submit(event.button.id == "register")
 
-    def show_error(self, text: str) -> None:
-        """Shows why the last attempt failed, under the form."""
+    def show_error(self, text: str, fix: str = "") -> None:
+        """Shows why the last attempt failed, under the form; `fix` names the field to put
+        right (`server`, `user` or `password`, which is emptied), and it takes the focus."""
         self.query_one("#error", Static).update(text)
         self.query_one("#busy", Static).update("")
+        if fix:
+            field = self.query_one(f"#{fix}", Input)
+            if fix == "password":
+                field.value = ""
+            field.focus()
+        if text:  # on a short screen the form scrolls: the error must stay in sight
+            self.call_after_refresh(self.query_one("#error").scroll_visible, animate=False)
 
     def action_submit(self, register: bool) -> None:
         """Checks the form and asks the app to log in (or register)."""

@@ -16,12 +16,13 @@ from ..commands import parse as parse_command
 from ..completion import names
 from ..conversation import Conversation, ConvKey, Kind, Line
 from ..history import InputHistory, history_path
-from ..messages import LoadHistory, OpenConversation, RunCommand, SendText
+from ..messages import LoadHistory, OpenConversation, RunCommand, SendText, Typed
 from ..state import ChatState
 from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
+from ..widgets.typing_line import TypingLine
 from .headings import banner, hint, members_line
 from .notices import CSS as NOTICES_CSS
 from .notices import Notices
@@ -83,6 +84,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="conversation"):
                 yield Static(id="title")
                 yield MessageLog(id="log")
+                yield TypingLine(id="typing")
                 yield Composer(placeholder="Message, or /help", id="composer")
         yield StatusLine(id="status")
 
@@ -150,7 +152,8 @@ class MainScreen(Screen[None]):
         """A message for `conv`: shown if it is open, otherwise counted and announced."""
         log = self.query_one(MessageLog)
         if conv.key != self.state.active:
-            self._notices.announce(self.app, conv, line)
+            if not line.own:  # ours, from another device: nothing to announce
+                self._notices.announce(self.app, conv, line)
         elif conv.lines[-1] is line and log.message_count:
             log.append(line)
         else:
@@ -181,6 +184,7 @@ class MainScreen(Screen[None]):
             conv = self.state.conversation(self.state.active)
             log.show(conv.lines, hint(conv), banner(conv))
         self.query_one(Composer).recall(self.history.lines(self._history_key()))
+        self.query_one(TypingLine).show(self.state.active)
         self._show_title()
 
     def _history_key(self) -> str:
@@ -244,6 +248,14 @@ class MainScreen(Screen[None]):
         self.query_one(Composer).focus()
 
     # --- The composer ---------------------------------------------------------------------
+
+    @on(Composer.Changed)
+    def _typed(self, event: Composer.Changed) -> None:
+        """Others hear that the user types a message (not a command, nor nothing)."""
+        if self.state.active is not None:
+            text = event.text_area.text
+            stopped = not text.strip() or (text.startswith("/") and not text.startswith("//"))
+            self.post_message(Typed(self.state.active, stopped))
 
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:

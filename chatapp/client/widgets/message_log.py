@@ -192,6 +192,8 @@ class MessageLog(ScrollView, can_focus=True):
 
     def on_resize(self, event: Resize) -> None:
         self._fit_width()
+        if self._follow:  # shorter now (a typing line below, say): the newest stays in view
+            self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
 
     def _fit_width(self) -> None:
         if self.scrollable_content_region.width != self._width:

@@ -96,7 +96,8 @@ class Rows:
     def _body(self, line: Line) -> Text:
         body = Text(line.text)
         if line.note:
-            body.append(f"\n{line.note}", style=self.style("failed"))
+            failed = line.delivery is Delivery.FAILED  # else a remark, as "from another device"
+            body.append(f"\n{line.note}", style=self.style("failed" if failed else "time"))
         return body
 
     def _sender_style(self, line: Line) -> Style:

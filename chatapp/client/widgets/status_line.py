@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from ..net import LinkState
 from ..state import ChatState
+from ..wording import reason
 
 LOOKS = {
     LinkState.ONLINE: ("●", "online", "green"),
@@ -45,7 +46,7 @@ class StatusLine(Static):
         text.append(f" @ {state.server}")
         text.append("  │  ", "dim")
         if link.reason and link.state is not LinkState.ONLINE:
-            text.append(link.reason, "italic")
+            text.append(reason(link.reason), "italic")
         else:
             text.append("F1 help", "dim")
         for look in LinkState:
