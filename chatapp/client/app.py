@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 
 from chatapp.protocol import ChatMessage, GroupMessage, History
 
+from .app_reading import ReadingApp
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
 from .conversation import ConvKey, Delivery, Line
 from .messages import (
@@ -39,7 +39,7 @@ from .state import ChatState
 from .wording import plain
 
 
-class ChatApp(App[None]):
+class ChatApp(ReadingApp):
     """The chat client: a login screen, then the main screen, over one Connection."""
 
     TITLE = "chatapp"

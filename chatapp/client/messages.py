@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from chatapp.protocol import Chat
+from chatapp.protocol import Chat, Receipt
 
 from .commands import Command
 from .conversation import ConvKey, Delivery
@@ -54,6 +54,13 @@ class RunCommand(Message):
     """A slash command for the app: /add, /create, /join, /theme, /logout, /quit or /help."""
 
     command: Command
+
+
+@dataclass
+class SawNewest(Message):
+    """The user sees the newest messages of this conversation: its read marker may move."""
+
+    key: ConvKey
 
 
 # --- From the app's workers -----------------------------------------------------------------
@@ -107,8 +114,17 @@ class HistoryPage(Message):
     error: str = ""
 
 
+@dataclass
+class ReceiptCame(Message):
+    """The server says a conversation was read: by the user elsewhere, or by the peer."""
+
+    receipt: Receipt
+
+
 def news(item: Incoming) -> Message:
     """The message that carries one item of a Connection's events to the app."""
+    if isinstance(item, Receipt):
+        return ReceiptCame(item)
     if isinstance(item, LinkChanged):
         return LinkUpdate(item)
     if isinstance(item, LoggedIn):

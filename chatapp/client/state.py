@@ -212,9 +212,9 @@ class ChatState:
 
     def open(self, key: ConvKey) -> Conversation:
         """Makes `key` the active conversation and marks it read."""
-        self.active = key
         conv = self.conversation(key)
-        conv.unread = 0
+        conv.open(again=key == self.active)  # the divider goes above its unread messages
+        self.active = key
         return conv
 
     def presence(self, event: Presence) -> None:

@@ -17,6 +17,7 @@ from chatapp.protocol import (
     GroupMessage,
     LoginAck,
     Presence,
+    Receipt,
 )
 
 
@@ -73,8 +74,8 @@ class LoginNeeded:
 
 Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | FriendEvent | GroupEvent
 # What the server pushes besides chats that goes to the caller as it comes.
-NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent)
-Incoming = Pushed | LinkChanged | LoggedIn | LoginNeeded
+NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent, Receipt)
+Incoming = Pushed | Receipt | LinkChanged | LoggedIn | LoginNeeded
 
 
 class Feed:

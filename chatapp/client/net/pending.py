@@ -39,6 +39,7 @@ from chatapp.protocol import (
     Members,
     OneChat,
     Ping,
+    Read,
     RegAck,
     Register,
     Requests,
@@ -79,6 +80,7 @@ Sendable = (
     | LeaveGroup
     | ListDevices
     | EndDevice
+    | Read
 )
 
 # Safe to send twice: the server logs a chat once per cid, and the others only read.

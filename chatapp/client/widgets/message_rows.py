@@ -16,6 +16,8 @@ from ..conversation import Delivery, Line
 
 NAME_WIDTH = 12
 PREFIX_WIDTH = 5 + 1 + NAME_WIDTH + 3  # "HH:MM", a space, the name and " │ "
+SEEN = "✓✓"
+"""The mark of one of ours the peer has read, in the two cells of the delivery mark."""
 MARKS = {Delivery.PENDING: "◷", Delivery.SENT: "✓", Delivery.FAILED: "✗", Delivery.RECEIVED: " "}
 # Stable per-sender colours, so a name is recognisable at a glance (as in irssi or weechat).
 # Orange and yellow are left out: they are close to the accent that marks our own name.
@@ -29,7 +31,14 @@ class Banner:
     text: str
 
 
-Item = Line | date | Banner
+@dataclass(frozen=True, slots=True)
+class Divider:
+    """The row above the first message that was unread when the conversation was opened."""
+
+    text: str = "new messages"
+
+
+Item = Line | date | Banner | Divider
 
 
 class Rows:
@@ -48,7 +57,7 @@ class Rows:
 
     def measure(self, item: Item) -> int:
         """How many rows `item` takes."""
-        if isinstance(item, date | Banner):
+        if isinstance(item, date | Banner | Divider):
             return 1
         text = item.text
         # The common case (a short single line of plain text) needs no wrapping at all.
@@ -65,6 +74,11 @@ class Rows:
             label = f"· {item.text} ·"
             margin = " " * max(0, (width - cell_len(label)) // 2)
             text = Text.assemble((margin, base), (label, base + self.style("banner")))
+            return [Strip(text.render(console)).crop_extend(0, width, base)]
+        if isinstance(item, Divider):
+            label = f"── {item.text} ──"
+            margin = " " * max(0, (width - cell_len(label)) // 2)
+            text = Text.assemble((margin, base), (label, base + self.style("divider")))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
         if isinstance(item, date):
             label = f" {item:%A %d %B %Y} "  # a locale's day and month may be wide
@@ -88,7 +102,9 @@ class Rows:
             prefix.append_text(row)
             # In cells: a wide character takes two, and the mark must stay in its column.
             prefix.pad_right(max(0, PREFIX_WIDTH + body_width - prefix.cell_len))
-            if number == 0 and item.delivery is not Delivery.RECEIVED:
+            if number == 0 and item.seen:  # read by the peer: both cells of the column
+                prefix.append(SEEN, style=self.style("seen"))
+            elif number == 0 and item.delivery is not Delivery.RECEIVED:
                 prefix.append(f" {MARKS[item.delivery]}", style=self.style(item.delivery.value))
             strips.append(Strip(prefix.render(console)).crop_extend(0, width, base))
         return strips
