@@ -86,7 +86,7 @@ class Conversation:
     read: int | None = None
     """The user's read marker, a mid (CONVERSATIONS, READ, RECEIPT own); None: not known."""
     last: int = 0
-    """The newest mid the server listed for it (CONVERSATIONS), whose lines may not be here."""
+    """The newest mid the server listed for it at login (CONVERSATIONS): the sidebar's order."""
     peer_read: int = 0
     """How far the peer has read (one-to-one, heard live): our lines up to it are seen."""
     _by_mid: dict[int, Line] = field(default_factory=dict, repr=False)
@@ -120,11 +120,6 @@ class Conversation:
     def newest_theirs(self) -> int:
         """The mid of the newest message from others here: what the user reads up to."""
         return next((ln.mid for ln in reversed(self.lines) if ln.mid and not ln.own), 0)
-
-    def activity(self) -> int:
-        """The newest mid known here, listed or shown: the more recent, the higher."""
-        shown = next((line.mid for line in reversed(self.lines) if line.mid), 0)
-        return max(self.last, shown)
 
     def marked(self, mid: int) -> None:
         """The user's read marker moved up to `mid` (never back)."""
