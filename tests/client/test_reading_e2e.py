@@ -1,0 +1,108 @@
+"""Read markers end to end against a real server: unread counts at login, READ from one of
+alice's devices clearing her other's, and bob seeing that alice read his message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from chatapp.client.app import ChatApp
+from chatapp.client.conversation import ConvKey, Kind
+from chatapp.client.net import Connection
+from chatapp.client.widgets.message_log import MessageLog
+from chatapp.client.widgets.message_rows import Divider
+from chatapp.protocol import AddFriend, AddGroup, CreateGroup, GroupChat, OneChat
+from chatapp.server.app import ChatServer
+
+from .conftest import make_app, quick_connection, until
+from .test_e2e import SIZE, say, sign_in
+
+
+def device(name: str) -> Callable[[str, int], Connection]:
+    """Connections that log in as device `name`: two apps of one account are two devices."""
+
+    def make(host: str, port: int) -> Connection:
+        conn = quick_connection(host, port)
+        conn.device = name
+        return conn
+
+    return make
+
+
+async def friends(server: ChatServer) -> tuple[Connection, int, int]:
+    """alice and bob, friends; bob's connection, logged in, and both ids."""
+    alice, bob = (
+        quick_connection("127.0.0.1", server.port),
+        quick_connection("127.0.0.1", server.port),
+    )
+    alice_id = await alice.register("alice", "alice-secret")
+    bob_id = await bob.register("bob", "bob-secret")
+    await alice.login("alice-secret", id=alice_id)
+    await bob.login("bob-secret", id=bob_id)
+    await alice.request(AddFriend(bob_id))
+    await bob.request(AddFriend(alice_id))
+    await alice.close()
+    return bob, alice_id, bob_id
+
+
+def divided(app: ChatApp) -> bool:
+    """The open conversation's log shows the new-messages divider."""
+    return any(isinstance(item, Divider) for item in app.screen.query_one(MessageLog)._items)
+
+
+async def test_reading_on_one_device_clears_the_unread_count_on_the_other(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    bob, alice_id, bob_id = await friends(server)
+    group_id = (await bob.request(CreateGroup("devs"))).groupid or 0
+    alice_raw = quick_connection("127.0.0.1", server.port)
+    await alice_raw.login("alice-secret", id=alice_id)
+    await alice_raw.request(AddGroup(group_id))
+    await alice_raw.close()
+    for text in ("are you there?", "lunch at noon"):
+        await bob.request(OneChat(alice_id, text))
+    for text in ("standup moved", "to 10:30", "see you"):
+        await bob.request(GroupChat(group_id, text))
+    bob_chat, devs = ConvKey(Kind.USER, bob_id), ConvKey(Kind.GROUP, group_id)
+    laptop = make_app(server.port, tmp_path / "laptop", device("laptop"))
+    phone = make_app(server.port, tmp_path / "phone", device("phone"))
+    async with laptop.run_test(size=SIZE) as pl, phone.run_test(size=SIZE) as pp:
+        await sign_in(laptop, pl, "alice")
+        await sign_in(phone, pp, "alice")
+        # Each device counts what the server counts, whichever got the offline messages.
+        for app in (laptop, phone):
+            await until(
+                lambda app=app: (app.state.unread(bob_chat), app.state.unread(devs)) == (2, 3)
+            )
+
+        await say(phone, pp, "/msg bob")  # read on the phone...
+        await until(lambda: divided(phone))
+        await until(lambda: laptop.state.unread(bob_chat) == 0)  # ...and not unread on the laptop
+        assert laptop.state.unread(devs) == 3
+        assert phone.state.conversations[bob_chat].read == laptop.state.conversations[bob_chat].read
+
+        await pp.press("alt+u")  # the divider is where the phone jumps to
+        assert not any("No new messages" in n.message for n in phone._notifications)
+    await bob.close()
+
+
+async def test_bob_sees_that_alice_read_his_message(server: ChatServer, tmp_path: Path) -> None:
+    raw, alice_id, bob_id = await friends(server)
+    await raw.close()
+    alice, bob = make_app(server.port, tmp_path / "a"), make_app(server.port, tmp_path / "b")
+    async with alice.run_test(size=SIZE) as pa, bob.run_test(size=SIZE) as pb:
+        await sign_in(alice, pa, "alice")
+        await sign_in(bob, pb, "bob")
+        await say(bob, pb, "/msg alice did you see the build?")
+        alice_chat = ConvKey(Kind.USER, alice_id)
+        await until(lambda: bool(bob.state.conversations[alice_chat].lines[-1].mid))
+        line = bob.state.conversations[alice_chat].lines[-1]
+        await until(lambda: alice.state.unread(ConvKey(Kind.USER, bob_id)) == 1)
+        assert not line.seen  # delivered, not read
+
+        await pa.press("alt+a")  # alice opens the unread conversation, and so reads it
+        await until(lambda: line.seen)
+        await pb.pause()
+        log = bob.screen.query_one(MessageLog)
+        shown = [log.render_line(y).text for y in range(log.size.height)]
+        assert any("did you see the build?" in row and row.rstrip().endswith("✓✓") for row in shown)
