@@ -4,6 +4,7 @@ alice's devices clearing her other's, and bob seeing that alice read his message
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from chatapp.client.app import ChatApp
@@ -45,6 +46,10 @@ async def friends(server: ChatServer) -> tuple[Connection, int, int]:
     return bob, alice_id, bob_id
 
 
+def counts(app: ChatApp, one: ConvKey, other: ConvKey, expected: tuple[int, int]) -> bool:
+    return (app.state.unread(one), app.state.unread(other)) == expected
+
+
 def divided(app: ChatApp) -> bool:
     """The open conversation's log shows the new-messages divider."""
     return any(isinstance(item, Divider) for item in app.screen.query_one(MessageLog)._items)
@@ -71,9 +76,7 @@ async def test_reading_on_one_device_clears_the_unread_count_on_the_other(
         await sign_in(phone, pp, "alice")
         # Each device counts what the server counts, whichever got the offline messages.
         for app in (laptop, phone):
-            await until(
-                lambda app=app: (app.state.unread(bob_chat), app.state.unread(devs)) == (2, 3)
-            )
+            await until(partial(counts, app, bob_chat, devs, (2, 3)))
 
         await say(phone, pp, "/msg bob")  # read on the phone...
         await until(lambda: divided(phone))
