@@ -75,17 +75,15 @@ class Rows:
             margin = " " * max(0, (width - cell_len(label)) // 2)
             text = Text.assemble((margin, base), (label, base + self.style("banner")))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
-        if isinstance(item, Divider):
-            label = f"── {item.text} ──"
-            margin = " " * max(0, (width - cell_len(label)) // 2)
-            text = Text.assemble((margin, base), (label, base + self.style("divider")))
-            return [Strip(text.render(console)).crop_extend(0, width, base)]
-        if isinstance(item, date):
-            label = f" {item:%A %d %B %Y} "  # a locale's day and month may be wide
+        if isinstance(item, date | Divider):
+            # A locale's day and month may be wide. The divider is a rule like the day's,
+            # in a colour of its own, so that it catches the eye among them.
+            label = f" {item.text} " if isinstance(item, Divider) else f" {item:%A %d %B %Y} "
             spare = max(0, width - cell_len(label))
             left = spare // 2 + (spare & width & 1)  # as str.center splits it
             line = "─" * left + label + "─" * (spare - left)
-            text = Text.assemble((line, base + self.style("day")))
+            kind = "divider" if isinstance(item, Divider) else "day"
+            text = Text.assemble((line, base + self.style(kind)))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
         body_width = self.body_width
         rows = self._body(item).wrap(console, body_width) or [Text("")]
