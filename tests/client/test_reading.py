@@ -1,13 +1,17 @@
 """Read markers in the model: the divider of an opened conversation, CONVERSATIONS' unread
-counts, RECEIPT (our other device's, a peer's) and the sidebar's order."""
+counts, RECEIPT (our other device's, a peer's) and the sidebar's order; Alt+U."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Delivery, Kind
+from chatapp.client.messages import OpenConversation
 from chatapp.client.reading import file_conversations, file_receipt
+from chatapp.client.settings import Settings
 from chatapp.client.state import ChatState
+from chatapp.client.widgets.message_log import MessageLog
 from chatapp.protocol import (
     ChatMessage,
     ConversationInfo,
@@ -17,6 +21,9 @@ from chatapp.protocol import (
     Receipt,
     UserInfo,
 )
+
+from .conftest import until
+from .fakes import clock
 
 TS = int(datetime(2025, 3, 14, 9, 0).timestamp() * 1000)
 BOB = ConvKey(Kind.USER, 2)
@@ -159,3 +166,24 @@ def test_the_peer_reading_marks_our_lines_seen_up_to_their_marker() -> None:
     # A group's count of readers, or a receipt of somebody unknown here, changes nothing.
     assert file_receipt(state, Receipt(30, groupid=9, count=2)) is None
     assert file_receipt(state, Receipt(30, peer=44)) is None
+
+
+async def test_alt_u_scrolls_the_divider_to_the_top_and_says_where_there_is_none() -> None:
+    state = alice()
+    page = [chat(2, f"message {mid}", mid) for mid in range(139, 99, -1)]
+    state.add_history(BOB, page, more=False)
+    conv = state.conversations[BOB]
+    conv.read, conv.unread = 110, 29
+    state.open(BOB)
+    app = ChatApp(Settings(user="alice"), state=state, clock=clock, blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        assert "message 139" in log.render_line(log.size.height - 1).text  # at the newest
+        await pilot.press("alt+u")
+        await pilot.pause()
+        assert "new messages" in log.render_line(0).text
+        assert "message 111" in log.render_line(1).text
+        app.post_message(OpenConversation(DEVS))
+        await until(lambda: state.active == DEVS)
+        await pilot.press("alt+u")
+        await until(lambda: any("No new messages" in n.message for n in app._notifications))
