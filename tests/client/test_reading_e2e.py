@@ -1,18 +1,33 @@
 """Read markers end to end against a real server: unread counts at login, READ from one of
-alice's devices clearing her other's, and bob seeing that alice read his message."""
+alice's devices clearing her other's, bob seeing that alice read his message, and READ
+sent once per newest message."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Kind
-from chatapp.client.net import Connection
+from chatapp.client.net import Connection, Sendable
+from chatapp.client.reading import Reader
+from chatapp.client.session import Session
+from chatapp.client.state import ChatState
 from chatapp.client.widgets.message_log import MessageLog
 from chatapp.client.widgets.message_rows import Divider
-from chatapp.protocol import AddFriend, AddGroup, CreateGroup, GroupChat, OneChat
+from chatapp.protocol import (
+    Ack,
+    AddFriend,
+    AddGroup,
+    ChatMessage,
+    Conversations,
+    CreateGroup,
+    GroupChat,
+    OneChat,
+    Read,
+)
 from chatapp.server.app import ChatServer
 
 from .conftest import make_app, quick_connection, until
@@ -109,3 +124,41 @@ async def test_bob_sees_that_alice_read_his_message(server: ChatServer, tmp_path
         log = bob.screen.query_one(MessageLog)
         shown = [log.render_line(y).text for y in range(log.size.height)]
         assert any("did you see the build?" in row and row.rstrip().endswith("✓✓") for row in shown)
+
+
+class Counting(Connection):
+    """A real connection that counts the READs it sends (the server is the real one)."""
+
+    reads: list[Read]
+
+    async def request(self, request: Sendable) -> Ack:
+        if isinstance(request, Read):
+            self.reads.append(request)
+        return await super().request(request)
+
+
+async def test_read_goes_once_per_newest_message_and_one_at_a_time(server: ChatServer) -> None:
+    bob, alice_id, bob_id = await friends(server)
+    conn = Counting("127.0.0.1", server.port)
+    conn.reads = []
+    state = ChatState(user_id=alice_id, user_name="alice")
+    session = Session(state, lambda host, port: conn, lambda made: None)
+    await session.sign_in("127.0.0.1", server.port, alice_id, "alice-secret")
+    key, reader = ConvKey(Kind.USER, bob_id), Reader(interval=0)
+
+    async def says(text: str) -> int:
+        ack = await bob.request(OneChat(alice_id, text))
+        state.receive(ChatMessage(bob_id, "bob", alice_id, text, "", ack.mid or 0, 0))
+        return ack.mid or 0
+
+    await says("one")
+    second = await says("two")
+    await asyncio.gather(reader.saw(session, key), reader.saw(session, key))
+    await reader.saw(session, key)  # seen already: nothing to send
+    third = await says("three")
+    await reader.saw(session, key)
+    assert [read.mid for read in conn.reads] == [second, third]
+    listed = (await conn.request(Conversations())).conversations or ()
+    assert [(info.read, info.unread) for info in listed] == [(third, 0)]
+    await conn.close()
+    await bob.close()
