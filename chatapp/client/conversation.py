@@ -88,7 +88,8 @@ class Conversation:
     last: int = 0
     """The newest mid the server listed for it at login (CONVERSATIONS): the sidebar's order."""
     peer_read: int = 0
-    """How far the peer has read (one-to-one, heard live): our lines up to it are seen."""
+    """How far the peer, or a member of the group, has read (heard live, RECEIPT): our
+    lines up to it are seen."""
     _by_mid: dict[int, Line] = field(default_factory=dict, repr=False)
     _boundary: int | None = field(default=None, repr=False)
     """While open: the divider goes above the first message of others after this mid."""

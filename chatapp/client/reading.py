@@ -42,8 +42,9 @@ def file_conversations(state: ChatState, page: Iterable[ConversationInfo]) -> No
 
 def file_receipt(state: ChatState, receipt: Receipt) -> Conversation | None:
     """Files a RECEIPT: another device of ours read a conversation (`own`), or the peer
-    of a one-to-one conversation read our messages. The conversation it changed, if any;
-    a group's count of readers is not shown."""
+    of a one-to-one conversation read our messages, or members of a group one of ours (as
+    Telegram does, a group's line is read once one member has read it). The conversation
+    it changed, if any."""
     if receipt.own:
         kind, ident = (Kind.USER, receipt.peer) if receipt.peer else (Kind.GROUP, receipt.groupid)
         conv = state.conversations.get(ConvKey(kind, ident or 0))
@@ -51,9 +52,11 @@ def file_receipt(state: ChatState, receipt: Receipt) -> Conversation | None:
             conv.read_elsewhere(receipt.mid)
             conv.unread = 0 if conv.key == state.active else conv.unread  # shown here
         return conv
-    if receipt.peer is None:
-        return None
-    conv = state.conversations.get(ConvKey(Kind.USER, receipt.peer))
+    if receipt.peer is not None:
+        conv = state.conversations.get(ConvKey(Kind.USER, receipt.peer))
+    else:
+        conv = state.conversations.get(ConvKey(Kind.GROUP, receipt.groupid or 0))
+        conv = conv if receipt.count else None
     if conv is not None:
         conv.peer_saw(receipt.mid)
     return conv

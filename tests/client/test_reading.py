@@ -163,9 +163,18 @@ def test_the_peer_reading_marks_our_lines_seen_up_to_their_marker() -> None:
     assert not line.seen
     state.set_delivery(line.serial, Delivery.SENT, mid=15)
     assert [ln.seen for ln in conv.lines] == [True, False, True, True]
-    # A group's count of readers, or a receipt of somebody unknown here, changes nothing.
-    assert file_receipt(state, Receipt(30, groupid=9, count=2)) is None
-    assert file_receipt(state, Receipt(30, peer=44)) is None
+    assert file_receipt(state, Receipt(30, peer=44)) is None  # nobody known here
+
+
+def test_a_group_line_is_seen_once_a_member_has_read_it() -> None:
+    state = alice()
+    state.receive(GroupMessage(1, "alice", 9, "standup?", "", 40, TS))
+    state.receive(GroupMessage(1, "alice", 9, "in five", "", 41, TS))
+    conv = state.conversations[DEVS]
+    assert file_receipt(state, Receipt(40, groupid=9, count=0)) is None  # none who show it
+    assert file_receipt(state, Receipt(40, groupid=9, count=1)) is conv
+    assert [line.seen for line in conv.lines] == [True, False]
+    assert file_receipt(state, Receipt(40, groupid=8, count=1)) is None  # not listed here
 
 
 async def test_alt_u_scrolls_the_divider_to_the_top_and_says_where_there_is_none() -> None:
