@@ -24,8 +24,9 @@ class ReadingApp(App[None]):
         self.reader = Reader()
 
     def on_saw_newest(self, message: SawNewest) -> None:
-        work = self.reader.saw(self.session, message.key)
-        self.run_worker(work, group="read", exit_on_error=False)
+        if self.is_running:  # a worker made while closing never starts
+            work = self.reader.saw(self.session, message.key)
+            self.run_worker(work, group="read", exit_on_error=False)
 
     def on_receipt_came(self, message: ReceiptCame) -> None:
         conv = file_receipt(self.state, message.receipt)

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from textual import events
+
 from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.net import Connection, Sendable
@@ -31,7 +33,7 @@ from chatapp.protocol import (
 from chatapp.server.app import ChatServer
 
 from .conftest import make_app, quick_connection, until
-from .test_e2e import SIZE, say, sign_in
+from .test_e2e import SIZE, say, sign_in, texts
 
 
 def device(name: str) -> Callable[[str, int], Connection]:
@@ -162,3 +164,35 @@ async def test_read_goes_once_per_newest_message_and_one_at_a_time(server: ChatS
     assert [(info.read, info.unread) for info in listed] == [(third, 0)]
     await conn.close()
     await bob.close()
+
+
+async def test_nothing_is_read_while_the_terminal_is_in_the_background(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    raw, alice_id, bob_id = await friends(server)
+    await raw.close()
+    made: list[Counting] = []
+
+    def counting(host: str, port: int) -> Connection:
+        conn = Counting(host, port, request_timeout=5.0)
+        conn.reads = []
+        made.append(conn)
+        return conn
+
+    alice = make_app(server.port, tmp_path / "a", counting)
+    bob = make_app(server.port, tmp_path / "b")
+    async with alice.run_test(size=SIZE) as pa, bob.run_test(size=SIZE) as pb:
+        await sign_in(alice, pa, "alice")
+        await sign_in(bob, pb, "bob")
+        await say(alice, pa, "/msg bob")  # open, at the bottom...
+        alice.post_message(events.AppBlur())  # ...but another window has the focus
+        await until(lambda: not alice.app_focus)
+        await say(bob, pb, "/msg alice are you there?")
+        bob_chat = ConvKey(Kind.USER, bob_id)
+        await until(lambda: texts(alice, bob_chat) == ["are you there?"])
+        await pa.pause()
+        assert made[-1].reads == []
+        line = bob.state.conversations[ConvKey(Kind.USER, alice_id)].lines[-1]
+        alice.post_message(events.AppFocus())  # back to the chat: now it is read
+        await until(lambda: line.seen)
+        assert len(made[-1].reads) == 1
