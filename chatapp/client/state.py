@@ -129,7 +129,7 @@ class ChatState:
         line = self._line(chat)
         if not conv.add([line]):
             return None
-        if conv.key != self.active:
+        if conv.key != self.active and not line.own:  # ours, from another device: read
             conv.unread += 1
         return conv, line
 

@@ -196,3 +196,10 @@ async def test_alt_u_scrolls_the_divider_to_the_top_and_says_where_there_is_none
         await until(lambda: state.active == DEVS)
         await pilot.press("alt+u")
         await until(lambda: any("No new messages" in n.message for n in app._notifications))
+
+
+def test_our_own_message_from_another_device_is_not_unread() -> None:
+    state = alice()
+    state.receive(chat(1, "sent from the phone", 60, to=2))
+    state.receive(chat(2, "reply", 61))
+    assert state.unread(BOB) == 1  # as the server counts: messages of others
