@@ -130,7 +130,8 @@ class Conversation:
         """Another device of the user's read up to `mid`: what was unread up to it is not,
         and the divider goes."""
         self.marked(mid)
-        self.unread = sum(1 for ln in self.lines if ln.mid > mid and not ln.own)
+        read = self.read or mid
+        self.unread = min(self.unread, sum(1 for ln in self.lines if ln.mid > read and not ln.own))
         self._boundary, self._counting = None, 0
 
     def peer_saw(self, mid: int) -> list[Line]:
