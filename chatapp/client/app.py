@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 
 from chatapp.protocol import ChatMessage, GroupMessage, History
 
+from .app_reading import ReadingApp
 from .attention import Attention
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
 from .conversation import ConvKey, Delivery, Line
@@ -40,7 +41,7 @@ from .state import ChatState
 from .wording import field_to_fix, log_in_again, plain
 
 
-class ChatApp(Attention):
+class ChatApp(ReadingApp, Attention):
     """The chat client: a login screen, then the main screen, over one Connection."""
 
     TITLE = "chatapp"

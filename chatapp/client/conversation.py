@@ -52,6 +52,8 @@ class Line:
     serial: int = 0
     note: str = ""
     mid: int = 0
+    seen: bool = False
+    """One of ours that the peer has read (one-to-one, as their RECEIPT said): ✓✓."""
 
 
 @dataclass(slots=True)
@@ -81,7 +83,64 @@ class Conversation:
     lines: list[Line] = field(default_factory=list)
     unread: int = 0
     paging: Paging = field(default_factory=Paging)
+    read: int | None = None
+    """The user's read marker, a mid (CONVERSATIONS, READ, RECEIPT own); None: not known."""
+    last: int = 0
+    """The newest mid the server listed for it at login (CONVERSATIONS): the sidebar's order."""
+    peer_read: int = 0
+    """How far the peer, or a member of the group, has read (heard live, RECEIPT): our
+    lines up to it are seen."""
     _by_mid: dict[int, Line] = field(default_factory=dict, repr=False)
+    _boundary: int | None = field(default=None, repr=False)
+    """While open: the divider goes above the first message of others after this mid."""
+    _counting: int = field(default=0, repr=False)
+    """Unread when opened, its marker not known: the divider counts back this many."""
+
+    # --- Reading ---------------------------------------------------------------------------
+
+    def open(self, again: bool = False) -> None:
+        """The conversation is opened, and its unread messages read: the divider goes above
+        the first of them. Opened `again` while open, the divider stays where it was."""
+        if not again:
+            known = self.read is not None and self.unread > 0
+            self._boundary = self.read if known else None
+            self._counting = 0 if known else self.unread
+        self.unread = 0
+
+    def divider(self) -> int:
+        """The mid of the first unread message of the opening, which the divider sits above;
+        0 for none. Its marker not known, it counts back the unread messages once the
+        history is in (the oldest loaded one where fewer came)."""
+        theirs = [line.mid for line in self.lines if line.mid and not line.own]
+        if self._boundary is None and self._counting and theirs and not self.paging.loading:
+            self._boundary = theirs[max(0, len(theirs) - self._counting)] - 1
+        if self._boundary is None:
+            return 0
+        return next((mid for mid in theirs if mid > self._boundary), 0)
+
+    def newest_theirs(self) -> int:
+        """The mid of the newest message from others here: what the user reads up to."""
+        return next((ln.mid for ln in reversed(self.lines) if ln.mid and not ln.own), 0)
+
+    def marked(self, mid: int) -> None:
+        """The user's read marker moved up to `mid` (never back)."""
+        self.read = max(self.read or 0, mid)
+
+    def read_elsewhere(self, mid: int) -> None:
+        """Another device of the user's read up to `mid`: what was unread up to it is not,
+        and the divider goes."""
+        self.marked(mid)
+        read = self.read or mid
+        self.unread = min(self.unread, sum(1 for ln in self.lines if ln.mid > read and not ln.own))
+        self._boundary, self._counting = None, 0
+
+    def peer_saw(self, mid: int) -> list[Line]:
+        """The peer read up to `mid`: our lines up to it are seen; those that just became so."""
+        self.peer_read = max(self.peer_read, mid)
+        fresh = [ln for ln in self.lines if ln.own and not ln.seen and 0 < ln.mid <= mid]
+        for line in fresh:
+            line.seen = True
+        return fresh
 
     def add(self, new: list[Line]) -> list[Line]:
         """Files lines (oldest first) in mid order; returns those not here already."""
@@ -91,6 +150,7 @@ class Conversation:
                 continue
             if line.mid:
                 self._by_mid[line.mid] = line
+                line.seen = line.seen or (line.own and line.mid <= self.peer_read)
             fresh.append(line)
         numbered = sorted((line for line in fresh if line.mid), key=lambda line: line.mid)
         if numbered:
@@ -107,6 +167,7 @@ class Conversation:
         if mid in self._by_mid:
             return False
         line.mid = mid
+        line.seen = mid <= self.peer_read
         self._by_mid[mid] = line
         self._place([line])
         return True

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from chatapp.protocol import Chat, DeviceEvent, TypingNotice
+from chatapp.protocol import Chat, DeviceEvent, Receipt, TypingNotice
 
 from .commands import Command
 from .conversation import ConvKey, Delivery
@@ -63,6 +63,12 @@ class Typed(Message):
 
     key: ConvKey
     stopped: bool = False
+
+
+class SawNewest(Message):
+    """The user sees the newest messages of this conversation: its read marker may move."""
+
+    key: ConvKey
 
 
 # --- From the app's workers -----------------------------------------------------------------
@@ -123,8 +129,17 @@ class HistoryPage(Message):
     error: str = ""
 
 
+@dataclass
+class ReceiptCame(Message):
+    """The server says a conversation was read: by the user elsewhere, or by the peer."""
+
+    receipt: Receipt
+
+
 def news(item: Incoming) -> Message:
     """The message that carries one item of a Connection's events to the app."""
+    if isinstance(item, Receipt):
+        return ReceiptCame(item)
     if isinstance(item, LinkChanged):
         return LinkUpdate(item)
     if isinstance(item, LoggedIn):

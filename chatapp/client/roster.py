@@ -36,6 +36,10 @@ class Entry:
     unread: int
     online: bool | None
     section: str
+    recent: int = 0
+    """The newest mid the server listed at login (0: none): the sections list those first,
+    the latest first, and keep that order while the session lasts (a row is not moved on
+    each message: it is redrawn in place, however long the list)."""
 
 
 def chat_time(chat: ChatMessage | GroupMessage) -> datetime:
@@ -73,26 +77,38 @@ def group_after(group: GroupInfo, event: GroupEvent, me: int) -> GroupInfo | Non
 
 
 def sidebar_entries(state: ChatState) -> list[Entry]:
-    """The sidebar rows: friends, then other people we talk to, then groups."""
+    """The sidebar rows: friends, then other people we talk to, then groups; in each, the
+    latest conversations the server listed at login first (as a chat app lists them),
+    then the rest by name (friends, groups) or as they came (people)."""
     friends = sorted(state.friends.values(), key=lambda f: (f.name.lower(), f.id))
     groups = sorted(state.groups.values(), key=lambda g: (g.groupname.lower(), g.id))
-    keys = [ConvKey(Kind.USER, f.id) for f in friends]
-    keys += [k for k in state.conversations if k.kind is Kind.USER and k.id not in state.friends]
-    keys += [ConvKey(Kind.GROUP, g.id) for g in groups]
-    return [entry for key in keys if (entry := sidebar_entry(state, key)) is not None]
+    people = [k for k in state.conversations if k.kind is Kind.USER and k.id not in state.friends]
+    sections = (
+        [ConvKey(Kind.USER, f.id) for f in friends],
+        people,
+        [ConvKey(Kind.GROUP, g.id) for g in groups],
+    )
+    entries = []
+    for keys in sections:
+        rows = [entry for key in keys if (entry := sidebar_entry(state, key)) is not None]
+        entries += sorted(rows, key=lambda entry: -entry.recent)  # stable: ties keep order
+    return entries
 
 
 def sidebar_entry(state: ChatState, key: ConvKey) -> Entry | None:
     """The sidebar row of one conversation, if the sidebar lists it."""
+    conv = state.conversations.get(key)
+    recent = conv.last if conv is not None else 0
     if key.kind is Kind.GROUP:
         if (group := state.groups.get(key.id)) is None:
             return None
-        return Entry(key, group.groupname, state.unread(key), None, "Groups")
+        return Entry(key, group.groupname, state.unread(key), None, "Groups", recent)
     if (friend := state.friends.get(key.id)) is not None:
-        return Entry(key, friend.name, state.unread(key), friend.state == ONLINE, "Friends")
-    if (conv := state.conversations.get(key)) is None:
+        online = friend.state == ONLINE
+        return Entry(key, friend.name, state.unread(key), online, "Friends", recent)
+    if conv is None:
         return None
-    return Entry(key, conv.title, state.unread(key), None, "People")
+    return Entry(key, conv.title, state.unread(key), None, "People", recent)
 
 
 def befriend(friends: dict[int, FriendInfo], event: FriendEvent) -> None:

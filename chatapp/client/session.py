@@ -33,6 +33,7 @@ from .commands import MAX_ID, Add, Close, Create, Join, Msg, Social, is_number
 from .conversation import ConvKey, Kind
 from .device import base_name
 from .net import ClientError, Connection, Disconnected, LinkState, RequestFailed
+from .reading import file_conversations
 from .state import ChatState
 
 ConnectionFactory = Callable[[str, int], Connection]
@@ -221,12 +222,11 @@ class Session:
         await self.recent_people()
 
     async def recent_people(self) -> None:
-        """Lists the people of the latest conversations (CONVERSATIONS, one page) who are
-        no friends, by name: the friend list alone forgets them on a restart."""
+        """Lists the latest conversations (CONVERSATIONS, one page): the people who are no
+        friends, by name (the friend list alone forgets them on a restart), and each one's
+        unread count and read marker as the server keeps them (reading.file_conversations)."""
         reply = await self.link().request(Conversations())
-        for info in reply.conversations or ():
-            if info.peer is not None and info.peer.id not in self.state.friends:
-                self.state.named(ConvKey(Kind.USER, info.peer.id), info.peer.name)
+        file_conversations(self.state, reply.conversations or ())
 
     async def more_members(self, group_id: int) -> None:
         """Asks for the next page of a group's members, after those known, and files it."""

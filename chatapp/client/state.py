@@ -130,7 +130,7 @@ class ChatState:
         line.note = "from another device" if line.own else ""  # not ours here: a SENT copy
         if not conv.add([line]):
             return None
-        if conv.key != self.active and not line.own:
+        if conv.key != self.active and not line.own:  # ours, from another device: read
             conv.unread += 1
         return conv, line
 
@@ -213,9 +213,9 @@ class ChatState:
 
     def open(self, key: ConvKey) -> Conversation:
         """Makes `key` the active conversation and marks it read."""
-        self.active = key
         conv = self.conversation(key)
-        conv.unread = 0
+        conv.open(again=key == self.active)  # the divider goes above its unread messages
+        self.active = key
         return conv
 
     def presence(self, event: Presence) -> None:

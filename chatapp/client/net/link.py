@@ -18,6 +18,7 @@ from chatapp.protocol import (
     GroupMessage,
     LoginAck,
     Presence,
+    Receipt,
     TypingNotice,
 )
 
@@ -75,9 +76,9 @@ class LoginNeeded:
 
 Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | FriendEvent | GroupEvent
 # What the server pushes besides chats that goes to the caller as it comes.
-NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent, TypingNotice, DeviceEvent)
+NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent, Receipt, TypingNotice, DeviceEvent)
 Heard = TypingNotice | DeviceEvent  # news of others typing, or of the user's other devices
-Incoming = Pushed | Heard | LinkChanged | LoggedIn | LoginNeeded
+Incoming = Pushed | Receipt | Heard | LinkChanged | LoggedIn | LoginNeeded
 
 
 class Feed:

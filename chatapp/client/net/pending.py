@@ -39,6 +39,7 @@ from chatapp.protocol import (
     Members,
     OneChat,
     Ping,
+    Read,
     RegAck,
     Register,
     Requests,
@@ -81,6 +82,7 @@ Sendable = (
     | ListDevices
     | EndDevice
     | Typing
+    | Read
 )
 
 # Safe to send twice: the server logs a chat once per cid, and the others only read.

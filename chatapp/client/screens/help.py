@@ -23,6 +23,7 @@ KEYS = (
     ("Ctrl+N / Alt+Down", "next conversation"),
     ("Ctrl+P / Alt+Up", "previous conversation"),
     ("Alt+A", "next conversation with unread messages"),
+    ("Alt+U", "first unread message, under ── new messages ──; ✓✓ on yours: read"),
     ("F2 / Ctrl+B", "show or hide the conversations (hidden on narrow screens)"),
     ("Tab / Shift+Tab", "move between sidebar, messages and composer (Tab: if it is empty)"),
     ("PageUp / PageDown", "scroll; PageUp at the top loads more"),

@@ -8,7 +8,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from ..commands import Command, CommandError, Msg, Say
@@ -26,12 +25,13 @@ from ..widgets.typing_line import TypingLine
 from .headings import banner, hint, members_line
 from .notices import CSS as NOTICES_CSS
 from .notices import Notices
+from .reading import ReadingScreen
 
 SIDEBAR_MIN = 90
 """Narrower than this, the sidebar is hidden until asked for (F2): the messages need the room."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReadingScreen):
     """The chat itself, drawn from the state it is given. What the user does goes up to the
     app as messages; the app changes the state and calls the methods that redraw."""
 
@@ -41,6 +41,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+n,alt+down", "cycle(1)", "Next", priority=True),
         Binding("ctrl+p,alt+up", "cycle(-1)", "Previous", priority=True),
         Binding("alt+a", "next_unread", "Next unread", priority=True),
+        Binding("alt+u", "first_unread", "First unread", priority=True),
         Binding("f2,ctrl+b", "toggle_sidebar", "Sidebar", priority=True),
         Binding("pageup", "scroll_log(-1)", "Page up", show=False),
         Binding("pagedown", "scroll_log(1)", "Page down", show=False),
@@ -169,6 +170,7 @@ class MainScreen(Screen[None]):
         if conv.key == self.state.active:
             log = self.query_one(MessageLog)
             log.hint = hint(conv)
+            self.place_divider(conv)
             log.replace(conv.lines, banner(conv))
 
     # --- Conversations --------------------------------------------------------------------
@@ -182,6 +184,7 @@ class MainScreen(Screen[None]):
             log.show([], "Pick a conversation on the left (F2), or type /msg <id> to start one.")
         else:
             conv = self.state.conversation(self.state.active)
+            self.place_divider(conv)
             log.show(conv.lines, hint(conv), banner(conv))
         self.query_one(Composer).recall(self.history.lines(self._history_key()))
         self.query_one(TypingLine).show(self.state.active)

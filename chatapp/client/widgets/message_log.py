@@ -15,7 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..conversation import Delivery, Line
-from .message_rows import Banner, Item, Rows
+from .message_rows import Banner, Divider, Item, Rows
 
 __all__ = ["Banner", "MessageLog"]
 
@@ -30,6 +30,9 @@ class MessageLog(ScrollView, can_focus=True):
     class TopReached(Message):
         """The reader is at the top and asks for older messages."""
 
+    class NewestShown(Message):
+        """The newest messages are in view (shown, followed, or scrolled down to)."""
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "message-log--time",
         "message-log--own",
@@ -42,6 +45,8 @@ class MessageLog(ScrollView, can_focus=True):
         "message-log--hint",
         "message-log--banner",
         "message-log--below",
+        "message-log--divider",
+        "message-log--seen",
     }
 
     DEFAULT_CSS = """
@@ -60,6 +65,8 @@ class MessageLog(ScrollView, can_focus=True):
         & > .message-log--rule { color: $panel-lighten-2; }
         & > .message-log--hint { color: $text-muted; text-style: italic; }
         & > .message-log--banner { color: $text-muted; text-style: italic; }
+        & > .message-log--divider { color: $warning; text-style: bold; }
+        & > .message-log--seen { color: $accent; text-style: bold; }
         & > .message-log--below { color: $text; background: $accent 40%; text-style: bold; }
     }
     """
@@ -68,6 +75,7 @@ class MessageLog(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.hint = ""
         self.header = ""
+        self.divider = 0  # the mid of the message the "new messages" divider sits above
         self._items: list[Item] = []
         self._offsets: list[int] = []
         self._heights: list[int] = []
@@ -92,6 +100,7 @@ class MessageLog(ScrollView, can_focus=True):
         """Scrolls to the newest message and follows the ones that come after it."""
         self._follow = True
         self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
+        self.post_message(self.NewestShown())
 
     def replace(self, lines: list[Line], header: str = "") -> None:
         """Replaces the content, keeping the view where it was: on the newest if it followed
@@ -101,6 +110,7 @@ class MessageLog(ScrollView, can_focus=True):
         position = self._index.get(id(anchor)) if anchor is not None else None
         if self._follow or position is None:
             self.scroll_end(animate=False, immediate=True, force=True, x_axis=False)
+            self.post_message(self.NewestShown())
         else:
             y = self._offsets[position] - row
             self.scroll_to(y=y, animate=False, immediate=True, force=True)
@@ -135,6 +145,14 @@ class MessageLog(ScrollView, can_focus=True):
             if self._follow:  # a note under the newest message stays in view
                 self.scroll_to_newest()
         self.refresh()
+
+    def scroll_to_divider(self) -> bool:
+        """Scrolls the "new messages" divider to the top of the view; False if there is none."""
+        found = (p for p, item in enumerate(self._items) if isinstance(item, Divider))
+        if (position := next(found, None)) is None:
+            return False
+        self.scroll_to(y=self._offsets[position], animate=False, immediate=True, force=True)
+        return True
 
     @property
     def message_count(self) -> int:
@@ -175,6 +193,8 @@ class MessageLog(ScrollView, can_focus=True):
         last = next((i for i in reversed(self._items) if isinstance(i, Line)), None)
         if last is None or last.when.date() != line.when.date():
             self._items.append(line.when.date())
+        if line.mid and line.mid == self.divider:
+            self._items.append(Divider())
         self._index[id(line)] = len(self._items)
         self._items.append(line)
 
@@ -182,7 +202,10 @@ class MessageLog(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        self._follow = new_value >= self.max_scroll_y
+        follow = new_value >= self.max_scroll_y
+        if follow and not self._follow:  # the reader scrolled down to the newest
+            self.post_message(self.NewestShown())
+        self._follow = follow
         if self._follow and self.unseen:
             self.unseen = 0
             self.refresh()

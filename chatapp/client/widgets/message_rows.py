@@ -16,6 +16,8 @@ from ..conversation import Delivery, Line
 
 NAME_WIDTH = 12
 PREFIX_WIDTH = 5 + 1 + NAME_WIDTH + 3  # "HH:MM", a space, the name and " │ "
+SEEN = "✓✓"
+"""The mark of one of ours the peer has read, in the two cells of the delivery mark."""
 MARKS = {Delivery.PENDING: "◷", Delivery.SENT: "✓", Delivery.FAILED: "✗", Delivery.RECEIVED: " "}
 # Stable per-sender colours, so a name is recognisable at a glance (as in irssi or weechat).
 # Orange and yellow are left out: they are close to the accent that marks our own name.
@@ -29,7 +31,14 @@ class Banner:
     text: str
 
 
-Item = Line | date | Banner
+@dataclass(frozen=True, slots=True)
+class Divider:
+    """The row above the first message that was unread when the conversation was opened."""
+
+    text: str = "new messages"
+
+
+Item = Line | date | Banner | Divider
 
 
 class Rows:
@@ -48,7 +57,7 @@ class Rows:
 
     def measure(self, item: Item) -> int:
         """How many rows `item` takes."""
-        if isinstance(item, date | Banner):
+        if isinstance(item, date | Banner | Divider):
             return 1
         text = item.text
         # The common case (a short single line of plain text) needs no wrapping at all.
@@ -66,12 +75,15 @@ class Rows:
             margin = " " * max(0, (width - cell_len(label)) // 2)
             text = Text.assemble((margin, base), (label, base + self.style("banner")))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
-        if isinstance(item, date):
-            label = f" {item:%A %d %B %Y} "  # a locale's day and month may be wide
+        if isinstance(item, date | Divider):
+            # A locale's day and month may be wide. The divider is a rule like the day's,
+            # in a colour of its own, so that it catches the eye among them.
+            label = f" {item.text} " if isinstance(item, Divider) else f" {item:%A %d %B %Y} "
             spare = max(0, width - cell_len(label))
             left = spare // 2 + (spare & width & 1)  # as str.center splits it
             line = "─" * left + label + "─" * (spare - left)
-            text = Text.assemble((line, base + self.style("day")))
+            kind = "divider" if isinstance(item, Divider) else "day"
+            text = Text.assemble((line, base + self.style(kind)))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
         body_width = self.body_width
         rows = self._body(item).wrap(console, body_width) or [Text("")]
@@ -88,7 +100,9 @@ class Rows:
             prefix.append_text(row)
             # In cells: a wide character takes two, and the mark must stay in its column.
             prefix.pad_right(max(0, PREFIX_WIDTH + body_width - prefix.cell_len))
-            if number == 0 and item.delivery is not Delivery.RECEIVED:
+            if number == 0 and item.seen:  # read by the peer: both cells of the column
+                prefix.append(SEEN, style=self.style("seen"))
+            elif number == 0 and item.delivery is not Delivery.RECEIVED:
                 prefix.append(f" {MARKS[item.delivery]}", style=self.style(item.delivery.value))
             strips.append(Strip(prefix.render(console)).crop_extend(0, width, base))
         return strips
