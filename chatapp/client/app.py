@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 
 from chatapp.protocol import ChatMessage, GroupMessage, History
 
+from .alerts import Alerting
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
 from .conversation import ConvKey, Delivery, Line
 from .messages import (
@@ -39,7 +39,7 @@ from .state import ChatState
 from .wording import plain
 
 
-class ChatApp(App[None]):
+class ChatApp(Alerting):
     """The chat client: a login screen, then the main screen, over one Connection."""
 
     TITLE = "chatapp"
@@ -177,6 +177,7 @@ class ChatApp(App[None]):
         event, main = message.event, self._view()
         if isinstance(event, ChatMessage | GroupMessage):
             arrival = self.state.receive(event)
+            self.alert(arrival)  # the bell and the title, if it calls for them (alerts.py)
             if arrival is not None and main is not None:
                 main.message_arrived(*arrival)
             return

@@ -8,10 +8,9 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
-from ..commands import Command, CommandError, Msg, Say
+from ..commands import Command, CommandError, Find, Msg, Say
 from ..commands import parse as parse_command
 from ..completion import names
 from ..conversation import Conversation, ConvKey, Kind, Line
@@ -22,6 +21,7 @@ from ..widgets.composer import Composer
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
+from .finding import FindingScreen
 from .headings import banner, hint, members_line
 from .notices import CSS as NOTICES_CSS
 from .notices import Notices
@@ -30,7 +30,7 @@ SIDEBAR_MIN = 90
 """Narrower than this, the sidebar is hidden until asked for (F2): the messages need the room."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FindingScreen):
     """The chat itself, drawn from the state it is given. What the user does goes up to the
     app as messages; the app changes the state and calls the methods that redraw."""
 
@@ -93,6 +93,7 @@ class MainScreen(Screen[None]):
         composer = self.query_one(Composer)
         composer.cursor_blink = self._blink
         composer.names = lambda: names(self.state, self.state.active)
+        self.query_one(MessageLog).marker = self.marks  # searches and mentions (finding.py)
         composer.focus()
         self.refresh_all()
         self.ready = True
@@ -167,6 +168,7 @@ class MainScreen(Screen[None]):
             log = self.query_one(MessageLog)
             log.hint = hint(conv)
             log.replace(conv.lines, banner(conv))
+            self.search_history_came(conv)
 
     # --- Conversations --------------------------------------------------------------------
 
@@ -182,6 +184,7 @@ class MainScreen(Screen[None]):
             log.show(conv.lines, hint(conv), banner(conv))
         self.query_one(Composer).recall(self.history.lines(self._history_key()))
         self._show_title()
+        self.search_shown()
 
     def _history_key(self) -> str:
         """Whose and which conversation's lines Up and Down recall."""
@@ -241,6 +244,7 @@ class MainScreen(Screen[None]):
     def action_focus_composer(self) -> None:
         if self._narrow:
             self._show_sidebar(False)  # shown over the messages, it goes with Escape
+        self.clear_search()
         self.query_one(Composer).focus()
 
     # --- The composer ---------------------------------------------------------------------
@@ -269,6 +273,8 @@ class MainScreen(Screen[None]):
                     self.post_message(SendText(self.state.active, text))
             case Msg(user, text):
                 self._open_user(user, text)
+            case Find(text, everywhere):
+                self.search(text, everywhere)
             case _:
                 self.post_message(RunCommand(command))
 
