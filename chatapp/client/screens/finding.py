@@ -143,14 +143,16 @@ class FindingScreen(Screen[None]):
             self._search_go(0)
 
     def search_shown(self) -> None:
-        """The log shows another conversation, or the same afresh: a search of another
-        ends, and a result of /search --all that waited for it is shown."""
+        """The log shows another conversation, or the same afresh (which scrolls it to the
+        newest): a search of another ends, unless it is a result of /search --all waiting
+        for its conversation to open; a search of this one goes back to its match."""
         search = self._search
-        if search is None or (self._search_reveal and search.key != self.state.active):
+        if search is None:
             return
         if search.key != self.state.active:
-            self.clear_search()
-        elif self._search_reveal:
+            if not self._search_reveal:
+                self.clear_search()
+        elif search.current is not None:
             self._search_reveal = False
             self._search_go(0)
 

@@ -1,0 +1,177 @@
+"""End to end against a real server: a mention alerts and is marked; a search pages back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from chatapp.client.alerts import TITLE, AlertCount
+from chatapp.client.app import ChatApp
+from chatapp.client.conversation import ConvKey, Kind
+from chatapp.client.screens.finding import SearchBar
+from chatapp.client.screens.results import SearchResults
+from chatapp.client.settings import Settings
+from chatapp.client.widgets.composer import Composer
+from chatapp.client.widgets.message_log import MessageLog
+from chatapp.protocol import CreateGroup, GroupChat, OneChat
+from chatapp.server.app import ChatServer
+
+from .conftest import quick_connection, until
+from .fakes import clock
+from .test_e2e import say, sign_in
+
+SIZE = (100, 30)
+
+
+class Clock:
+    """The alerts' clock, moved by hand: bells are counted, never timed."""
+
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingApp(ChatApp):
+    """The client with its bell counted (the terminal's is not there to hear)."""
+
+    bells = 0
+
+    def bell(self) -> None:
+        self.bells += 1
+        super().bell()
+
+
+def counting_app(port: int, config_dir: Path, alert_clock: Clock) -> CountingApp:
+    settings = Settings(host="127.0.0.1", port=port)
+    app = CountingApp(
+        settings,
+        config_dir / "client.json",
+        clock=clock,
+        connection_factory=quick_connection,
+        blink=False,
+    )
+    app.alert_count = AlertCount(alert_clock)
+    return app
+
+
+def reversed_text(app: ChatApp, needle: str) -> str:
+    """The reverse-styled (marked) text on the message log's row that shows `needle`."""
+    log = app.screen.query_one(MessageLog)
+    for y in range(log.size.height):
+        strip = log.render_line(y)
+        if needle in strip.text:
+            return "".join(s.text for s in strip if s.style is not None and s.style.reverse)
+    raise AssertionError(f"no row shows {needle!r}")
+
+
+def bar(app: ChatApp) -> str:
+    bars = app.screen.query(SearchBar)
+    return str(bars.first().render()) if bars else ""
+
+
+async def test_a_mention_elsewhere_rings_titles_and_is_marked(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    bob = quick_connection("127.0.0.1", server.port)
+    bob_id = await bob.register("bob", "bob-secret")
+    await bob.login("bob-secret", name="bob")
+    group_id = (await bob.request(CreateGroup("devs", ""))).groupid or 0
+    group = ConvKey(Kind.GROUP, group_id)
+    alert_clock = Clock()
+    app = counting_app(server.port, tmp_path, alert_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice", register=True)
+        await say(app, pilot, f"/join {group_id}")
+        await until(lambda: app.state.active == group)
+        await say(app, pilot, "/close")
+        await until(lambda: app.state.active is None)
+
+        await bob.request(GroupChat(group_id, "hello all, and malice to none"))
+        await bob.request(GroupChat(group_id, "hey @Alice, the build is red"))
+        await until(lambda: app.state.unread(group) == 2)
+        assert app.bells == 1 and app.terminal_title == f"(1) {TITLE}"  # the mention alone
+        await bob.request(GroupChat(group_id, "alice: still red"))
+        await until(lambda: app.terminal_title == f"(2) {TITLE}")
+        assert app.bells == 1  # within the quiet interval: counted, not rung
+
+        await pilot.press("alt+a")  # open the group: read, the title is plain again
+        await until(lambda: app.state.active == group and app.terminal_title == TITLE)
+        await pilot.pause()
+        assert reversed_text(app, "build is red") == "@Alice"
+        assert reversed_text(app, "still red") == "alice"
+        assert reversed_text(app, "malice to none") == ""  # inside a word: no mention
+
+        app.app_focus = False  # the terminal lost focus: the open conversation alerts too
+        alert_clock.now += 60
+        await bob.request(OneChat(app.state.user_id, "are you there?"))
+        await until(lambda: app.bells == 2)
+        assert app.terminal_title == f"(1) {TITLE}"
+        app.app_focus = True
+        assert app.terminal_title == f"(1) {TITLE}"  # bob's chat is not the open one
+        await pilot.press("alt+a")
+        await until(lambda: app.state.active == ConvKey(Kind.USER, bob_id))
+        assert app.terminal_title == TITLE
+
+        await say(app, pilot, "/alerts off")
+        assert app.settings.alerts == "off"
+        await bob.request(GroupChat(group_id, "@alice once more"))
+        await until(lambda: app.state.unread(group) == 1)
+        assert app.bells == 2 and app.terminal_title == TITLE
+    await bob.close()
+
+
+async def test_search_pages_back_steps_and_finds_across_conversations(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    raw = quick_connection("127.0.0.1", server.port)
+    bob_id = await raw.register("bob", "bob-secret")
+    await raw.register("alice", "alice-secret")
+    await raw.login("alice-secret", name="alice")
+    await raw.request(OneChat(bob_id, "the Needle is in here"))
+    for n in range(60):  # more than a page of history (50) above the needle
+        await raw.request(OneChat(bob_id, f"filler {n}"))
+    await raw.close()
+    bob_chat = ConvKey(Kind.USER, bob_id)
+    app = counting_app(server.port, tmp_path, Clock())
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice")
+        await say(app, pilot, f"/msg {bob_id}")
+        conv = app.state.conversation(bob_chat)
+        await until(lambda: conv.paging.started and not conv.paging.loading)
+        assert "the Needle is in here" not in [line.text for line in conv.lines]
+
+        await pilot.press("ctrl+f")
+        assert app.screen.query_one(Composer).value == "/search "
+        await say(app, pilot, "/search NEEDLE")  # not loaded: older pages come
+        await until(lambda: "match 1 of 1" in bar(app))
+        assert conv.lines[0].text == "the Needle is in here"
+        await pilot.pause()
+        assert reversed_text(app, "is in here") == "Needle"
+
+        await say(app, pilot, "/search Filler 5")  # filler 5 and 50 to 59
+        await until(lambda: "match 11 of 11" in bar(app))
+        await pilot.press("shift+f3")
+        assert "match 10 of 11" in bar(app)
+        await pilot.pause()
+        assert reversed_text(app, "filler 58") == "filler 5"
+        await pilot.press("f3", "f3")
+        assert "match 1 of 11" in bar(app)  # round the newest end to the oldest
+        await pilot.pause()
+        assert reversed_text(app, "filler 5 ") == "filler 5"
+        await pilot.press("escape")
+        assert bar(app) == "" and app.screen.query_one(MessageLog).marker is not None
+        await pilot.pause()
+        assert reversed_text(app, "filler 5 ") == ""
+
+        await say(app, pilot, "/create team")
+        await until(lambda: app.state.active is not None and app.state.active.kind is Kind.GROUP)
+        await say(app, pilot, "/search --all needle")
+        await until(lambda: isinstance(app.screen, SearchResults))
+        assert "1 match" in str(app.screen.query_one("#results").border_title)
+        assert app.screen.query_one(OptionList).option_count == 1
+        await pilot.press("enter")
+        await until(lambda: app.state.active == bob_chat and "match 1 of 1" in bar(app))
+        await pilot.pause()
+        assert reversed_text(app, "is in here") == "Needle"
