@@ -46,7 +46,10 @@ class SearchResults(ModalScreen[Hit | None]):
             border: round $accent;
             border-subtitle-align: center;
             background: $surface;
-            OptionList { height: auto; max-height: 100%; border: none; }
+            OptionList {
+                height: auto; max-height: 100%; border: none;
+                text-wrap: nowrap; text-overflow: ellipsis;
+            }
         }
     }
     """
