@@ -10,10 +10,10 @@ from pathlib import Path
 from textual import events, on
 from textual.app import App
 
-from .commands import Alerts
+from .commands import Alerts, Logout
 from .conversation import Conversation, ConvKey, Kind, Line
 from .mentions import mentions
-from .messages import OpenConversation, RunCommand
+from .messages import OpenConversation, RunCommand, SessionEnded
 from .settings import Settings, save
 from .state import ChatState
 
@@ -104,8 +104,15 @@ class Alerting(App[None]):
             self.alerts.read(self.state.active)
         self._show_title()
 
+    @on(SessionEnded)
+    def _session_ended(self) -> None:
+        self.alert_count.unread.clear()  # the next login may be somebody else's
+        self._show_title()
+
     @on(RunCommand)
     def _alerts_command(self, message: RunCommand) -> None:
+        if isinstance(message.command, Logout):
+            self._session_ended()
         if not isinstance(command := message.command, Alerts):
             return
         if command.mode:

@@ -119,6 +119,12 @@ async def test_a_mention_elsewhere_rings_titles_and_is_marked(
         await bob.request(GroupChat(group_id, "@alice once more"))
         await until(lambda: app.state.unread(group) == 1)
         assert app.bells == 2 and app.terminal_title == TITLE
+
+        await say(app, pilot, "/alerts both")
+        await bob.request(GroupChat(group_id, "@alice and again"))
+        await until(lambda: app.terminal_title == f"(1) {TITLE}")
+        await say(app, pilot, "/logout")  # the count was this user's: it goes with them
+        await until(lambda: app.terminal_title == TITLE and app.state.user_id == 0)
     await bob.close()
 
 
