@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from unicodedata import normalize
 
 from rich.cells import cell_len, set_cell_size
 
@@ -19,17 +20,20 @@ Span = tuple[int, int]
 
 def spans(text: str, query: str) -> list[Span]:
     """Where `query` occurs in `text`, ignoring case by full Unicode case folding (so "STRASSE"
-    finds "Straße"), as [start, end) character offsets into `text`."""
-    needle = query.casefold()
+    finds "Straße") and how accents are encoded, as [start, end) character offsets into
+    `text`."""
+    needle = normalize("NFD", query.casefold())
     if not needle:
         return []
     if text.isascii() and needle.isascii():  # folding keeps ASCII offsets: the common case
         hay, origin = text.lower(), None
     else:
+        # Decomposed too, so "é" typed as one character finds "e" and an accent, and back
+        # (and "cafe" finds "café": the reader who leaves accents out finds more, not less).
         folded: list[str] = []
         origin = []  # the character of `text` that each character of `hay` came from
         for position, char in enumerate(text):
-            fold = char.casefold()
+            fold = normalize("NFD", char.casefold())
             folded.append(fold)
             origin.extend([position] * len(fold))
         hay = "".join(folded)

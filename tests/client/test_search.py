@@ -36,6 +36,8 @@ def line(text: str, minutes: int = 0) -> Line:
         ("日本語のテキストです", "テキスト", [(4, 8)]),  # wide characters: character offsets
         ("ok 👍🏽 done", "👍🏽", [(3, 5)]),
         ("aaaa", "aa", [(0, 2), (2, 4)]),
+        ("un Cafe\u0301 noir", "CAFÉ", [(3, 8)]),  # the accent apart, or composed
+        ("un café noir", "CAFE\u0301", [(3, 7)]),
     ],
 )
 def test_spans_ignore_case_in_any_script(text: str, query: str, found: list[object]) -> None:
