@@ -37,10 +37,16 @@ class CountingApp(ChatApp):
     """The client with its bell counted (the terminal's is not there to hear)."""
 
     bells = 0
+    written: list[str]
 
     def bell(self) -> None:
         self.bells += 1
         super().bell()
+
+    def _write(self, sequence: str) -> None:
+        """What the terminal would be sent (headless, it is sent nothing)."""
+        self.written = [*getattr(self, "written", []), sequence]
+        super()._write(sequence)
 
 
 def counting_app(port: int, config_dir: Path, alert_clock: Clock) -> CountingApp:
@@ -92,12 +98,15 @@ async def test_a_mention_elsewhere_rings_titles_and_is_marked(
         await bob.request(GroupChat(group_id, "hey @Alice, the build is red"))
         await until(lambda: app.state.unread(group) == 2)
         assert app.bells == 1 and app.terminal_title == f"(1) {TITLE}"  # the mention alone
+        # The terminal's own title is kept on its stack, then ours is set (OSC 2).
+        assert app.written == ["\x1b[22;0t", f"\x1b]2;(1) {TITLE}\x07"]
         await bob.request(GroupChat(group_id, "alice: still red"))
         await until(lambda: app.terminal_title == f"(2) {TITLE}")
         assert app.bells == 1  # within the quiet interval: counted, not rung
 
         await pilot.press("alt+a")  # open the group: read, the title is plain again
         await until(lambda: app.state.active == group and app.terminal_title == TITLE)
+        assert app.written[-2:] == [f"\x1b]2;{TITLE}\x07", "\x1b[23;0t"]  # and given back
         await pilot.pause()
         assert reversed_text(app, "build is red") == "@Alice"
         assert reversed_text(app, "still red") == "alice"
