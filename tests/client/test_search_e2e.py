@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from textual.widgets import OptionList
@@ -17,7 +18,7 @@ from chatapp.client.widgets.message_log import MessageLog
 from chatapp.protocol import CreateGroup, GroupChat, OneChat
 from chatapp.server.app import ChatServer
 
-from .conftest import quick_connection, until
+from .conftest import quick_connection, server_config, until
 from .fakes import clock
 from .test_e2e import say, sign_in
 
@@ -190,3 +191,31 @@ async def test_search_pages_back_steps_and_finds_across_conversations(
         await until(lambda: app.state.active == bob_chat and "match 1 of 1" in bar(app))
         await pilot.pause()
         assert reversed_text(app, "is in here") == "Needle"
+
+
+async def test_a_search_gives_up_after_ten_pages_until_asked_again(tmp_path: Path) -> None:
+    small_pages = ChatServer(replace(server_config(tmp_path), history_page=2))
+    await small_pages.start()
+    raw = quick_connection("127.0.0.1", small_pages.port)
+    bob_id = await raw.register("bob", "bob-secret")
+    await raw.register("alice", "alice-secret")
+    await raw.login("alice-secret", name="alice")
+    await raw.request(OneChat(bob_id, "the oldest needle"))
+    for n in range(29):  # the first page and ten more hold 22 of these 30
+        await raw.request(OneChat(bob_id, f"hay {n}"))
+    await raw.close()
+    app = counting_app(small_pages.port, tmp_path, Clock())
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(app, pilot, "alice")
+            await say(app, pilot, f"/msg {bob_id}")
+            conv = app.state.conversation(ConvKey(Kind.USER, bob_id))
+            await until(lambda: conv.paging.started and not conv.paging.loading)
+            await say(app, pilot, "/search needle")
+            await until(lambda: "F3 looks further" in bar(app))
+            assert "no match in the 22 messages loaded (10 older pages" in bar(app)
+            await pilot.press("f3")
+            await until(lambda: "match 1 of 1" in bar(app))
+            assert conv.lines[0].text == "the oldest needle" and conv.paging.complete
+    finally:
+        await small_pages.shutdown()

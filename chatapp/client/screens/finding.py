@@ -118,7 +118,10 @@ class FindingScreen(Screen[None]):
         """Nothing matches among the lines loaded: asks for an older page, MOST_PAGES at most."""
         loaded = f"the {len(conv.lines)} messages loaded"
         if conv.paging.complete or self._search_pages >= MOST_PAGES:
-            where = "this conversation" if conv.paging.complete else loaded
+            if conv.paging.complete:
+                where = "this conversation"
+            else:  # F3 goes on: MOST_PAGES more
+                where = f"{loaded} ({self._search_pages} older pages; F3 looks further)"
             self._search_pages = 0
             self._search_say(f"“{query}”: no match in {where} · Esc ends")
             return
@@ -164,7 +167,7 @@ class FindingScreen(Screen[None]):
             self.post_message(OpenConversation(hit.key))
 
     def _search_say(self, text: str) -> None:
-        """Shows `text` in the search bar under the messages; nothing takes the bar away."""
+        """Shows `text` in the search bar under the messages; no text takes the bar away."""
         log = self.query_one(MessageLog)
         bars = self.query(SearchBar)
         if not text:
