@@ -13,7 +13,7 @@ from textual.app import App
 from .commands import Alerts, Logout
 from .conversation import Conversation, ConvKey, Kind, Line
 from .mentions import mentions
-from .messages import OpenConversation, RunCommand, SessionEnded
+from .messages import OpenConversation, RunCommand, SessionEnded, SessionStarted
 from .settings import Settings, save
 from .state import ChatState
 
@@ -102,6 +102,21 @@ class Alerting(App[None]):
     def _seen(self) -> None:
         if self.state.active is not None and self.app_focus:
             self.alerts.read(self.state.active)
+        self._show_title()
+
+    @on(SessionStarted)
+    def _caught_up(self) -> None:
+        """After a login, what came while away counts in the title (not rung: the reader
+        has just come back), as many as are unread where the reader is not."""
+        if self.alerts.mode == "off":
+            return
+        me, unread = self.state.user_name, self.alert_count.unread
+        seen = self.state.active if self.app_focus else None
+        for conv in self.state.conversations.values():
+            new = conv.lines[len(conv.lines) - conv.unread :] if conv.unread else []
+            count = sum(alerting(conv, line, me) for line in new)
+            if count and conv.key != seen:
+                unread[conv.key] = count
         self._show_title()
 
     @on(SessionEnded)

@@ -138,6 +138,26 @@ async def test_a_mention_elsewhere_rings_titles_and_is_marked(
     await bob.close()
 
 
+async def test_messages_that_came_while_away_count_in_the_title(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    bob = quick_connection("127.0.0.1", server.port)
+    alice_id = await bob.register("alice", "alice-secret")
+    bob_id = await bob.register("bob", "bob-secret")
+    await bob.login("bob-secret", name="bob")
+    for text in ("are you there?", "ping me when back"):
+        await bob.request(OneChat(alice_id, text))
+    app = counting_app(server.port, tmp_path, Clock())
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, "alice")
+        await until(lambda: app.terminal_title == f"(2) {TITLE}")
+        assert app.bells == 0  # a login's catch-up is counted, not rung
+        await pilot.press("alt+a")
+        await until(lambda: app.state.active == ConvKey(Kind.USER, bob_id))
+        assert app.terminal_title == TITLE
+    await bob.close()
+
+
 async def test_search_pages_back_steps_and_finds_across_conversations(
     server: ChatServer, tmp_path: Path
 ) -> None:
