@@ -10,9 +10,11 @@ from .search import Span
 
 @lru_cache(maxsize=16)
 def _pattern(name: str) -> re.Pattern[str]:
-    # \w is Unicode-aware, so "alice" is not found in "malice" nor "李四" in "张李四";
+    # \w is Unicode-aware, so "alice" is not found in "malice" nor "李四" in "张李四"; an @
+    # may follow any letter but those of an address ("你好@李四", not "bob@alice.example").
     # IGNORECASE folds case in every script that has one (Latin, Greek, Cyrillic...).
-    return re.compile(rf"(?<![\w@])@?{re.escape(name)}(?!\w)", re.IGNORECASE)
+    start = r"(?:(?<![\w@])@?|(?<![A-Za-z0-9._%+-])@)"
+    return re.compile(rf"{start}{re.escape(name)}(?!\w)", re.IGNORECASE)
 
 
 def mention_spans(text: str, name: str) -> list[Span]:

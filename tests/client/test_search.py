@@ -105,6 +105,7 @@ def test_mentions_in_other_scripts_and_wide_names() -> None:
     assert mention_spans("@李四 你好", "李四") == [(0, 3)]
     assert mention_spans("李四 你好", "李四") == [(0, 2)]
     assert mention_spans("张李四你好", "李四") == []  # inside a run of the same script's letters
+    assert mention_spans("你好@李四 请看", "李四") == [(2, 5)]  # with @, after any letter
     assert mention_spans("ping a.b", "a.b") == [(5, 8)]  # the name is literal, not a pattern
     assert mention_spans("ping axb", "a.b") == []
     assert mention_spans("anything", " ") == []
