@@ -94,13 +94,20 @@ class Alerting(App[None]):
 
     @on(OpenConversation)
     def _opened(self) -> None:
-        self._seen()
+        self._seen(self.app_focus)
 
-    def watch_app_focus(self, focused: bool) -> None:
-        self._seen()
+    # Events, not a watcher of app_focus: another base of ChatApp may watch it, and only one
+    # watcher would run. These run before App's own handler sets app_focus, hence `focused`.
+    @on(events.AppFocus)
+    def _focused(self) -> None:
+        self._seen(True)
 
-    def _seen(self) -> None:
-        if self.state.active is not None and self.app_focus:
+    @on(events.AppBlur)
+    def _blurred(self) -> None:
+        self._seen(False)
+
+    def _seen(self, focused: bool) -> None:
+        if self.state.active is not None and focused:
             self.alerts.read(self.state.active)
         self._show_title()
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from textual import events
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from chatapp.client.alerts import TITLE, AlertCount
 from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Kind
+from chatapp.client.net import Connection
 from chatapp.client.screens.finding import SearchBar
 from chatapp.client.screens.results import SearchResults
 from chatapp.client.settings import Settings
@@ -78,30 +81,39 @@ def bar(app: ChatApp) -> str:
     return str(bars.first().render()) if bars else ""
 
 
+async def bob_and_his_group(server: ChatServer) -> tuple[Connection, ConvKey]:
+    """bob, logged in on a connection of his own, and the group he created."""
+    bob = quick_connection("127.0.0.1", server.port)
+    await bob.register("bob", "bob-secret")
+    await bob.login("bob-secret", name="bob")
+    group_id = (await bob.request(CreateGroup("devs", ""))).groupid or 0
+    return bob, ConvKey(Kind.GROUP, group_id)
+
+
+async def join(app: ChatApp, pilot: Pilot[None], group: ConvKey) -> None:
+    """alice registers and joins `group`, which opens."""
+    await sign_in(app, pilot, "alice", register=True)
+    await say(app, pilot, f"/join {group.id}")
+    await until(lambda: app.state.active == group)
+
+
 async def test_a_mention_elsewhere_rings_titles_and_is_marked(
     server: ChatServer, tmp_path: Path
 ) -> None:
-    bob = quick_connection("127.0.0.1", server.port)
-    bob_id = await bob.register("bob", "bob-secret")
-    await bob.login("bob-secret", name="bob")
-    group_id = (await bob.request(CreateGroup("devs", ""))).groupid or 0
-    group = ConvKey(Kind.GROUP, group_id)
-    alert_clock = Clock()
-    app = counting_app(server.port, tmp_path, alert_clock)
+    bob, group = await bob_and_his_group(server)
+    app = counting_app(server.port, tmp_path, Clock())
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(app, pilot, "alice", register=True)
-        await say(app, pilot, f"/join {group_id}")
-        await until(lambda: app.state.active == group)
+        await join(app, pilot, group)
         await say(app, pilot, "/close")
         await until(lambda: app.state.active is None)
 
-        await bob.request(GroupChat(group_id, "hello all, and malice to none"))
-        await bob.request(GroupChat(group_id, "hey @Alice, the build is red"))
+        await bob.request(GroupChat(group.id, "hello all, and malice to none"))
+        await bob.request(GroupChat(group.id, "hey @Alice, the build is red"))
         await until(lambda: app.state.unread(group) == 2)
         assert app.bells == 1 and app.terminal_title == f"(1) {TITLE}"  # the mention alone
         # The terminal's own title is kept on its stack, then ours is set (OSC 2).
         assert app.written == ["\x1b[22;0t", f"\x1b]2;(1) {TITLE}\x07"]
-        await bob.request(GroupChat(group_id, "alice: still red"))
+        await bob.request(GroupChat(group.id, "alice: still red"))
         await until(lambda: app.terminal_title == f"(2) {TITLE}")
         assert app.bells == 1  # within the quiet interval: counted, not rung
 
@@ -112,26 +124,42 @@ async def test_a_mention_elsewhere_rings_titles_and_is_marked(
         assert reversed_text(app, "build is red") == "@Alice"
         assert reversed_text(app, "still red") == "alice"
         assert reversed_text(app, "malice to none") == ""  # inside a word: no mention
+    await bob.close()
 
-        app.app_focus = False  # the terminal lost focus: the open conversation alerts too
+
+async def test_focus_direct_messages_and_the_alerts_setting(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    bob, group = await bob_and_his_group(server)
+    alert_clock = Clock()
+    app = counting_app(server.port, tmp_path, alert_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await join(app, pilot, group)
+        app.post_message(events.AppBlur())  # the terminal lost focus: the open group alerts
+        await until(lambda: not app.app_focus)
+        await bob.request(GroupChat(group.id, "alice?"))
+        await until(lambda: app.bells == 1)
+        assert app.terminal_title == f"(1) {TITLE}"
+        app.post_message(events.AppFocus())  # and back: the group is in view, so read
+        await until(lambda: app.terminal_title == TITLE)
+
         alert_clock.now += 60
-        await bob.request(OneChat(app.state.user_id, "are you there?"))
+        await bob.request(OneChat(app.state.user_id, "are you there?"))  # a direct message
         await until(lambda: app.bells == 2)
         assert app.terminal_title == f"(1) {TITLE}"
-        app.app_focus = True
-        assert app.terminal_title == f"(1) {TITLE}"  # bob's chat is not the open one
         await pilot.press("alt+a")
-        await until(lambda: app.state.active == ConvKey(Kind.USER, bob_id))
+        await until(lambda: app.state.active is not None and app.state.active.kind is Kind.USER)
         assert app.terminal_title == TITLE
 
         await say(app, pilot, "/alerts off")
         assert app.settings.alerts == "off"
-        await bob.request(GroupChat(group_id, "@alice once more"))
+        await bob.request(GroupChat(group.id, "@alice once more"))
         await until(lambda: app.state.unread(group) == 1)
         assert app.bells == 2 and app.terminal_title == TITLE
 
         await say(app, pilot, "/alerts both")
-        await bob.request(GroupChat(group_id, "@alice and again"))
+        assert app.settings.alerts == "bell+title"
+        await bob.request(GroupChat(group.id, "@alice and again"))
         await until(lambda: app.terminal_title == f"(1) {TITLE}")
         await say(app, pilot, "/logout")  # the count was this user's: it goes with them
         await until(lambda: app.terminal_title == TITLE and app.state.user_id == 0)
