@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 
 from chatapp.protocol import ChatMessage, GroupMessage, History
 
+from .alerts import Alerting
 from .app_reading import ReadingApp
 from .attention import Attention
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
@@ -41,7 +42,7 @@ from .state import ChatState
 from .wording import field_to_fix, log_in_again, plain
 
 
-class ChatApp(ReadingApp, Attention):
+class ChatApp(Alerting, ReadingApp, Attention):
     """The chat client: a login screen, then the main screen, over one Connection."""
 
     TITLE = "chatapp"
@@ -181,6 +182,7 @@ class ChatApp(ReadingApp, Attention):
         event, main = message.event, self._view()
         if isinstance(event, ChatMessage | GroupMessage):
             arrival = self.state.receive(event)
+            self.alert(arrival)  # the bell and the title, if it calls for them (alerts.py)
             if arrival is not None and main is not None:
                 main.message_arrived(*arrival)
             return

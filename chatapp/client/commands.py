@@ -85,7 +85,30 @@ class Social:
     target: int | str | None = None
 
 
-Command = Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help | Social
+@dataclass(frozen=True, slots=True)
+class Find:
+    """Search the open conversation for `text` (`everywhere`: every loaded one); no text
+    ends the search."""
+
+    text: str = ""
+    everywhere: bool = False
+
+
+ALERT_MODES = {"both": "bell+title", "bell": "bell", "title": "title", "off": "off"}
+"""What /alerts takes, and the setting each stands for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    """Show how a direct message or a mention elsewhere alerts, or set it (a mode of
+    ALERT_MODES' values)."""
+
+    mode: str = ""
+
+
+Command = (
+    Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help | Social | Find | Alerts
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +187,20 @@ def _logout(rest: str) -> Command:
     return Logout(everywhere=rest == "--all")
 
 
+def _find(rest: str) -> Command:
+    if rest == "--all" or rest.startswith("--all "):
+        if not (text := rest[len("--all") :].strip()):
+            raise CommandError("usage: /search --all <text>")
+        return Find(text, everywhere=True)
+    return Find(rest)
+
+
+def _alerts(rest: str) -> Command:
+    if rest and rest.lower() not in ALERT_MODES:
+        raise CommandError("usage: /alerts [bell|title|both|off]")
+    return Alerts(ALERT_MODES[rest.lower()] if rest else "")
+
+
 def _bare(command: Command, usage: str) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         if rest:
@@ -207,6 +244,12 @@ SOCIAL = (
     ("logout-device", "<id>", "end one of your devices' sessions (ids: /devices)", "id"),
 )
 
+SEARCH_SUMMARY = (
+    "find text in the open conversation's loaded messages, older pages too if none"
+    " (--all: in every loaded conversation; no text: stop)"
+)
+ALERTS_SUMMARY = "bell and/or (n) in the window title for DMs and mentions elsewhere"
+
 COMMANDS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
@@ -219,6 +262,8 @@ COMMANDS: dict[str, Spec] = {
         Spec("logout", "[--all]", "log out (--all: every device of yours)", _logout),
         Spec("quit", "", "leave the client", _bare(Quit(), "/quit")),
         Spec("help", "", "show keys and commands", _bare(Help(), "/help")),
+        Spec("search", "[--all] [text]", SEARCH_SUMMARY, _find),
+        Spec("alerts", "[bell|title|both|off]", ALERTS_SUMMARY, _alerts),
         *(
             Spec(name, args, summary, _social(name, f"/{name} {args}".rstrip(), arg))
             for name, args, summary, arg in SOCIAL

@@ -65,6 +65,7 @@ class Typed(Message):
     stopped: bool = False
 
 
+@dataclass
 class SawNewest(Message):
     """The user sees the newest messages of this conversation: its read marker may move."""
 

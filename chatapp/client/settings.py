@@ -22,6 +22,9 @@ class Settings:
     port: int = 6000
     user: str = ""
     theme: str = DEFAULT_THEME
+    alerts: str = "bell+title"
+    """How a direct message or a mention elsewhere alerts: "bell+title", "title", "bell",
+    "off" (alerts.py)."""
 
     @property
     def server(self) -> str:

@@ -29,7 +29,9 @@ KEYS = (
     ("PageUp / PageDown", "scroll; PageUp at the top loads more"),
     ("Ctrl+Home", "oldest message shown, then older ones"),
     ("Ctrl+End", "newest message (End too, in an empty composer); ▼ counts new messages below"),
-    ("Escape", "back to the composer"),
+    ("Ctrl+F", "search this conversation: puts /search in the composer"),
+    ("F3 / Shift+F3", "next (newer) / previous (older) search match"),
+    ("Escape", "back to the composer; ends a search"),
     ("F1", "this help"),
     ("Ctrl+Q", "quit"),
 )

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 
-from ..commands import Command, CommandError, Msg, Say
+from ..commands import Command, CommandError, Find, Msg, Say
 from ..commands import parse as parse_command
 from ..completion import names
 from ..conversation import Conversation, ConvKey, Kind, Line
@@ -22,6 +22,7 @@ from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
 from ..widgets.typing_line import TypingLine
+from .finding import FindingScreen
 from .headings import banner, hint, members_line
 from .notices import CSS as NOTICES_CSS
 from .notices import Notices
@@ -31,7 +32,7 @@ SIDEBAR_MIN = 90
 """Narrower than this, the sidebar is hidden until asked for (F2): the messages need the room."""
 
 
-class MainScreen(ReadingScreen):
+class MainScreen(FindingScreen, ReadingScreen):
     """The chat itself, drawn from the state it is given. What the user does goes up to the
     app as messages; the app changes the state and calls the methods that redraw."""
 
@@ -96,6 +97,7 @@ class MainScreen(ReadingScreen):
         composer = self.query_one(Composer)
         composer.cursor_blink = self._blink
         composer.names = lambda: names(self.state, self.state.active)
+        self.query_one(MessageLog).marker = self.marks  # searches and mentions (finding.py)
         composer.focus()
         self.refresh_all()
         self.ready = True
@@ -172,6 +174,7 @@ class MainScreen(ReadingScreen):
             log.hint = hint(conv)
             self.place_divider(conv)
             log.replace(conv.lines, banner(conv))
+            self.search_history_came(conv)
 
     # --- Conversations --------------------------------------------------------------------
 
@@ -189,6 +192,7 @@ class MainScreen(ReadingScreen):
         self.query_one(Composer).recall(self.history.lines(self._history_key()))
         self.query_one(TypingLine).show(self.state.active)
         self._show_title()
+        self.search_shown()
 
     def _history_key(self) -> str:
         """Whose and which conversation's lines Up and Down recall."""
@@ -248,6 +252,7 @@ class MainScreen(ReadingScreen):
     def action_focus_composer(self) -> None:
         if self._narrow:
             self._show_sidebar(False)  # shown over the messages, it goes with Escape
+        self.clear_search()
         self.query_one(Composer).focus()
 
     # --- The composer ---------------------------------------------------------------------
@@ -284,6 +289,8 @@ class MainScreen(ReadingScreen):
                     self.post_message(SendText(self.state.active, text))
             case Msg(user, text):
                 self._open_user(user, text)
+            case Find(text, everywhere):
+                self.search(text, everywhere)
             case _:
                 self.post_message(RunCommand(command))
 

@@ -15,6 +15,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..conversation import Delivery, Line
+from .highlights import COMPONENTS, Marker
+from .highlights import CSS as HIGHLIGHTS_CSS
 from .message_rows import Banner, Divider, Item, Rows
 
 __all__ = ["Banner", "MessageLog"]
@@ -47,9 +49,11 @@ class MessageLog(ScrollView, can_focus=True):
         "message-log--below",
         "message-log--divider",
         "message-log--seen",
+        *(f"message-log--{name}" for name in COMPONENTS),
     }
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     MessageLog {
         height: 1fr;
         overflow-x: hidden;
@@ -70,6 +74,8 @@ class MessageLog(ScrollView, can_focus=True):
         & > .message-log--below { color: $text; background: $accent 40%; text-style: bold; }
     }
     """
+        + HIGHLIGHTS_CSS
+    )
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -86,6 +92,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._follow = True
         # Messages appended while the reader was scrolled up: the marker at the bottom counts them.
         self.unseen = 0
+        self.marker: Marker | None = None  # what the screen marks in a line: searches, mentions
 
     # --- Content --------------------------------------------------------------------------
 
@@ -152,6 +159,22 @@ class MessageLog(ScrollView, can_focus=True):
         if (position := next(found, None)) is None:
             return False
         self.scroll_to(y=self._offsets[position], animate=False, immediate=True, force=True)
+        return True
+
+    def restyle(self) -> None:
+        """Redraws every row: what the marker marks changed (a search began or ended)."""
+        self._cache.clear()
+        self.refresh()
+
+    def reveal(self, line: Line) -> bool:
+        """Scrolls `line` to the middle of the view; False if it is not shown."""
+        position = self._index.get(id(line))
+        if position is None:
+            return False
+        middle = (self.scrollable_content_region.height - self._heights[position]) // 2
+        y = max(0, self._offsets[position] - middle)
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
+        self.restyle()
         return True
 
     @property
@@ -286,4 +309,4 @@ class MessageLog(ScrollView, can_focus=True):
         return style + Style(bgcolor=self.rich_style.bgcolor)
 
     def _rows(self) -> Rows:
-        return Rows(self.app.console, self._style, self._width)
+        return Rows(self.app.console, self._style, self._width, self.marker)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from ..conversation import Delivery, Line
+from .highlights import Mark, Marker, paint, rule
 
 NAME_WIDTH = 12
 PREFIX_WIDTH = 5 + 1 + NAME_WIDTH + 3  # "HH:MM", a space, the name and " │ "
@@ -45,10 +46,17 @@ class Rows:
     """Measures and renders items laid out for `width`; `style` names a component of the
     message log (`time`, `own`, `rule`...) and returns its style on the log's background."""
 
-    def __init__(self, console: Console, style: Callable[[str], Style], width: int) -> None:
+    def __init__(
+        self,
+        console: Console,
+        style: Callable[[str], Style],
+        width: int,
+        marker: Marker | None = None,
+    ) -> None:
         self.console = console
         self.style = style
         self.width = width
+        self.marker = marker  # search matches and mentions (highlights.py)
 
     @property
     def body_width(self) -> int:
@@ -86,8 +94,9 @@ class Rows:
             text = Text.assemble((line, base + self.style(kind)))
             return [Strip(text.render(console)).crop_extend(0, width, base)]
         body_width = self.body_width
-        rows = self._body(item).wrap(console, body_width) or [Text("")]
-        rule = base + self.style("rule")
+        marks = self.marker(item) if self.marker is not None else ()
+        rows = self._body(item, marks).wrap(console, body_width) or [Text("")]
+        between, rule_style = rule(marks, self.style)
         strips = []
         for number, row in enumerate(rows):
             prefix = Text(no_wrap=True, style=base)
@@ -96,7 +105,7 @@ class Rows:
                 prefix.append(_sender_label(item), style=self._sender_style(item))
             else:
                 prefix.append(" " * (6 + NAME_WIDTH))
-            prefix.append(" │ ", style=rule)
+            prefix.append(between, style=base + rule_style)
             prefix.append_text(row)
             # In cells: a wide character takes two, and the mark must stay in its column.
             prefix.pad_right(max(0, PREFIX_WIDTH + body_width - prefix.cell_len))
@@ -107,8 +116,9 @@ class Rows:
             strips.append(Strip(prefix.render(console)).crop_extend(0, width, base))
         return strips
 
-    def _body(self, line: Line) -> Text:
+    def _body(self, line: Line, marks: Sequence[Mark] = ()) -> Text:
         body = Text(line.text)
+        paint(body, marks, self.style)
         if line.note:
             failed = line.delivery is Delivery.FAILED  # else a remark, as "from another device"
             body.append(f"\n{line.note}", style=self.style("failed" if failed else "time"))
