@@ -15,8 +15,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..conversation import Delivery, Line
-from .highlights import COMPONENTS, Marker
-from .highlights import CSS as HIGHLIGHTS_CSS
+from .highlights import Marker
+from .log_styles import COMPONENTS, CSS
 from .message_rows import Banner, Divider, Item, Rows
 
 __all__ = ["Banner", "MessageLog"]
@@ -35,47 +35,8 @@ class MessageLog(ScrollView, can_focus=True):
     class NewestShown(Message):
         """The newest messages are in view (shown, followed, or scrolled down to)."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "message-log--time",
-        "message-log--own",
-        "message-log--day",
-        "message-log--pending",
-        "message-log--failed",
-        "message-log--sent",
-        "message-log--received",
-        "message-log--rule",
-        "message-log--hint",
-        "message-log--banner",
-        "message-log--below",
-        "message-log--divider",
-        "message-log--seen",
-        *(f"message-log--{name}" for name in COMPONENTS),
-    }
-
-    DEFAULT_CSS = (
-        """
-    MessageLog {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-gutter: stable;
-        background: $surface;
-        padding: 0 0 0 1;
-        & > .message-log--time { color: $text-muted; }
-        & > .message-log--own { color: $accent; text-style: bold; }
-        & > .message-log--day { color: $text-muted; text-style: italic; }
-        & > .message-log--pending { color: $warning; }
-        & > .message-log--failed { color: $error; }
-        & > .message-log--sent { color: $success; }
-        & > .message-log--rule { color: $panel-lighten-2; }
-        & > .message-log--hint { color: $text-muted; text-style: italic; }
-        & > .message-log--banner { color: $text-muted; text-style: italic; }
-        & > .message-log--divider { color: $warning; text-style: bold; }
-        & > .message-log--seen { color: $accent; text-style: bold; }
-        & > .message-log--below { color: $text; background: $accent 40%; text-style: bold; }
-    }
-    """
-        + HIGHLIGHTS_CSS
-    )
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"message-log--{name}" for name in COMPONENTS}
+    DEFAULT_CSS = CSS
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
