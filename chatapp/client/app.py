@@ -181,7 +181,7 @@ class ChatApp(App[None]):
                 main.message_arrived(*arrival)
             return
         changed = self.state.pushed(event)  # a presence changes one row; the rest, lists
-        if note := notice(event):
+        if note := notice(event, self.state):
             self.notify(note, timeout=30)
         if main is not None:
             main.refresh_sidebar(changed)
@@ -261,7 +261,7 @@ class ChatApp(App[None]):
             self._open(opened)
             if isinstance(command, Msg) and command.text:
                 self.post_message(SendText(opened, command.text))
-        self.notify(text)
+        self.notify(text) if text else None  # the member pane's next page says nothing
         if main := self._view():
             main.refresh_sidebar()
 

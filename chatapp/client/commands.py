@@ -201,6 +201,34 @@ SOCIAL = (
     ("logout-device", "<id>", "end one of your devices' sessions (ids: /devices)", "id"),
 )
 
+GROUPS = (
+    ("invite", "<id|name> [groupid]", "invite a user into a group (no id: the open one)"),
+    ("invites", "", "list your invitations into groups, and how to answer them"),
+    ("accept-invite", "<groupid>", "accept an invitation: join the group"),
+    ("decline-invite", "<groupid>", "decline an invitation into a group"),
+    ("kick", "<id|name> [groupid]", "remove a member from a group (admins; no id: the open one)"),
+    ("role", "<id|name> admin|member [groupid]", "make a member an admin, or a plain member"),
+    (
+        "group",
+        "[groupid] [setting value]",
+        "show a group's settings (no id: the open one); "
+        "change one: name <new>, desc <text>, private on|off, history all|joined (F4: members)",
+    ),
+)
+
+
+def _group(verb: str) -> Callable[[str], Command]:
+    """A group command's parser, group_commands.parse_group (imported when first used: it
+    builds on this module)."""
+
+    def parse(rest: str) -> Command:
+        from .group_commands import parse_group
+
+        return parse_group(verb, rest)
+
+    return parse
+
+
 COMMANDS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
@@ -217,6 +245,7 @@ COMMANDS: dict[str, Spec] = {
             Spec(name, args, summary, _social(name, f"/{name} {args}".rstrip(), arg))
             for name, args, summary, arg in SOCIAL
         ),
+        *(Spec(name, args, summary, _group(name)) for name, args, summary in GROUPS),
     )
 }
 

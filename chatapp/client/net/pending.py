@@ -20,6 +20,7 @@ from chatapp.protocol import (
     Blocks,
     Conversations,
     CreateGroup,
+    EditGroup,
     EndDevice,
     Errno,
     Error,
@@ -29,8 +30,11 @@ from chatapp.protocol import (
     FriendRequest,
     Friends,
     GroupChat,
+    GroupInvite,
     Groups,
     History,
+    InviteAnswer,
+    Invites,
     LeaveGroup,
     ListDevices,
     Login,
@@ -41,8 +45,10 @@ from chatapp.protocol import (
     Ping,
     RegAck,
     Register,
+    RemoveMember,
     Requests,
     Rid,
+    SetRole,
     Sync,
     Unfriend,
 )
@@ -77,6 +83,12 @@ Sendable = (
     | Block
     | Blocks
     | LeaveGroup
+    | GroupInvite
+    | Invites
+    | InviteAnswer
+    | RemoveMember
+    | SetRole
+    | EditGroup
     | ListDevices
     | EndDevice
 )
