@@ -19,6 +19,8 @@ from ..history import InputHistory, history_path
 from ..messages import LoadHistory, OpenConversation, RunCommand, SendText
 from ..state import ChatState
 from ..widgets.composer import Composer
+from ..widgets.member_pane import CSS as MEMBERS_CSS
+from ..widgets.member_pane import MemberPane
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
@@ -41,6 +43,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+p,alt+up", "cycle(-1)", "Previous", priority=True),
         Binding("alt+a", "next_unread", "Next unread", priority=True),
         Binding("f2,ctrl+b", "toggle_sidebar", "Sidebar", priority=True),
+        Binding("f4", "toggle_members", "Members", priority=True),
         Binding("pageup", "scroll_log(-1)", "Page up", show=False),
         Binding("pagedown", "scroll_log(1)", "Page down", show=False),
         Binding("ctrl+home", "oldest", "Oldest", show=False),
@@ -65,6 +68,7 @@ class MainScreen(Screen[None]):
     }
     """
         + NOTICES_CSS
+        + MEMBERS_CSS
     )
 
     def __init__(
@@ -82,7 +86,9 @@ class MainScreen(Screen[None]):
             yield Sidebar(id="sidebar")
             with Vertical(id="conversation"):
                 yield Static(id="title")
-                yield MessageLog(id="log")
+                with Horizontal(id="body"):
+                    yield MessageLog(id="log")
+                    yield MemberPane(id="members")
                 yield Composer(placeholder="Message, or /help", id="composer")
         yield StatusLine(id="status")
 
@@ -106,9 +112,14 @@ class MainScreen(Screen[None]):
         if narrow != self._narrow:
             self._narrow = narrow
             self._show_sidebar(not narrow)
+        self.query_one(MemberPane).fit(event.size.width, self.state)
 
     def action_toggle_sidebar(self) -> None:
         self._show_sidebar(not self.query_one(Sidebar).display)
+
+    def action_toggle_members(self, show: bool | None = None) -> None:
+        if not self.query_one(MemberPane).toggle(self.state, show, over=bool(self._narrow)):
+            self.query_one(Composer).focus()
 
     def _show_sidebar(self, show: bool) -> None:
         sidebar = self.query_one(Sidebar)
@@ -189,6 +200,7 @@ class MainScreen(Screen[None]):
 
     def _show_title(self) -> None:
         state, title = self.state, self.query_one("#title", Static)
+        self.query_one(MemberPane).show(state)
         key = state.active
         if key is None:
             title.update(f"Welcome, {state.user_name}")
@@ -241,6 +253,7 @@ class MainScreen(Screen[None]):
     def action_focus_composer(self) -> None:
         if self._narrow:
             self._show_sidebar(False)  # shown over the messages, it goes with Escape
+            self.action_toggle_members(False)
         self.query_one(Composer).focus()
 
     # --- The composer ---------------------------------------------------------------------
