@@ -206,13 +206,13 @@ GROUPS = (
     ("invites", "", "list your invitations into groups, and how to answer them"),
     ("accept-invite", "<groupid>", "accept an invitation: join the group"),
     ("decline-invite", "<groupid>", "decline an invitation into a group"),
-    ("kick", "<id|name> [groupid]", "remove a member from a group (admins; no id: the open one)"),
-    ("role", "<id|name> admin|member [groupid]", "make a member an admin, or a plain member"),
+    ("kick", "<id|name> [groupid]", "remove a member from a group (no id: the open one)"),
+    ("role", "<who> <role> [groupid]", "make a member admin, or a plain member: role admin|member"),
     (
         "group",
-        "[groupid] [setting value]",
-        "show a group's settings (no id: the open one); "
-        "change one: name <new>, desc <text>, private on|off, history all|joined (F4: members)",
+        "[setting value]",
+        "the open group's settings (/group <id>: another's); change "
+        "one: name <new>, desc <text>, private on|off, history all|joined. F4: its members",
     ),
 )
 
