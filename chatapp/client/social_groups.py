@@ -94,16 +94,17 @@ def describe(state: ChatState, group_id: int) -> str:
     if group is None:
         raise ClientError(f"You are not in group {group_id}: /join {group_id} or an invitation")
     mine = next((u.role for u in group.users if u.id == state.user_id), None)
-    you = f" · you are {ROLE_NAMES.get(mine, mine)}" if mine else ""
-    joins = "public: anyone may join" if group.public else "private: by invitation only"
-    reads = "everything" if group.history == "all" else "only from their joining on"
+    you = f" · you: {ROLE_NAMES.get(mine, mine)}" if mine else ""
+    joins = "public: anyone may join" if group.public else "private: invite only"
+    reads = "everything" if group.history == "all" else "from their joining on"
+    desc = f": {group.groupdesc}" if group.groupdesc else ""
     return "\n".join(
         (
-            f"{group.groupname} (group {group.id})"
-            + (f": {group.groupdesc}" if group.groupdesc else ""),
-            f"{joins} · newcomers read {reads}",
+            f"{group.groupname} (group {group.id}){desc}",
+            joins,
+            f"newcomers read {reads}",
             f"{group.count or len(group.users):,} members{you}",
-            "Change: /group name <new> · desc <text> · private on|off · history all|joined",
+            "/group name|desc|private|history <value>",
         )
     )
 

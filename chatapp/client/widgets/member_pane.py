@@ -40,12 +40,10 @@ class MemberPane(OptionList):
         height: 1fr;
         border: none;
         border-left: vkey $panel-lighten-1;
-        border-title-color: $text-muted;
-        border-title-style: bold;
         background: $panel;
         padding: 0;
         &:focus { border: none; border-left: vkey $accent; }
-        & > .option-list--option-disabled { color: $text-muted; text-style: italic; }
+        & > .option-list--option-disabled { color: $text-muted; }
     }
     """
 
@@ -85,10 +83,9 @@ class MemberPane(OptionList):
             return
         here = self.highlighted_option.id if self.highlighted_option else None
         self._shown = pane
-        self.border_title = pane.heading
-        self.set_options(
-            Option(_prompt(row), id=_id(row), disabled=row.id is None) for row in pane.rows
-        )
+        heading = Option(Text(pane.heading.upper(), "bold"), disabled=True)
+        rows = (Option(_prompt(row), id=_id(row), disabled=row.id is None) for row in pane.rows)
+        self.set_options([heading, *rows])
         if here is not None:
             with contextlib.suppress(LookupError):
                 self.highlighted = self.get_option_index(here)
