@@ -49,9 +49,10 @@ class Roster:
 
 def roster(group: GroupInfo, friends: dict[int, FriendInfo], me: int) -> Roster:
     """The pane of `group`: its members read so far, creator first, then admins, then the
-    rest by name; presence as the member list said, or live where they are friends."""
+    rest, each in the server's order (by id: a page read comes below the rows shown);
+    presence as the member list said, or live where they are friends."""
     rows = [_row(m, friends, me) for m in group.users]
-    rows.sort(key=lambda r: (RANKS.get(r.role, 2), r.name.lower(), r.id or 0))
+    rows.sort(key=lambda r: (RANKS.get(r.role, 2), r.id if isinstance(r.id, int) else 0))
     count = max(group.count, len(group.users))
     unread = count - len(group.users)
     if unread > 0 and len(group.users) < PANE_MEMBERS:

@@ -83,7 +83,7 @@ def member(n: int, name: str, role: str = "normal", state: str = "offline") -> M
     return MemberInfo(n, name, state, role)
 
 
-def test_the_pane_puts_the_creator_first_then_admins_then_members_by_name() -> None:
+def test_the_pane_puts_the_creator_first_then_admins_then_members_by_id() -> None:
     group = GroupInfo(
         1,
         "devs",
@@ -95,13 +95,13 @@ def test_the_pane_puts_the_creator_first_then_admins_then_members_by_name() -> N
     assert [(r.name, r.role) for r in pane.rows] == [
         ("cy", "creator"),
         ("bob", "admin"),
-        ("amy", "member"),
         ("zed", "member"),
+        ("amy", "member"),
     ]
     # Presence: a friend's is live, mine is online, the rest as the member list said.
     assert [(r.name, r.online, r.me) for r in pane.rows if r.online] == [
-        ("amy", True, False),
         ("zed", True, True),
+        ("amy", True, False),
     ]
     assert pane.heading == "Members · 4 · 2 online"
 

@@ -81,14 +81,16 @@ class MemberPane(OptionList):
         pane = roster(group, state.friends, state.user_id)
         if pane == self._shown:
             return
-        here = self.highlighted_option.id if self.highlighted_option else None
+        at, here = self.highlighted, self.highlighted_option
         self._shown = pane
         heading = Option(Text(pane.heading.upper(), "bold"), disabled=True)
         rows = (Option(_prompt(row), id=_id(row), disabled=row.id is None) for row in pane.rows)
         self.set_options([heading, *rows])
-        if here is not None:
+        if here is not None and here.id == MORE:  # the first of the page read, not more again
+            self.highlighted = min(at or 0, self.option_count - 1)
+        elif here is not None and here.id is not None:
             with contextlib.suppress(LookupError):
-                self.highlighted = self.get_option_index(here)
+                self.highlighted = self.get_option_index(here.id)
 
     @on(OptionList.OptionSelected)
     @on(OptionList.OptionHighlighted)
