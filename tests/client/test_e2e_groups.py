@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
+from textual.widgets import Static
+
 from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.net import Connection, RequestFailed
@@ -36,6 +39,33 @@ async def refused(conn: Connection, request: AddGroup | GroupChat) -> Errno | No
     return None
 
 
+async def private_group(alice: ChatApp, pa: Pilot[None], carol: Connection) -> int:
+    """alice creates an invite-only group, which carol cannot join; its id."""
+    await say(alice, pa, "/create hideout where we plan")
+    await until(lambda: alice.state.groups and alice.state.active is not None)
+    gid = next(iter(alice.state.groups))
+    await say(alice, pa, "/group private on")
+    await until(lambda: not alice.state.groups[gid].public)
+    await until(lambda: notified(alice, "private: invite only"))
+    assert await refused(carol, AddGroup(gid)) is Errno.INVITE_ONLY
+    assert pane(alice) == ["● alice (you)  creator"]
+    return gid
+
+
+async def invited(alice: ChatApp, pa: Pilot[None], bob: ChatApp, pb: Pilot[None], gid: int) -> None:
+    """alice invites bob, who is told how to answer, lists it and accepts: both panes
+    show both."""
+    await say(alice, pa, "/invite bob")
+    await until(lambda: notified(alice, f"Invited bob (#{bob.state.user_id}) into hideout"))
+    await until(lambda: notified(bob, f"/accept-invite {gid} or /decline-invite {gid}"))
+    await say(bob, pb, "/invites")
+    await until(lambda: notified(bob, f"hideout (group {gid}), from alice"))
+    await say(bob, pb, f"/accept-invite {gid}")
+    await until(lambda: bob.state.active == ConvKey(Kind.GROUP, gid))
+    await until(lambda: pane(bob) == ["● alice  creator", "● bob (you)  member"])
+    await until(lambda: pane(alice) == ["● alice (you)  creator", "● bob  member"])
+
+
 async def test_a_private_group_invites_promotes_and_removes(
     server: ChatServer, tmp_path: Path
 ) -> None:
@@ -47,24 +77,8 @@ async def test_a_private_group_invites_promotes_and_removes(
         await sign_in(alice, pa, "alice", register=True)
         await sign_in(bob, pb, "bob", register=True)
 
-        await say(alice, pa, "/create hideout where we plan")
-        await until(lambda: alice.state.groups and alice.state.active is not None)
-        gid = next(iter(alice.state.groups))
-        await say(alice, pa, "/group private on")
-        await until(lambda: not alice.state.groups[gid].public)
-        await until(lambda: notified(alice, "private: invite only"))
-        assert await refused(carol, AddGroup(gid)) is Errno.INVITE_ONLY
-        assert pane(alice) == ["● alice (you)  creator"]
-
-        await say(alice, pa, "/invite bob")
-        await until(lambda: notified(alice, f"Invited bob (#{bob.state.user_id}) into hideout"))
-        await until(lambda: notified(bob, f"/accept-invite {gid} or /decline-invite {gid}"))
-        await say(bob, pb, "/invites")
-        await until(lambda: notified(bob, f"hideout (group {gid}), from alice"))
-        await say(bob, pb, f"/accept-invite {gid}")
-        await until(lambda: bob.state.active == ConvKey(Kind.GROUP, gid))
-        await until(lambda: pane(bob) == ["● alice  creator", "● bob (you)  member"])
-        await until(lambda: pane(alice) == ["● alice (you)  creator", "● bob  member"])
+        gid = await private_group(alice, pa, carol)
+        await invited(alice, pa, bob, pb, gid)
 
         await say(alice, pa, "/invite carol")
         await until(lambda: notified(alice, "Invited carol"))
@@ -86,6 +100,13 @@ async def test_a_private_group_invites_promotes_and_removes(
         heading = bob.screen.query_one(MemberPane).get_option_at_index(0).prompt
         assert str(heading) == "MEMBERS · 2 · 2 ONLINE"
         assert await refused(carol, GroupChat(gid, "still here?")) is Errno.NOT_A_MEMBER
+
+        await say(bob, pb, "/group name den")  # an admin edits; the others are told
+        await until(lambda: alice.state.groups[gid].groupname == "den")
+        await until(lambda: notified(bob, "den (group"))
+        await say(alice, pa, "/group history joined")
+        await until(lambda: bob.state.groups[gid].history == "joined")
+        assert "# den (group" in str(bob.screen.query_one("#title", Static).render())
 
         await pb.press("f4")  # hidden, and back
         assert pane(bob) == []
