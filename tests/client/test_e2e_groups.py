@@ -101,6 +101,8 @@ async def test_a_private_group_invites_promotes_and_removes(
         assert str(heading) == "MEMBERS · 2 · 2 ONLINE"
         assert await refused(carol, GroupChat(gid, "still here?")) is Errno.NOT_A_MEMBER
 
+        await say(bob, pb, f"/decline-invite {gid}")  # a member holds no invitation
+        await until(lambda: notified(bob, "You hold no invitation into that group."))
         await say(bob, pb, "/group name den")  # an admin edits; the others are told
         await until(lambda: alice.state.groups[gid].groupname == "den")
         await until(lambda: notified(bob, "den (group"))
