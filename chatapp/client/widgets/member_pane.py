@@ -95,11 +95,17 @@ class MemberPane(OptionList):
     @on(OptionList.OptionSelected)
     @on(OptionList.OptionHighlighted)
     def _more(self, event: OptionList.OptionSelected | OptionList.OptionHighlighted) -> None:
-        """The reader reached the `more…` row: the next page is asked for, once. A choice
-        stays here: the screen's choices are the sidebar's."""
+        """The reader reached the `more…` row: the next page is asked for, once (again if
+        chosen: the last ask may have failed). A choice stays here: the screen's choices
+        are the sidebar's."""
         event.stop()
         pane = self._shown
-        if pane is None or event.option.id != MORE or self._asked == (pane.group_id, pane.after):
+        if pane is None or event.option.id != MORE:
+            return
+        if isinstance(event, OptionList.OptionHighlighted) and self._asked == (
+            pane.group_id,
+            pane.after,
+        ):
             return
         self._asked = (pane.group_id, pane.after)
         self.post_message(RunCommand(GroupAct(MORE_MEMBERS, group=pane.group_id)))
