@@ -71,3 +71,19 @@ async def test_a_small_screen_shows_the_pane_over_the_messages_on_f4_and_escape_
         await until(lambda: app.state.active == BOB)
         await pilot.pause()
         assert not pane.display  # not a group
+
+
+async def test_choosing_a_member_opens_a_chat_with_them() -> None:
+    app, _ = crowd_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = app.screen.query_one(MemberPane)
+        app.post_message(OpenConversation(CROWD))
+        await until(lambda: read(app) == 200 and pane.option_count == 202)
+        pane.focus()
+        pane.highlighted = pane.get_option_index("you")
+        await pilot.press("enter")  # oneself: nothing
+        assert app.state.active == CROWD
+        pane.highlighted = pane.get_option_index(str(BOB))  # m2, bob's id
+        await pilot.press("enter")
+        await until(lambda: app.state.active == BOB)
+        assert app.screen.query_one(Composer).has_focus and not pane.display

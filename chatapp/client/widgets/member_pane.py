@@ -1,5 +1,5 @@
 """MemberPane: the open group's members beside its messages (F4), with role and presence;
-its last row reads more of them."""
+Enter on one opens a chat with them; its last row reads more of them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual import on
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..conversation import Kind
+from ..conversation import ConvKey, Kind
 from ..group_commands import MORE_MEMBERS, GroupAct
 from ..members import MORE, MemberRow, Roster, roster
 from ..messages import RunCommand
@@ -94,25 +94,29 @@ class MemberPane(OptionList):
 
     @on(OptionList.OptionSelected)
     @on(OptionList.OptionHighlighted)
-    def _more(self, event: OptionList.OptionSelected | OptionList.OptionHighlighted) -> None:
-        """The reader reached the `more…` row: the next page is asked for, once (again if
-        chosen: the last ask may have failed). A choice stays here: the screen's choices
-        are the sidebar's."""
+    def _chosen(self, event: OptionList.OptionSelected | OptionList.OptionHighlighted) -> None:
+        """A member chosen goes up to the screen, which opens a chat with them as it does
+        a conversation chosen in the sidebar. The `more…` row reached asks for the next
+        page, once (again if chosen: the last ask may have failed)."""
+        chosen = isinstance(event, OptionList.OptionSelected)
+        if chosen and str(event.option.id).startswith(f"{Kind.USER}-"):
+            return
         event.stop()
         pane = self._shown
         if pane is None or event.option.id != MORE:
             return
-        if isinstance(event, OptionList.OptionHighlighted) and self._asked == (
-            pane.group_id,
-            pane.after,
-        ):
+        if not chosen and self._asked == (pane.group_id, pane.after):
             return
         self._asked = (pane.group_id, pane.after)
         self.post_message(RunCommand(GroupAct(MORE_MEMBERS, group=pane.group_id)))
 
 
 def _id(row: MemberRow) -> str | None:
-    return None if row.id is None else f"m{row.id}" if isinstance(row.id, int) else row.id
+    """A member's row is named as the sidebar names the chat with them; the user's own
+    is not to be chosen."""
+    if isinstance(row.id, int):
+        return "you" if row.me else str(ConvKey(Kind.USER, row.id))
+    return row.id
 
 
 def _prompt(row: MemberRow) -> Text:
