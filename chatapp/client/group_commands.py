@@ -21,6 +21,8 @@ SETTINGS = {
 
 MORE_MEMBERS = "more-members"
 """The verb of the member pane's ask for the next page of members (no command has it)."""
+WAITING = "waiting-invites"
+"""The verb of the ask, at login, whether invitations wait (no command has it either)."""
 
 SWITCHES = {"private": ("on", "off"), "history": ("all", "joined")}
 

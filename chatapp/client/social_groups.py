@@ -23,7 +23,7 @@ from chatapp.protocol import (
 )
 
 from .conversation import ConvKey, Kind
-from .group_commands import MORE_MEMBERS, GroupAct
+from .group_commands import MORE_MEMBERS, WAITING, GroupAct
 from .net import ClientError, RequestFailed
 from .wording import refused
 
@@ -39,6 +39,8 @@ async def run(session: Session, act: GroupAct) -> tuple[str, ConvKey | None]:
     """Runs one group command: what to tell the user, and the conversation to open."""
     if act.verb == "invites":
         return await _invites(session), None
+    if act.verb == WAITING:
+        return await _waiting(session), None
     if act.verb in ("accept-invite", "decline-invite"):
         return await _answer(session, act.group or 0, act.verb == "accept-invite")
     group_id = _group_id(session.state, act.group, act.verb)
@@ -79,12 +81,18 @@ def notice(event: GroupEvent, state: ChatState | None) -> str | None:
     else:
         where = _name(state, gid) if state is not None else f"group {gid}"
     if event.event == "invited":
-        return f"{by} invited you into {where}: /accept-invite {gid} or /decline-invite {gid}"
+        return _invitation(by, where, gid)
     if event.event == "removed":
         return f"{by} removed you from {where}"
     if event.event == "role" and event.user.role:
         return f"You are now {ROLE_NAMES.get(event.user.role, event.user.role)} of {where}"
     return None
+
+
+def _invitation(by: str, where: str, group_id: int) -> str:
+    """An invitation told, and how to answer it."""
+    answers = f"/accept-invite {group_id} or /decline-invite {group_id}"
+    return f"{by} invited you into {where}: {answers}"
 
 
 def describe(state: ChatState, group_id: int) -> str:
@@ -143,6 +151,20 @@ async def _invites(session: Session) -> str:
     if reply.more:
         lines.append("…and more: answer these first")
     return "\n".join(lines) or "No invitations into groups"
+
+
+async def _waiting(session: Session) -> str:
+    """What invitations wait, told once at login (the server tells of them live only);
+    nothing where none do, or where the server cannot say now."""
+    try:
+        reply = await session.link().request(Invites(limit=2))
+    except ClientError:
+        return ""
+    found = reply.invites or ()
+    if len(found) == 1 and not reply.more:
+        i = found[0]
+        return _invitation(f"{i.by.name} (#{i.by.id})", f"{i.groupname} (group {i.id})", i.id)
+    return "Invitations into groups wait for your answer: /invites lists them" if found else ""
 
 
 async def _answer(session: Session, group_id: int, accept: bool) -> tuple[str, ConvKey | None]:

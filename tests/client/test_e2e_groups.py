@@ -115,3 +115,23 @@ async def test_a_private_group_invites_promotes_and_removes(
         await pb.press("f4")
         assert pane(bob)[0] == "● alice  creator"
     await carol.close()
+
+
+async def test_an_invitation_made_while_away_is_told_at_login(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    conn = quick_connection("127.0.0.1", server.port)
+    await conn.register("bob", "bob-secret")
+    await conn.close()
+    alice, bob = make_app(server.port, tmp_path / "a"), make_app(server.port, tmp_path / "b")
+    async with alice.run_test(size=SIZE) as pa:
+        await sign_in(alice, pa, "alice", register=True)
+        await say(alice, pa, "/create hideout")
+        await until(lambda: alice.state.groups)
+        gid = next(iter(alice.state.groups))
+        await say(alice, pa, "/invite bob")
+        await until(lambda: notified(alice, "Invited bob"))
+        async with bob.run_test(size=SIZE) as pb:
+            await sign_in(bob, pb, "bob")
+            await until(lambda: notified(bob, f"/accept-invite {gid} or /decline-invite {gid}"))
+            assert notified(bob, f"alice (#{alice.state.user_id}) invited you into hideout")

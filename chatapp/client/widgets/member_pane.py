@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..conversation import ConvKey, Kind
-from ..group_commands import MORE_MEMBERS, GroupAct
+from ..group_commands import MORE_MEMBERS, WAITING, GroupAct
 from ..members import MORE, MemberRow, Roster, roster
 from ..messages import RunCommand
 from ..state import ChatState
@@ -53,6 +53,11 @@ class MemberPane(OptionList):
     _shown: Roster | None = None
     _roomy: bool | None = None  # None until the first size is known
     _asked: tuple[int, int | None] | None = None
+
+    def on_mount(self) -> None:
+        """A login: are invitations waiting? The server tells of them live only, so one
+        made while the user was away is told now."""
+        self.post_message(RunCommand(GroupAct(WAITING)))
 
     def fit(self, width: int, state: ChatState) -> None:
         """The default for a screen `width` columns wide: shown where there is room."""
