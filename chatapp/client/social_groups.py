@@ -196,8 +196,12 @@ def _group_id(state: ChatState, group_id: int | None, verb: str) -> int:
 
 
 def _name(state: ChatState, group_id: int) -> str:
-    group = state.groups.get(group_id)
-    return f"{group.groupname} (group {group_id})" if group else f"group {group_id}"
+    """The group's name and id; a group the user is out of already is named as its
+    conversation was."""
+    plain = f"group {group_id}"
+    group, conv = state.groups.get(group_id), state.conversations.get(ConvKey(Kind.GROUP, group_id))
+    name = group.groupname if group else conv.title if conv else plain
+    return plain if name == plain else f"{name} ({plain})"
 
 
 async def _user(session: Session, group_id: int, target: int | str) -> tuple[int, str]:

@@ -24,7 +24,7 @@ from chatapp.protocol import (
     Person,
 )
 
-from .fakes import demo_state
+from .fakes import DEVS, demo_state
 
 
 @pytest.mark.parametrize(
@@ -136,6 +136,13 @@ def test_an_invitation_pushed_says_how_to_answer_it() -> None:
     assert notice(promoted, state) == "You are now admin of devs (group 1)"
     removed = GroupEvent(1, "removed", Person(1, "alice"), by=Person(2, "bob", "admin"))
     assert notice(removed, state) == "bob (#2) removed you from devs (group 1)"
+    state.conversation(DEVS)
+    state.pushed(removed)  # out of it: named as its conversation was
+    assert 1 not in state.groups
+    assert notice(removed, state) == "bob (#2) removed you from devs (group 1)"
+    assert notice(GroupEvent(7, "removed", Person(1, "alice")), state) == (
+        "The server removed you from group 7"
+    )
 
 
 def test_a_new_role_keeps_presence_and_an_edit_its_privacy() -> None:
