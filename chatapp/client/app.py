@@ -9,9 +9,10 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from chatapp.protocol import ChatMessage, GroupMessage, History
+from chatapp.protocol import ChatMessage, GroupMessage
 
 from .alerts import Alerting
+from .app_history import Paging
 from .app_reading import ReadingApp
 from .attention import Attention
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
@@ -19,9 +20,7 @@ from .conversation import ConvKey, Delivery, Line
 from .history import InputHistory
 from .messages import (
     DeliveryUpdate,
-    HistoryPage,
     LinkUpdate,
-    LoadHistory,
     OpenConversation,
     RunCommand,
     SendText,
@@ -42,7 +41,7 @@ from .state import ChatState
 from .wording import field_to_fix, log_in_again, plain
 
 
-class ChatApp(Alerting, ReadingApp, Attention):
+class ChatApp(Alerting, ReadingApp, Attention, Paging):
     """The chat client: a login screen, then the main screen, over one Connection."""
 
     TITLE = "chatapp"
@@ -187,7 +186,7 @@ class ChatApp(Alerting, ReadingApp, Attention):
                 main.message_arrived(*arrival)
             return
         changed = self.state.pushed(event)  # a presence changes one row; the rest, lists
-        if note := notice(event):
+        if note := notice(event, self.state):
             self.notify(note, timeout=30)
         if main is not None:
             main.refresh_sidebar(changed)
@@ -198,13 +197,6 @@ class ChatApp(Alerting, ReadingApp, Attention):
             return
         conv, line, moved = settled
         main.conversation_changed(conv) if moved else main.line_changed(line)
-
-    def on_history_page(self, page: HistoryPage) -> None:
-        if page.key not in self.state.conversations:
-            return  # asked for before a logout: the conversation is gone
-        conv = self.state.add_history(page.key, page.messages, page.more, page.error)
-        if main := self._view():
-            main.conversation_changed(conv)
 
     # --- What the main screen asks for ----------------------------------------------------
 
@@ -220,11 +212,6 @@ class ChatApp(Alerting, ReadingApp, Attention):
             self.run_worker(self._filed(self.session.title_for(key)), exit_on_error=False)
         if main := self._view():
             main.conversation_opened()
-
-    def on_load_history(self, message: LoadHistory) -> None:
-        self._load_history(message.key)
-        if main := self._view():
-            main.conversation_changed(self.state.conversation(message.key))  # the banner says so
 
     def on_send_text(self, message: SendText) -> None:
         """Files our message as pending and sends it in the background."""
@@ -267,7 +254,8 @@ class ChatApp(Alerting, ReadingApp, Attention):
             self._open(opened)
             if isinstance(command, Msg) and command.text:
                 self.post_message(SendText(opened, command.text))
-        self.notify(text)
+        if text:  # the member pane's next page says nothing
+            self.notify(text)
         if main := self._view():
             main.refresh_sidebar()
 
@@ -289,15 +277,3 @@ class ChatApp(Alerting, ReadingApp, Attention):
             )
         else:
             self.post_message(DeliveryUpdate(line.serial, Delivery.SENT, mid=ack.mid or 0))
-
-    def _load_history(self, key: ConvKey) -> None:
-        if (request := self.session.next_page(key)) is not None:
-            self.run_worker(self._history(key, request), group="history", exit_on_error=False)
-
-    async def _history(self, key: ConvKey, request: History) -> None:
-        try:
-            ack = await self.session.link().request(request)
-        except ClientError as exc:
-            self.post_message(HistoryPage(key, (), more=True, error=plain(exc)))
-        else:
-            self.post_message(HistoryPage(key, ack.messages or (), ack.more))

@@ -5,110 +5,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-
-class CommandError(ValueError):
-    """A line that starts with / but is not a valid command; the text says how to fix it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Say:
-    """Plain text for the open conversation."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Msg:
-    """Open a chat with a user (by id, or by name), optionally sending text."""
-
-    user: int | str
-    text: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Add:
-    """Add a friend by id, or by exact name."""
-
-    user: int | str
-
-
-@dataclass(frozen=True, slots=True)
-class Create:
-    """Create a group."""
-
-    name: str
-    desc: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Join:
-    """Join a group by id."""
-
-    group_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Close:
-    """Close the open conversation."""
-
-
-@dataclass(frozen=True, slots=True)
-class Theme:
-    """Switch the colour theme, or list themes when no name is given."""
-
-    name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Logout:
-    """End the session and return to the login screen; `everywhere`: every device's too."""
-
-    everywhere: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Quit:
-    """Leave the client."""
-
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    """Show keys and commands."""
-
-
-@dataclass(frozen=True, slots=True)
-class Social:
-    """A friend request, block, group, people or device command (social.py runs it): its
-    `verb` (the command's name) and its target, if any: an id, a name or a prefix."""
-
-    verb: str
-    target: int | str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Find:
-    """Search the open conversation for `text` (`everywhere`: every loaded one); no text
-    ends the search."""
-
-    text: str = ""
-    everywhere: bool = False
-
-
-ALERT_MODES = {"both": "bell+title", "bell": "bell", "title": "title", "off": "off"}
-"""What /alerts takes, and the setting each stands for."""
-
-
-@dataclass(frozen=True, slots=True)
-class Alerts:
-    """Show how a direct message or a mention elsewhere alerts, or set it (a mode of
-    ALERT_MODES' values)."""
-
-    mode: str = ""
-
-
-Command = (
-    Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help | Social | Find | Alerts
+from .command_types import (
+    ALERT_MODES,
+    Add,
+    Alerts,
+    Close,
+    Command,
+    CommandError,
+    Create,
+    Find,
+    Help,
+    Join,
+    Logout,
+    Msg,
+    Quit,
+    Say,
+    Social,
+    Theme,
 )
+
+__all__ = [
+    "ALERT_MODES",
+    "COMMANDS",
+    "MAX_ID",
+    "Add",
+    "Alerts",
+    "Close",
+    "Command",
+    "CommandError",
+    "Create",
+    "Find",
+    "Help",
+    "Join",
+    "Logout",
+    "Msg",
+    "Quit",
+    "Say",
+    "Social",
+    "Spec",
+    "Theme",
+    "checked_id",
+    "is_number",
+    "parse",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +189,34 @@ SEARCH_SUMMARY = (
 )
 ALERTS_SUMMARY = "bell and/or (n) in the window title for DMs and mentions elsewhere"
 
+GROUPS = (
+    ("invite", "<id|name> [groupid]", "invite a user into a group (no id: the open one)"),
+    ("invites", "", "list your invitations into groups, and how to answer them"),
+    ("accept-invite", "<groupid>", "accept an invitation: join the group"),
+    ("decline-invite", "<groupid>", "decline an invitation into a group"),
+    ("kick", "<id|name> [groupid]", "remove a member from a group (no id: the open one)"),
+    ("role", "<who> <role> [groupid]", "make a member admin, or a plain member: role admin|member"),
+    (
+        "group",
+        "[setting value]",
+        "the open group's settings (/group <id>: another's); change "
+        "one: name <new>, desc <text>, private on|off, history all|joined. F4: its members",
+    ),
+)
+
+
+def _group(verb: str) -> Callable[[str], Command]:
+    """A group command's parser, group_commands.parse_group (imported when first used: it
+    builds on this module)."""
+
+    def parse(rest: str) -> Command:
+        from .group_commands import parse_group
+
+        return parse_group(verb, rest)
+
+    return parse
+
+
 COMMANDS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
@@ -268,6 +235,7 @@ COMMANDS: dict[str, Spec] = {
             Spec(name, args, summary, _social(name, f"/{name} {args}".rstrip(), arg))
             for name, args, summary, arg in SOCIAL
         ),
+        *(Spec(name, args, summary, _group(name)) for name, args, summary in GROUPS),
     )
 }
 

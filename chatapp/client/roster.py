@@ -65,14 +65,21 @@ def group_after(group: GroupInfo, event: GroupEvent, me: int) -> GroupInfo | Non
         return replace(group, users=users, count=count)
     if event.event in ("joined", "role"):
         read = group.users and (len(group.users) >= count or who.id < group.users[-1].id)
-        if gone or read:
-            member = MemberInfo(who.id, who.name, ONLINE, who.role or "normal")
+        if gone or read:  # a new role keeps the presence known; a joiner is online
+            was = next((u.state for u in group.users if u.id == who.id), ONLINE)
+            member = MemberInfo(who.id, who.name, was, who.role or "normal")
             users = tuple(sorted((*users, member), key=lambda u: u.id))
         count += event.event == "joined" and not gone
         return replace(group, users=users, count=count)
     if event.event == "edited" and event.group is not None:
         edit = event.group
-        return replace(group, groupname=edit.groupname, groupdesc=edit.groupdesc)
+        return replace(
+            group,
+            groupname=edit.groupname,
+            groupdesc=edit.groupdesc,
+            public=edit.public,
+            history=edit.history,
+        )
     return group
 
 

@@ -19,18 +19,22 @@ from chatapp.protocol import (
     FriendAnswer,
     FriendEvent,
     FriendInfo,
+    GroupEvent,
     LeaveGroup,
     ListDevices,
     Requests,
     Unfriend,
 )
 
+from . import social_groups
 from .commands import Social
 from .conversation import ConvKey, Kind
+from .group_commands import GroupAct
 from .net import ClientError, RequestFailed
 
 if TYPE_CHECKING:
     from .session import Session
+    from .state import ChatState
 
 NOTICES = {
     "request": "{who} asked to be your friend: /accept {id} or /decline {id}",
@@ -41,9 +45,11 @@ NOTICES = {
 }
 
 
-def notice(event: object) -> str | None:
+def notice(event: object, state: ChatState | None = None) -> str | None:
     """What to tell the user of a pushed event, if anything: a new friend, a friend request
-    (and how to accept it), its answer."""
+    (and how to accept it), its answer; an invitation into a group (social_groups.notice)."""
+    if isinstance(event, GroupEvent):
+        return social_groups.notice(event, state)
     if isinstance(event, FriendAdded):
         return f"{event.friend.name} (#{event.friend.id}) added you as a friend"
     if isinstance(event, FriendEvent) and event.event in NOTICES:
@@ -54,6 +60,8 @@ def notice(event: object) -> str | None:
 
 async def run(session: Session, command: Social) -> tuple[str, ConvKey | None]:
     """Runs one Social command: what to tell the user, and the conversation to open (none)."""
+    if isinstance(command, GroupAct):
+        return await social_groups.run(session, command)
     verb, target = command.verb, command.target
     if verb in LISTS:
         return await LISTS[verb](session, target), None

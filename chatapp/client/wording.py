@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chatapp.protocol import Errno
+from chatapp.protocol import Errno, MsgId
 
 from .net import Disconnected, RequestFailed, RequestTimeout
 
@@ -42,6 +42,22 @@ PLAIN: dict[Errno, str] = {
 """The sentence for each errno a user can meet; the rest (an invalid argument, a frame the
 server could not read) are best told in the server's own words."""
 
+IN_GROUPS: dict[tuple[MsgId, Errno], str] = {
+    (MsgId.GROUP_INVITE, Errno.ALREADY_MEMBER): "They are a member of that group already.",
+    (MsgId.GROUP_INVITE, Errno.FORBIDDEN): "Only admins may invite into an invite-only group.",
+    (MsgId.INVITE_ANSWER, Errno.NO_SUCH_REQUEST): "You hold no invitation into that group.",
+    (MsgId.REMOVE_MEMBER, Errno.NOT_A_MEMBER): "They, or you, are not a member of that group.",
+    (MsgId.REMOVE_MEMBER, Errno.FORBIDDEN): "Not allowed for your role: admins remove plain "
+    "members, the creator anyone.",
+    (MsgId.SET_ROLE, Errno.NOT_A_MEMBER): "They, or you, are not a member of that group.",
+    (MsgId.SET_ROLE, Errno.FORBIDDEN): "Not allowed for your role: admins promote; only "
+    "the creator demotes an admin.",
+    (MsgId.EDIT_GROUP, Errno.FORBIDDEN): "Only admins and the creator may change the group.",
+    (MsgId.EDIT_GROUP, Errno.NAME_TAKEN): "That group name is taken, or looks too much like "
+    "one that is.",
+}
+"""Where a group request's refusal means more than its errno alone says."""
+
 _RETRY = re.compile(r"retry in ([0-9.]+) s")
 _UNREACHABLE = re.compile(r"cannot reach (\S+?):? ")
 
@@ -67,6 +83,11 @@ def plain(exc: BaseException) -> str:
     text = str(exc)
     said = reason(text)
     return text if said == text else said[:1].upper() + said[1:] + "."
+
+
+def refused(msgid: MsgId, exc: RequestFailed) -> str:
+    """What the refusal `exc` of a request `msgid` means, in plain words."""
+    return IN_GROUPS.get((msgid, exc.errno)) or refusal(exc.errno, exc.errmsg)
 
 
 def _duration(seconds: int) -> str:

@@ -20,6 +20,7 @@ from chatapp.protocol import (
     Blocks,
     Conversations,
     CreateGroup,
+    EditGroup,
     EndDevice,
     Errno,
     Error,
@@ -29,8 +30,11 @@ from chatapp.protocol import (
     FriendRequest,
     Friends,
     GroupChat,
+    GroupInvite,
     Groups,
     History,
+    InviteAnswer,
+    Invites,
     LeaveGroup,
     ListDevices,
     Login,
@@ -42,8 +46,10 @@ from chatapp.protocol import (
     Read,
     RegAck,
     Register,
+    RemoveMember,
     Requests,
     Rid,
+    SetRole,
     Sync,
     Typing,
     Unfriend,
@@ -79,6 +85,12 @@ Sendable = (
     | Block
     | Blocks
     | LeaveGroup
+    | GroupInvite
+    | Invites
+    | InviteAnswer
+    | RemoveMember
+    | SetRole
+    | EditGroup
     | ListDevices
     | EndDevice
     | Typing

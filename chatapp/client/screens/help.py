@@ -25,6 +25,7 @@ KEYS = (
     ("Alt+A", "next conversation with unread messages"),
     ("Alt+U", "first unread message, under ── new messages ──; ✓✓ on yours: read"),
     ("F2 / Ctrl+B", "show or hide the conversations (hidden on narrow screens)"),
+    ("F4", "show or hide the open group's members and roles; Enter on one: chat with them"),
     ("Tab / Shift+Tab", "move between sidebar, messages and composer (Tab: if it is empty)"),
     ("PageUp / PageDown", "scroll; PageUp at the top loads more"),
     ("Ctrl+Home", "oldest message shown, then older ones"),

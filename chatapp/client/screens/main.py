@@ -10,18 +10,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 
-from ..commands import Command, CommandError, Find, Msg, Say
-from ..commands import parse as parse_command
 from ..completion import names
 from ..conversation import Conversation, ConvKey, Kind, Line
 from ..history import InputHistory, history_path
-from ..messages import LoadHistory, OpenConversation, RunCommand, SendText, Typed
+from ..messages import LoadHistory, OpenConversation
 from ..state import ChatState
 from ..widgets.composer import Composer
+from ..widgets.member_pane import CSS as MEMBERS_CSS
+from ..widgets.member_pane import MemberPane
 from ..widgets.message_log import MessageLog
 from ..widgets.sidebar import Sidebar
 from ..widgets.status_line import StatusLine
 from ..widgets.typing_line import TypingLine
+from .composing import ComposingScreen
 from .finding import FindingScreen
 from .headings import banner, hint, members_line
 from .notices import CSS as NOTICES_CSS
@@ -32,7 +33,7 @@ SIDEBAR_MIN = 90
 """Narrower than this, the sidebar is hidden until asked for (F2): the messages need the room."""
 
 
-class MainScreen(FindingScreen, ReadingScreen):
+class MainScreen(FindingScreen, ReadingScreen, ComposingScreen):
     """The chat itself, drawn from the state it is given. What the user does goes up to the
     app as messages; the app changes the state and calls the methods that redraw."""
 
@@ -44,6 +45,7 @@ class MainScreen(FindingScreen, ReadingScreen):
         Binding("alt+a", "next_unread", "Next unread", priority=True),
         Binding("alt+u", "first_unread", "First unread", priority=True),
         Binding("f2,ctrl+b", "toggle_sidebar", "Sidebar", priority=True),
+        Binding("f4", "toggle_members", "Members", priority=True),
         Binding("pageup", "scroll_log(-1)", "Page up", show=False),
         Binding("pagedown", "scroll_log(1)", "Page down", show=False),
         Binding("ctrl+home", "oldest", "Oldest", show=False),
@@ -68,6 +70,7 @@ class MainScreen(FindingScreen, ReadingScreen):
     }
     """
         + NOTICES_CSS
+        + MEMBERS_CSS
     )
 
     def __init__(
@@ -85,7 +88,9 @@ class MainScreen(FindingScreen, ReadingScreen):
             yield Sidebar(id="sidebar")
             with Vertical(id="conversation"):
                 yield Static(id="title")
-                yield MessageLog(id="log")
+                with Horizontal(id="body"):
+                    yield MessageLog(id="log")
+                    yield MemberPane(id="members")
                 yield TypingLine(id="typing")
                 yield Composer(placeholder="Message, or /help", id="composer")
         yield StatusLine(id="status")
@@ -111,9 +116,14 @@ class MainScreen(FindingScreen, ReadingScreen):
         if narrow != self._narrow:
             self._narrow = narrow
             self._show_sidebar(not narrow)
+        self.query_one(MemberPane).fit(event.size.width, self.state)
 
     def action_toggle_sidebar(self) -> None:
         self._show_sidebar(not self.query_one(Sidebar).display)
+
+    def action_toggle_members(self, show: bool | None = None) -> None:
+        if not self.query_one(MemberPane).toggle(self.state, show, over=bool(self._narrow)):
+            self.query_one(Composer).focus()
 
     def _show_sidebar(self, show: bool) -> None:
         sidebar = self.query_one(Sidebar)
@@ -194,12 +204,9 @@ class MainScreen(FindingScreen, ReadingScreen):
         self._show_title()
         self.search_shown()
 
-    def _history_key(self) -> str:
-        """Whose and which conversation's lines Up and Down recall."""
-        return f"{self.state.user_id}/{self.state.active or 'none'}"
-
     def _show_title(self) -> None:
         state, title = self.state, self.query_one("#title", Static)
+        self.query_one(MemberPane).show(state)
         key = state.active
         if key is None:
             title.update(f"Welcome, {state.user_name}")
@@ -252,54 +259,6 @@ class MainScreen(FindingScreen, ReadingScreen):
     def action_focus_composer(self) -> None:
         if self._narrow:
             self._show_sidebar(False)  # shown over the messages, it goes with Escape
+            self.action_toggle_members(False)
         self.clear_search()
         self.query_one(Composer).focus()
-
-    # --- The composer ---------------------------------------------------------------------
-
-    @on(Composer.Changed)
-    def _typed(self, event: Composer.Changed) -> None:
-        """Others hear that the user types a message (not a command, nor nothing)."""
-        if self.state.active is not None:
-            text = event.text_area.text
-            stopped = not text.strip() or (text.startswith("/") and not text.startswith("//"))
-            self.post_message(Typed(self.state.active, stopped))
-
-    @on(Composer.Submitted)
-    def _submitted(self, event: Composer.Submitted) -> None:
-        composer = self.query_one(Composer)
-        line = event.value
-        if not line.strip():
-            return
-        self.history.add(self._history_key(), line)
-        composer.recall(self.history.lines(self._history_key()))
-        composer.value = ""
-        try:
-            self.execute(parse_command(line))
-        except CommandError as exc:
-            self.notify(str(exc), severity="warning")
-
-    def execute(self, command: Command) -> None:
-        """Runs one parsed command line: text and /msg here, the rest by the app."""
-        match command:
-            case Say(text):
-                if self.state.active is None:
-                    self.notify("No conversation is open: /msg <id> starts one", severity="warning")
-                else:
-                    self.post_message(SendText(self.state.active, text))
-            case Msg(user, text):
-                self._open_user(user, text)
-            case Find(text, everywhere):
-                self.search(text, everywhere)
-            case _:
-                self.post_message(RunCommand(command))
-
-    def _open_user(self, user: int | str, text: str) -> None:
-        key = self.state.find(user)
-        if key is None and isinstance(user, str):  # the app asks the server who that is
-            self.post_message(RunCommand(Msg(user, text)))
-            return
-        key = key or ConvKey(Kind.USER, int(user))  # opened at once; the server names it
-        self.post_message(OpenConversation(key))
-        if text:
-            self.post_message(SendText(key, text))
