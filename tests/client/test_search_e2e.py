@@ -25,7 +25,7 @@ from .conftest import quick_connection, server_config, until
 from .fakes import clock
 from .test_e2e import say, sign_in
 
-SIZE = (100, 30)
+SIZE = (140, 30)  # wide enough for the member pane beside unwrapped rows
 
 
 class Clock:

@@ -168,11 +168,11 @@ class FindingScreen(Screen[None]):
 
     def _search_say(self, text: str) -> None:
         """Shows `text` in the search bar under the messages; no text takes the bar away."""
-        log = self.query_one(MessageLog)
+        body = self.query_one("#body")  # the log and the member pane, side by side
         bars = self.query(SearchBar)
         if not text:
             bars.remove()
         elif bars:
             bars.first().update(text)
-        elif isinstance(log.parent, Widget):
-            log.parent.mount(SearchBar(text, markup=False), after=log)
+        elif isinstance(body.parent, Widget):
+            body.parent.mount(SearchBar(text, markup=False), after=body)
