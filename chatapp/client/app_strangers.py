@@ -15,8 +15,9 @@ from .conversation import ConvKey
 from .messages import HeardNews, RunCommand, SessionEnded, SessionStarted
 from .net import ClientError
 from .screens.main import MainScreen
+from .screens.requests import Answer, RequestList
 from .session import Session
-from .strangers import Gate
+from .strangers import NONE_WAIT, Gate
 from .wording import plain
 
 NOTICE_SECONDS = 30
@@ -69,14 +70,20 @@ class Gatekeeping(App[None]):
             self.run_worker(self._run(command), group="strangers", exit_on_error=False)
 
     async def _run(self, command: Strangers | Privacy) -> None:
-        """Runs one command; its outcome, or why not, is notified."""
+        """Runs one command; its outcome, or why not, is notified; a list is shown."""
         opened: ConvKey | None = None
+        title = ""
         try:
             if isinstance(command, Privacy):
-                text, title = await privacy.run(self.session, command), "/settings"
+                text, title = await privacy.run(self.session, command)
+            elif command.verb == "list":
+                senders, more = await self.gate.page(self.session, command.target == "more")
+                if senders:
+                    self.push_screen(RequestList(senders, more), self._answered)
+                    return
+                text = NONE_WAIT
             else:
-                text, opened = await self.gate.run(self.session, command)
-                title = "Message requests" if command.verb == "list" else ""
+                text, opened = await self.gate.answer(self.session, command)
         except ClientError as exc:
             self.notify(plain(exc), severity="error", markup=False)
             return
@@ -84,5 +91,11 @@ class Gatekeeping(App[None]):
             self._open(opened)
             if main := self._view():
                 main.refresh_sidebar()
-        timeout = NOTICE_SECONDS if title else None  # a list, or the settings: to be read
+        timeout = NOTICE_SECONDS if title else None  # the settings: to be read
         self.notify(text, title=title, timeout=timeout, markup=False)
+
+    def _answered(self, answer: Answer | None) -> None:
+        """The list was closed; with an answer, it goes to the server."""
+        if answer is not None:
+            verb, sender = answer
+            self.run_worker(self._run(Strangers(verb, sender)), exit_on_error=False)

@@ -242,7 +242,7 @@ COMMANDS: dict[str, Spec] = {
         ),
         *(Spec(name, args, summary, _group(name)) for name, args, summary in GROUPS),
         *(Spec(v, args, strangers.SUMMARY[v], strangers.parser(v)) for v, args in strangers.ARGS),
-        Spec("settings", "[setting value]", privacy.SUMMARY, privacy.parse),
+        Spec("settings", "[name value]", privacy.SUMMARY, privacy.parse),
     )
 }
 

@@ -14,6 +14,7 @@ from .wording import refused
 if TYPE_CHECKING:
     from .session import Session
 
+TITLE = "/settings <name> <value>"
 USAGE = "/settings [strangers everyone|requests|friends, findable on|off, receipts on|off]"
 SUMMARY = (
     "your account's privacy: who may message you (strangers: everyone, requests held for"
@@ -28,7 +29,7 @@ SETTINGS = {"strangers": "everyone|requests|friends", "findable": "on|off", "rec
 
 STRANGERS_WORDS = {
     "everyone": "everyone",
-    "requests": "everyone, but strangers' messages wait for your answer",
+    "requests": "everyone; strangers as message requests",
     "nobody": "friends only",
 }
 
@@ -61,26 +62,31 @@ def request(command: Privacy) -> ChangeSettings:
 
 
 def describe(settings: SettingsInfo) -> str:
-    """The settings in plain words, each with the command that changes it."""
+    """The settings in plain words, each with its name and value as /settings takes them
+    (TITLE, over them, says how to change one)."""
     strangers = STRANGERS_WORDS.get(settings.strangers, settings.strangers)
     mine = {v: k for k, v in WHO.items() if k != "nobody"}.get(settings.strangers, "")
-    findable = "anyone" if settings.findable else "only who types your whole name or id"
-    receipts = "yes" if settings.receipts else "no"
+    findable, receipts = _on(settings.findable), _on(settings.receipts)
     return "\n".join(
         (
             f"Who may message you: {strangers} (strangers {mine})",
-            f"Who finds you by the start of your name: {findable}"
-            f" (findable {'on' if settings.findable else 'off'})",
-            f"Others see when you have read their messages: {receipts}"
-            f" (receipts {'on' if settings.receipts else 'off'})",
-            "Change one: /settings strangers everyone|requests|friends, findable on|off,"
-            " receipts on|off",
+            f"Found by the start of your name: {_yes(settings.findable)} (findable {findable})",
+            f"Others see what you read: {_yes(settings.receipts)} (receipts {receipts})",
         )
     )
 
 
-async def run(session: Session, command: Privacy) -> str:
-    """Reads the settings, or changes one: the settings as they now are, in plain words."""
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+async def run(session: Session, command: Privacy) -> tuple[str, str]:
+    """Reads the settings, or changes one: the settings as they now are, in plain words,
+    and the title over them: what changed, or how to change one."""
     ask = request(command)
     try:
         reply = await session.link().request(ask)
@@ -88,5 +94,5 @@ async def run(session: Session, command: Privacy) -> str:
         raise ClientError(refused(ask.MSGID, exc)) from exc
     if reply.settings is None:
         raise ClientError("The server did not say what your settings are.")
-    text = describe(reply.settings)
-    return f"Changed: {command.setting} {command.value}\n{text}" if command.setting else text
+    changed = f"Changed: {command.setting} {command.value}" if command.setting else TITLE
+    return describe(reply.settings), changed

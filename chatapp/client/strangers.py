@@ -34,9 +34,9 @@ SUMMARY = {
     ALLOW: "let a stranger message you: their held messages show in your chat with them",
     REFUSE: "delete a stranger's held messages (they are not told; /block stops new ones)",
 }
-PAGE = 3
-"""Senders a page of /message-requests shows: each takes up to PREVIEWS + 1 lines of a
-notice, and four fit on a 20-row screen."""
+PAGE = 10
+"""Senders a page of /message-requests shows: each takes up to PREVIEWS + 2 rows of the
+list, which scrolls."""
 PREVIEWS = 3
 """Held messages shown of each sender, however many the server sends."""
 PREVIEW_CELLS = 48
@@ -78,21 +78,19 @@ def preview(text: str) -> str:
     return f"“{first}”"
 
 
-def listing(senders: tuple[SenderInfo, ...], more: bool) -> str:
-    """What /message-requests shows: each sender, how many wait, the first of them."""
-    if not senders:
-        return "No message requests wait for your answer"
-    lines = ["Message requests: /allow <id> or /refuse <id>"]
-    for sender in senders:
-        count = sender.count
-        lines.append(f"{sender.name} (#{sender.id}), {count} message{'s' * (count != 1)}:")
-        shown = sender.messages[:PREVIEWS]
-        lines += (f"  {preview(m.msg)}" for m in shown)
-        if count > len(shown):
-            lines.append(f"  …and {count - len(shown)} more")
-    if more:
-        lines.append("…more: /message-requests more")
+def entry(sender: SenderInfo) -> str:
+    """A sender as the list of requests shows them: who, how many wait, the first of them."""
+    count = sender.count
+    lines = [f"{sender.name} (#{sender.id}), {count} message{'s' * (count != 1)}:"]
+    shown = sender.messages[:PREVIEWS]
+    lines += (f"  {preview(m.msg)}" for m in shown)
+    if count > len(shown):
+        lines.append(f"  …and {count - len(shown)} more")
     return "\n".join(lines)
+
+
+NONE_WAIT = "No message requests wait for your answer"
+NO_MORE = "No more message requests: /message-requests lists them from the start"
 
 
 class Gate:
@@ -138,11 +136,23 @@ class Gate:
         many = f"more than {len(senders)}" if reply.more else str(len(senders))
         return f"{many} people want to message you: /message-requests lists them"
 
-    async def run(self, session: Session, command: Strangers) -> tuple[str, ConvKey | None]:
-        """Runs one command: what to tell the user, and the conversation to open (the
-        allowed stranger's, where their held messages now are)."""
-        if command.verb == "list":
-            return await self._list(session, more=command.target == "more"), None
+    async def page(
+        self, session: Session, more: bool = False
+    ) -> tuple[tuple[SenderInfo, ...], bool]:
+        """A page of the senders waiting (`more`: the page after the last one listed), and
+        whether more follow; ClientError (NO_MORE) where the last page was listed."""
+        after = self.after if more else None
+        if more and after is None:
+            raise ClientError(NO_MORE)
+        reply = await _ask(session, MessageRequests(after=after, limit=PAGE))
+        senders = reply.senders or ()
+        self.names.update((s.id, s.name) for s in senders)
+        self.after = senders[-1].id if reply.more and senders else None
+        return senders, reply.more
+
+    async def answer(self, session: Session, command: Strangers) -> tuple[str, ConvKey | None]:
+        """Allows or refuses a stranger: what to tell the user, and the conversation to
+        open (the allowed stranger's, where their held messages now are)."""
         user_id, name = await self._who(session, command.target or "")
         accept = command.verb == ALLOW
         await _ask(session, MessageAnswer(user_id, accept=accept))
@@ -153,16 +163,6 @@ class Gate:
         key = ConvKey(Kind.USER, user_id)
         session.state.named(key, name)
         return f"{who} may message you now: their messages are in your chat", key
-
-    async def _list(self, session: Session, more: bool) -> str:
-        after = self.after if more else None
-        if more and after is None:
-            return "No more message requests: /message-requests lists them from the start"
-        reply = await _ask(session, MessageRequests(after=after, limit=PAGE))
-        senders = reply.senders or ()
-        self.names.update((s.id, s.name) for s in senders)
-        self.after = senders[-1].id if reply.more and senders else None
-        return listing(senders, reply.more)
 
     async def _who(self, session: Session, target: int | str) -> tuple[int, str]:
         """The id and name of sender `target`: one told of or listed, else as the server

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import OptionList
+
 from chatapp.client.app import ChatApp
 from chatapp.client.conversation import ConvKey, Kind
 from chatapp.client.net import Connection
+from chatapp.client.screens.requests import RequestList
+from chatapp.client.strangers import PAGE
 from chatapp.client.widgets.message_log import MessageLog
 from chatapp.protocol import ChangeSettings, OneChat
 from chatapp.server.app import ChatServer
@@ -42,10 +46,11 @@ async def test_strangers_wait_until_allowed_or_refused(server: ChatServer, tmp_p
         await sign_in(alice, pilot, "alice", register=True)
         alice_id = alice.state.user_id
         await say(alice, pilot, "/settings strangers requests")
-        await until(lambda: told(alice, "Changed: strangers requests"))
-        assert (
-            "Who may message you: everyone, but strangers' messages wait for your answer"
-            in (told(alice, "Changed")[0])
+        await until(lambda: told(alice, "Who may message you"))
+        changed = next(n for n in alice._notifications if "Who may" in n.message)
+        assert changed.title == "Changed: strangers requests"
+        assert changed.message.splitlines()[0] == (
+            "Who may message you: everyone; strangers as message requests (strangers requests)"
         )
 
         carol, carol_id = await stranger(server, "carol")
@@ -61,17 +66,13 @@ async def test_strangers_wait_until_allowed_or_refused(server: ChatServer, tmp_p
         assert texts(alice, carol_chat) == [] and texts(alice, dave_chat) == []  # held
 
         await say(alice, pilot, "/message-requests")
-        await until(lambda: told(alice, "Message requests:"))
-        listing = told(alice, "Message requests:")[0].splitlines()
-        assert listing[1:] == [
-            f"carol (#{carol_id}), 2 messages:",
-            "  “hello alice”",
-            "  “we met at the conference”",
-            f"dave (#{dave_id}), 1 message:",
-            "  “cheap watches, cheap”",
+        await until(lambda: isinstance(alice.screen, RequestList))
+        shown = alice.screen.query_one(OptionList)
+        assert [str(shown.get_option_at_index(i).prompt) for i in range(2)] == [
+            f"carol (#{carol_id}), 2 messages:\n  “hello alice”\n  “we met at the conference”",
+            f"dave (#{dave_id}), 1 message:\n  “cheap watches, cheap”",
         ]
-
-        await say(alice, pilot, "/allow carol")
+        await pilot.press("a")  # carol's, the first, is highlighted
         await until(lambda: texts(alice, carol_chat) == ["hello alice", "we met at the conference"])
         await until(lambda: alice.state.active == carol_chat)
         await until(lambda: alice.screen.query_one(MessageLog).message_count == 2)
@@ -96,7 +97,7 @@ async def test_requests_held_while_away_are_told_once_at_login(
     away, alice_id = await stranger(server, "alice")
     await away.request(ChangeSettings(strangers="requests"))
     await away.close()
-    carol, carol_id = await stranger(server, "carol")
+    carol, _ = await stranger(server, "carol")
     dave, _ = await stranger(server, "dave")
     await carol.request(OneChat(alice_id, "are you there?"))
     await dave.request(OneChat(alice_id, "hi"))
@@ -116,13 +117,45 @@ async def test_requests_held_while_away_are_told_once_at_login(
         await say(alice, pilot, "/settings")
         await until(lambda: told(alice, "Who may message you"))
         assert told(alice, "Who may message you")[0].splitlines() == [
-            "Who may message you: everyone, but strangers' messages wait for your answer"
-            " (strangers requests)",
-            "Who finds you by the start of your name: anyone (findable on)",
-            "Others see when you have read their messages: yes (receipts on)",
-            "Change one: /settings strangers everyone|requests|friends, findable on|off,"
-            " receipts on|off",
+            "Who may message you: everyone; strangers as message requests (strangers requests)",
+            "Found by the start of your name: yes (findable on)",
+            "Others see what you read: yes (receipts on)",
         ]
-        assert carol_id not in alice.state.friends
+        titles = [n.title for n in alice._notifications if "Who may" in n.message]
+        assert titles == ["/settings <name> <value>"]  # how to change one
     for conn in (carol, dave, erin):
         await conn.close()
+
+
+async def test_requests_list_a_page_at_a_time(server: ChatServer, tmp_path: Path) -> None:
+    away, alice_id = await stranger(server, "alice")
+    await away.request(ChangeSettings(strangers="requests"))
+    await away.close()
+    for n in range(PAGE + 1):
+        conn, _ = await stranger(server, f"stranger {n}")
+        await conn.request(OneChat(alice_id, f"hello from {n}"))
+        await conn.close()
+
+    alice = make_app(server.port, tmp_path)
+    async with alice.run_test(size=SIZE) as pilot:
+        await sign_in(alice, pilot, "alice")
+        await until(lambda: told(alice, "people"))
+        assert told(alice, "people") == [
+            f"{PAGE + 1} people want to message you: /message-requests lists them"
+        ]
+        await say(alice, pilot, "/message-requests")
+        await until(lambda: isinstance(alice.screen, RequestList))
+        assert alice.screen.query_one(OptionList).option_count == PAGE
+        assert "more: /message-requests more" in str(
+            alice.screen.query_one("#requests").border_title
+        )
+        await pilot.press("escape")
+        await say(alice, pilot, "/message-requests more")
+        await until(lambda: isinstance(alice.screen, RequestList))
+        last = alice.screen.query_one(OptionList)
+        assert last.option_count == 1
+        assert str(last.get_option_at_index(0).prompt).endswith(f"“hello from {PAGE}”")
+        await pilot.press("r")  # refused from the list
+        await until(lambda: told(alice, f"Deleted stranger {PAGE}"))
+        await say(alice, pilot, "/message-requests more")
+        await until(lambda: told(alice, "No more message requests"))
