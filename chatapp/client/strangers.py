@@ -30,7 +30,7 @@ LIST, ALLOW, REFUSE = "message-requests", "allow", "refuse"
 ARGS = ((LIST, "[more]"), (ALLOW, "<id|name>"), (REFUSE, "<id|name>"))
 USAGE = {verb: f"/{verb} {args}" for verb, args in ARGS}
 SUMMARY = {
-    LIST: "list strangers' messages held for your answer (more: the next page; /settings)",
+    LIST: "strangers' messages held for your answer (more: the next page); A allows, R refuses",
     ALLOW: "let a stranger message you: their held messages show in your chat with them",
     REFUSE: "delete a stranger's held messages (they are not told; /block stops new ones)",
 }
