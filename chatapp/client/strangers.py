@@ -98,7 +98,7 @@ class Gate:
     once), their names, and where /message-requests more goes on from."""
 
     def __init__(self) -> None:
-        self.told: dict[int, str] = {}  # sender id: name; told of, not yet answered
+        self.told: set[int] = set()  # the senders told of, not answered yet
         self.names: dict[int, str] = {}  # every sender seen, for /allow <name>
         self.after: int | None = None
 
@@ -114,7 +114,7 @@ class Gate:
         self.names[sender.id] = sender.name
         if sender.id in self.told:
             return None
-        self.told[sender.id] = sender.name
+        self.told.add(sender.id)
         return notice(sender)
 
     async def waiting(self, session: Session) -> str:
@@ -128,7 +128,7 @@ class Gate:
         senders = reply.senders or ()
         self.names.update((s.id, s.name) for s in senders)
         fresh = [s for s in senders if s.id not in self.told]
-        self.told = {s.id: s.name for s in senders}  # answered elsewhere: told of anew
+        self.told = {s.id for s in senders}  # one answered elsewhere: told of anew
         if not fresh:
             return ""
         if len(senders) == 1:
@@ -156,7 +156,7 @@ class Gate:
         user_id, name = await self._who(session, command.target or "")
         accept = command.verb == ALLOW
         await _ask(session, MessageAnswer(user_id, accept=accept))
-        self.told.pop(user_id, None)
+        self.told.discard(user_id)
         who = f"{name} (#{user_id})"
         if not accept:
             return f"Deleted {who}'s held messages; /block {user_id} stops new ones", None
@@ -167,7 +167,7 @@ class Gate:
     async def _who(self, session: Session, target: int | str) -> tuple[int, str]:
         """The id and name of sender `target`: one told of or listed, else as the server
         knows them (USERS)."""
-        from .social import who_is
+        from .social import who_is  # social imports commands, which import this module
 
         if isinstance(target, int) and target in self.names:
             return target, self.names[target]
