@@ -14,6 +14,7 @@ from chatapp.protocol import ChatMessage, GroupMessage
 from .alerts import Alerting
 from .app_history import Paging
 from .app_reading import ReadingApp
+from .app_strangers import Gatekeeping
 from .attention import Attention
 from .commands import Add, Close, Create, Help, Join, Logout, Msg, Quit, Social, Theme
 from .conversation import ConvKey, Delivery, Line
@@ -41,7 +42,7 @@ from .state import ChatState
 from .wording import field_to_fix, log_in_again, plain
 
 
-class ChatApp(Alerting, ReadingApp, Attention, Paging):
+class ChatApp(Alerting, ReadingApp, Attention, Gatekeeping, Paging):
     """The chat client: a login screen, then the main screen, over one Connection."""
 
     TITLE = "chatapp"

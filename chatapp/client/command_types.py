@@ -105,6 +105,38 @@ class Alerts:
     mode: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Strangers:
+    """A message request command (strangers.py runs it): `verb` "list" (`target` "more":
+    the next page), "allow" or "refuse" the stranger `target` (an id or a name)."""
+
+    verb: str
+    target: int | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Privacy:
+    """/settings: show the account's privacy settings, or change `setting` to `value`
+    (privacy.py says which there are)."""
+
+    setting: str = ""
+    value: str = ""
+
+
 Command = (
-    Say | Msg | Add | Create | Join | Close | Theme | Logout | Quit | Help | Social | Find | Alerts
+    Say
+    | Msg
+    | Add
+    | Create
+    | Join
+    | Close
+    | Theme
+    | Logout
+    | Quit
+    | Help
+    | Social
+    | Find
+    | Alerts
+    | Strangers
+    | Privacy
 )

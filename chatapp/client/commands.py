@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import privacy, strangers
 from .command_types import (
     ALERT_MODES,
     Add,
@@ -18,9 +19,11 @@ from .command_types import (
     Join,
     Logout,
     Msg,
+    Privacy,
     Quit,
     Say,
     Social,
+    Strangers,
     Theme,
 )
 
@@ -39,10 +42,12 @@ __all__ = [
     "Join",
     "Logout",
     "Msg",
+    "Privacy",
     "Quit",
     "Say",
     "Social",
     "Spec",
+    "Strangers",
     "Theme",
     "checked_id",
     "is_number",
@@ -236,6 +241,8 @@ COMMANDS: dict[str, Spec] = {
             for name, args, summary, arg in SOCIAL
         ),
         *(Spec(name, args, summary, _group(name)) for name, args, summary in GROUPS),
+        *(Spec(v, args, strangers.SUMMARY[v], strangers.parser(v)) for v, args in strangers.ARGS),
+        Spec("settings", "[name value]", privacy.SUMMARY, privacy.parse),
     )
 }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from chatapp.protocol import Chat, DeviceEvent, Receipt, TypingNotice
+from chatapp.protocol import Chat, DeviceEvent, NewMessageRequest, Receipt, TypingNotice
 
 from .commands import Command
 from .conversation import ConvKey, Delivery
@@ -84,7 +84,8 @@ class ServerEvent(Message):
 
 @dataclass
 class HeardNews(Message):
-    """Somebody is typing, or one of the user's devices logged in or was ended."""
+    """Somebody is typing, one of the user's devices logged in or was ended, or a
+    stranger's message was held as a message request."""
 
     event: Heard
 
@@ -147,6 +148,6 @@ def news(item: Incoming) -> Message:
         return SessionStarted(item)
     if isinstance(item, LoginNeeded):
         return SessionEnded(item.reason)
-    if isinstance(item, TypingNotice | DeviceEvent):
+    if isinstance(item, TypingNotice | DeviceEvent | NewMessageRequest):
         return HeardNews(item)
     return ServerEvent(item)

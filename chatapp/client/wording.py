@@ -58,6 +58,14 @@ IN_GROUPS: dict[tuple[MsgId, Errno], str] = {
 }
 """Where a group request's refusal means more than its errno alone says."""
 
+IN_ACCOUNT: dict[tuple[MsgId, Errno], str] = {
+    (MsgId.SETTINGS, Errno.INVALID_ARGUMENT): "The server does not take that value for the "
+    "setting: /settings lists what it takes.",
+    (MsgId.MESSAGE_ANSWER, Errno.NO_SUCH_REQUEST): "No message request of theirs waits for "
+    "your answer: /message-requests lists those that do.",
+}
+"""Where a refusal of /settings, /allow or /refuse means more than its errno alone says."""
+
 _RETRY = re.compile(r"retry in ([0-9.]+) s")
 _UNREACHABLE = re.compile(r"cannot reach (\S+?):? ")
 
@@ -87,7 +95,8 @@ def plain(exc: BaseException) -> str:
 
 def refused(msgid: MsgId, exc: RequestFailed) -> str:
     """What the refusal `exc` of a request `msgid` means, in plain words."""
-    return IN_GROUPS.get((msgid, exc.errno)) or refusal(exc.errno, exc.errmsg)
+    key = (msgid, exc.errno)
+    return IN_GROUPS.get(key) or IN_ACCOUNT.get(key) or refusal(exc.errno, exc.errmsg)
 
 
 def _duration(seconds: int) -> str:

@@ -17,6 +17,7 @@ from chatapp.protocol import (
     GroupEvent,
     GroupMessage,
     LoginAck,
+    NewMessageRequest,
     Presence,
     Receipt,
     TypingNotice,
@@ -76,8 +77,12 @@ class LoginNeeded:
 
 Pushed = ChatMessage | GroupMessage | Presence | FriendAdded | FriendEvent | GroupEvent
 # What the server pushes besides chats that goes to the caller as it comes.
-NOTICES = (Presence, FriendAdded, FriendEvent, GroupEvent, Receipt, TypingNotice, DeviceEvent)
-Heard = TypingNotice | DeviceEvent  # news of others typing, or of the user's other devices
+NOTICES = (
+    *(Presence, FriendAdded, FriendEvent, GroupEvent, Receipt, TypingNotice, DeviceEvent),
+    NewMessageRequest,
+)
+# News of others typing, of the user's other devices, or of a stranger's message held.
+Heard = TypingNotice | DeviceEvent | NewMessageRequest
 Incoming = Pushed | Receipt | Heard | LinkChanged | LoggedIn | LoginNeeded
 
 

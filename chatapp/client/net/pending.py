@@ -18,6 +18,7 @@ from chatapp.protocol import (
     AddGroup,
     Block,
     Blocks,
+    ChangeSettings,
     Conversations,
     CreateGroup,
     EditGroup,
@@ -41,6 +42,8 @@ from chatapp.protocol import (
     LoginAck,
     Logout,
     Members,
+    MessageAnswer,
+    MessageRequests,
     OneChat,
     Ping,
     Read,
@@ -84,6 +87,9 @@ Sendable = (
     | Requests
     | Block
     | Blocks
+    | MessageRequests
+    | MessageAnswer
+    | ChangeSettings
     | LeaveGroup
     | GroupInvite
     | Invites
@@ -100,7 +106,7 @@ Sendable = (
 # Safe to send twice: the server logs a chat once per cid, and the others only read.
 RESENDABLE = (
     *(OneChat, GroupChat, History, Friends, Groups, Members, FindUsers, Conversations),
-    *(Requests, Blocks, ListDevices),
+    *(Requests, Blocks, ListDevices, MessageRequests),
 )
 RETRY_PAUSE = 1.0  # before a chat refused as UNAVAILABLE (maybe logged after all) goes again
 
@@ -229,10 +235,8 @@ class Pending:
         """The link dropped: what is safe to send again waits in the outbox, ahead of the
         rest, for `queue_timeout` from its creation; the others fail."""
         inflight, self.inflight = self.inflight, {}
-        again: list[Outgoing] = []
-        lost: list[Outgoing] = []
-        for entry in inflight.values():
-            (again if isinstance(entry.request, RESENDABLE) else lost).append(entry)
+        again = [e for e in inflight.values() if isinstance(e.request, RESENDABLE)]
+        lost = [e for e in inflight.values() if not isinstance(e.request, RESENDABLE)]
         for entry in again:  # a chat waits for as long as it takes
             if entry.deadline != math.inf:
                 entry.deadline = entry.created + queue_timeout
