@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.notifications import Notify
 
 from chatapp.protocol import ChatMessage, GroupMessage
 
@@ -35,6 +36,7 @@ from .net import ClientError, Connection
 from .screens.help import HelpScreen
 from .screens.login import LoginScreen
 from .screens.main import MainScreen
+from .screens.notices import overflow
 from .session import ConnectionFactory, Session
 from .settings import Settings, save
 from .social import notice
@@ -49,6 +51,9 @@ class ChatApp(Alerting, ReadingApp, Attention, Gatekeeping, Paging):
     # ctrl+p belongs to conversation switching here, so the palette moves aside.
     COMMAND_PALETTE_BINDING = "ctrl+backslash"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f1", "help", "Help")]
+    # A notice is as wide as its text, up to 60 columns: not Textual's half of the screen,
+    # which at 60 columns wraps it to shreds (MainScreen is -wide from 90 columns).
+    CSS = "Toast { width: auto; max-width: 100%; } .-wide Toast { max-width: 60; }"
 
     def __init__(
         self,
@@ -82,6 +87,13 @@ class ChatApp(Alerting, ReadingApp, Attention, Gatekeeping, Paging):
     async def on_unmount(self) -> None:
         if self.connection is not None:
             await self.connection.close()
+
+    def _on_notify(self, event: Notify) -> None:
+        """Older notices give way before App's own handler (after this one) adds `event`'s:
+        a stack taller than the screen scrolls, and the newest is the one it hides."""
+        shown = list(self._notifications)  # Textual's: it has no public way to trim them
+        for old in overflow(shown, event.notification, self.size):
+            self._unnotify(old, refresh=False)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -90,3 +90,26 @@ async def test_notices_leave_the_composer_and_the_marks_uncovered(size: tuple[in
             region = toast.region
             assert region and region.bottom <= composer.y, (region, composer)
             assert region.right <= marks - 1, (region, log.content_region)
+
+
+@pytest.mark.parametrize(("size", "shown"), [((60, 20), 2), ((120, 35), 4)])
+async def test_older_notices_give_way_so_the_newest_is_never_hidden(
+    size: tuple[int, int], shown: int
+) -> None:
+    chat_app = app()
+    async with chat_app.run_test(size=size, notifications=True) as pilot:
+        for n in range(4):  # a burst, as a command's outcome and notices about it make
+            chat_app.notify(f"notice {n}: " + "words to wrap " * 6, title=f"#{n}")
+        chat_app.notify("the newest, and long: " + "many words " * 30, title="#4")
+        await pilot.pause()
+        titles = [title for title, _ in notices(chat_app)]
+        assert titles == [f"#{n}" for n in range(5)][-shown:]
+        await pilot.pause()
+        newest = [t for t in chat_app.screen.query(Toast) if "the newest" in str(t.render())]
+        composer = chat_app.screen.query_one(Composer).region
+        assert newest and newest[0].region.bottom <= composer.y  # in view, above the composer
+        # At 60 columns a notice takes the rack's width, not Textual's half of the screen,
+        # and stays clear of the delivery marks.
+        marks = chat_app.screen.query_one(MessageLog).content_region.right - 1
+        assert newest[0].outer_size.width >= min(56, size[0] - 4)
+        assert newest[0].region.right <= marks - 1

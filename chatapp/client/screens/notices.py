@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
+from rich.console import Console
+from rich.text import Text
 from textual.app import App
+from textual.geometry import Size
 from textual.notifications import Notification, Notify
 
 from ..conversation import Conversation, ConvKey, Kind, Line
@@ -21,6 +24,9 @@ CSS = """
     Toast { padding: 0 1; }  /* MOST of them fit above the composer at 20 rows */
 }
 """
+RACK_SHARE, RACK_MARGIN, TOAST_WIDTH, TOAST_FRAME = 0.7, 4, 60, 4
+"""The rack's max-height and right margin above; a toast's width (App CSS lets it take the
+rack's whole width below that), and its border, padding and a column to spare."""
 """For the screen that shows notices: the id is that of the ToastRack Textual gives screens."""
 
 
@@ -68,6 +74,25 @@ class Notices:
     def _drop(app: App[None], notification: Notification) -> None:
         # After the app's queue: its Notify may still be in it, not yet shown.
         app.call_later(_unnotify, app, notification)
+
+
+def overflow(shown: list[Notification], new: Notification, screen: Size) -> list[Notification]:
+    """The oldest of `shown` to take down so that they and `new` fit the rack: a rack taller
+    than its room scrolls, and the newest notice is the one it hides."""
+    width = max(10, min(TOAST_WIDTH, screen.width - RACK_MARGIN) - TOAST_FRAME)
+    console = Console(width=width, legacy_windows=False)
+
+    def rows(notification: Notification) -> int:  # its text wrapped, its title, margin-top
+        wrapped = Text(notification.message).wrap(console, width)
+        return len(wrapped) + bool(notification.title) + 1
+
+    room, kept = int(screen.height * RACK_SHARE) - rows(new), 0
+    for notification in reversed(shown):
+        room -= rows(notification)
+        if room < 0:
+            break
+        kept += 1
+    return shown[: len(shown) - kept]
 
 
 def _unnotify(app: App[None], notification: Notification) -> None:
