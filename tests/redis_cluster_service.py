@@ -1,0 +1,136 @@
+"""A private Redis Cluster for tests: three masters and three replicas on free loopback
+ports, started once per test module and torn down after it."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatapp.tools.services import PrivateServer, free_port
+from tests.services import need_service
+
+__all__ = ["PrivateRedisCluster", "redis_cluster", "redis_cluster_url"]
+
+
+class ClusterNode(PrivateServer):
+    """One redis-server of the cluster; its nodes.conf survives a restart, so it rejoins."""
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__(workdir, "redis")
+        self.bus_port = free_port()
+
+    def command(self) -> list[str]:
+        return [
+            shutil.which("redis-server") or "redis-server",
+            "--port", str(self.port), "--bind", "127.0.0.1",
+            "--cluster-enabled", "yes", "--cluster-port", str(self.bus_port),
+            "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
+            "--cluster-replica-validity-factor", "0",
+            "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+        ]  # fmt: skip
+
+    def cli(self, *args: str) -> str:
+        """A redis-cli command on this node: its output."""
+        cli = shutil.which("redis-cli") or "redis-cli"
+        run = subprocess.run(
+            [cli, "-h", "127.0.0.1", "-p", str(self.port), *args],
+            capture_output=True, text=True, timeout=30, check=True,
+        )  # fmt: skip
+        return run.stdout
+
+
+class PrivateRedisCluster:
+    """Six nodes: three masters, each with a replica."""
+
+    def __init__(self, workdir: Path, size: int = 6) -> None:
+        self.nodes = [ClusterNode(workdir / f"node{n}") for n in range(size)]
+
+    @property
+    def url(self) -> str:
+        """Every node as a seed, as the bus URL takes them (without options)."""
+        hosts = ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+        return f"redis-cluster://{hosts}/"
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+        cli = shutil.which("redis-cli") or "redis-cli"
+        seeds = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        subprocess.run(
+            [cli, "--cluster", "create", *seeds, "--cluster-replicas", "1", "--cluster-yes"],
+            capture_output=True, timeout=60, check=True,
+        )  # fmt: skip
+        self.wait_ok()
+
+    def wait_ok(self, timeout: float = 30.0) -> None:
+        """Returns once every running node sees the cluster as ok, all slots served."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self._ok(node) for node in self.nodes if node.process is not None):
+                return
+            time.sleep(0.1)
+        raise TimeoutError("the Redis Cluster did not become ok")
+
+    @staticmethod
+    def _ok(node: ClusterNode) -> bool:
+        try:
+            info = node.cli("cluster", "info")
+        except subprocess.SubprocessError:
+            return False
+        return "cluster_state:ok" in info and "cluster_slots_ok:16384" in info
+
+    def master_of(self, key: str) -> ClusterNode:
+        """The node serving `key`'s slot now."""
+        slot = self.nodes[0].cli("cluster", "keyslot", key).strip()
+        for line in self.nodes[0].cli("cluster", "shards").splitlines():
+            del line  # parsed below by CLUSTER SLOTS instead, which is simpler
+        for node in self.nodes:
+            if node.process is None:
+                continue
+            role = node.cli("role").split()[0]
+            if role == "master" and self._serves(node, int(slot)):
+                return node
+        raise LookupError(f"no master serves slot {slot}")
+
+    @staticmethod
+    def _serves(node: ClusterNode, slot: int) -> bool:
+        myself = next(
+            line for line in node.cli("cluster", "nodes").splitlines() if "myself" in line
+        )
+        for part in myself.split()[8:]:
+            first, _, last = part.partition("-")
+            if first.isdigit() and int(first) <= slot <= int(last or first):
+                return True
+        return False
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedisCluster]:
+    """A private Redis Cluster for the test module."""
+    for tool in ("redis-server", "redis-cli"):
+        if shutil.which(tool) is None:
+            need_service(f"{tool} is not installed: no Redis Cluster to test on")
+    cluster = PrivateRedisCluster(tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        cluster.start()
+    except BaseException:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster: PrivateRedisCluster) -> str:
+    """A bus URL on the module's cluster with a prefix of the test's own."""
+    return f"{redis_cluster.url}?prefix=t{secrets.token_hex(4)}:&lease=2"
