@@ -86,23 +86,29 @@ class PrivateRedisCluster:
         return "cluster_state:ok" in info and "cluster_slots_ok:16384" in info
 
     def master_of(self, key: str) -> ClusterNode:
-        """The node serving `key`'s slot now."""
-        slot = self.nodes[0].cli("cluster", "keyslot", key).strip()
-        for line in self.nodes[0].cli("cluster", "shards").splitlines():
-            del line  # parsed below by CLUSTER SLOTS instead, which is simpler
+        """The running master serving `key`'s slot now."""
+        running = [node for node in self.nodes if node.process is not None]
+        slot = int(running[0].cli("cluster", "keyslot", key))
+        for node in running:
+            if node.cli("role").startswith("master"):
+                if self._serves(node, slot):
+                    return node
+        raise LookupError(f"no master serves slot {slot}")
+
+    def replica_of(self, master: ClusterNode) -> ClusterNode:
+        """A running replica of `master`."""
         for node in self.nodes:
             if node.process is None:
                 continue
-            role = node.cli("role").split()[0]
-            if role == "master" and self._serves(node, int(slot)):
+            role = node.cli("role").split()
+            if role[0] == "slave" and role[2] == str(master.port):
                 return node
-        raise LookupError(f"no master serves slot {slot}")
+        raise LookupError(f"127.0.0.1:{master.port} has no replica")
 
     @staticmethod
     def _serves(node: ClusterNode, slot: int) -> bool:
-        myself = next(
-            line for line in node.cli("cluster", "nodes").splitlines() if "myself" in line
-        )
+        nodes = node.cli("cluster", "nodes").splitlines()
+        myself = next(line for line in nodes if "myself" in line)
         for part in myself.split()[8:]:
             first, _, last = part.partition("-")
             if first.isdigit() and int(first) <= slot <= int(last or first):

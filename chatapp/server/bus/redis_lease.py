@@ -12,7 +12,7 @@ import logging
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from .base import BusUnavailable
 from .memory import Sessions
@@ -171,7 +171,7 @@ class Lease:
             await asyncio.sleep(self.seconds / 3)
             try:
                 await self.renew()
-            except RedisError as exc:
+            except (RedisError, RedisClusterException, TimeoutError) as exc:
                 log.warning("redis bus: lease renewal failed: %s", exc)
 
     async def release(self) -> None:

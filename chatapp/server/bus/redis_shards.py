@@ -76,6 +76,8 @@ class ShardedSubscriber:
             await shard.open()
 
     def _shard(self, channel: str) -> Subscriber:
+        if not self.connected:
+            raise RedisConnectionError("the subscriber is reconnecting")
         shard = self._shards.get(self._master(channel))
         if shard is None:
             self._remap.set()
