@@ -90,9 +90,8 @@ class PrivateRedisCluster:
         running = [node for node in self.nodes if node.process is not None]
         slot = int(running[0].cli("cluster", "keyslot", key))
         for node in running:
-            if node.cli("role").startswith("master"):
-                if self._serves(node, slot):
-                    return node
+            if node.cli("role").startswith("master") and self._serves(node, slot):
+                return node
         raise LookupError(f"no master serves slot {slot}")
 
     def replica_of(self, master: ClusterNode) -> ClusterNode:
