@@ -15,7 +15,7 @@ import pytest
 from chatapp.tools.services import PrivateServer, free_port
 from tests.services import need_service
 
-__all__ = ["PrivateRedisCluster", "redis_cluster", "redis_cluster_url"]
+__all__ = ["PrivateRedisCluster", "redis_bus_url", "redis_cluster", "redis_cluster_url"]
 
 
 class ClusterNode(PrivateServer):
@@ -139,3 +139,16 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateR
 def redis_cluster_url(redis_cluster: PrivateRedisCluster) -> str:
     """A bus URL on the module's cluster with a prefix of the test's own."""
     return f"{redis_cluster.url}?prefix=t{secrets.token_hex(4)}:&lease=2"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis-cluster", marks=pytest.mark.redis_cluster),
+    ]
+)
+def redis_bus_url(request: pytest.FixtureRequest) -> str:
+    """A URL of each bus that instances share through Redis: one Redis (the machine's,
+    a prefix of the test's own), a Redis Cluster (the module's private one)."""
+    fixture = "redis_cluster_url" if request.param == "redis-cluster" else "redis_url"
+    return str(request.getfixturevalue(fixture))

@@ -64,6 +64,9 @@ async def reconnect(
         except LOST as exc:
             log.info("redis bus: still unreachable: %s", exc)
             continue
+        except Exception:  # whatever it is, the bus must keep trying
+            log.exception("redis bus: reconnecting failed")
+            continue
         return
 
 

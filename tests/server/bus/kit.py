@@ -103,18 +103,6 @@ def bus_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("redis_url"))
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("redis", marks=pytest.mark.redis),
-        pytest.param("redis-cluster", marks=pytest.mark.redis_cluster),
-    ]
-)
-def redis_bus_url(request: pytest.FixtureRequest) -> str:
-    """A URL of each bus that instances share through Redis: one Redis, a Redis Cluster."""
-    fixture = "redis_cluster_url" if request.param == "redis-cluster" else "redis_url"
-    return str(request.getfixturevalue(fixture))
-
-
 @pytest.fixture
 async def make_bus(bus_url: str) -> AsyncIterator[Callable[[], Any]]:
     """Opens buses on one URL: for Redis each is another instance of the cluster, for
