@@ -1,7 +1,7 @@
 """Several devices of one account spread over two instances on one MySQL database and one
-Redis bus (one Redis, or a Redis Cluster): each device gets every delivery exactly once, wherever it is; the user's own
-chats cross as SENT; ending a device reaches its session on the other instance; presence
-is one per user; the legacy rule holds across instances."""
+bus (one Redis, or a Redis Cluster): each device gets every delivery exactly once,
+wherever it is; the user's own chats cross as SENT; ending a device reaches its session
+on the other instance; presence is one per user; the legacy rule holds across instances."""
 
 from __future__ import annotations
 
