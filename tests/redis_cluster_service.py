@@ -3,6 +3,7 @@ ports, started once per test module and torn down after it."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import subprocess
@@ -119,12 +120,23 @@ class PrivateRedisCluster:
             node.stop()
 
 
+def redis_version() -> tuple[int, ...]:
+    """The installed redis-server's version, as numbers."""
+    server = shutil.which("redis-server") or "redis-server"
+    out = subprocess.run([server, "--version"], capture_output=True, text=True, check=True)
+    found = re.search(r"v=(\d+(?:\.\d+)*)", out.stdout)
+    return tuple(int(part) for part in found.group(1).split(".")) if found else (0,)
+
+
 @pytest.fixture(scope="module")
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedisCluster]:
     """A private Redis Cluster for the test module."""
     for tool in ("redis-server", "redis-cli"):
         if shutil.which(tool) is None:
             need_service(f"{tool} is not installed: no Redis Cluster to test on")
+    version = redis_version()
+    if version < (7,):
+        need_service(f"redis-server {version} has no sharded pub/sub: Redis 7 or newer needed")
     cluster = PrivateRedisCluster(tmp_path_factory.mktemp("redis-cluster"))
     try:
         cluster.start()
