@@ -22,7 +22,7 @@ FAILURES = (RedisError, RedisClusterException, TimeoutError)
 
 def _unavailable(exc: Exception) -> Exception:
     """What a publisher hears of a failed pipeline: BusUnavailable for a Redis error."""
-    if not isinstance(exc, (RedisError, RedisClusterException)):
+    if not isinstance(exc, FAILURES):
         return exc
     failure = BusUnavailable(f"redis: {exc}")
     failure.__cause__ = exc
