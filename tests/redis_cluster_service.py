@@ -1,5 +1,6 @@
 """A private Redis Cluster for tests: three masters and three replicas on free loopback
-ports, started once per test module and torn down after it."""
+ports, started once per session (or per module, for tests that fail masters over) and
+torn down after."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ import pytest
 from chatapp.tools.services import PrivateServer, free_port
 from tests.services import need_service
 
-__all__ = ["PrivateRedisCluster", "redis_bus_url", "redis_cluster", "redis_cluster_url"]
+__all__ = [
+    "PrivateRedisCluster",
+    "own_redis_cluster",
+    "redis_bus_url",
+    "redis_cluster",
+    "redis_cluster_url",
+]
 
 
 class ClusterNode(PrivateServer):
@@ -128,9 +135,7 @@ def redis_version() -> tuple[int, ...]:
     return tuple(int(part) for part in found.group(1).split(".")) if found else (0,)
 
 
-@pytest.fixture(scope="module")
-def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedisCluster]:
-    """A private Redis Cluster for the test module."""
+def _cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedisCluster]:
     for tool in ("redis-server", "redis-cli"):
         if shutil.which(tool) is None:
             need_service(f"{tool} is not installed: no Redis Cluster to test on")
@@ -147,9 +152,22 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateR
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedisCluster]:
+    """A private Redis Cluster for the session, for tests that leave its nodes as they are
+    (each test its own key prefix, through redis_cluster_url)."""
+    yield from _cluster(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def own_redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedisCluster]:
+    """A private Redis Cluster for a test module whose tests fail its masters over."""
+    yield from _cluster(tmp_path_factory)
+
+
 @pytest.fixture
 def redis_cluster_url(redis_cluster: PrivateRedisCluster) -> str:
-    """A bus URL on the module's cluster with a prefix of the test's own."""
+    """A bus URL on the session's cluster with a prefix of the test's own."""
     return f"{redis_cluster.url}?prefix=t{secrets.token_hex(4)}:&lease=2"
 
 
@@ -161,6 +179,6 @@ def redis_cluster_url(redis_cluster: PrivateRedisCluster) -> str:
 )
 def redis_bus_url(request: pytest.FixtureRequest) -> str:
     """A URL of each bus that instances share through Redis: one Redis (the machine's,
-    a prefix of the test's own), a Redis Cluster (the module's private one)."""
+    a prefix of the test's own), a Redis Cluster (the session's private one)."""
     fixture = "redis_cluster_url" if request.param == "redis-cluster" else "redis_url"
     return str(request.getfixturevalue(fixture))

@@ -76,19 +76,19 @@ async def survive(cluster: PrivateRedisCluster, url: str, handover: bool) -> Non
         await bus.close()
 
 
-async def test_a_master_handed_over_to_its_replica(redis_cluster: PrivateRedisCluster) -> None:
-    await survive(redis_cluster, f"{redis_cluster.url}?prefix=fo:&lease=5", handover=True)
+async def test_a_master_handed_over_to_its_replica(own_redis_cluster: PrivateRedisCluster) -> None:
+    await survive(own_redis_cluster, f"{own_redis_cluster.url}?prefix=fo:&lease=5", handover=True)
 
 
-async def test_a_killed_master(redis_cluster: PrivateRedisCluster) -> None:
-    url = f"{redis_cluster.url}?prefix=kill:&lease=5"
+async def test_a_killed_master(own_redis_cluster: PrivateRedisCluster) -> None:
+    url = f"{own_redis_cluster.url}?prefix=kill:&lease=5"
     try:
-        await survive(redis_cluster, url, handover=False)
+        await survive(own_redis_cluster, url, handover=False)
     finally:
-        for node in redis_cluster.nodes:
+        for node in own_redis_cluster.nodes:
             if node.process is None:
                 await asyncio.to_thread(node.start)  # it rejoins, as a replica
-        await asyncio.to_thread(redis_cluster.wait_ok)
+        await asyncio.to_thread(own_redis_cluster.wait_ok)
 
 
 def test_the_url_names_seeds_and_credentials() -> None:
