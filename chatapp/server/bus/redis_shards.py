@@ -6,6 +6,10 @@ saying so; the bus must know of every loss, to claim its sessions again and have
 look for what they missed. So every master gets a plain connection, mapped from the
 cluster's slots, and when any is lost, or Redis says a channel's slot moved (an unasked
 SUNSUBSCRIBE), all are closed, the slots mapped anew and every channel subscribed again.
+The slots are also mapped every third of the lease, and anew when a channel's master is
+not among those mapped: a handover of a master that serves none of this instance's
+channels says nothing to it, and a former master, a replica now, takes SPUBLISH and
+tells nobody (publishes counted as heard by none, the chats stored meanwhile).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class ShardedSubscriber:
         self._shards: dict[str, Subscriber] = {}  # by the master's name, host:port
         self._clients: list[Redis] = []
         self._remap = asyncio.Event()  # set when a channel's master is not among them
+        self._remapped: asyncio.Future[None] | None = None  # done once mapped anew
         self.connected = False
         self.reconnects = 0
 
@@ -75,17 +80,21 @@ class ShardedSubscriber:
             self._shards[node.name] = shard
             await shard.open()
 
-    def _shard(self, channel: str) -> Subscriber:
+    async def subscribe(self, channel: str) -> None:
+        """Subscribes on the channel's master. One this instance has not mapped (a
+        failover it heard nothing of) has the slots mapped anew, which subscribes every
+        channel of the instance, this one too."""
         if not self.connected:
             raise RedisConnectionError("the subscriber is reconnecting")
         shard = self._shards.get(self._master(channel))
-        if shard is None:
+        if shard is not None:
+            await shard.subscribe(channel)
+            return
+        if self._remapped is None:
+            self._remapped = asyncio.get_running_loop().create_future()
             self._remap.set()
-            raise RedisConnectionError(f"the master of {channel} is new: mapping the slots")
-        return shard
-
-    async def subscribe(self, channel: str) -> None:
-        await self._shard(channel).subscribe(channel)
+        async with asyncio.timeout(self._timeout):
+            await asyncio.shield(self._remapped)
 
     async def unsubscribe(self, channel: str) -> None:
         shard = self._shards.get(self._master(channel))
@@ -100,11 +109,26 @@ class ShardedSubscriber:
         await self._remap.wait()
         raise RedisConnectionError("a channel's master was not mapped")
 
+    async def _watch(self) -> None:
+        """Maps the slots anew every third of the timeout: a master that serves none of
+        this instance's channels may fail over without a word to it, and a publish to the
+        former master, a replica now, is taken there and heard by nobody."""
+        while True:
+            await asyncio.sleep(self._timeout / 3)
+            try:
+                await self._cluster.nodes_manager.initialize()
+            except LOST as exc:  # the pumps notice a lost master
+                log.info("redis bus: could not map the cluster's slots: %s", exc)
+                continue
+            if {node.name for node in self._cluster.get_primaries()} != set(self._shards):
+                raise RedisConnectionError("the cluster's masters changed")
+
     async def _run(self) -> None:
         """Until one shard's connection is lost (or must be mapped anew): raises then."""
         loop = asyncio.get_running_loop()
         tasks = [loop.create_task(self._pump(shard)) for shard in self._shards.values()]
         tasks.append(loop.create_task(self._wait_remap()))
+        tasks.append(loop.create_task(self._watch()))
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
@@ -129,6 +153,9 @@ class ShardedSubscriber:
                 self.reconnects += 1
                 self.connected = True
                 recovered()
+                remapped, self._remapped = self._remapped, None
+                if remapped is not None and not remapped.done():
+                    remapped.set_result(None)
 
     async def close(self) -> None:
         self.connected = False

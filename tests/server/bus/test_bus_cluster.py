@@ -91,6 +91,36 @@ async def test_a_killed_master(own_redis_cluster: PrivateRedisCluster) -> None:
         await asyncio.to_thread(own_redis_cluster.wait_ok)
 
 
+async def test_an_instance_that_heard_nothing_of_a_failover_finds_the_new_master(
+    own_redis_cluster: PrivateRedisCluster,
+) -> None:
+    cluster = own_redis_cluster
+    heard = Listener()
+    a = await started(f"{cluster.url}?prefix=q:&lease=5", heard)
+    c = await started(f"{cluster.url}?prefix=q:&lease=5")
+    # A master that serves none of A's channels (A holds nobody, and its control
+    # channel is elsewhere): A keeps its connection to it, and hears nothing of the
+    # handover.
+    control = cluster.master_of(a._control)
+    uid = next(n for n in range(1, 200) if cluster.master_of(a.channel(n)) is not control)
+    master = cluster.master_of(a.channel(uid))
+    cluster.replica_of(master).cli("cluster", "failover")
+    async with asyncio.timeout(10):
+        while cluster.master_of(a.channel(uid)) is master:
+            await asyncio.sleep(0.05)  # the handover takes its time
+    inbox = Inbox()
+    assert (await a.attach(uid, 1, inbox)).claimed  # mapped anew on the way
+    assert await get(heard.resumes) == [uid]
+    # C's publishes go to the former master, which takes them for nobody, until C maps
+    # the slots anew: within a third of the lease.
+    async with asyncio.timeout(5):
+        while not await c.publish(uid, CHAT):
+            await asyncio.sleep(0.05)
+    assert await inbox.get() == CHAT
+    await a.close()
+    await c.close()
+
+
 def test_the_url_names_seeds_and_credentials() -> None:
     url = "redis-cluster://app:s%40cret@10.0.0.1:7000,[::1]:7001/?prefix=x:"
     assert seeds(url) == (
