@@ -77,13 +77,16 @@ async def survive(cluster: PrivateRedisCluster, url: str, handover: bool) -> Non
 
 
 async def test_a_master_handed_over_to_its_replica(own_redis_cluster: PrivateRedisCluster) -> None:
-    await survive(own_redis_cluster, f"{own_redis_cluster.url}?prefix=fo:&lease=5", handover=True)
+    url = f"{own_redis_cluster.url}?prefix=fo:&lease=5"
+    async with asyncio.timeout(60):  # a hang fails, showing where it waited
+        await survive(own_redis_cluster, url, handover=True)
 
 
 async def test_a_killed_master(own_redis_cluster: PrivateRedisCluster) -> None:
     url = f"{own_redis_cluster.url}?prefix=kill:&lease=5"
     try:
-        await survive(own_redis_cluster, url, handover=False)
+        async with asyncio.timeout(60):
+            await survive(own_redis_cluster, url, handover=False)
     finally:
         for node in own_redis_cluster.nodes:
             if node.process is None:
@@ -94,7 +97,11 @@ async def test_a_killed_master(own_redis_cluster: PrivateRedisCluster) -> None:
 async def test_an_instance_that_heard_nothing_of_a_failover_finds_the_new_master(
     own_redis_cluster: PrivateRedisCluster,
 ) -> None:
-    cluster = own_redis_cluster
+    async with asyncio.timeout(60):
+        await heard_nothing(own_redis_cluster)
+
+
+async def heard_nothing(cluster: PrivateRedisCluster) -> None:
     heard = Listener()
     a = await started(f"{cluster.url}?prefix=q:&lease=5", heard)
     c = await started(f"{cluster.url}?prefix=q:&lease=5")
