@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -120,4 +121,16 @@ async def make_bus(bus_url: str) -> AsyncIterator[Callable[[], Any]]:
 
     yield start
     for bus in buses:
-        await bus.close()
+        await close(bus)
+
+
+async def close(bus: Bus) -> None:
+    """Closes the bus; if that takes a minute, fails, naming what every task awaits."""
+    try:
+        await asyncio.wait_for(asyncio.shield(bus.close()), 60)
+    except TimeoutError:
+        stacks = io.StringIO()
+        for task in asyncio.all_tasks():
+            stacks.write(f"--- {task.get_name()}\n")
+            task.print_stack(file=stacks)
+        raise AssertionError(f"the bus did not close:\n{stacks.getvalue()}") from None
