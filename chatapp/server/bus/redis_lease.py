@@ -22,6 +22,15 @@ log = logging.getLogger(__name__)
 Client = Redis | RedisCluster
 """A client of one Redis, or of a Redis Cluster."""
 
+
+def stop_if_cancelled() -> None:
+    """Raises CancelledError if the running task is being cancelled: redis-py may turn a
+    cancellation into a connection error, which a loop that retries must not swallow."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 NODES = 64  # as many as MessageIds has room for
 
 # A user's key is a hash of device id to the instance id holding its session (followed by
@@ -172,6 +181,7 @@ class Lease:
             try:
                 await self.renew()
             except (RedisError, RedisClusterException, TimeoutError) as exc:
+                stop_if_cancelled()
                 log.warning("redis bus: lease renewal failed: %s", exc)
 
     async def release(self) -> None:

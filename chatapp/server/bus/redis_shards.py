@@ -24,6 +24,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from .redis_lease import stop_if_cancelled
 from .redis_subscriber import LOST, Dispatch, Subscriber, reconnect
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class ShardedSubscriber:
             try:
                 await self._cluster.nodes_manager.initialize()
             except LOST as exc:  # the pumps notice a lost master
+                stop_if_cancelled()
                 log.info("redis bus: could not map the cluster's slots: %s", exc)
                 continue
             if {node.name for node in self._cluster.get_primaries()} != set(self._shards):
@@ -147,6 +149,7 @@ class ShardedSubscriber:
             try:
                 await self._run()
             except LOST as exc:
+                stop_if_cancelled()
                 log.warning("redis bus: a shard subscriber lost (%s); reconnecting", exc)
                 self.connected = False
                 await reconnect(self.close, self.open, recover)

@@ -20,6 +20,8 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException, RedisError
 
+from .redis_lease import stop_if_cancelled
+
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF = 5.0
@@ -62,9 +64,11 @@ async def reconnect(
             await open_()
             await recover()
         except LOST as exc:
+            stop_if_cancelled()
             log.info("redis bus: still unreachable: %s", exc)
             continue
         except Exception:  # whatever it is, the bus must keep trying
+            stop_if_cancelled()
             log.exception("redis bus: reconnecting failed")
             continue
         return
@@ -172,6 +176,7 @@ class Subscriber:
             try:
                 await self.pump()
             except LOST as exc:
+                stop_if_cancelled()
                 log.warning("redis bus: subscriber lost (%s); reconnecting", exc)
                 self.connected = False
                 await reconnect(self.close, self.open, recover)
