@@ -181,8 +181,9 @@ class Lease:
             try:
                 await self.renew()
             except (RedisError, RedisClusterException, TimeoutError) as exc:
-                stop_if_cancelled()
                 log.warning("redis bus: lease renewal failed: %s", exc)
+            finally:  # redis-py may swallow a cancellation, or make it an error
+                stop_if_cancelled()
 
     async def release(self) -> None:
         """Gives up the lease and the node number (at a clean close)."""

@@ -105,6 +105,7 @@ class ShardedSubscriber:
     async def _pump(self, shard: Subscriber) -> None:
         while True:
             await shard.pump()
+            stop_if_cancelled()
 
     async def _wait_remap(self) -> None:
         await self._remap.wait()
@@ -119,9 +120,10 @@ class ShardedSubscriber:
             try:
                 await self._cluster.nodes_manager.initialize()
             except LOST as exc:  # the pumps notice a lost master
-                stop_if_cancelled()
                 log.info("redis bus: could not map the cluster's slots: %s", exc)
                 continue
+            finally:  # redis-py may swallow a cancellation, or make it an error
+                stop_if_cancelled()
             if {node.name for node in self._cluster.get_primaries()} != set(self._shards):
                 raise RedisConnectionError("the cluster's masters changed")
 

@@ -64,13 +64,13 @@ async def reconnect(
             await open_()
             await recover()
         except LOST as exc:
-            stop_if_cancelled()
             log.info("redis bus: still unreachable: %s", exc)
             continue
         except Exception:  # whatever it is, the bus must keep trying
-            stop_if_cancelled()
             log.exception("redis bus: reconnecting failed")
             continue
+        finally:  # redis-py may swallow a cancellation, or make it an error
+            stop_if_cancelled()
         return
 
 
@@ -175,6 +175,7 @@ class Subscriber:
         while True:
             try:
                 await self.pump()
+                stop_if_cancelled()
             except LOST as exc:
                 stop_if_cancelled()
                 log.warning("redis bus: subscriber lost (%s); reconnecting", exc)
