@@ -40,8 +40,10 @@ class CoreConfig:
     )
     bus: str = setting(
         "memory://",
-        help="message bus URL: memory:// (one instance, the default) or "
-        "redis://host:6379/0?prefix=chatapp:&lease=10 (many instances)",
+        help="message bus URL: memory:// (one instance, the default), "
+        "redis://host:6379/0?prefix=chatapp:&lease=10 (many instances) or "
+        "redis-cluster://host:port,host:port/?prefix=chatapp:&lease=10 (many instances "
+        "on a Redis Cluster, 7 or newer)",
     )
     backlog: int = setting(1024, help="listen backlog of the server socket")
     tls_cert: str | None = setting(

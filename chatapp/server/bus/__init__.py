@@ -27,11 +27,22 @@ def _redis(url: str) -> Bus:
     return RedisBus.from_url(url)
 
 
-BACKENDS: dict[str, Callable[[str], Bus]] = {"memory": MemoryBus.from_url, "redis": _redis}
+def _redis_cluster(url: str) -> Bus:
+    from .redis_cluster import RedisClusterBus
+
+    return RedisClusterBus.from_url(url)
+
+
+BACKENDS: dict[str, Callable[[str], Bus]] = {
+    "memory": MemoryBus.from_url,
+    "redis": _redis,
+    "redis-cluster": _redis_cluster,
+}
 
 
 def open_bus(url: str) -> Bus:
-    """The bus for `url` (memory:// or redis://host:6379/0?prefix=...&lease=...)."""
+    """The bus for `url`: memory://, redis://host:6379/0?prefix=...&lease=..., or
+    redis-cluster://host:port,host:port/?prefix=...&lease=..."""
     scheme = urlsplit(url).scheme
     factory = BACKENDS.get(scheme)
     if factory is None:

@@ -13,22 +13,20 @@ Keys and channels, with the default prefix:
   session of theirs subscribes.
 - ``chatapp:online:<id>``: a hash of the user's sessions: device id to the id of the
   instance holding it (``<instance id>:x`` for an exclusive, legacy session).
-- ``chatapp:instance:<instance id>``: the instance's lease, renewed every lease/3 seconds.
-  A session counts only while the instance named in its field holds its lease.
-- ``chatapp:node:<n>``: node numbers 0 to 63, one per live instance, which keep the
-  message ids made by different instances apart; held like the lease.
-- ``chatapp:control``: group membership changes (``group:<id>``) and changes of a user's
-  blocks, accepted senders or strangers setting (``ties:<id>``), heard by every instance.
+- ``chatapp:instance:<instance id>``: the instance's lease, renewed every lease/3 seconds. A
+  session counts only while the instance named in its field holds its lease.
+- ``chatapp:node:<n>``: node numbers 0 to 63, one per live instance, which keep the message ids
+  made by different instances apart; held like the lease.
+- ``chatapp:control``: group membership changes (``group:<id>``) and changes of a user's blocks,
+  accepted senders or strangers setting (``ties:<id>``), heard by every instance.
 
-A user's channel carries envelopes (envelope.py), each sealed with the instance that
-published it, which drops its own: it serves its own sessions directly, and publishes for
-users it does not hold or holds "shared" (other instances hold them too). An instance
-that attaches a user held elsewhere marks them shared and, once subscribed, publishes
-``join`` on their channel; each instance holding them marks them shared too and rings
-the doorbell there, so that a chat it delivered only here before it heard is read from
-the log. A user is no longer shared once their last session here ends. The scripts and
-the lease are in redis_lease.py, the subscriber in redis_subscriber.py, the publishing
-pipeline in redis_publisher.py.
+A user's channel carries envelopes (envelope.py), each sealed with the instance that published it,
+which drops its own: it serves its own sessions directly, and publishes for users it does not hold
+or holds "shared" (other instances hold them too). An instance that attaches a user held elsewhere
+marks them shared and, once subscribed, publishes ``join`` on their channel; each instance holding
+them marks them shared too and rings the doorbell there, so that a chat it delivered only here
+before it heard is read from the log. A user is no longer shared once their last session here ends.
+Parts: redis_lease.py, redis_subscriber.py, redis_publisher.py; on a cluster, redis_cluster.py.
 """
 
 from __future__ import annotations
@@ -38,21 +36,21 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterable
+from typing import Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.exceptions import RedisError
 
 from chatapp.protocol import ProtocolError
 
 from .base import Attached, BusListener, BusUnavailable, Deliver, Delivery
 from .envelope import DOORBELL_PAYLOAD, JOIN, seal, seal_each, unpack, unseal
 from .memory import Sessions
-from .redis_lease import Claims, Lease
-from .redis_publisher import Publisher, unavailable
-from .redis_subscriber import Subscriber
+from .redis_lease import Claims, Client, Lease
+from .redis_publisher import FAILURES, Publisher, unavailable
+from .redis_subscriber import Subscriber, Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -65,34 +63,35 @@ class RedisBus:
         self.prefix = prefix
         self.lease_seconds = lease_seconds
         self._local = Sessions()
-        self._control = f"{prefix}control"
         self._shared: set[int] = set()  # users held here whom other instances hold too
-        # A failed command is retried twice, briefly: a sender should not wait long to
-        # learn that it must store the message instead.
-        self._redis = Redis.from_url(
-            url, retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2), socket_timeout=5
-        )
-        # The subscriber reconnects by itself (see Subscriber.listen), so its client never
-        # retries.
-        self._sub_client = Redis.from_url(url, retry=Retry(NoBackoff(), 0), health_check_interval=5)
-        self._lease = Lease(self._redis, prefix, self.instance_id, lease_seconds)
-        self._claims = Claims(self._redis, self._lease)
-        self._subscriber = Subscriber(
-            self._sub_client, self._channels, self._dispatch, lease_seconds
-        )
         self._listener: BusListener | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._evicted: list[int] = []
-        self._publisher = Publisher(self._redis)
+        self._connect(url)
+
+    def _connect(self, url: str) -> None:  # the clients, claims, subscriber and publisher
+        self._control = f"{self.prefix}control"
+        # A failed command is retried twice, briefly: a sender should not wait long to
+        # learn that it must store the message instead.
+        retry = Retry(ExponentialBackoff(cap=0.2, base=0.02), 2)
+        redis = Redis.from_url(url, retry=retry, socket_timeout=5)
+        # The subscriber reconnects by itself (Subscriber.listen): its client never retries.
+        sub_client = Redis.from_url(url, retry=Retry(NoBackoff(), 0), health_check_interval=5)
+        self._clients: list[Client] = [redis, sub_client]
+        self._lease = Lease(redis, self.prefix, self.instance_id, self.lease_seconds)
+        self._claims = Claims(redis, self._lease)
+        subscriber = Subscriber(sub_client, self._channels, self._dispatch, self.lease_seconds)
+        self._subscriber: Subscriptions = subscriber
+        self._publisher = Publisher(redis)
 
     @classmethod
-    def from_url(cls, url: str) -> RedisBus:
+    def from_url(cls, url: str) -> Self:
         parts = urlsplit(url)
         options = dict(parse_qsl(parts.query))
         prefix = options.pop("prefix", "chatapp:")
         lease = float(options.pop("lease", "10"))
         if lease <= 0:
-            raise ValueError("redis bus: lease must be positive")
+            raise ValueError(f"{parts.scheme} bus: lease must be positive")
         rest = urlunsplit(parts._replace(query=urlencode(options)))
         return cls(rest, prefix=prefix, lease_seconds=lease)
 
@@ -110,6 +109,9 @@ class RedisBus:
 
     def channel(self, user_id: int) -> str:
         return f"{self.prefix}user:{user_id}"
+
+    def user_of(self, channel: str) -> int:
+        return int(channel.rsplit(":", 1)[1])
 
     def _channels(self) -> set[str]:
         return {self._control, *(self.channel(uid) for uid in self._local.users)}
@@ -137,11 +139,11 @@ class RedisBus:
                 for device_id, deliver in list(devices.items()):
                     await self.detach(uid, device_id, deliver)
             await self._lease.release()
-        except (RedisError, BusUnavailable) as exc:
+        except (*FAILURES, BusUnavailable) as exc:
             log.warning("redis bus: could not release presence on close: %s", exc)
         await self._subscriber.close()
-        await self._sub_client.aclose()
-        await self._redis.aclose()
+        for client in self._clients:
+            await client.aclose()
 
     async def _recover(self) -> None:
         """Once subscribed again: the lease renewed, every session here claimed again
@@ -172,10 +174,10 @@ class RedisBus:
             claimed, others, first = await self._claims.attach(user_id, device_id, exclusive)
             if claimed:
                 await self._subscriber.subscribe(self.channel(user_id))
-        except (RedisError, TimeoutError) as exc:
+        except FAILURES as exc:
             self._local.undo(user_id, device_id, deliver, previous)
             if device_id not in self._local.devices(user_id):  # no field left behind
-                with contextlib.suppress(RedisError, TimeoutError):
+                with contextlib.suppress(*FAILURES):
                     await self._claims.detach(user_id, device_id)
             raise BusUnavailable(f"redis: {exc}") from exc
         if not claimed:
@@ -257,12 +259,10 @@ class RedisBus:
         return [uid for (uid, _), count in heard if count <= (uid in self._local)]
 
     async def group_changed(self, group_id: int) -> None:
-        with unavailable():
-            await self._redis.publish(self._control, f"group:{group_id}")
+        await self._publisher.publish([(self._control, f"group:{group_id}".encode())])
 
     async def ties_changed(self, user_id: int) -> None:
-        with unavailable():
-            await self._redis.publish(self._control, f"ties:{user_id}")
+        await self._publisher.publish([(self._control, f"ties:{user_id}".encode())])
 
     # --- what is heard -------------------------------------------------------------
 
@@ -276,7 +276,7 @@ class RedisBus:
                 self._listener.ties_changed(int(value))
             return
         try:
-            user_id = int(name.rsplit(":", 1)[1])
+            user_id = self.user_of(name)
             origin, inner = unseal(payload)
             if origin == self.instance_id:
                 return  # its sessions were served directly

@@ -11,12 +11,25 @@ import asyncio
 import logging
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisClusterException, RedisError
 
 from .base import BusUnavailable
 from .memory import Sessions
 
 log = logging.getLogger(__name__)
+
+Client = Redis | RedisCluster
+"""A client of one Redis, or of a Redis Cluster."""
+
+
+def stop_if_cancelled() -> None:
+    """Raises CancelledError if the running task is being cancelled: redis-py may turn a
+    cancellation into a connection error, which a loop that retries must not swallow."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
 
 NODES = 64  # as many as MessageIds has room for
 
@@ -26,14 +39,20 @@ _LIVE = """
 local function instance(value) return string.match(value, '^[^:]+') end
 local function live(value) return redis.call('EXISTS', ARGV[2] .. instance(value)) == 1 end
 """
+# On a Redis Cluster a script may touch keys of one slot only, so the caller looks the
+# leases up and names the dead instances from ARGV[5] on (redis_cluster_claims.py).
+DEAD = """
+local function instance(value) return string.match(value, '^[^:]+') end
+local dead = {}
+for i = 5, #ARGV do dead[ARGV[i]] = true end
+local function live(value) return not dead[instance(value)] end
+"""
 # ARGV: instance id, lease prefix, device id, and "1" for an exclusive session, "0" for
 # another, "f" for another claimed again after Redis was lost. Drops the fields of dead
 # instances; refuses an exclusive session where another live one is left, and a "0" one
 # where another device holds an exclusive one; else claims the device. Returns {claimed,
 # how many other live instances hold the user, whether none held it before}.
-ATTACH = (
-    _LIVE
-    + """
+ATTACH_BODY = """
 local fields = redis.call('HGETALL', KEYS[1])
 local count, others, seen, blocked = 0, 0, {}, false
 for i = 1, #fields, 2 do
@@ -60,7 +79,7 @@ if ARGV[4] == '1' then value = value .. ':x' end
 redis.call('HSET', KEYS[1], ARGV[3], value)
 return {1, others, count == 0 and 1 or 0}
 """
-)
+ATTACH = _LIVE + ATTACH_BODY
 # ARGV: instance id, lease prefix, device id. Drops the device's field if it names this
 # instance; returns 1 if the user still has a live session anywhere.
 DETACH = (
@@ -116,7 +135,7 @@ return 1
 class Lease:
     """One instance's lease and node number, renewed every third of the lease."""
 
-    def __init__(self, redis: Redis, prefix: str, instance_id: str, seconds: float) -> None:
+    def __init__(self, redis: Client, prefix: str, instance_id: str, seconds: float) -> None:
         self._redis = redis
         self.prefix = prefix
         self.instance_id = instance_id
@@ -161,8 +180,10 @@ class Lease:
             await asyncio.sleep(self.seconds / 3)
             try:
                 await self.renew()
-            except RedisError as exc:
+            except (RedisError, RedisClusterException, TimeoutError) as exc:
                 log.warning("redis bus: lease renewal failed: %s", exc)
+            finally:  # redis-py may swallow a cancellation, or make it an error
+                stop_if_cancelled()
 
     async def release(self) -> None:
         """Gives up the lease and the node number (at a clean close)."""
@@ -172,7 +193,7 @@ class Lease:
 class Claims:
     """The scripts on users' keys, run for one instance (callers map RedisError)."""
 
-    def __init__(self, redis: Redis, lease: Lease) -> None:
+    def __init__(self, redis: Client, lease: Lease) -> None:
         self._prefix = lease.prefix
         self._args = [lease.instance_id, lease.instance_prefix]
         self._attach = redis.register_script(ATTACH)

@@ -1,4 +1,5 @@
-"""The Redis bus's publisher: what callers publish goes out in one pipeline per round."""
+"""The Redis bus's publisher: what callers publish goes out in one pipeline per round
+(PUBLISH, or SPUBLISH on a Redis Cluster, where the pipeline goes to each slot's master)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from .base import BusUnavailable
+from .redis_lease import Client
 
 log = logging.getLogger(__name__)
+
+FAILURES = (RedisError, RedisClusterException, TimeoutError)
+"""What a command that Redis (or a Redis Cluster) could not serve raises."""
 
 
 def _unavailable(exc: Exception) -> Exception:
     """What a publisher hears of a failed pipeline: BusUnavailable for a Redis error."""
-    if not isinstance(exc, RedisError):
+    if not isinstance(exc, FAILURES):
         return exc
     failure = BusUnavailable(f"redis: {exc}")
     failure.__cause__ = exc
@@ -30,7 +34,7 @@ def unavailable() -> Iterator[None]:
     """Raises BusUnavailable for a Redis error (or a timeout) in the block."""
     try:
         yield
-    except (RedisError, TimeoutError) as exc:
+    except FAILURES as exc:
         raise BusUnavailable(f"redis: {exc}") from exc
 
 
@@ -42,8 +46,9 @@ class Publisher:
     published at once.
     """
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Client, *, sharded: bool = False) -> None:
         self._redis = redis
+        self._sharded = sharded
         # Each caller's commands with the future of their subscriber counts.
         self._outbox: list[tuple[list[tuple[str, bytes]], asyncio.Future[list[int]]]] = []
         self._sender: asyncio.Task[None] | None = None
@@ -90,7 +95,10 @@ class Publisher:
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for commands, _ in queued:
                             for channel, payload in commands:
-                                pipe.publish(channel, payload)
+                                if self._sharded:
+                                    pipe.spublish(channel, payload)
+                                else:
+                                    pipe.publish(channel, payload)
                         counts = await pipe.execute()
                 except Exception as exc:
                     for _, future in queued:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -70,8 +71,9 @@ async def get(queue: asyncio.Queue[Any]) -> Any:
 
 
 async def started(url: str, listener: Listener | None = None) -> RedisBus:
-    """A Redis bus on `url`, started: another instance of the cluster."""
-    bus = RedisBus.from_url(url)
+    """A Redis (or Redis Cluster) bus on `url`, started: another instance of the cluster."""
+    bus = open_bus(url)
+    assert isinstance(bus, RedisBus)
     await bus.start(listener or Listener())
     return bus
 
@@ -83,14 +85,22 @@ async def kill(bus: RedisBus) -> None:
         task.cancel()
     await asyncio.gather(*bus._tasks, return_exceptions=True)
     await bus._subscriber.close()
-    await bus._redis.aclose()
-    await bus._sub_client.aclose()
+    for client in bus._clients:
+        await client.aclose()
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis-cluster", marks=pytest.mark.redis_cluster),
+    ]
+)
 def bus_url(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":
         return "memory://"
+    if request.param == "redis-cluster":
+        return str(request.getfixturevalue("redis_cluster_url"))
     return str(request.getfixturevalue("redis_url"))
 
 
@@ -111,4 +121,16 @@ async def make_bus(bus_url: str) -> AsyncIterator[Callable[[], Any]]:
 
     yield start
     for bus in buses:
-        await bus.close()
+        await close(bus)
+
+
+async def close(bus: Bus) -> None:
+    """Closes the bus; if that takes a minute, fails, naming what every task awaits."""
+    try:
+        await asyncio.wait_for(asyncio.shield(bus.close()), 60)
+    except TimeoutError:
+        stacks = io.StringIO()
+        for task in asyncio.all_tasks():
+            stacks.write(f"--- {task.get_name()}\n")
+            task.print_stack(file=stacks)
+        raise AssertionError(f"the bus did not close:\n{stacks.getvalue()}") from None

@@ -1,30 +1,27 @@
-"""What only the Redis bus must do: instances that tell each other, leases, shared users."""
+"""What only the buses on Redis must do (one Redis, a Redis Cluster): instances that tell
+each other, leases, shared users."""
 
 from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from chatapp.protocol import Presence
 from chatapp.server.bus import DOORBELL, Attached
 from tests.server.bus.kit import CHAT, Inbox, Listener, get, kill, started
 
-pytestmark = pytest.mark.redis
 
-
-async def test_group_changes_reach_the_other_instances(redis_url: str) -> None:
+async def test_group_changes_reach_the_other_instances(redis_bus_url: str) -> None:
     heard = Listener()
-    a, b = await started(redis_url), await started(redis_url, heard)
+    a, b = await started(redis_bus_url), await started(redis_bus_url, heard)
     await a.group_changed(12)
     assert await get(heard.groups) == 12
     await a.close()
     await b.close()
 
 
-async def test_changes_of_a_users_ties_reach_the_other_instances(redis_url: str) -> None:
+async def test_changes_of_a_users_ties_reach_the_other_instances(redis_bus_url: str) -> None:
     heard = Listener()
-    a, b = await started(redis_url), await started(redis_url, heard)
+    a, b = await started(redis_bus_url), await started(redis_bus_url, heard)
     await a.ties_changed(41)
     await a.group_changed(3)
     assert await get(heard.ties) == 41
@@ -34,18 +31,18 @@ async def test_changes_of_a_users_ties_reach_the_other_instances(redis_url: str)
     await b.close()
 
 
-async def test_instances_hold_distinct_node_numbers(redis_url: str) -> None:
-    buses = [await started(redis_url) for _ in range(3)]
+async def test_instances_hold_distinct_node_numbers(redis_bus_url: str) -> None:
+    buses = [await started(redis_bus_url) for _ in range(3)]
     assert sorted(bus.node for bus in buses) == [0, 1, 2]
     await buses[1].close()  # a node number is free again once its instance stops
-    again = await started(redis_url)
+    again = await started(redis_bus_url)
     assert again.node == 1
     for bus in (buses[0], buses[2], again):
         await bus.close()
 
 
-async def test_a_delivery_for_a_user_who_just_left_is_dropped(redis_url: str) -> None:
-    a, b = await started(redis_url), await started(redis_url)
+async def test_a_delivery_for_a_user_who_just_left_is_dropped(redis_bus_url: str) -> None:
+    a, b = await started(redis_bus_url), await started(redis_bus_url)
     await a.attach(5, 1, Inbox())
     inbox = Inbox()
     await a.attach(6, 1, inbox)
@@ -60,9 +57,9 @@ async def test_a_delivery_for_a_user_who_just_left_is_dropped(redis_url: str) ->
 
 
 async def test_a_dead_instances_sessions_stop_counting_when_its_lease_runs_out(
-    redis_url: str,
+    redis_bus_url: str,
 ) -> None:
-    url = redis_url.replace("lease=2", "lease=0.5")
+    url = redis_bus_url.replace("lease=2", "lease=0.5")
     dead, alive = await started(url), await started(url)
     assert (await dead.attach(8, 1, Inbox())).claimed
     assert (await dead.attach(9, 1, Inbox())).claimed
@@ -80,8 +77,8 @@ async def test_a_dead_instances_sessions_stop_counting_when_its_lease_runs_out(
     await alive.close()
 
 
-async def test_a_join_is_answered_by_the_doorbell(redis_url: str) -> None:
-    a, b = await started(redis_url), await started(redis_url)
+async def test_a_join_is_answered_by_the_doorbell(redis_bus_url: str) -> None:
+    a, b = await started(redis_bus_url), await started(redis_bus_url)
     phone, laptop = Inbox(), Inbox()
     await a.attach(1, 1, phone)
     assert 1 not in a._shared  # held here only: chats to it stay here
@@ -98,8 +95,8 @@ async def test_a_join_is_answered_by_the_doorbell(redis_url: str) -> None:
     await b.close()
 
 
-async def test_publish_here_and_elsewhere_split_the_work(redis_url: str) -> None:
-    a, b = await started(redis_url), await started(redis_url)
+async def test_publish_here_and_elsewhere_split_the_work(redis_bus_url: str) -> None:
+    a, b = await started(redis_bus_url), await started(redis_bus_url)
     only_a, only_b, both_a, both_b = Inbox(), Inbox(), Inbox(), Inbox()
     await a.attach(1, 1, only_a)
     await b.attach(2, 1, only_b)
@@ -123,8 +120,8 @@ async def test_publish_here_and_elsewhere_split_the_work(redis_url: str) -> None
     await b.close()
 
 
-async def test_close_ends_every_session_of_the_instance(redis_url: str) -> None:
-    a, b = await started(redis_url), await started(redis_url)
+async def test_close_ends_every_session_of_the_instance(redis_bus_url: str) -> None:
+    a, b = await started(redis_bus_url), await started(redis_bus_url)
     await a.attach(1, 1, Inbox())
     await a.attach(1, 2, Inbox())
     await b.attach(1, 3, Inbox())
