@@ -145,7 +145,7 @@ class Session:
                     raise ClientError("No conversation is open")
                 return f"Closed the conversation with {conv.title}", None
             case Add(user):
-                user_id = user if isinstance(user, int) else (await social.who_is(self, user))[0]
+                user_id = user if isinstance(user, int) else (await self.who_is(user))[0]
                 friend, asked = await self.add_friend(user_id)
                 if asked:
                     return f"Asked {friend.name} (#{friend.id}) to be your friend", None
@@ -177,9 +177,9 @@ class Session:
         self.state.add_group(group)
         return group
 
-    async def find_user(self, user: int | str) -> ConvKey:
-        """Asks the server who has id or exact name `user` (USERS) and files the conversation
-        with them, titled by their name; nobody has it: ClientError, and no conversation."""
+    async def who_is(self, user: int | str) -> tuple[int, str]:
+        """The id and name of the user with id or exact name `user` (USERS); NoSuchUser
+        where nobody has it."""
         ask = FindUsers(id=user) if isinstance(user, int) else FindUsers(name=user)
         try:
             found = (await self.link().request(ask)).users or ()
@@ -191,8 +191,14 @@ class Session:
             raise NoSuchUser(
                 f"no user with id {user}" if isinstance(user, int) else f"nobody is called {user}"
             )
-        key = ConvKey(Kind.USER, found[0].id)
-        self.state.named(key, found[0].name)
+        return found[0].id, found[0].name
+
+    async def find_user(self, user: int | str) -> ConvKey:
+        """Files the conversation with the user who has id or exact name `user`, titled by
+        their name as the server knows it; nobody has it: NoSuchUser, and no conversation."""
+        user_id, name = await self.who_is(user)
+        key = ConvKey(Kind.USER, user_id)
+        self.state.named(key, name)
         return key
 
     async def title_for(self, key: ConvKey) -> None:

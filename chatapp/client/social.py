@@ -13,7 +13,6 @@ from chatapp.protocol import (
     Blocks,
     DeviceInfo,
     EndDevice,
-    Errno,
     FindUsers,
     FriendAdded,
     FriendAnswer,
@@ -30,7 +29,7 @@ from . import social_groups
 from .commands import Social
 from .conversation import ConvKey, Kind
 from .group_commands import GroupAct
-from .net import ClientError, RequestFailed
+from .net import ClientError
 
 if TYPE_CHECKING:
     from .session import Session
@@ -70,7 +69,7 @@ async def run(session: Session, command: Social) -> tuple[str, ConvKey | None]:
     if verb == "logout-device":
         await session.link().request(EndDevice(device=int(target or 0)))
         return f"Device {target} is logged out", None
-    user_id, name = await who_is(session, target or "")
+    user_id, name = await session.who_is(target or "")
     who = f"{name} (#{user_id})"
     match verb:
         case "accept":
@@ -88,22 +87,6 @@ async def run(session: Session, command: Social) -> tuple[str, ConvKey | None]:
             await session.link().request(Block(user_id, block=verb == "block"))
             return f"{who} is {verb}ed", None
     raise ClientError(f"unknown command /{verb}")
-
-
-async def who_is(session: Session, target: int | str) -> tuple[int, str]:
-    """The id and name of the user with id or exact name `target` (USERS)."""
-    ask = FindUsers(id=target) if isinstance(target, int) else FindUsers(name=target)
-    try:
-        found = (await session.link().request(ask)).users or ()
-    except RequestFailed as exc:
-        if exc.errno is not Errno.NO_SUCH_USER:
-            raise
-        found = ()
-    if not found:
-        raise ClientError(
-            f"no user with id {target}" if isinstance(target, int) else f"nobody is called {target}"
-        )
-    return found[0].id, found[0].name
 
 
 async def _leave(session: Session, group_id: int | None) -> str:

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 from chatapp.protocol import (
     Ack,
     EditGroup,
-    Errno,
-    FindUsers,
     GroupEvent,
     GroupInfo,
     GroupInvite,
@@ -213,15 +211,4 @@ async def _user(session: Session, group_id: int, target: int | str) -> tuple[int
             isinstance(target, str) and member.name.lower() == target.lower()
         ):
             return member.id, member.name
-    ask = FindUsers(id=target) if isinstance(target, int) else FindUsers(name=target)
-    try:
-        found = (await session.link().request(ask)).users or ()
-    except RequestFailed as exc:
-        if exc.errno is not Errno.NO_SUCH_USER:
-            raise
-        found = ()
-    if not found:
-        raise ClientError(
-            f"No user with id {target}" if isinstance(target, int) else f"Nobody is called {target}"
-        )
-    return found[0].id, found[0].name
+    return await session.who_is(target)

@@ -167,14 +167,12 @@ class Gate:
     async def _who(self, session: Session, target: int | str) -> tuple[int, str]:
         """The id and name of sender `target`: one told of or listed, else as the server
         knows them (USERS)."""
-        from .social import who_is  # social imports commands, which import this module
-
         if isinstance(target, int) and target in self.names:
             return target, self.names[target]
         for sid, name in self.names.items():
             if isinstance(target, str) and name.lower() == target.lower():
                 return sid, name
-        return await who_is(session, target)
+        return await session.who_is(target)
 
 
 async def _ask(session: Session, request: MessageRequests | MessageAnswer) -> Ack:
