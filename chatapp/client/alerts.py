@@ -8,14 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual import events, on
-from textual.app import App
 
+from .app_part import AppPart
 from .commands import Alerts, Logout
 from .conversation import Conversation, ConvKey, Kind, Line
 from .mentions import mentions
 from .messages import OpenConversation, RunCommand, SessionEnded, SessionStarted
 from .settings import Settings, save
-from .state import ChatState
 
 MODES = ("bell+title", "title", "bell", "off")
 BELL_QUIET = 10.0
@@ -61,11 +60,10 @@ def alerting(conv: Conversation, line: Line, me: str) -> bool:
     return conv.key.kind is Kind.USER or mentions(line.text, me)
 
 
-class Alerting(App[None]):
+class Alerting(AppPart):
     """The app's half of alerts: rings, titles the terminal (OSC 2, as App.bell writes BEL),
     and runs /alerts. Its handlers run after ChatApp's own (Textual calls each class's)."""
 
-    state: ChatState
     settings: Settings
     settings_file: Path | None
     terminal_title = TITLE

@@ -3,27 +3,17 @@ the reader scrolls up or a conversation is first opened."""
 
 from __future__ import annotations
 
-from textual.app import App
-
 from chatapp.protocol import History
 
+from .app_part import AppPart
 from .conversation import ConvKey
 from .messages import HistoryPage, LoadHistory
 from .net import ClientError
-from .screens.main import MainScreen
-from .session import Session
-from .state import ChatState
 from .wording import plain
 
 
-class Paging(App[None]):
+class Paging(AppPart):
     """ChatApp is made of it (last of its bases): history asked for, and filed as it comes."""
-
-    state: ChatState
-    session: Session
-
-    def _view(self) -> MainScreen | None:
-        raise NotImplementedError  # ChatApp's: the main screen, if it can be drawn on now
 
     def on_load_history(self, message: LoadHistory) -> None:
         self._load_history(message.key)

@@ -3,20 +3,15 @@ messages, RECEIPT from the server filed and drawn."""
 
 from __future__ import annotations
 
-from textual.app import App
-
+from .app_part import AppPart
 from .messages import ReceiptCame, SawNewest
 from .reading import Reader, file_receipt
 from .screens.main import MainScreen
-from .session import Session
-from .state import ChatState
 
 
-class ReadingApp(App[None]):
+class ReadingApp(AppPart):
     """ChatApp is made of it: these handlers, and the Reader that sends READ."""
 
-    state: ChatState
-    session: Session
     _main: MainScreen | None
 
     def __init__(self) -> None:

@@ -5,18 +5,16 @@ told once per sender, what waits told at login, /message-requests, /allow, /refu
 from __future__ import annotations
 
 from textual import on
-from textual.app import App
 
 from chatapp.protocol import NewMessageRequest
 
 from . import privacy
+from .app_part import AppPart
 from .commands import Logout, Privacy, Strangers
 from .conversation import ConvKey
 from .messages import HeardNews, RunCommand, SessionEnded, SessionStarted
 from .net import ClientError
-from .screens.main import MainScreen
 from .screens.requests import Answer, RequestList
-from .session import Session
 from .strangers import NONE_WAIT, Gate
 from .wording import plain
 
@@ -25,21 +23,13 @@ NOTICE_SECONDS = 30
 answer (the notices about messages go sooner; these wait for a decision)."""
 
 
-class Gatekeeping(App[None]):
+class Gatekeeping(AppPart):
     """Handlers ChatApp inherits; Textual calls each class's handler of a message in turn,
     so these run beside ChatApp's own."""
-
-    session: Session
 
     def __init__(self) -> None:
         super().__init__()
         self.gate = Gate()
-
-    def _view(self) -> MainScreen | None:
-        raise NotImplementedError  # ChatApp's: the main screen, if it can be drawn on now
-
-    def _open(self, key: ConvKey) -> None:
-        raise NotImplementedError  # ChatApp's: makes `key` the open conversation
 
     @on(HeardNews)
     def _request_heard(self, message: HeardNews) -> None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import contextlib
 
-from textual.app import App
-
 from chatapp.protocol import ChatMessage, DeviceEvent, GroupMessage, TypingNotice
 
+from .app_part import AppPart
 from .messages import HeardNews, ServerEvent, Typed
 from .net import ClientError, LinkState
-from .screens.main import MainScreen
-from .session import Session
 from .typists import Throttle, request
 from .widgets.typing_line import TypingLine
 
@@ -26,18 +23,13 @@ def device_notice(event: DeviceEvent) -> str:
     return f"Device {device.name or device.id} was logged out"  # the server names none
 
 
-class Attention(App[None]):
+class Attention(AppPart):
     """Handlers ChatApp inherits: Textual calls each class's handler of a message in turn,
     so `on_server_event` here runs after ChatApp's own."""
-
-    session: Session
 
     def __init__(self) -> None:
         super().__init__()
         self.throttle = Throttle()
-
-    def _view(self) -> MainScreen | None:
-        raise NotImplementedError  # ChatApp's: the main screen, if it can be drawn on now
 
     def _typing_line(self) -> TypingLine | None:
         main = self._view()
