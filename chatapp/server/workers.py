@@ -139,6 +139,8 @@ class Supervisor:
             signal.signal(sig, self._signalled)
         for index in range(self.count):
             self._start(index)
+        if self._signals:  # one came while they started: those after it heard nothing
+            self._tell_all(signal.SIGTERM)
         failed = 0
         while self._signals == 0 and not failed:
             time.sleep(POLL)
@@ -166,5 +168,7 @@ class Supervisor:
             pid = worker.process.pid
             log.error("worker %d (pid %d) ended with code %d: starting it again", index, pid, code)
             time.sleep(RESTART_PAUSE)
+            if self._signals:  # stopping meanwhile: no new worker would hear of it
+                return 0
             self._start(index)
         return 0

@@ -7,6 +7,8 @@ import asyncio
 import os
 import re
 import signal
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from urllib.request import urlopen
 
@@ -14,7 +16,7 @@ import pytest
 
 from chatapp.protocol import MsgId
 from chatapp.server.config import Config
-from chatapp.server.workers import check, for_worker
+from chatapp.server.workers import POLL, RESTART_PAUSE, Supervisor, check, for_worker
 from tests.server.test_process import Launch, ServerProcess, free_port, launch, run_cli
 from tests.wire import WireClient
 
@@ -177,3 +179,75 @@ async def test_the_workers_end_with_their_supervisor(
     server.proc.kill()  # SIGKILL: it cannot pass anything on
     await server.proc.wait()
     assert all([await gone(pid) for pid in workers.values()])
+
+
+class FakeProcess:
+    """A worker as the supervisor sees one: it ends when it is sent a signal, or when
+    the test says."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.signals: list[int] = []
+        self.code: int | None = None
+
+    def poll(self) -> int | None:
+        return self.code
+
+    def send_signal(self, sig: int) -> None:
+        self.signals.append(sig)
+        self.code = 0
+
+    def wait(self) -> int:
+        assert self.code is not None, f"worker {self.pid} was never told to stop: run() hangs"
+        return self.code
+
+
+def supervised(spawn: Callable[[int], FakeProcess]) -> tuple[Supervisor, list[FakeProcess]]:
+    made: list[FakeProcess] = []
+
+    def start(index: int) -> FakeProcess:
+        made.append(spawn(index))
+        return made[-1]
+
+    times = iter([0.0, 0.0])  # the two starts; later, long after them
+    return Supervisor(2, start, clock=lambda: next(times, 100.0)), made  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def own_signals() -> Iterator[None]:
+    """Supervisor.run sets SIGINT and SIGTERM handlers: this process's are given back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_a_signal_while_the_workers_start_reaches_every_one(own_signals: None) -> None:
+    supervisor: Supervisor
+
+    def spawn(index: int) -> FakeProcess:
+        if index == 0:
+            supervisor._signalled(signal.SIGTERM, None)  # Ctrl+C as the first one starts
+        return FakeProcess(1000 + index)
+
+    supervisor, made = supervised(spawn)
+    assert supervisor.run() == 0
+    assert [p.signals for p in made] == [[signal.SIGTERM], [signal.SIGTERM]]
+
+
+def test_no_worker_is_started_again_once_stopping(
+    own_signals: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    supervisor, made = supervised(lambda index: FakeProcess(1000 + index))
+    pause = time.sleep
+
+    def sleep(seconds: float) -> None:
+        if seconds == RESTART_PAUSE:  # a signal comes while a dead worker's restart waits
+            supervisor._signalled(signal.SIGTERM, None)
+        elif made and made[0].code is None and seconds == POLL:
+            made[0].code = -9  # worker 0 dies, long after its start (the clock says 100 s)
+        pause(0)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    assert supervisor.run() == 1  # worker 0's death was no clean stop
+    assert len(made) == 2  # the dead one was not started again into a stopping supervisor
