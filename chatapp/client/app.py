@@ -89,8 +89,11 @@ class ChatApp(Alerting, ReadingApp, Attention, Gatekeeping, Paging):
             await self.connection.close()
 
     def _on_notify(self, event: Notify) -> None:
-        """Older notices give way before App's own handler (after this one) adds `event`'s:
+        """Every notice is plain text: names, searches and the server's words are other
+        people's, and markup in them would style the notice, or crash the client at `[/x]`.
+        Older notices give way before App's own handler (after this one) adds `event`'s:
         a stack taller than the screen scrolls, and the newest is the one it hides."""
+        event.notification.markup = False
         shown = list(self._notifications)  # Textual's: it has no public way to trim them
         for old in overflow(shown, event.notification, self.size):
             self._unnotify(old, refresh=False)

@@ -12,7 +12,7 @@ from chatapp.client.messages import ServerEvent
 from chatapp.client.settings import Settings
 from chatapp.client.widgets.composer import Composer
 from chatapp.client.widgets.message_log import MessageLog
-from chatapp.protocol import ChatMessage, GroupMessage
+from chatapp.protocol import ChatMessage, FriendEvent, GroupMessage, UserRef
 
 from .conftest import until
 from .fakes import DEVS, clock, demo_state
@@ -113,3 +113,16 @@ async def test_older_notices_give_way_so_the_newest_is_never_hidden(
         marks = chat_app.screen.query_one(MessageLog).content_region.right - 1
         assert newest[0].outer_size.width >= min(56, size[0] - 4)
         assert newest[0].region.right <= marks - 1
+
+
+async def test_markup_in_a_stranger_s_name_is_shown_as_written_and_crashes_nothing() -> None:
+    chat_app = app()
+    async with chat_app.run_test(size=(120, 35), notifications=True) as pilot:
+        request = FriendEvent("request", UserRef(66, "[/x][b]boss"))
+        chat_app.post_message(ServerEvent(request))  # as a friend request from them comes
+        chat_app.screen.notify("No loaded message holds “[/y]”")  # a screen's, as /search's
+        await pilot.pause()
+        await pilot.pause()
+        shown = " ".join(str(toast.render()) for toast in chat_app.screen.query(Toast))
+        assert chat_app.is_running
+        assert "[/x][b]boss (#66) asked to be your friend" in shown and "“[/y]”" in shown

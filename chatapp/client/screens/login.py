@@ -76,8 +76,8 @@ class LoginScreen(Screen[None]):
             with Horizontal(id="buttons"):
                 yield Button("Log in", variant="primary", id="login")
                 yield Button("Register", id="register")
-            yield Static("", id="error")
-            yield Static("", id="busy")
+            yield Static("", id="error", markup=False)  # the server's words, names
+            yield Static("", id="busy", markup=False)
 
     def on_mount(self) -> None:
         for field in self.query(Input):

@@ -87,7 +87,7 @@ class MainScreen(FindingScreen, ReadingScreen, ComposingScreen):
         with Horizontal(id="panes"):
             yield Sidebar(id="sidebar")
             with Vertical(id="conversation"):
-                yield Static(id="title")
+                yield Static(id="title", markup=False)  # names are other people's
                 with Horizontal(id="body"):
                     yield MessageLog(id="log")
                     yield MemberPane(id="members")

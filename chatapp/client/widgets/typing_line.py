@@ -25,7 +25,7 @@ class TypingLine(Static):
     """
 
     def __init__(self, typists: Typists | None = None, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__("", id=id, markup=False)  # names are other people's
         self.typists = typists or Typists()
         self.key: ConvKey | None = None
 
