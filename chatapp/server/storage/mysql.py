@@ -27,6 +27,7 @@ from .mysql_admin import MySQLAdmin
 from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
 from .mysql_devices import MySQLDevices
+from .mysql_forget import Forgetting
 from .mysql_friends import MySQLFriends
 from .mysql_people import MySQLPeople
 from .mysql_pool import (
@@ -84,6 +85,15 @@ class MySQLStorage(
         self.config = config
         self._migrations = tuple(migrations) or load_migrations()
         self._pool: Any = None
+        self._forgetting = self._new_forgetting()
+
+    def _new_forgetting(self) -> Forgetting:
+        """Acknowledged deliveries are deleted in the background (mysql_forget.py)."""
+        return Forgetting(
+            lambda cursors: self._run(
+                lambda cur: mysql_log.forget_acknowledged(cur, cursors), write=True
+            )
+        )
 
     @classmethod
     def from_url(cls, url: str) -> MySQLStorage:
@@ -110,6 +120,7 @@ class MySQLStorage(
 
     async def open(self, *, upgrade: bool = False) -> None:
         c = self.config
+        self._forgetting = self._new_forgetting()
         self._pool = await create_pool(c)
         try:
             await self._run(
@@ -125,6 +136,8 @@ class MySQLStorage(
             raise
 
     async def close(self) -> None:
+        if self._pool is not None:
+            await self._forgetting.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
@@ -238,11 +251,7 @@ class MySQLStorage(
                 raise
 
         logged = await self._run(write, write=True)
-        if cursors:
-            try:
-                await self._run(lambda cur: mysql_log.forget_acknowledged(cur, cursors), write=True)
-            except StorageUnavailable as exc:  # the batch is committed all the same
-                log.warning("acknowledged deliveries are left for the next time: %s", exc)
+        self._forgetting.add(cursors)
         return logged
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:

@@ -26,7 +26,8 @@ Cursor = Any  # aiomysql ships no types
 INSERT_MESSAGE = insert_message("%s")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (%s, %s, %s)"
 _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
-_CURSOR = "COALESCE(%s, (SELECT acked_seq FROM delivery_cursors WHERE user_id = %s), 0)"
+_ACKED = "COALESCE((SELECT acked_seq FROM delivery_cursors WHERE user_id = %s), 0)"
+_CURSOR = f"COALESCE(%s, {_ACKED})"
 _NO_LIMIT = (1 << 63) - 1
 # Statements that lock rows name the primary key: on a small table the optimizer prefers to
 # scan it all, which locks (or waits for) every row, and concurrent batches then deadlock.
@@ -55,7 +56,7 @@ async def log_messages(
 
     Acknowledgements come after, in the same transaction (mysql_devices.acknowledge):
     devices, then the users' cursors (locked in id order); the rows they pass are deleted
-    after the commit, by forget_acknowledged.
+    later, in the background, by forget_acknowledged (mysql_forget.py).
     """
     recipients = {uid for new in batch for uid in new.recipients}
     counters = await _lock_counters(cur, recipients)
@@ -160,11 +161,12 @@ async def _set_counters(cur: Cursor, last_seqs: Mapping[int, int]) -> None:
 
 async def forget_acknowledged(cur: Cursor, acks: Mapping[int, int]) -> None:
     """Deletes the users' deliveries at or below their cursors (`acks`: user id: cursor),
-    in a transaction of its own after the batch's: inside it, these deletes held locks on
-    rows another instance's batch (acknowledging the same user while they moved from one
-    instance to the other) was deleting too, while each held locks of its inserts, and the
-    two deadlocked. Rows left behind (this failed, or the server stopped first) are below
-    the cursor, which every read starts after, and go with the user's next acknowledgement.
+    in a transaction of its own, in the background (mysql_forget.py): inside the batch's
+    transaction, these deletes held locks on rows another instance's batch (acknowledging
+    the same user while they moved from one instance to the other) was deleting too, while
+    each held locks of its inserts, and the two deadlocked. Rows left behind (this failed,
+    or the server stopped first) are below the cursor, which every read starts after, and
+    go with the user's next acknowledgement.
     """
     ids = sorted(acks)
     # A plain SELECT reads what is committed without locking or waiting.
@@ -198,10 +200,13 @@ def _case(n: int) -> str:
 
 async def pending(cur: Cursor, user_id: int, after: int | None, limit: int) -> Pending:
     """Storage.pending, in one statement so that the cursor and the deliveries agree."""
+    # Rows at or below the cursor may linger until forget_acknowledged's next round: they
+    # are not in the log, whatever `after` asks for.
     await cur.execute(
         f"SELECT {_CURSOR}, d.seq, {_COLUMNS} FROM deliveries d"
         " JOIN messages m ON m.id = d.message_id"
-        f" WHERE d.user_id = %s AND d.seq > {_CURSOR} ORDER BY d.seq LIMIT %s",
+        f" WHERE d.user_id = %s AND d.seq > GREATEST(COALESCE(%s, 0), {_ACKED})"
+        " ORDER BY d.seq LIMIT %s",
         (after, user_id, user_id, after, user_id, limit if limit >= 0 else _NO_LIMIT),
     )
     rows = await cur.fetchall()
