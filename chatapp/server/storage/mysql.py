@@ -19,10 +19,11 @@ from typing import Any, TypeVar
 
 import pymysql
 
-from . import mysql_accounts, mysql_devices, mysql_log, mysql_people, mysql_social
+from . import mysql_accounts, mysql_log, mysql_people, mysql_social
 from .base import NoSuchUser, StorageUnavailable
 from .device_rows import DeviceAck
 from .migrations import Migration, load_migrations, migrate
+from .mysql_acks import add_acks, raise_cursors
 from .mysql_admin import MySQLAdmin
 from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
@@ -43,6 +44,7 @@ from .mysql_pool import (
     release,
 )
 from .mysql_roles import MySQLGroupRoles
+from .mysql_round import Round
 from .rows import (
     Contact,
     Conversation,
@@ -234,10 +236,13 @@ class MySQLStorage(
 
         async def write(cur: Cursor) -> list[Logged]:
             try:
-                logged = await mysql_log.log_messages(cur, batch, is_duplicate)
-                if acks:
+                rnd = Round(cur)  # what follows the messages' INSERT, in one round trip
+                logged = await mysql_log.log_messages(cur, batch, is_duplicate, rnd)
+                floors = add_acks(rnd, acks, seen_ms, stale_ms) if acks else None
+                results = await rnd.run()
+                if floors is not None:
                     cursors.clear()
-                    cursors.update(await mysql_devices.acknowledge(cur, acks, seen_ms, stale_ms))
+                    cursors.update(await raise_cursors(cur, results[floors]))
                 return logged
             except pymysql.err.IntegrityError as exc:
                 if exc.args[0] == NO_PARENT:  # recipients are checked before: a sender

@@ -18,7 +18,8 @@ from .log_rows import (
     number_batch,
     stored_message,
 )
-from .mysql_people import advance_heads
+from .mysql_people import add_heads
+from .mysql_round import Round
 from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 
 Cursor = Any  # aiomysql ships no types
@@ -39,9 +40,12 @@ async def log_messages(
     cur: Cursor,
     batch: Sequence[NewMessage],
     duplicate_key: Callable[[Exception], bool],
+    rnd: Round | None = None,
 ) -> list[Logged]:
     """Storage.log_messages; the caller holds a transaction. `duplicate_key` tells the
-    driver's error for a row whose unique key is taken.
+    driver's error for a row whose unique key is taken. The statements after the messages'
+    INSERT go in `rnd`, for the caller to add its own and run (or, without one, in a round
+    run here): the heads, the deliveries and the counters in one round trip.
 
     Only the recipients' delivery counters are locked, first, all in one statement in id
     order: each user's sequence numbers commit in order without gaps or duplicates, while
@@ -54,9 +58,9 @@ async def log_messages(
     finds it. An unknown sender fails the insert's foreign key (the caller names the
     sender, through `unknown_users`).
 
-    Acknowledgements come after, in the same transaction (mysql_devices.acknowledge):
-    devices, then the users' cursors (locked in id order); the rows they pass are deleted
-    later, in the background, by forget_acknowledged (mysql_forget.py).
+    Acknowledgements come after, in the same transaction (mysql_acks): devices, then the
+    users' cursors (locked in id order); the rows they pass are deleted later, in the
+    background, by forget_acknowledged (mysql_forget.py).
     """
     recipients = {uid for new in batch for uid in new.recipients}
     counters = await _lock_counters(cur, recipients)
@@ -78,10 +82,19 @@ async def log_messages(
         numbered = number_batch(batch, counters, await _logged_before(cur, batch))
         if numbered.messages:
             await cur.executemany(INSERT_MESSAGE, numbered.messages)
-    await advance_heads(cur, numbered.messages)
+    own = rnd is None
+    rnd = Round(cur) if rnd is None else rnd
+    add_heads(rnd, numbered.messages)
     if numbered.deliveries:
-        await cur.executemany(_INSERT_DELIVERY, numbered.deliveries)
-        await _set_counters(cur, {uid: numbered.last[uid] for uid, _, _ in numbered.deliveries})
+        rnd.add_rows(_INSERT_DELIVERY, numbered.deliveries)
+        last_seqs = {uid: numbered.last[uid] for uid, _, _ in numbered.deliveries}
+        rnd.add(
+            f"UPDATE delivery_counters {_BY_KEY} SET last_seq = {_case(len(last_seqs))}"
+            f" WHERE user_id IN ({_marks(len(last_seqs))})",
+            [*(v for pair in last_seqs.items() for v in pair), *last_seqs],
+        )
+    if own:
+        await rnd.run()
     return numbered.logged
 
 
@@ -148,15 +161,6 @@ async def _logged_before(cur: Cursor, batch: Sequence[NewMessage]) -> Firsts:
     for mid, uid, seq in await cur.fetchall():
         seqs[mid][uid] = seq
     return {key: (first, seqs[first.mid]) for key, first in firsts.items()}
-
-
-async def _set_counters(cur: Cursor, last_seqs: Mapping[int, int]) -> None:
-    """Sets the users' last_seq (their counters are locked), in one statement."""
-    await cur.execute(
-        f"UPDATE delivery_counters {_BY_KEY} SET last_seq = {_case(len(last_seqs))}"
-        f" WHERE user_id IN ({_marks(len(last_seqs))})",
-        [*(v for pair in last_seqs.items() for v in pair), *last_seqs],
-    )
 
 
 async def forget_acknowledged(cur: Cursor, acks: Mapping[int, int]) -> None:
