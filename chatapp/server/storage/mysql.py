@@ -44,7 +44,6 @@ from .mysql_pool import (
     release,
 )
 from .mysql_roles import MySQLGroupRoles
-from .mysql_round import Round
 from .rows import (
     Contact,
     Conversation,
@@ -236,13 +235,15 @@ class MySQLStorage(
 
         async def write(cur: Cursor) -> list[Logged]:
             try:
-                rnd = Round(cur)  # what follows the messages' INSERT, in one round trip
-                logged = await mysql_log.log_messages(cur, batch, is_duplicate, rnd)
-                floors = add_acks(rnd, acks, seen_ms, stale_ms) if acks else None
-                results = await rnd.run()
-                if floors is not None:
+                logged, floors = await mysql_log.log_messages(
+                    cur,
+                    batch,
+                    is_duplicate,
+                    (lambda rnd: add_acks(rnd, acks, seen_ms, stale_ms)) if acks else None,
+                )
+                if acks:  # in the batch's round trip, the acks read the users' floors
                     cursors.clear()
-                    cursors.update(await raise_cursors(cur, results[floors]))
+                    cursors.update(await raise_cursors(cur, floors))
                 return logged
             except pymysql.err.IntegrityError as exc:
                 if exc.args[0] == NO_PARENT:  # recipients are checked before: a sender

@@ -13,13 +13,14 @@ from .base import NoSuchUser
 from .log_rows import (
     MESSAGE_COLUMNS,
     Firsts,
+    NumberedBatch,
     conversation_key,
     insert_message,
     number_batch,
     stored_message,
 )
 from .mysql_people import add_heads
-from .mysql_round import Round
+from .mysql_round import Round, Rows
 from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 
 Cursor = Any  # aiomysql ships no types
@@ -40,23 +41,24 @@ async def log_messages(
     cur: Cursor,
     batch: Sequence[NewMessage],
     duplicate_key: Callable[[Exception], bool],
-    rnd: Round | None = None,
-) -> list[Logged]:
+    then: Callable[[Round], int] | None = None,
+) -> tuple[list[Logged], Rows]:
     """Storage.log_messages; the caller holds a transaction. `duplicate_key` tells the
-    driver's error for a row whose unique key is taken. The statements after the messages'
-    INSERT go in `rnd`, for the caller to add its own and run (or, without one, in a round
-    run here): the heads, the deliveries and the counters in one round trip.
+    driver's error for a row whose unique key is taken; `then` adds the caller's own
+    statements to the batch's round trip and names the one whose rows it wants back.
 
     Only the recipients' delivery counters are locked, first, all in one statement in id
     order: each user's sequence numbers commit in order without gaps or duplicates, while
     batches for other recipients, on this instance or another, go ahead. Senders are not
-    locked: the unique key on (sender_id, cid_key) keeps a cid to one message. The messages
-    are inserted without looking their cids up first; where one was logged before, the
-    insert fails as a whole (and nothing of it stays), the cids are looked up and the batch
-    inserted again without its duplicates. Should another transaction log one of them
-    between the lookup and that insert, the error goes to the caller, whose next attempt
-    finds it. An unknown sender fails the insert's foreign key (the caller names the
-    sender, through `unknown_users`).
+    locked: the unique key on (sender_id, cid_key) keeps a cid to one message. Then one
+    round trip (mysql_round) inserts the messages, moves the heads, inserts the deliveries
+    and sets the counters, and carries `then`'s statements. The messages are inserted
+    without looking their cids up first; where one was logged before, the insert fails as
+    a whole (nothing of it stays, and nothing after it in the round ran), the cids are
+    looked up and the batch inserted again without its duplicates. Should another
+    transaction log one of them between the lookup and that insert, the error goes to the
+    caller, whose next attempt finds it. An unknown sender fails the insert's foreign key
+    (the caller names the sender, through `unknown_users`).
 
     Acknowledgements come after, in the same transaction (mysql_acks): devices, then the
     users' cursors (locked in id order); the rows they pass are deleted later, in the
@@ -72,18 +74,43 @@ async def log_messages(
     if missing:
         raise NoSuchUser(missing)
     numbered = number_batch(batch, counters, {})
-    # INSERT ... VALUES through executemany is sent as multi-row INSERTs.
+    inserts = Round(cur)
+    inserts.add_rows(INSERT_MESSAGE, numbered.messages)
+    alone = len(inserts) > 1  # too long to go with the rest: on its own round trips, first
+    if alone:
+        # Several statements: a duplicate in a later one leaves the earlier ones' rows.
+        await cur.execute("SAVEPOINT batch_messages")
+        try:
+            await inserts.run()
+        except Exception as exc:
+            if not duplicate_key(exc):
+                raise
+            await cur.execute("ROLLBACK TO SAVEPOINT batch_messages")
+            numbered = await _without_duplicates(cur, batch, counters)
+    rnd, wanted = _round(cur, numbered, then, with_messages=not alone)
     try:
-        if numbered.messages:
-            await cur.executemany(INSERT_MESSAGE, numbered.messages)
+        results = await rnd.run()
     except Exception as exc:
-        if not duplicate_key(exc):
+        if alone or not numbered.messages or not duplicate_key(exc) or rnd.failed_at != 0:
             raise
-        numbered = number_batch(batch, counters, await _logged_before(cur, batch))
-        if numbered.messages:
-            await cur.executemany(INSERT_MESSAGE, numbered.messages)
-    own = rnd is None
-    rnd = Round(cur) if rnd is None else rnd
+        numbered = await _without_duplicates(cur, batch, counters)
+        rnd, wanted = _round(cur, numbered, then, with_messages=False)
+        results = await rnd.run()
+    return numbered.logged, results[wanted] if wanted is not None else []
+
+
+def _round(
+    cur: Cursor,
+    numbered: NumberedBatch,
+    then: Callable[[Round], int] | None,
+    *,
+    with_messages: bool,
+) -> tuple[Round, int | None]:
+    """The batch's round trip: the messages (first, where `with_messages`), the heads, the
+    deliveries, the counters, then the caller's; and the index of the caller's rows."""
+    rnd = Round(cur)
+    if with_messages:
+        rnd.add_rows(INSERT_MESSAGE, numbered.messages)
     add_heads(rnd, numbered.messages)
     if numbered.deliveries:
         rnd.add_rows(_INSERT_DELIVERY, numbered.deliveries)
@@ -93,9 +120,19 @@ async def log_messages(
             f" WHERE user_id IN ({_marks(len(last_seqs))})",
             [*(v for pair in last_seqs.items() for v in pair), *last_seqs],
         )
-    if own:
-        await rnd.run()
-    return numbered.logged
+    return rnd, then(rnd) if then is not None else None
+
+
+async def _without_duplicates(
+    cur: Cursor, batch: Sequence[NewMessage], counters: dict[int, int]
+) -> NumberedBatch:
+    """After a duplicate cid failed the messages' INSERT: the batch numbered again without
+    the messages logged before, and the rest of its messages inserted."""
+    numbered = number_batch(batch, counters, await _logged_before(cur, batch))
+    if numbered.messages:
+        # INSERT ... VALUES through executemany is sent as multi-row INSERTs.
+        await cur.executemany(INSERT_MESSAGE, numbered.messages)
+    return numbered
 
 
 async def _lock_counters(cur: Cursor, user_ids: Collection[int]) -> dict[int, int]:

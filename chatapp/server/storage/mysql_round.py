@@ -29,6 +29,8 @@ class Round:
     def __init__(self, cur: Cursor) -> None:
         self._cur = cur
         self._statements: list[str] = []
+        self.failed_at: int | None = None
+        """The index of the statement that failed run(), where one did."""
 
     def __len__(self) -> int:
         return len(self._statements)
@@ -68,19 +70,23 @@ class Round:
         size = 0
         for statement in self._statements:
             if group and size + len(statement) + 2 > MAX_ROUND:
-                results += await self._send(group)
+                await self._send(group, results)
                 group, size = [], 0
             group.append(statement)
             size += len(statement) + 2
         if group:
-            results += await self._send(group)
+            await self._send(group, results)
         return results
 
-    async def _send(self, group: list[str]) -> list[Rows]:
+    async def _send(self, group: list[str], results: list[Rows]) -> None:
         cur = self._cur
-        await cur.execute(";\n".join(group))
-        results = [list(await cur.fetchall())]
-        while len(results) < len(group):
-            await cur.nextset()  # raises the statement's error, if it failed
+        first = len(results)
+        try:
+            await cur.execute(";\n".join(group))
             results.append(list(await cur.fetchall()))
-        return results
+            while len(results) - first < len(group):
+                await cur.nextset()  # raises the statement's error, if it failed
+                results.append(list(await cur.fetchall()))
+        except Exception:
+            self.failed_at = len(results)
+            raise

@@ -7,7 +7,7 @@ from typing import Any
 import pymysql
 import pytest
 
-from chatapp.server.storage import mysql_round
+from chatapp.server.storage import Kind, Logged, NewMessage, StoredMessage, mysql_round
 from chatapp.server.storage.mysql import MySQLStorage
 from chatapp.server.storage.mysql_round import Round
 from tests.services import mysql_query
@@ -82,3 +82,29 @@ async def test_a_long_round_goes_in_several_and_a_failure_stops_the_rest(
     assert statements > 1  # the multi-row INSERT was cut to fit
     ids = [row[0] for row in mysql_query(mysql_url, "SELECT id FROM t ORDER BY id")]
     assert ids == [*range(20), 100]  # the statement after the failure did not run
+
+
+@pytest.mark.mysql
+async def test_a_batch_too_long_for_one_round_still_finds_a_duplicate_in_its_last_statement(
+    mysql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mysql_round, "MAX_ROUND", 300)  # a statement or two per message
+    storage = MySQLStorage.from_url(mysql_url)
+    await storage.open()
+    try:
+        a, b = [(await storage.create_user(name, "hash")).id for name in "ab"]
+        first = chat(a, b, 1)
+        await storage.log_messages([NewMessage(first, (b,), "dup")])
+        batch = [NewMessage(chat(a, b, n), (b,), f"c{n}") for n in range(2, 6)]
+        batch.append(NewMessage(chat(a, b, 6), (b,), "dup"))  # a retry, last
+        logged = await storage.log_messages(batch)
+        assert logged[-1] == Logged(first.mid, ((b, 1),), first)
+        assert [entry.deliveries for entry in logged[:-1]] == [((b, n),) for n in range(2, 6)]
+        pending = await storage.pending(b, None, 10)
+        assert [m.mid for _, m in pending.deliveries] == [chat(a, b, n).mid for n in range(1, 6)]
+    finally:
+        await storage.close()
+
+
+def chat(sender: int, toid: int, n: int) -> StoredMessage:
+    return StoredMessage((1 << 40) + n, Kind.DIRECT, sender, "x", toid, f"message {n}", "t", n)
