@@ -48,14 +48,16 @@ from chatapp.protocol import ProtocolError
 from .base import Attached, BusListener, BusUnavailable, Deliver, Delivery
 from .envelope import DOORBELL_PAYLOAD, JOIN, seal, seal_each, unpack, unseal
 from .memory import Sessions
+from .redis_fence import Fence
 from .redis_lease import Claims, Client, Lease
-from .redis_publisher import FAILURES, Publisher, unavailable
+from .redis_publisher import FAILURES, Missed, Publisher, unavailable
+from .redis_recovery import RESUME, Recovery
 from .redis_subscriber import Subscriber, Subscriptions
 
 log = logging.getLogger(__name__)
 
 
-class RedisBus:
+class RedisBus(Recovery):
     """The bus of a cluster: see the module docstring for its keys and channels."""
 
     def __init__(self, url: str, *, prefix: str = "chatapp:", lease_seconds: float = 10.0) -> None:
@@ -66,8 +68,11 @@ class RedisBus:
         self._shared: set[int] = set()  # users held here whom other instances hold too
         self._listener: BusListener | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._evicted: list[int] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self._missed = Missed()
+        self._given_up = 0  # sessions given up since Redis last confirmed a renewal
         self._connect(url)
+        self._fence = Fence(self._lease, self._give_up, self._claim_again, self._healed)
 
     def _connect(self, url: str) -> None:  # the clients, claims, subscriber and publisher
         self._control = f"{self.prefix}control"
@@ -122,17 +127,18 @@ class RedisBus:
         self._listener = listener
         with unavailable():
             await self._lease.claim_node()
-            await self._lease.renew()
+            await self._fence.hold()
             await self._subscriber.open()
         loop = asyncio.get_running_loop()
         listen = self._subscriber.listen(self._recover, self._recovered)
-        self._tasks = [loop.create_task(listen), loop.create_task(self._lease.keep())]
+        self._tasks = [loop.create_task(listen), loop.create_task(self._fence.keep())]
         log.info("redis bus: instance %s, prefix %r", self.instance_id, self.prefix)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._background]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._publisher.close()
         try:
             for uid, devices in list(self._local.users.items()):
@@ -144,22 +150,6 @@ class RedisBus:
         await self._subscriber.close()
         for client in self._clients:
             await client.aclose()
-
-    async def _recover(self) -> None:
-        """Once subscribed again: the lease renewed, every session here claimed again
-        (Redis may have restarted empty), the shared users found anew and announced; the
-        users of exclusive sessions whose claim was taken meanwhile are evicted."""
-        await self._lease.renew()
-        evicted, self._shared = await self._claims.reclaim(self._local)
-        self._evicted = sorted(evicted)
-        await self._announce(self._shared)
-
-    def _recovered(self) -> None:
-        log.warning("redis bus: reconnected; %d users resubscribed", len(self._local.users))
-        if self._listener is not None:
-            if self._evicted:
-                self._listener.evicted(self._evicted)
-            self._listener.resumed(list(self._local.users))
 
     # --- presence ------------------------------------------------------------------
 
@@ -253,7 +243,11 @@ class RedisBus:
         sealed = seal_each(self.instance_id, items)
         if not sealed:
             return []
-        counts = await self._publisher.publish([(self.channel(u), p) for u, p in sealed])
+        try:
+            counts = await self._publisher.publish([(self.channel(u), p) for u, p in sealed])
+        except BusUnavailable:
+            self._missed.add(uid for uid, _ in sealed)  # rung once Redis answers again
+            raise
         # This instance's own subscription counts among those that heard, but drops it.
         heard = zip(sealed, counts, strict=True)
         return [uid for (uid, _), count in heard if count <= (uid in self._local)]
@@ -274,6 +268,8 @@ class RedisBus:
                 self._listener.group_changed(int(value))
             elif kind == "ties" and value.isdigit() and self._listener is not None:
                 self._listener.ties_changed(int(value))
+            elif payload == RESUME and self._listener is not None:
+                self._listener.resumed(list(self._local.users))
             return
         try:
             user_id = self.user_of(name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from redis.exceptions import RedisClusterException, RedisError
@@ -117,3 +117,28 @@ class Publisher:
                     start += len(commands)
         finally:
             self._sender = None
+
+
+class Missed:
+    """The users whose deliveries could not be published (Redis was out of reach): their
+    sessions elsewhere are rung once it is back, to read what waits in the log. Past
+    `cap` users, every instance is asked to ring all of its users instead."""
+
+    def __init__(self, cap: int = 10_000) -> None:
+        self.cap = cap
+        self.users: set[int] = set()
+        self.everyone = False
+
+    def add(self, user_ids: Iterable[int]) -> None:
+        if self.everyone:
+            return
+        self.users.update(user_ids)
+        if len(self.users) > self.cap:
+            self.users.clear()
+            self.everyone = True
+
+    def take(self) -> tuple[set[int], bool]:
+        """What is to be rung, forgotten here (`add` it back if ringing fails)."""
+        taken = self.users, self.everyone
+        self.users, self.everyone = set(), False
+        return taken
