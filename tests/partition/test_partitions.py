@@ -37,7 +37,7 @@ def audited(cluster: Cluster, what: str, offline: Offline, took: float) -> None:
 async def cut_for(cluster: Cluster, link: Link, seconds: float, what: str) -> None:
     """Cuts `link` for `seconds` while the users chat, heals it, and audits."""
     with Offline(cluster.chatters) as offline:
-        load = asyncio.create_task(cluster.chatters.chat(seconds + 2))
+        load = asyncio.create_task(cluster.chatters.chat(seconds + 1))  # until the heal
         await asyncio.sleep(1)  # chat before the cut
         cluster.lab.net.cut(link)
         await asyncio.sleep(seconds)  # the length of the partition is the point
@@ -60,3 +60,17 @@ async def test_cut_from_redis(cluster: Cluster) -> None:
     line = await cluster.log_line(0, LAPSED)
     assert "ERROR" in line and "gave up" in line, line
     print("partition: instance 0 said:", line)
+
+
+async def test_cut_from_mysql(cluster: Cluster) -> None:
+    link = cluster.lab.to_mysql[0]
+    await cut_for(cluster, link, LEASE / 4, "instance 0 cut from MariaDB for a quarter lease")
+    await cut_for(cluster, link, LEASE * 2, "instance 0 cut from MariaDB for twice the lease")
+    assert not cluster.instances[0].lines(LAPSED)  # the bus had nothing to do with it
+
+
+async def test_cut_from_clients(cluster: Cluster) -> None:
+    link = cluster.lab.to_clients[0]
+    await cut_for(cluster, link, LEASE / 4, "instance 0 cut from its clients for a quarter lease")
+    await cut_for(cluster, link, LEASE * 2, "instance 0 cut from its clients for twice the lease")
+    assert not cluster.instances[0].lines(LAPSED)
