@@ -17,9 +17,7 @@ from .test_partitions import LAPSED, audited
 pytestmark = [pytest.mark.partition, pytest.mark.mysql, pytest.mark.redis]
 
 
-async def fault_for(
-    cluster: Cluster, start: Callable[[], None], seconds: float, what: str
-) -> None:
+async def fault_for(cluster: Cluster, start: Callable[[], None], seconds: float, what: str) -> None:
     """Starts a fault of the proxy for `seconds` while the users chat, heals, audits."""
     proxy = cluster.proxy
     with Offline(cluster.chatters) as offline:
