@@ -106,7 +106,12 @@ class RedisBus(Recovery):
 
     @property
     def connected(self) -> bool:
-        return self._subscriber.connected
+        return self._subscriber.connected and not self._fence.failing
+
+    def _reachable(self) -> None:
+        """Raises BusUnavailable at once while Redis is out of reach (see Fence.failing)."""
+        if self._fence.failing:
+            raise BusUnavailable("redis: out of reach (no lease renewal confirmed lately)")
 
     @property
     def reconnects(self) -> int:
@@ -158,6 +163,7 @@ class RedisBus(Recovery):
     ) -> Attached:
         if not self._local.admits(user_id, device_id, exclusive):
             return Attached(False)
+        self._reachable()
         # Reserve locally first, so two logins here cannot interleave their awaits.
         previous = self._local.add(user_id, device_id, deliver, exclusive)
         try:
@@ -177,16 +183,6 @@ class RedisBus(Recovery):
             self._shared.add(user_id)
             await self._announce({user_id})  # subscribed: the answering bells are heard
         return Attached(True, first)
-
-    async def _announce(self, user_ids: set[int]) -> None:
-        """Publishes `join` on these users' channels (held here, and elsewhere too)."""
-        join = seal(self.instance_id, JOIN)
-        if not user_ids:
-            return
-        try:
-            await self._publisher.publish([(self.channel(uid), join) for uid in user_ids])
-        except BusUnavailable as exc:  # the recovery after the reconnection tells them
-            log.warning("redis bus: could not announce %d users: %s", len(user_ids), exc)
 
     async def detach(self, user_id: int, device_id: int, deliver: Deliver) -> bool:
         if not self._local.remove(user_id, device_id, deliver):
@@ -214,11 +210,13 @@ class RedisBus(Recovery):
         ids = list(user_ids)
         if not ids:
             return set()
+        self._reachable()
         with unavailable():
             flags = await self._claims.online(ids)
         return {uid for uid, flag in zip(ids, flags, strict=True) if flag}
 
     async def online_devices(self, user_id: int) -> set[int]:
+        self._reachable()
         with unavailable():
             return await self._claims.devices(user_id)
 
@@ -244,6 +242,7 @@ class RedisBus(Recovery):
         if not sealed:
             return []
         try:
+            self._reachable()
             counts = await self._publisher.publish([(self.channel(u), p) for u, p in sealed])
         except BusUnavailable:
             self._missed.add(uid for uid, _ in sealed)  # rung once Redis answers again

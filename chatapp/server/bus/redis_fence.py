@@ -72,6 +72,16 @@ class Fence:
             self._back()
             return lost
 
+    @property
+    def failing(self) -> bool:
+        """Whether Redis has been out of reach for a while: no renewal confirmed for half
+        a lease, or none since a lapse. The bus then refuses at once what needs Redis
+        (a login, a look at presence, a publish), rather than waiting on a dead link."""
+        lease = self._lease
+        if self._out_since is None:
+            return False
+        return lease.renewed_at is None or lease.unconfirmed() >= lease.seconds / 2
+
     def check(self) -> None:
         """Lapses the lease if no renewal was confirmed for a whole lease."""
         lease = self._lease

@@ -11,7 +11,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from .base import BusListener, BusUnavailable, EndSession
-from .envelope import DOORBELL_PAYLOAD, seal
+from .envelope import DOORBELL_PAYLOAD, JOIN, seal
 from .memory import Sessions
 from .redis_fence import Fence
 from .redis_lease import Claims, Lease
@@ -48,7 +48,14 @@ class Recovery:
         raise NotImplementedError
 
     async def _announce(self, user_ids: set[int]) -> None:
-        raise NotImplementedError
+        """Publishes `join` on these users' channels (held here, and elsewhere too)."""
+        join = seal(self.instance_id, JOIN)
+        if not user_ids:
+            return
+        try:
+            await self._publisher.publish([(self.channel(uid), join) for uid in user_ids])
+        except BusUnavailable as exc:  # the recovery after the reconnection tells them
+            log.warning("redis bus: could not announce %d users: %s", len(user_ids), exc)
 
     async def _recover(self) -> None:
         """Once subscribed again: the lease held (or given up, see redis_fence.py), every
