@@ -25,6 +25,7 @@ class Faults:
 
     delay: float = 0.0
     drop_replies: bool = False
+    blackhole: bool = False  # new connections are accepted, and nothing passes
 
 
 @dataclass(eq=False)
@@ -73,13 +74,20 @@ class FaultProxy:
             link.flowing.clear()
         return len(frozen)
 
+    def partition(self, upstream: int) -> None:
+        """Nothing reaches `upstream` any more, old connections or new, until `heal` (new
+        ones flow then) and `thaw` (old ones too)."""
+        self.faults[upstream].blackhole = True
+        self.half_open(upstream)
+
     def thaw(self) -> None:
-        """What was left half-open flows again."""
+        """What was left half-open (or fell into a black hole) flows again."""
         for link in self.links:
             link.flowing.set()
 
     def heal(self) -> None:
-        """No more delay or dropped replies (half-open connections stay as they are)."""
+        """No more delay, dropped replies or black hole (half-open connections stay as
+        they are)."""
         self.faults = [Faults() for _ in self.upstreams]
 
     def open_to(self, upstream: int) -> int:
@@ -109,7 +117,8 @@ class FaultProxy:
         index, up_reader, up_writer = connected
         self.accepted[index] += 1
         link = Link(index, [writer, up_writer])
-        link.flowing.set()
+        if not self.faults[index].blackhole:
+            link.flowing.set()
         self.links.add(link)
         try:
             await asyncio.gather(
