@@ -5,7 +5,8 @@ URL: ``redis://[:password@]host:6379/0?prefix=chatapp:&lease=10``
 - ``prefix`` (default ``chatapp:``) starts every key and channel, so several deployments
   or test runs can share one Redis.
 - ``lease`` (seconds, default 10) bounds how long the sessions of an instance that died
-  without warning still count: after it, a legacy login elsewhere is let in.
+  without warning still count: after it, a legacy login elsewhere is let in. An instance
+  cut off from Redis for a whole lease gives its sessions up (redis_fence.py).
 
 Keys and channels, with the default prefix:
 
@@ -26,7 +27,8 @@ or holds "shared" (other instances hold them too). An instance that attaches a u
 marks them shared and, once subscribed, publishes ``join`` on their channel; each instance holding
 them marks them shared too and rings the doorbell there, so that a chat it delivered only here
 before it heard is read from the log. A user is no longer shared once their last session here ends.
-Parts: redis_lease.py, redis_subscriber.py, redis_publisher.py; on a cluster, redis_cluster.py.
+Parts: redis_lease.py, redis_fence.py, redis_recovery.py, redis_subscriber.py,
+redis_publisher.py; on a cluster, redis_cluster.py.
 """
 
 from __future__ import annotations
