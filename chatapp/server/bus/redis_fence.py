@@ -74,13 +74,13 @@ class Fence:
 
     @property
     def failing(self) -> bool:
-        """Whether Redis has been out of reach for a while: no renewal confirmed for half
-        a lease, or none since a lapse. The bus then refuses at once what needs Redis
-        (a login, a look at presence, a publish), rather than waiting on a dead link."""
+        """Whether Redis seems out of reach: no renewal confirmed for half a lease (one is
+        due every third), or none since a lapse. The bus then refuses at once what needs
+        Redis (a login, a look at presence, a publish), rather than wait on a dead link."""
         lease = self._lease
-        if self._out_since is None:
-            return False
-        return lease.renewed_at is None or lease.unconfirmed() >= lease.seconds / 2
+        if lease.renewed_at is None:
+            return self._out_since is not None
+        return lease.unconfirmed() >= lease.seconds / 2
 
     def check(self) -> None:
         """Lapses the lease if no renewal was confirmed for a whole lease."""
@@ -118,15 +118,15 @@ class Fence:
         return lease.seconds - lease.unconfirmed()
 
     async def keep(self) -> None:
-        """Renews the lease for as long as the task runs. An attempt may take a sixth of
-        the lease (a stalled connection is dropped, and the next one starts afresh), so
-        that a short cut is bridged by the first attempt after it."""
+        """Renews the lease for as long as the task runs. An attempt may take until the
+        lease could run out (a slow Redis is no lapse; a renewal stalled by a short cut
+        goes through when TCP sends it again), then the clock decides."""
         seconds = self._lease.seconds
         pause = seconds / 3
         while True:
             await asyncio.sleep(pause)
             try:
-                async with asyncio.timeout(min(seconds / 6, max(0.05, self._deadline()))):
+                async with asyncio.timeout(max(0.05, self._deadline())):
                     again = await self.hold()
                 if again:
                     await self._reclaim()
