@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shutil
+import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +64,26 @@ class Cluster:
             found = re.search(r"^chatapp_sessions (\S+)$", text, re.MULTILINE)
             counts.append(int(float(found.group(1))) if found else -1)
         return counts
+
+    def unready(self) -> list[str]:
+        """What each instance's /readyz says, for those not ready."""
+        said = []
+        for instance in self.instances:
+            url = f"http://{instance.address}:{METRICS_PORT}/readyz"
+            try:
+                with urllib.request.urlopen(url, timeout=5):
+                    pass
+            except urllib.error.HTTPError as exc:
+                said.append(f"instance {instance.index}: {exc.read().decode().strip()}")
+            except OSError as exc:
+                said.append(f"instance {instance.index}: {exc}")
+        return said
+
+    async def all_ready(self, timeout: float = 20.0) -> None:
+        """Waits until every instance says it is ready for new connections again."""
+        async with asyncio.timeout(timeout):
+            while await asyncio.to_thread(self.unready):
+                await asyncio.sleep(0.1)
 
     async def one_session_each(self, timeout: float = 20.0) -> list[int]:
         """Waits until the instances hold as many sessions as there are users, all

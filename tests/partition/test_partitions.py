@@ -47,6 +47,7 @@ async def cut_for(cluster: Cluster, link: Link, seconds: float, what: str) -> No
         await cluster.chatters.settled()
         took = time.monotonic() - healed
         await cluster.one_session_each()
+        await cluster.all_ready()  # the instance cut off serves again
         audited(cluster, what, offline, took)
 
 
