@@ -110,12 +110,14 @@ class Fence:
             self._out_since = None
             self._healed(without)
 
-    def _deadline(self) -> float:
-        """Seconds until the lease may run out (a whole lease before the first renewal)."""
+    def _budget(self) -> float:
+        """How long the next attempt may take: until the lease could run out; after a
+        lapse, a sixth of the lease, so that a dead connection is soon replaced by a new
+        one, which gets through as soon as the path heals."""
         lease = self._lease
         if lease.renewed_at is None:
-            return lease.seconds
-        return lease.seconds - lease.unconfirmed()
+            return lease.seconds / 6
+        return max(0.05, lease.seconds - lease.unconfirmed())
 
     async def keep(self) -> None:
         """Renews the lease for as long as the task runs. An attempt may take until the
@@ -126,14 +128,14 @@ class Fence:
         while True:
             await asyncio.sleep(pause)
             try:
-                async with asyncio.timeout(max(0.05, self._deadline())):
+                async with asyncio.timeout(self._budget()):
                     again = await self.hold()
                 if again:
                     await self._reclaim()
                 pause = seconds / 3
             except FAILURES as exc:
                 self._failed(exc)
-                pause = min(seconds / 12, max(0.0, self._deadline()))
+                pause = min(seconds / 12, self._budget())
             finally:  # redis-py may swallow a cancellation, or make it an error
                 stop_if_cancelled()
             self.check()
