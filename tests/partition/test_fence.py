@@ -101,3 +101,34 @@ async def test_a_lapsed_instance_gives_its_sessions_up_and_takes_nothing_back(
     assert any("renewed again after" in r.getMessage() for r in caplog.records)
     await a.close()
     await b.close()
+
+
+async def test_a_slow_redis_is_no_lapse(private_redis: PrivateRedis, proxy: FaultProxy) -> None:
+    a, b = await buses(private_redis, proxy)
+    phone = Inbox()
+    assert (await a.attach(5, 1, phone)).claimed
+    proxy.faults[0].delay = LEASE / 8  # each way: a round trip of a quarter lease
+    await phone.quiet(LEASE * 2)  # renewals are slow, and none is missed
+    assert await b.online_devices(5) == {1}
+    proxy.heal()
+    await a.close()
+    await b.close()
+
+
+async def test_lost_replies_lapse_the_lease_as_a_cut_does(
+    private_redis: PrivateRedis, proxy: FaultProxy
+) -> None:
+    a, b = await buses(private_redis, proxy)
+    phone = Inbox()
+    assert (await a.attach(5, 1, phone)).claimed
+    proxy.faults[0].drop_replies = True  # Redis hears A's renewals; A never hears back
+    ended = await phone.get()
+    assert isinstance(ended, EndSession), ended
+    proxy.heal()
+    await until(lambda: a.connected)  # under its new id
+    async with asyncio.timeout(10):
+        while await b.online([5]):
+            await asyncio.sleep(0.05)  # the old id's lease, renewed unawares, runs out
+    assert not a._local.users
+    await a.close()
+    await b.close()

@@ -121,8 +121,8 @@ class Fence:
 
     async def keep(self) -> None:
         """Renews the lease for as long as the task runs. An attempt may take until the
-        lease could run out (a slow Redis is no lapse; a renewal stalled by a short cut
-        goes through when TCP sends it again), then the clock decides."""
+        lease could run out (a renewal stalled by a short cut goes through when TCP sends
+        it again), then the clock decides."""
         seconds = self._lease.seconds
         pause = seconds / 3
         while True:
@@ -132,7 +132,9 @@ class Fence:
                     again = await self.hold()
                 if again:
                     await self._reclaim()
-                pause = seconds / 3
+                # Every third of the lease from when the last one was sent: a slow Redis
+                # (a round trip of up to half the lease) does not push renewals apart.
+                pause = max(0.0, seconds / 3 - self._lease.unconfirmed())
             except FAILURES as exc:
                 self._failed(exc)
                 pause = min(seconds / 12, self._budget())
