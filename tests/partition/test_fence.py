@@ -15,7 +15,7 @@ from tests.faultproxy import FaultProxy
 from tests.redis_service import PrivateRedis
 from tests.server.bus.kit import CHAT, Inbox, Listener, started
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.partition, pytest.mark.redis]
 
 LEASE = 1.0
 
