@@ -13,7 +13,7 @@ from chatapp.server.bus import DOORBELL, BusUnavailable, EndSession
 from chatapp.server.bus.redis import RedisBus
 from tests.faultproxy import FaultProxy
 from tests.redis_service import PrivateRedis
-from tests.server.bus.kit import CHAT, Inbox, Listener, started
+from tests.server.bus.kit import CHAT, Inbox, Listener, get, started
 
 pytestmark = [pytest.mark.partition, pytest.mark.redis]
 
@@ -37,10 +37,13 @@ async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
             await asyncio.sleep(0.02)  # the fence and leases move at their own pace
 
 
-async def buses(redis: PrivateRedis, proxy: FaultProxy) -> tuple[RedisBus, RedisBus]:
+async def buses(
+    redis: PrivateRedis, proxy: FaultProxy, heard: Listener | None = None
+) -> tuple[RedisBus, RedisBus]:
+    """A, through the proxy, and B, which `heard` listens to."""
     options = f"/0?prefix=f:&lease={LEASE}"
     a = await started(f"redis://127.0.0.1:{proxy.port}{options}", Listener())
-    b = await started(f"redis://127.0.0.1:{redis.port}{options}")
+    b = await started(f"redis://127.0.0.1:{redis.port}{options}", heard)
     return a, b
 
 
@@ -66,7 +69,8 @@ async def test_a_lapsed_instance_gives_its_sessions_up_and_takes_nothing_back(
     private_redis: PrivateRedis, proxy: FaultProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="chatapp.server.bus")
-    a, b = await buses(private_redis, proxy)
+    heard = Listener()
+    a, b = await buses(private_redis, proxy, heard)
     phone, console, elsewhere = Inbox(), Inbox(), Inbox()
     assert (await a.attach(5, 1, phone)).claimed
     assert (await a.attach(6, 1, console, exclusive=True)).claimed
@@ -79,6 +83,8 @@ async def test_a_lapsed_instance_gives_its_sessions_up_and_takes_nothing_back(
     assert not a.connected  # /readyz says so
     with pytest.raises(BusUnavailable):  # at once, not after a timeout
         await a.publish_many([(7, CHAT)])
+    with pytest.raises(BusUnavailable):  # a group changed on A meanwhile
+        await a.group_changed(3)
     # Others count A's sessions as gone once its lease ran out: the same device, and a
     # console of the user, log in on B.
     await until(lambda: not a._local.users)  # A gave its sessions up
@@ -95,6 +101,7 @@ async def test_a_lapsed_instance_gives_its_sessions_up_and_takes_nothing_back(
     assert await b.online_devices(5) == {1}
     assert await b.online_devices(6) == {2}
     assert await elsewhere.get() == DOORBELL  # the chat A could not publish is in the log
+    assert await get(heard.groups) == 3  # B's cache of the group is dropped after all
     lapsed = [r for r in caplog.records if "lease lost" in r.getMessage()]
     assert lapsed and lapsed[0].levelno == logging.ERROR
     assert "gave up 2 sessions of 2 users" in lapsed[0].getMessage()

@@ -110,11 +110,6 @@ class RedisBus(Recovery):
     def connected(self) -> bool:
         return self._subscriber.connected and not self._fence.failing
 
-    def _reachable(self) -> None:
-        """Raises BusUnavailable at once while Redis is out of reach (see Fence.failing)."""
-        if self._fence.failing:
-            raise BusUnavailable("redis: out of reach (no lease renewal confirmed lately)")
-
     @property
     def reconnects(self) -> int:
         return self._subscriber.reconnects
@@ -254,10 +249,10 @@ class RedisBus(Recovery):
         return [uid for (uid, _), count in heard if count <= (uid in self._local)]
 
     async def group_changed(self, group_id: int) -> None:
-        await self._publisher.publish([(self._control, f"group:{group_id}".encode())])
+        await self._tell(f"group:{group_id}".encode())
 
     async def ties_changed(self, user_id: int) -> None:
-        await self._publisher.publish([(self._control, f"ties:{user_id}".encode())])
+        await self._tell(f"ties:{user_id}".encode())
 
     # --- what is heard -------------------------------------------------------------
 

@@ -120,25 +120,30 @@ class Publisher:
 
 
 class Missed:
-    """The users whose deliveries could not be published (Redis was out of reach): their
-    sessions elsewhere are rung once it is back, to read what waits in the log. Past
-    `cap` users, every instance is asked to ring all of its users instead."""
+    """What could not be published while Redis was out of reach, to make up for once it
+    is back: the users whose deliveries missed (their sessions elsewhere are rung, to
+    read what waits in the log) and the control messages (group and ties changes, which
+    the other instances' caches need). Past `cap` of either, every instance is asked to
+    ring all its users and forget its caches instead."""
 
     def __init__(self, cap: int = 10_000) -> None:
         self.cap = cap
         self.users: set[int] = set()
+        self.control: set[bytes] = set()
         self.everyone = False
 
-    def add(self, user_ids: Iterable[int]) -> None:
+    def add(self, user_ids: Iterable[int], control: Iterable[bytes] = ()) -> None:
         if self.everyone:
             return
         self.users.update(user_ids)
-        if len(self.users) > self.cap:
+        self.control.update(control)
+        if len(self.users) > self.cap or len(self.control) > self.cap:
             self.users.clear()
+            self.control.clear()
             self.everyone = True
 
-    def take(self) -> tuple[set[int], bool]:
-        """What is to be rung, forgotten here (`add` it back if ringing fails)."""
-        taken = self.users, self.everyone
-        self.users, self.everyone = set(), False
+    def take(self) -> tuple[set[int], set[bytes], bool]:
+        """What is to be made up for, forgotten here (`add` it back if that fails)."""
+        taken = self.users, self.control, self.everyone
+        self.users, self.control, self.everyone = set(), set(), False
         return taken

@@ -1,6 +1,7 @@
-"""What the Redis bus does after Redis was out of reach: its sessions given up when its
-lease may have run out (redis_fence.py), claimed again when Redis lost them, and the
-deliveries it could not publish rung for once Redis answers again."""
+"""What the Redis bus does while and after Redis is out of reach: what needs Redis refused
+at once, its sessions given up when its lease may have run out (redis_fence.py), claimed
+again when Redis lost them, and what it could not publish made up for once Redis answers
+again (deliveries rung for, group and ties changes told again)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,20 @@ class Recovery:
             await self._publisher.publish([(self.channel(uid), join) for uid in user_ids])
         except BusUnavailable as exc:  # the recovery after the reconnection tells them
             log.warning("redis bus: could not announce %d users: %s", len(user_ids), exc)
+
+    def _reachable(self) -> None:
+        """Raises BusUnavailable at once while Redis is out of reach (see Fence.failing)."""
+        if self._fence.failing:
+            raise BusUnavailable("redis: out of reach (no lease renewal confirmed lately)")
+
+    async def _tell(self, payload: bytes) -> None:
+        """A control message: told again once Redis answers, if it cannot be now."""
+        try:
+            self._reachable()
+            await self._publisher.publish([(self._control, payload)])
+        except BusUnavailable:
+            self._missed.add((), [payload])
+            raise
 
     async def _recover(self) -> None:
         """Once subscribed again: the lease held (or given up, see redis_fence.py), every
@@ -127,23 +142,25 @@ class Recovery:
         self._later(self._ring_missed())
 
     async def _ring_missed(self) -> None:
-        """Rings the users whose deliveries could not be published (or, past the cap,
-        asks every instance to ring all its users)."""
-        users, everyone = self._missed.take()
-        if not users and not everyone:
+        """Makes up for what could not be published: rings the users whose deliveries
+        missed, sends the control messages again (or, past the cap, asks every instance
+        to ring all its users and forget its caches)."""
+        users, control, everyone = self._missed.take()
+        if not users and not control and not everyone:
             return
         bell = seal(self.instance_id, DOORBELL_PAYLOAD)
         commands = [(self.channel(uid), bell) for uid in sorted(users)]
+        commands += [(self._control, payload) for payload in sorted(control)]
         if everyone:
             commands.append((self._control, RESUME))
         try:
             await self._publisher.publish(commands)
         except BusUnavailable as exc:
-            log.warning("redis bus: could not ring %d users yet: %s", len(users), exc)
-            self._missed.add(users)
+            log.warning("redis bus: could not make up for %d missed yet: %s", len(commands), exc)
+            self._missed.add(users, control)
             self._missed.everyone |= everyone
         else:
-            log.info("redis bus: rang %d users whose deliveries missed the bus", len(users))
+            log.info("redis bus: rang %d users, told %d changes again", len(users), len(control))
 
     async def _unsubscribe(self, user_ids: set[int]) -> None:
         """Stops hearing the channels of users no longer held here (best effort: the next
