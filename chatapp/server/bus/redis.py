@@ -5,7 +5,8 @@ URL: ``redis://[:password@]host:6379/0?prefix=chatapp:&lease=10``
 - ``prefix`` (default ``chatapp:``) starts every key and channel, so several deployments
   or test runs can share one Redis.
 - ``lease`` (seconds, default 10) bounds how long the sessions of an instance that died
-  without warning still count: after it, a legacy login elsewhere is let in.
+  without warning still count: after it, a legacy login elsewhere is let in. An instance
+  cut off from Redis for a whole lease gives its sessions up (redis_fence.py).
 
 Keys and channels, with the default prefix:
 
@@ -26,7 +27,8 @@ or holds "shared" (other instances hold them too). An instance that attaches a u
 marks them shared and, once subscribed, publishes ``join`` on their channel; each instance holding
 them marks them shared too and rings the doorbell there, so that a chat it delivered only here
 before it heard is read from the log. A user is no longer shared once their last session here ends.
-Parts: redis_lease.py, redis_subscriber.py, redis_publisher.py; on a cluster, redis_cluster.py.
+Parts: redis_lease.py, redis_fence.py, redis_recovery.py, redis_subscriber.py,
+redis_publisher.py; on a cluster, redis_cluster.py.
 """
 
 from __future__ import annotations
@@ -48,14 +50,16 @@ from chatapp.protocol import ProtocolError
 from .base import Attached, BusListener, BusUnavailable, Deliver, Delivery
 from .envelope import DOORBELL_PAYLOAD, JOIN, seal, seal_each, unpack, unseal
 from .memory import Sessions
+from .redis_fence import Fence
 from .redis_lease import Claims, Client, Lease
-from .redis_publisher import FAILURES, Publisher, unavailable
+from .redis_publisher import FAILURES, Missed, Publisher, unavailable
+from .redis_recovery import RESUME, Recovery
 from .redis_subscriber import Subscriber, Subscriptions
 
 log = logging.getLogger(__name__)
 
 
-class RedisBus:
+class RedisBus(Recovery):
     """The bus of a cluster: see the module docstring for its keys and channels."""
 
     def __init__(self, url: str, *, prefix: str = "chatapp:", lease_seconds: float = 10.0) -> None:
@@ -66,8 +70,11 @@ class RedisBus:
         self._shared: set[int] = set()  # users held here whom other instances hold too
         self._listener: BusListener | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._evicted: list[int] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self._missed = Missed()
+        self._given_up = 0  # sessions given up since Redis last confirmed a renewal
         self._connect(url)
+        self._fence = Fence(self._lease, self._give_up, self._claim_again, self._healed)
 
     def _connect(self, url: str) -> None:  # the clients, claims, subscriber and publisher
         self._control = f"{self.prefix}control"
@@ -101,7 +108,7 @@ class RedisBus:
 
     @property
     def connected(self) -> bool:
-        return self._subscriber.connected
+        return self._subscriber.connected and not self._fence.failing
 
     @property
     def reconnects(self) -> int:
@@ -122,17 +129,18 @@ class RedisBus:
         self._listener = listener
         with unavailable():
             await self._lease.claim_node()
-            await self._lease.renew()
+            await self._fence.hold()
             await self._subscriber.open()
         loop = asyncio.get_running_loop()
         listen = self._subscriber.listen(self._recover, self._recovered)
-        self._tasks = [loop.create_task(listen), loop.create_task(self._lease.keep())]
+        self._tasks = [loop.create_task(listen), loop.create_task(self._fence.keep())]
         log.info("redis bus: instance %s, prefix %r", self.instance_id, self.prefix)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._background]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._publisher.close()
         try:
             for uid, devices in list(self._local.users.items()):
@@ -145,22 +153,6 @@ class RedisBus:
         for client in self._clients:
             await client.aclose()
 
-    async def _recover(self) -> None:
-        """Once subscribed again: the lease renewed, every session here claimed again
-        (Redis may have restarted empty), the shared users found anew and announced; the
-        users of exclusive sessions whose claim was taken meanwhile are evicted."""
-        await self._lease.renew()
-        evicted, self._shared = await self._claims.reclaim(self._local)
-        self._evicted = sorted(evicted)
-        await self._announce(self._shared)
-
-    def _recovered(self) -> None:
-        log.warning("redis bus: reconnected; %d users resubscribed", len(self._local.users))
-        if self._listener is not None:
-            if self._evicted:
-                self._listener.evicted(self._evicted)
-            self._listener.resumed(list(self._local.users))
-
     # --- presence ------------------------------------------------------------------
 
     async def attach(
@@ -168,6 +160,7 @@ class RedisBus:
     ) -> Attached:
         if not self._local.admits(user_id, device_id, exclusive):
             return Attached(False)
+        self._reachable()
         # Reserve locally first, so two logins here cannot interleave their awaits.
         previous = self._local.add(user_id, device_id, deliver, exclusive)
         try:
@@ -187,16 +180,6 @@ class RedisBus:
             self._shared.add(user_id)
             await self._announce({user_id})  # subscribed: the answering bells are heard
         return Attached(True, first)
-
-    async def _announce(self, user_ids: set[int]) -> None:
-        """Publishes `join` on these users' channels (held here, and elsewhere too)."""
-        join = seal(self.instance_id, JOIN)
-        if not user_ids:
-            return
-        try:
-            await self._publisher.publish([(self.channel(uid), join) for uid in user_ids])
-        except BusUnavailable as exc:  # the recovery after the reconnection tells them
-            log.warning("redis bus: could not announce %d users: %s", len(user_ids), exc)
 
     async def detach(self, user_id: int, device_id: int, deliver: Deliver) -> bool:
         if not self._local.remove(user_id, device_id, deliver):
@@ -224,11 +207,13 @@ class RedisBus:
         ids = list(user_ids)
         if not ids:
             return set()
+        self._reachable()
         with unavailable():
             flags = await self._claims.online(ids)
         return {uid for uid, flag in zip(ids, flags, strict=True) if flag}
 
     async def online_devices(self, user_id: int) -> set[int]:
+        self._reachable()
         with unavailable():
             return await self._claims.devices(user_id)
 
@@ -253,16 +238,21 @@ class RedisBus:
         sealed = seal_each(self.instance_id, items)
         if not sealed:
             return []
-        counts = await self._publisher.publish([(self.channel(u), p) for u, p in sealed])
+        try:
+            self._reachable()
+            counts = await self._publisher.publish([(self.channel(u), p) for u, p in sealed])
+        except BusUnavailable:
+            self._missed.add(uid for uid, _ in sealed)  # rung once Redis answers again
+            raise
         # This instance's own subscription counts among those that heard, but drops it.
         heard = zip(sealed, counts, strict=True)
         return [uid for (uid, _), count in heard if count <= (uid in self._local)]
 
     async def group_changed(self, group_id: int) -> None:
-        await self._publisher.publish([(self._control, f"group:{group_id}".encode())])
+        await self._tell(f"group:{group_id}".encode())
 
     async def ties_changed(self, user_id: int) -> None:
-        await self._publisher.publish([(self._control, f"ties:{user_id}".encode())])
+        await self._tell(f"ties:{user_id}".encode())
 
     # --- what is heard -------------------------------------------------------------
 
@@ -274,6 +264,8 @@ class RedisBus:
                 self._listener.group_changed(int(value))
             elif kind == "ties" and value.isdigit() and self._listener is not None:
                 self._listener.ties_changed(int(value))
+            elif payload == RESUME and self._listener is not None:
+                self._listener.resumed(list(self._local.users))
             return
         try:
             user_id = self.user_of(name)

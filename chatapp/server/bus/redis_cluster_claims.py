@@ -53,10 +53,12 @@ class ClusterClaims(Claims):
     def __init__(self, redis: RedisCluster, lease: Lease) -> None:
         super().__init__(redis, lease)
         self._cluster = redis
-        self._lease = lease
-        self._args = [lease.instance_id, ""]
         self._attach = redis.register_script(DEAD + ATTACH_BODY)
         self._detach = redis.register_script(DETACH)
+
+    @property
+    def _args(self) -> list[str]:
+        return [self._lease.instance_id, ""]  # the scripts are told the dead instances
 
     def key(self, user_id: int) -> str:
         return f"{{{self._prefix}u{user_id}}}:online"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+import time
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import RedisClusterException, RedisError
 
 from .base import BusUnavailable
 from .memory import Sessions
@@ -49,9 +50,11 @@ local function live(value) return not dead[instance(value)] end
 """
 # ARGV: instance id, lease prefix, device id, and "1" for an exclusive session, "0" for
 # another, "f" for another claimed again after Redis was lost. Drops the fields of dead
-# instances; refuses an exclusive session where another live one is left, and a "0" one
-# where another device holds an exclusive one; else claims the device. Returns {claimed,
-# how many other live instances hold the user, whether none held it before}.
+# instances; refuses an exclusive session where another live one is left, a "0" or "f"
+# one where another device holds an exclusive one, and an "f" one whose device another
+# live instance holds now (a session claimed again never takes what another instance
+# holds); else claims the device. Returns {claimed, how many other live instances hold
+# the user, whether none held it before}.
 ATTACH_BODY = """
 local fields = redis.call('HGETALL', KEYS[1])
 local count, others, seen, blocked = 0, 0, {}, false
@@ -64,9 +67,10 @@ for i = 1, #fields, 2 do
     local owner = instance(value)
     local mine = device == ARGV[3] and owner == ARGV[1]
     if ARGV[4] == '1' and not mine then blocked = true end
-    if device ~= ARGV[3] and ARGV[4] == '0' and string.sub(value, -2) == ':x' then
+    if device ~= ARGV[3] and ARGV[4] ~= '1' and string.sub(value, -2) == ':x' then
       blocked = true
     end
+    if device == ARGV[3] and ARGV[4] == 'f' and owner ~= ARGV[1] then blocked = true end
     if owner ~= ARGV[1] and not seen[owner] then
       seen[owner] = true
       others = others + 1
@@ -123,24 +127,38 @@ end
 return result
 """
 )
-# Keep the node number while this instance holds it (or nobody does).
+# ARGV: instance id, lease in ms, the instance's former id (or ""), "1" for the first
+# renewal of this id. Keeps the node number while this instance holds it (under this id or
+# its former one), takes it at a first renewal if nobody does; 0 if another holds it.
 _RENEW_NODE = """
 local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+if owner == ARGV[1] or (owner and owner == ARGV[3]) or (not owner and ARGV[4] == '1') then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if owner then return 0 end
+return 2
 """
 
 
 class Lease:
-    """One instance's lease and node number, renewed every third of the lease."""
+    """One instance's lease and node number.
+
+    Only the first renewal under an instance id creates the lease; the later ones renew
+    it only while Redis still holds it (SET XX), so a renewal that was on its way while
+    the lease ran out, and arrives late, cannot bring a lapsed lease back to life.
+    """
 
     def __init__(self, redis: Client, prefix: str, instance_id: str, seconds: float) -> None:
         self._redis = redis
         self.prefix = prefix
         self.instance_id = instance_id
+        self.former = ""  # the id before a lapse, whose node number may still be ours
         self.seconds = seconds
         self.node = 0
+        # time.monotonic() when the last renewal that Redis confirmed was sent; None until
+        # the first renewal under this id.
+        self.renewed_at: float | None = None
 
     @property
     def instance_prefix(self) -> str:
@@ -149,6 +167,17 @@ class Lease:
 
     def node_key(self, node: int) -> str:
         return f"{self.prefix}node:{node}"
+
+    def unconfirmed(self) -> float:
+        """Seconds since the last confirmed renewal was sent: the lease may have run out
+        once this reaches `seconds` (0 before the first renewal)."""
+        return 0.0 if self.renewed_at is None else time.monotonic() - self.renewed_at
+
+    def start_over(self) -> None:
+        """Takes a new instance id after a lapse: the fields of the sessions claimed under
+        the old one stay dead for good, whatever reaches Redis late."""
+        self.former, self.instance_id = self.instance_id, secrets.token_hex(8)
+        self.renewed_at = None
 
     async def claim_node(self) -> None:
         """Takes the lowest node number no live instance holds."""
@@ -159,31 +188,28 @@ class Lease:
                 return
         raise BusUnavailable(f"redis bus: all {NODES} node numbers are held by live instances")
 
-    async def renew(self) -> None:
-        """Renews the lease and the node number in one round trip."""
+    async def renew(self) -> bool:
+        """Renews the lease and the node number in one round trip; False, renewing
+        nothing, where Redis no longer held the lease (it ran out, or Redis lost it)."""
         lease_ms = int(self.seconds * 1000)
         key = self.instance_prefix + self.instance_id
+        first = self.renewed_at is None
+        sent = time.monotonic()
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(key, b"1", px=lease_ms)
-            pipe.eval(_RENEW_NODE, 1, self.node_key(self.node), self.instance_id, lease_ms)
-            _, node_kept = await pipe.execute()
+            pipe.set(key, b"1", px=lease_ms, xx=not first)
+            node_args: list[str | int] = [self.instance_id, lease_ms, self.former, str(int(first))]
+            pipe.eval(_RENEW_NODE, 1, self.node_key(self.node), *node_args)
+            held, node_kept = await pipe.execute()
+        if not held:
+            return False
+        self.renewed_at = sent
         if not node_kept:
             log.error(
                 "redis bus: node %d was taken by another instance while this one was cut "
                 "off; message ids may collide until it restarts",
                 self.node,
             )
-
-    async def keep(self) -> None:
-        """Renews the lease for as long as the task runs."""
-        while True:
-            await asyncio.sleep(self.seconds / 3)
-            try:
-                await self.renew()
-            except (RedisError, RedisClusterException, TimeoutError) as exc:
-                log.warning("redis bus: lease renewal failed: %s", exc)
-            finally:  # redis-py may swallow a cancellation, or make it an error
-                stop_if_cancelled()
+        return True
 
     async def release(self) -> None:
         """Gives up the lease and the node number (at a clean close)."""
@@ -195,11 +221,16 @@ class Claims:
 
     def __init__(self, redis: Client, lease: Lease) -> None:
         self._prefix = lease.prefix
-        self._args = [lease.instance_id, lease.instance_prefix]
+        self._lease = lease
         self._attach = redis.register_script(ATTACH)
         self._detach = redis.register_script(DETACH)
         self._online = redis.register_script(ONLINE)
         self._devices = redis.register_script(DEVICES)
+
+    @property
+    def _args(self) -> list[str]:
+        """The instance id (it changes after a lapse) and what the scripts need besides."""
+        return [self._lease.instance_id, self._lease.instance_prefix]
 
     def key(self, user_id: int) -> str:
         return f"{self._prefix}online:{user_id}"
@@ -209,24 +240,26 @@ class Claims:
     ) -> tuple[bool, int, bool]:
         """Claims the device: (claimed, how many other live instances hold the user,
         whether no live session of the user existed before). A session claimed `again`
-        (not exclusive) is claimed even beside an exclusive one: it was there first."""
+        takes nothing another live instance holds."""
         args = [*self._args, device_id, "1" if exclusive else "f" if again else "0"]
         claimed, others, first = await self._attach(keys=[self.key(user_id)], args=args)
         return bool(claimed), int(others), bool(first)
 
-    async def reclaim(self, sessions: Sessions) -> tuple[set[int], set[int]]:
-        """Claims every session again, after Redis was lost: returns the users whose
-        exclusive sessions could not be, and those other instances hold too."""
-        evicted, shared = set(), set()
+    async def reclaim(self, sessions: Sessions) -> tuple[list[tuple[int, int]], set[int]]:
+        """Claims every session again, after Redis was lost: returns the (user, device) of
+        those that could not be (another instance holds the device now, or an exclusive
+        session of the user, or the session is exclusive and the user has another), and
+        the users other instances hold too."""
+        refused, shared = [], set()
         for uid, devices in list(sessions.users.items()):
             for device_id in list(devices):
                 exclusive = (uid, device_id) in sessions.exclusive
                 claimed, others, _ = await self.attach(uid, device_id, exclusive, again=True)
-                if not claimed and exclusive:
-                    evicted.add(uid)
+                if not claimed:
+                    refused.append((uid, device_id))
                 elif others:
                     shared.add(uid)
-        return evicted, shared - evicted
+        return refused, shared
 
     async def detach(self, user_id: int, device_id: int) -> bool:
         """Drops the device's field if it names this instance; whether a live one is left."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from redis.exceptions import RedisClusterException, RedisError
@@ -117,3 +117,33 @@ class Publisher:
                     start += len(commands)
         finally:
             self._sender = None
+
+
+class Missed:
+    """What could not be published while Redis was out of reach, to make up for once it
+    is back: the users whose deliveries missed (their sessions elsewhere are rung, to
+    read what waits in the log) and the control messages (group and ties changes, which
+    the other instances' caches need). Past `cap` of either, every instance is asked to
+    ring all its users and forget its caches instead."""
+
+    def __init__(self, cap: int = 10_000) -> None:
+        self.cap = cap
+        self.users: set[int] = set()
+        self.control: set[bytes] = set()
+        self.everyone = False
+
+    def add(self, user_ids: Iterable[int], control: Iterable[bytes] = ()) -> None:
+        if self.everyone:
+            return
+        self.users.update(user_ids)
+        self.control.update(control)
+        if len(self.users) > self.cap or len(self.control) > self.cap:
+            self.users.clear()
+            self.control.clear()
+            self.everyone = True
+
+    def take(self) -> tuple[set[int], set[bytes], bool]:
+        """What is to be made up for, forgotten here (`add` it back if that fails)."""
+        taken = self.users, self.control, self.everyone
+        self.users, self.control, self.everyone = set(), set(), False
+        return taken

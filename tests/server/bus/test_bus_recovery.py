@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from chatapp.server.bus import BusUnavailable
+from chatapp.server.bus import BusUnavailable, EndSession
 from chatapp.server.bus.redis import RedisBus
 from tests.client.net.proxy import Proxy
 from tests.redis_service import PrivateRedis
@@ -60,10 +60,10 @@ async def test_an_exclusive_session_taken_over_meanwhile_is_evicted(
     options = "?prefix=t:&lease=5"
     heard = Listener()
     a = await started(f"redis://127.0.0.1:{proxy.port}/0{options}", heard)
-    legacy, other = Inbox(), Inbox()
+    legacy, other, plain = Inbox(), Inbox(), Inbox()
     assert (await a.attach(30, 1, legacy, exclusive=True)).claimed
     assert (await a.attach(31, 1, other, exclusive=True)).claimed
-    assert (await a.attach(32, 1, Inbox())).claimed
+    assert (await a.attach(32, 1, plain)).claimed
 
     proxy.down = True
     proxy.cut()
@@ -75,14 +75,16 @@ async def test_an_exclusive_session_taken_over_meanwhile_is_evicted(
     proxy.down = False
 
     assert await get(heard.evictions) == [30]
-    assert sorted(await get(heard.resumes)) == [30, 31, 32]
+    assert await get(heard.resumes) == [31]  # the only session A still holds
     assert await b.online_devices(30) == {2}
     assert await b.online_devices(31) == {1}  # claimed again
-    # A plain session that was there first is claimed again even beside the legacy one
-    # that got in while A was cut off (only exclusive sessions are evicted), and the
-    # user is shared.
-    assert await b.online_devices(32) == {1, 2}
-    assert 32 in a._shared
+    # A session claimed again takes nothing another instance holds: beside the legacy
+    # console that got in while A was cut off, the plain session is told to end (its
+    # client logs in again, and that login ends the console, as any login would).
+    ended = await plain.get()
+    assert isinstance(ended, EndSession) and ended.device_id == 1, ended
+    assert await b.online_devices(32) == {2}
+    assert 32 not in a._shared
     assert await b.publish(31, CHAT)
     assert await other.get() == CHAT
     await a.close()
