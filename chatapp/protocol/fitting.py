@@ -107,6 +107,8 @@ def fit_login(ack: LoginAck, budget: int, dialect: Dialect) -> LoginAck:
     """`ack` with its lists cut so that it takes at most `budget` bytes: the three share
     the room (`shares`); what is cut from a list sets its flag (`more_friends`,
     `more_groups`, `more`). In the legacy dialect each group keeps as many members as fit."""
+    if size(ack.to_wire(dialect)) <= budget:
+        return ack  # almost every login: all of it fits, as one encoding tells
     legacy = dialect is Dialect.LEGACY
     empty = replace(ack, friends=(), groups=(), offlinemsg=(), more=True)
     envelope = replace(empty, more_friends=True, more_groups=True).to_wire(dialect)
