@@ -94,8 +94,7 @@ class SQLiteStorage(
         or another process), tries again after a pause in which the loop serves others,
         for up to BUSY_SECONDS. `fn` is one transaction, or one statement: a try that
         found the lock taken did nothing."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + BUSY_SECONDS
+        deadline = None  # from the first try that found the lock taken: most never do
         pause = BUSY_FIRST_PAUSE
         while True:
             if self._db is None:
@@ -107,7 +106,9 @@ class SQLiteStorage(
             except sqlite3.Error as exc:
                 if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
                     raise StorageUnavailable(f"sqlite: {exc}") from exc
-                if loop.time() + pause > deadline:
+                now = asyncio.get_running_loop().time()
+                deadline = now + BUSY_SECONDS if deadline is None else deadline
+                if now + pause > deadline:
                     raise StorageUnavailable(f"sqlite: locked for {BUSY_SECONDS:g} s") from exc
             await asyncio.sleep(pause)
             pause = min(pause * 2, BUSY_LAST_PAUSE)
