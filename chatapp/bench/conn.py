@@ -176,6 +176,8 @@ class BenchConn(asyncio.Protocol):
                 return
             self.on_chat(self, obj, now)
             return
+        if obj.get("msgid") == MsgId.ACK and type(seq := obj.get("seq")) is int:
+            self._own(seq)  # and on to the scenario's handler
         rid = obj.get("rid")
         if type(rid) is str:
             future = self._waiting.pop(rid, None)
@@ -212,6 +214,18 @@ class BenchConn(asyncio.Protocol):
         if self.unacked >= self.policy.every:
             self.write(self._delivered())
         return True
+
+    def _own(self, seq: int) -> None:
+        """Holds `seq` without a delivery: the copy of a chat this connection sent, for the
+        account's other devices (its ACK names it), so that DELIVERED can pass it."""
+        hi = self.seq_hi
+        if hi is None or seq == hi + 1:
+            while self._ahead and seq + 1 in self._ahead:
+                seq += 1
+                self._ahead.discard(seq)
+            self.seq_hi = seq
+        elif seq > hi:
+            self._ahead.add(seq)
 
     def note_backlog(self, seqs: list[int]) -> None:
         """Deliveries handed over at login: the sequence continues after them."""

@@ -96,6 +96,22 @@ def test_redeliveries_are_dropped_and_gaps_held_back() -> None:
     assert [f["seq"] for f in transport.frames()] == [10, 12]
 
 
+def test_a_chats_ack_naming_its_own_copy_fills_the_gap_it_leaves() -> None:
+    conn, transport, stats = make()
+    replies: list[dict[str, Any]] = []
+    conn.on_reply = lambda c, obj, now: replies.append(obj)
+    conn.data_received(chat(3))
+    conn.data_received(chat(5))  # 4 is this connection's own chat, copied for other devices
+    assert conn.seq_hi == 3
+    conn.data_received(b'{"msgid":11,"re":5,"rid":9,"mid":77,"seq":4}\n')
+    assert conn.seq_hi == 5 and conn.gaps == 0 and replies[0]["mid"] == 77
+    conn.data_received(b'{"msgid":11,"re":5,"rid":10,"mid":78,"seq":6}\n')
+    conn.data_received(chat(7))
+    assert conn.seq_hi == 7
+    assert [f["seq"] for f in transport.frames()] == [3, 7]  # DELIVERED goes with deliveries
+    assert (stats.chats, stats.out_of_order) == (3, 1)
+
+
 def test_a_reconnect_carries_the_sequence_on() -> None:
     old, _, _ = make()
     old.data_received(chat(7))

@@ -19,14 +19,16 @@ from typing import Any, TypeVar
 
 import pymysql
 
-from . import mysql_accounts, mysql_devices, mysql_log, mysql_people, mysql_social
+from . import mysql_accounts, mysql_log, mysql_people, mysql_social
 from .base import NoSuchUser, StorageUnavailable
 from .device_rows import DeviceAck
 from .migrations import Migration, load_migrations, migrate
+from .mysql_acks import add_acks, raise_cursors
 from .mysql_admin import MySQLAdmin
 from .mysql_blocks import MySQLBlocks
 from .mysql_config import MySQLConfig
 from .mysql_devices import MySQLDevices
+from .mysql_forget import Forgetting
 from .mysql_friends import MySQLFriends
 from .mysql_people import MySQLPeople
 from .mysql_pool import (
@@ -85,6 +87,15 @@ class MySQLStorage(
         self.config = config
         self._migrations = tuple(migrations) or load_migrations()
         self._pool: Any = None
+        self._forgetting = self._new_forgetting()
+
+    def _new_forgetting(self) -> Forgetting:
+        """Acknowledged deliveries are deleted in the background (mysql_forget.py)."""
+        return Forgetting(
+            lambda cursors: self._run(
+                lambda cur: mysql_log.forget_acknowledged(cur, cursors), write=True
+            )
+        )
 
     @classmethod
     def from_url(cls, url: str) -> MySQLStorage:
@@ -111,6 +122,7 @@ class MySQLStorage(
 
     async def open(self, *, upgrade: bool = False) -> None:
         c = self.config
+        self._forgetting = self._new_forgetting()
         self._pool = await create_pool(c)
         try:
             await self._run(
@@ -126,6 +138,8 @@ class MySQLStorage(
             raise
 
     async def close(self) -> None:
+        if self._pool is not None:
+            await self._forgetting.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
@@ -222,10 +236,15 @@ class MySQLStorage(
 
         async def write(cur: Cursor) -> list[Logged]:
             try:
-                logged = await mysql_log.log_messages(cur, batch, is_duplicate)
-                if acks:
+                logged, floors = await mysql_log.log_messages(
+                    cur,
+                    batch,
+                    is_duplicate,
+                    (lambda rnd: add_acks(rnd, acks, seen_ms, stale_ms)) if acks else None,
+                )
+                if acks:  # in the batch's round trip, the acks read the users' floors
                     cursors.clear()
-                    cursors.update(await mysql_devices.acknowledge(cur, acks, seen_ms, stale_ms))
+                    cursors.update(await raise_cursors(cur, floors))
                 return logged
             except pymysql.err.IntegrityError as exc:
                 if exc.args[0] == NO_PARENT:  # recipients are checked before: a sender
@@ -239,11 +258,7 @@ class MySQLStorage(
                 raise
 
         logged = await self._run(write, write=True)
-        if cursors:
-            try:
-                await self._run(lambda cur: mysql_log.forget_acknowledged(cur, cursors), write=True)
-            except StorageUnavailable as exc:  # the batch is committed all the same
-                log.warning("acknowledged deliveries are left for the next time: %s", exc)
+        self._forgetting.add(cursors)
         return logged
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:

@@ -14,6 +14,11 @@ from .rows import User
 T = TypeVar("T")
 
 
+_USER_COUNTS = q.user_counts(
+    "COALESCE((SELECT acked_seq FROM delivery_cursors WHERE user_id = ?), 0)"
+)
+
+
 async def _one(cur: Cursor, sql: str, params: tuple[Any, ...]) -> Any:
     await cur.execute(marks(sql, "%s"), params)
     return await cur.fetchone()
@@ -44,7 +49,7 @@ async def user_report(cur: Cursor, user_id: int, page: int) -> UserReport | None
         return None
     return q.user_report(
         q.user_row(row),
-        await _one(cur, q.USER_COUNTS, (user_id,) * q.USER_COUNTED),
+        await _one(cur, _USER_COUNTS, (user_id,) * q.USER_COUNTED),
         await _all(cur, q.FIRST_FRIENDS, (user_id, page)),
         await _all(cur, q.GROUPS_OF, (user_id, page)),
         await _one(cur, q.SETTINGS, (user_id,)),

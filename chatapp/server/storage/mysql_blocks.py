@@ -185,7 +185,7 @@ async def accept_sender(
         (user_id, sender_id),
     )
     batch = [NewMessage(stored_message(row[:-1]), (user_id,), row[-1]) for row in held]
-    logged = await mysql_log.log_messages(cur, batch, is_duplicate)
+    logged, _ = await mysql_log.log_messages(cur, batch, is_duplicate)
     return [
         (seq, found.first or new.message)
         for new, found in zip(batch, logged, strict=True)

@@ -1,5 +1,5 @@
-"""Devices in MySQLStorage: the queries, the methods that run them, and the per-device
-acknowledgements of the log's batches (resume tokens are mysql_tokens').
+"""Devices in MySQLStorage: the queries and the methods that run them (the per-device
+acknowledgements of the log's batches are mysql_acks's, resume tokens mysql_tokens').
 
 Locks are taken in one order everywhere: a user's row (FOR UPDATE where the set of their
 devices changes, shared where a token is added), then devices rows in id order, then
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from .base import NoSuchUser
-from .device_rows import Device, DeviceAck, Opened, reopened
+from .device_rows import Device, Opened, reopened
 from .mysql_pool import Cursor, Work
 
 T = TypeVar("T")
@@ -122,53 +122,6 @@ async def end_devices(cur: Cursor, user_id: int, keep: int | None, only: int | N
     ended = [int(r[0]) for r in await cur.fetchall() if r[0] != keep and only in (None, r[0])]
     await _end(cur, ended)
     return ended
-
-
-async def acknowledge(
-    cur: Cursor, acks: Sequence[DeviceAck], seen_ms: int, stale_ms: int
-) -> dict[int, int]:
-    """The acknowledgements of log_messages, in its transaction (after its counters): the
-    devices' positions in one statement, then the users' cursors in another; returns each
-    acknowledging user's cursor, for forget_acknowledged after the commit."""
-    highest: dict[int, tuple[int, int]] = {}
-    for ack in acks:
-        _, seq = highest.get(ack.device_id, (ack.user_id, ack.seq))
-        highest[ack.device_id] = (ack.user_id, max(seq, ack.seq))
-    ids = sorted(highest)
-    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
-    await cur.execute(
-        f"UPDATE devices {_BY_KEY} SET acked_seq = GREATEST(acked_seq, CASE id {cases} END),"
-        f" seen_ms = GREATEST(seen_ms, %s) WHERE id IN ({', '.join(['%s'] * len(ids))})"
-        f" AND user_id = CASE id {cases} END",
-        [
-            *(v for did in ids for v in (did, highest[did][1])),
-            seen_ms,
-            *ids,
-            *(v for did in ids for v in (did, highest[did][0])),
-        ],
-    )
-    users = sorted({uid for uid, _ in highest.values()})
-    marks = ", ".join(["%s"] * len(users))
-    # A plain read: sees this transaction's positions and what others committed, locking
-    # nothing (a device opened meanwhile starts at or above these positions).
-    await cur.execute(
-        f"SELECT user_id, MIN(acked_seq) FROM devices WHERE user_id IN ({marks})"
-        " AND seen_ms >= %s GROUP BY user_id",
-        [*users, stale_ms],
-    )
-    floors = {int(uid): int(seq) for uid, seq in await cur.fetchall()}
-    if floors:
-        moved = sorted(floors)
-        await cur.execute(
-            f"UPDATE delivery_cursors {_BY_KEY} SET acked_seq = GREATEST(acked_seq,"
-            f" CASE user_id {' '.join(['WHEN %s THEN %s'] * len(moved))} END)"
-            f" WHERE user_id IN ({', '.join(['%s'] * len(moved))})",
-            [*(v for uid in moved for v in (uid, floors[uid])), *moved],
-        )
-    await cur.execute(
-        f"SELECT user_id, acked_seq FROM delivery_cursors WHERE user_id IN ({marks})", users
-    )
-    return {int(uid): int(seq) for uid, seq in await cur.fetchall()}
 
 
 class MySQLDevices:

@@ -13,12 +13,14 @@ from .base import NoSuchUser
 from .log_rows import (
     MESSAGE_COLUMNS,
     Firsts,
+    NumberedBatch,
     conversation_key,
     insert_message,
     number_batch,
     stored_message,
 )
-from .mysql_people import advance_heads
+from .mysql_people import add_heads
+from .mysql_round import Round, Rows
 from .rows import Conversation, Logged, NewMessage, Pending, StoredMessage
 
 Cursor = Any  # aiomysql ships no types
@@ -26,7 +28,8 @@ Cursor = Any  # aiomysql ships no types
 INSERT_MESSAGE = insert_message("%s")
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (%s, %s, %s)"
 _COLUMNS = ", ".join(f"m.{c.strip()}" for c in MESSAGE_COLUMNS.split(","))
-_CURSOR = "COALESCE(%s, (SELECT acked_seq FROM delivery_cursors WHERE user_id = %s), 0)"
+_ACKED = "COALESCE((SELECT acked_seq FROM delivery_cursors WHERE user_id = %s), 0)"
+_CURSOR = f"COALESCE(%s, {_ACKED})"
 _NO_LIMIT = (1 << 63) - 1
 # Statements that lock rows name the primary key: on a small table the optimizer prefers to
 # scan it all, which locks (or waits for) every row, and concurrent batches then deadlock.
@@ -38,24 +41,28 @@ async def log_messages(
     cur: Cursor,
     batch: Sequence[NewMessage],
     duplicate_key: Callable[[Exception], bool],
-) -> list[Logged]:
+    then: Callable[[Round], int] | None = None,
+) -> tuple[list[Logged], Rows]:
     """Storage.log_messages; the caller holds a transaction. `duplicate_key` tells the
-    driver's error for a row whose unique key is taken.
+    driver's error for a row whose unique key is taken; `then` adds the caller's own
+    statements to the batch's round trip and names the one whose rows it wants back.
 
     Only the recipients' delivery counters are locked, first, all in one statement in id
     order: each user's sequence numbers commit in order without gaps or duplicates, while
     batches for other recipients, on this instance or another, go ahead. Senders are not
-    locked: the unique key on (sender_id, cid_key) keeps a cid to one message. The messages
-    are inserted without looking their cids up first; where one was logged before, the
-    insert fails as a whole (and nothing of it stays), the cids are looked up and the batch
-    inserted again without its duplicates. Should another transaction log one of them
-    between the lookup and that insert, the error goes to the caller, whose next attempt
-    finds it. An unknown sender fails the insert's foreign key (the caller names the
-    sender, through `unknown_users`).
+    locked: the unique key on (sender_id, cid_key) keeps a cid to one message. Then one
+    round trip (mysql_round) inserts the messages, moves the heads, inserts the deliveries
+    and sets the counters, and carries `then`'s statements. The messages are inserted
+    without looking their cids up first; where one was logged before, the insert fails as
+    a whole (nothing of it stays, and nothing after it in the round ran), the cids are
+    looked up and the batch inserted again without its duplicates. Should another
+    transaction log one of them between the lookup and that insert, the error goes to the
+    caller, whose next attempt finds it. An unknown sender fails the insert's foreign key
+    (the caller names the sender, through `unknown_users`).
 
-    Acknowledgements come after, in the same transaction (mysql_devices.acknowledge):
-    devices, then the users' cursors (locked in id order); the rows they pass are deleted
-    after the commit, by forget_acknowledged.
+    Acknowledgements come after, in the same transaction (mysql_acks): devices, then the
+    users' cursors (locked in id order); the rows they pass are deleted later, in the
+    background, by forget_acknowledged (mysql_forget.py).
     """
     recipients = {uid for new in batch for uid in new.recipients}
     counters = await _lock_counters(cur, recipients)
@@ -67,21 +74,65 @@ async def log_messages(
     if missing:
         raise NoSuchUser(missing)
     numbered = number_batch(batch, counters, {})
-    # INSERT ... VALUES through executemany is sent as multi-row INSERTs.
+    inserts = Round(cur)
+    inserts.add_rows(INSERT_MESSAGE, numbered.messages)
+    alone = len(inserts) > 1  # too long to go with the rest: on its own round trips, first
+    if alone:
+        # Several statements: a duplicate in a later one leaves the earlier ones' rows.
+        await cur.execute("SAVEPOINT batch_messages")
+        try:
+            await inserts.run()
+        except Exception as exc:
+            if not duplicate_key(exc):
+                raise
+            await cur.execute("ROLLBACK TO SAVEPOINT batch_messages")
+            numbered = await _without_duplicates(cur, batch, counters)
+    rnd, wanted = _round(cur, numbered, then, with_messages=not alone)
     try:
-        if numbered.messages:
-            await cur.executemany(INSERT_MESSAGE, numbered.messages)
+        results = await rnd.run()
     except Exception as exc:
-        if not duplicate_key(exc):
+        if alone or not numbered.messages or not duplicate_key(exc) or rnd.failed_at != 0:
             raise
-        numbered = number_batch(batch, counters, await _logged_before(cur, batch))
-        if numbered.messages:
-            await cur.executemany(INSERT_MESSAGE, numbered.messages)
-    await advance_heads(cur, numbered.messages)
+        numbered = await _without_duplicates(cur, batch, counters)
+        rnd, wanted = _round(cur, numbered, then, with_messages=False)
+        results = await rnd.run()
+    return numbered.logged, results[wanted] if wanted is not None else []
+
+
+def _round(
+    cur: Cursor,
+    numbered: NumberedBatch,
+    then: Callable[[Round], int] | None,
+    *,
+    with_messages: bool,
+) -> tuple[Round, int | None]:
+    """The batch's round trip: the messages (first, where `with_messages`), the heads, the
+    deliveries, the counters, then the caller's; and the index of the caller's rows."""
+    rnd = Round(cur)
+    if with_messages:
+        rnd.add_rows(INSERT_MESSAGE, numbered.messages)
+    add_heads(rnd, numbered.messages)
     if numbered.deliveries:
-        await cur.executemany(_INSERT_DELIVERY, numbered.deliveries)
-        await _set_counters(cur, {uid: numbered.last[uid] for uid, _, _ in numbered.deliveries})
-    return numbered.logged
+        rnd.add_rows(_INSERT_DELIVERY, numbered.deliveries)
+        last_seqs = {uid: numbered.last[uid] for uid, _, _ in numbered.deliveries}
+        rnd.add(
+            f"UPDATE delivery_counters {_BY_KEY} SET last_seq = {_case(len(last_seqs))}"
+            f" WHERE user_id IN ({_marks(len(last_seqs))})",
+            [*(v for pair in last_seqs.items() for v in pair), *last_seqs],
+        )
+    return rnd, then(rnd) if then is not None else None
+
+
+async def _without_duplicates(
+    cur: Cursor, batch: Sequence[NewMessage], counters: dict[int, int]
+) -> NumberedBatch:
+    """After a duplicate cid failed the messages' INSERT: the batch numbered again without
+    the messages logged before, and the rest of its messages inserted."""
+    numbered = number_batch(batch, counters, await _logged_before(cur, batch))
+    if numbered.messages:
+        # INSERT ... VALUES through executemany is sent as multi-row INSERTs.
+        await cur.executemany(INSERT_MESSAGE, numbered.messages)
+    return numbered
 
 
 async def _lock_counters(cur: Cursor, user_ids: Collection[int]) -> dict[int, int]:
@@ -149,22 +200,14 @@ async def _logged_before(cur: Cursor, batch: Sequence[NewMessage]) -> Firsts:
     return {key: (first, seqs[first.mid]) for key, first in firsts.items()}
 
 
-async def _set_counters(cur: Cursor, last_seqs: Mapping[int, int]) -> None:
-    """Sets the users' last_seq (their counters are locked), in one statement."""
-    await cur.execute(
-        f"UPDATE delivery_counters {_BY_KEY} SET last_seq = {_case(len(last_seqs))}"
-        f" WHERE user_id IN ({_marks(len(last_seqs))})",
-        [*(v for pair in last_seqs.items() for v in pair), *last_seqs],
-    )
-
-
 async def forget_acknowledged(cur: Cursor, acks: Mapping[int, int]) -> None:
     """Deletes the users' deliveries at or below their cursors (`acks`: user id: cursor),
-    in a transaction of its own after the batch's: inside it, these deletes held locks on
-    rows another instance's batch (acknowledging the same user while they moved from one
-    instance to the other) was deleting too, while each held locks of its inserts, and the
-    two deadlocked. Rows left behind (this failed, or the server stopped first) are below
-    the cursor, which every read starts after, and go with the user's next acknowledgement.
+    in a transaction of its own, in the background (mysql_forget.py): inside the batch's
+    transaction, these deletes held locks on rows another instance's batch (acknowledging
+    the same user while they moved from one instance to the other) was deleting too, while
+    each held locks of its inserts, and the two deadlocked. Rows left behind (this failed,
+    or the server stopped first) are below the cursor, which every read starts after, and
+    go with the user's next acknowledgement.
     """
     ids = sorted(acks)
     # A plain SELECT reads what is committed without locking or waiting.
@@ -198,10 +241,13 @@ def _case(n: int) -> str:
 
 async def pending(cur: Cursor, user_id: int, after: int | None, limit: int) -> Pending:
     """Storage.pending, in one statement so that the cursor and the deliveries agree."""
+    # Rows at or below the cursor may linger until forget_acknowledged's next round: they
+    # are not in the log, whatever `after` asks for.
     await cur.execute(
         f"SELECT {_CURSOR}, d.seq, {_COLUMNS} FROM deliveries d"
         " JOIN messages m ON m.id = d.message_id"
-        f" WHERE d.user_id = %s AND d.seq > {_CURSOR} ORDER BY d.seq LIMIT %s",
+        f" WHERE d.user_id = %s AND d.seq > GREATEST(COALESCE(%s, 0), {_ACKED})"
+        " ORDER BY d.seq LIMIT %s",
         (after, user_id, user_id, after, user_id, limit if limit >= 0 else _NO_LIMIT),
     )
     rows = await cur.fetchall()

@@ -12,6 +12,7 @@ from typing import TypeVar
 from .base import NoSuchUser
 from .log_rows import conversation_key
 from .mysql_pool import Cursor, Work, conflicts
+from .mysql_round import Round
 from .people_rows import (
     ADVANCE_HEAD,
     BY_PREFIX,
@@ -74,13 +75,13 @@ async def users_by_prefix(cur: Cursor, prefix: str, limit: int) -> list[Contact]
     return [Contact(uid, name) for uid, name in await cur.fetchall()]
 
 
-async def advance_heads(cur: Cursor, messages: Sequence[Sequence[object]]) -> None:
+def add_heads(rnd: Round, messages: Sequence[Sequence[object]]) -> None:
     """Moves the heads of the conversations of a batch's `messages` rows (log_rows'
-    message_row) to their last messages, locking them in key order; the caller holds the
-    batch's transaction."""
+    message_row) to their last messages, locking them in key order: a statement of the
+    batch's round trip, in its transaction."""
     heads = heads_of_batch(messages)
     if heads:
-        await cur.executemany(_ADVANCE, heads)
+        rnd.add_rows(_ADVANCE, heads)
 
 
 async def conversations(

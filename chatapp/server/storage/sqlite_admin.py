@@ -16,6 +16,9 @@ from .sqlite_db import transaction
 T = TypeVar("T")
 
 
+_USER_COUNTS = q.user_counts("(SELECT acked_seq FROM users WHERE id = ?)")
+
+
 def find_users(db: sqlite3.Connection, text: str, limit: int) -> list[User]:
     """Admin.find_users."""
     rows = db.execute(q.USERS_BY_PREFIX, (*prefix_range(text), limit))
@@ -32,7 +35,7 @@ def user_report(db: sqlite3.Connection, user_id: int, page: int) -> UserReport |
         return None
     return q.user_report(
         q.user_row(row),
-        db.execute(q.USER_COUNTS, (user_id,) * q.USER_COUNTED).fetchone(),
+        db.execute(_USER_COUNTS, (user_id,) * q.USER_COUNTED).fetchone(),
         db.execute(q.FIRST_FRIENDS, (user_id, page)).fetchall(),
         db.execute(q.GROUPS_OF, (user_id, page)).fetchall(),
         db.execute(q.SETTINGS, (user_id,)).fetchone(),
