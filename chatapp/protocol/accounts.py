@@ -11,7 +11,7 @@ from .devices import DeviceInfo
 from .errors import Rid
 from .fields import Fields, errno_of
 from .friends import RequestCounts
-from .parts import FriendInfo, GroupInfo, Wire, legacy_list, optional, with_rid
+from .parts import FriendInfo, GroupInfo, Wire, legacy_list, with_rid
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +60,27 @@ class LoginAck:
                 if items:
                     obj[key] = legacy_list(items)
             return obj
-        obj.update(friends=friends, groups=groups, offlinemsg=offline)
-        optional(obj, last=self.last, token=self.token)
-        for key in ("more", "more_friends", "more_groups"):
-            if getattr(self, key):
-                obj[key] = True
+        # Field by field, without helpers: every login encodes this, and measures it first.
+        obj["friends"], obj["groups"], obj["offlinemsg"] = friends, groups, offline
+        if self.last is not None:
+            obj["last"] = self.last
+        if self.token is not None:
+            obj["token"] = self.token
+        if self.more:
+            obj["more"] = True
+        if self.more_friends:
+            obj["more_friends"] = True
+        if self.more_groups:
+            obj["more_groups"] = True
         if self.requests is not None:
             obj["requests"] = self.requests.to_wire()
         if self.device is not None:
             obj["device"] = {"id": self.device.id, "name": self.device.name}
-        return with_rid(optional(obj, max_frame=self.max_frame), self.rid)
+        if self.max_frame is not None:
+            obj["max_frame"] = self.max_frame
+        if self.rid is not None:
+            obj["rid"] = self.rid
+        return obj
 
     @classmethod
     def from_wire(cls, f: Fields) -> LoginAck:

@@ -15,10 +15,12 @@ import orjson
 from .accounts import LoginAck
 from .chats import Chat, ChatMessage
 from .codes import Dialect, MsgId
+from .devices import DeviceInfo
 from .events import Ack, PageItem, page_item
 from .fields import MAX_RID_LENGTH
 from .framing import DEFAULT_MAX_FRAME
-from .parts import GroupInfo, Wire
+from .friends import RequestCounts
+from .parts import FriendInfo, GroupInfo, Wire
 
 LOGIN_FRAME = DEFAULT_MAX_FRAME
 """Every client accepts frames this long until its LOGIN_ACK, which is no longer and which
@@ -107,6 +109,10 @@ def fit_login(ack: LoginAck, budget: int, dialect: Dialect) -> LoginAck:
     """`ack` with its lists cut so that it takes at most `budget` bytes: the three share
     the room (`shares`); what is cut from a list sets its flag (`more_friends`,
     `more_groups`, `more`). In the legacy dialect each group keeps as many members as fit."""
+    if dialect is Dialect.V2 and _login_bound(ack) <= budget:
+        return ack  # a current login with nothing waiting: all of it fits, no encoding
+    if size(ack.to_wire(dialect)) <= budget:
+        return ack  # almost every other login: all of it fits, as one encoding tells
     legacy = dialect is Dialect.LEGACY
     empty = replace(ack, friends=(), groups=(), offlinemsg=(), more=True)
     envelope = replace(empty, more_friends=True, more_groups=True).to_wire(dialect)
@@ -132,6 +138,37 @@ def fit_login(ack: LoginAck, budget: int, dialect: Dialect) -> LoginAck:
         offlinemsg=ack.offlinemsg[:kept_offline],
         more=ack.more or kept_offline < len(offline),
     )
+
+
+_DIGITS = 20
+"""No number a message carries takes more bytes of JSON (orjson encodes 64 bits at most)."""
+# The bytes around what varies: each field and list present, each number one digit, each
+# text empty; a number's other digits and a text's characters (at most six bytes each,
+# escaped) are added to these.
+_ACK_AROUND = size(
+    LoginAck(
+        id=0, name="", last=0, token="", more=True, more_friends=True, more_groups=True,
+        max_frame=0, requests=RequestCounts(0, 0), device=DeviceInfo(0, ""), rid="",
+    ).to_wire()
+) + 6 * (_DIGITS - 1)  # fmt: skip
+_FRIEND_AROUND = size(FriendInfo(0, "", "").to_wire()) + (_DIGITS - 1) + 1  # and a comma
+_GROUP_AROUND = size(GroupInfo(0, "", "", (), 0, False, "").to_wire()) + 2 * (_DIGITS - 1) + 1
+
+
+def _login_bound(ack: LoginAck) -> int:
+    """At least the bytes of a successful current-protocol ack without offline messages,
+    counted without encoding it; past the largest frame otherwise (not a bound then)."""
+    if ack.errno or ack.offlinemsg:
+        return _LARGEST
+    rid = ack.rid
+    texts = len(ack.name) + len(ack.token or "") + (len(ack.device.name) if ack.device else 0)
+    total = _ACK_AROUND + 6 * texts + (6 * len(rid) if isinstance(rid, str) else _DIGITS)
+    for friend in ack.friends:
+        total += _FRIEND_AROUND + 6 * (len(friend.name) + len(friend.state))
+    for group in ack.groups:
+        texts = len(group.groupname) + len(group.groupdesc) + len(group.history)
+        total += _GROUP_AROUND + 6 * texts
+    return total
 
 
 def _element(wire: Wire, legacy: bool) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import OFFLINE, ONLINE, Presence
@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
 
 async def announce_presence(
-    server: ChatServer, user: User, friend_ids: Iterable[int], *, online: bool
+    server: ChatServer, user: User, friend_ids: Collection[int], *, online: bool
 ) -> None:
     """Tells each online friend that `user` came online or went offline; nothing is stored."""
+    if not friend_ids:  # nobody to tell: no event, and no round trip to the bus
+        return
     event = Presence(user.id, user.name, ONLINE if online else OFFLINE)
     try:
         await server.bus.publish_many((uid, event) for uid in friend_ids)

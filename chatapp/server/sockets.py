@@ -1,5 +1,5 @@
 """Sockets: the listening ones, their TLS context, no Nagle delay, and keepalive for each
-connection."""
+connection (set on the listening sockets, which the connections inherit)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ async def listening(
                 raise OSError(exc.errno, f"cannot listen on {address}: {exc.strerror}") from None
             sock.listen(backlog)
             sock.setblocking(False)
+            # Options the accepted connections inherit (Linux): set once here, not on each.
             no_delay(sock)
+            keepalive(sock)
     except BaseException:
         for sock in sockets:
             sock.close()

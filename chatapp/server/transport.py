@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, cast
 
 from chatapp.protocol import ServerConnection
 
-from .sockets import keepalive
-
 if TYPE_CHECKING:
     from .budget import OutboundBudget
     from .config import Config
@@ -56,7 +54,6 @@ class FramedTransport(asyncio.Protocol):
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.host = str(peer[0]) if isinstance(peer, tuple) else self.peer
         self.last_heard = asyncio.get_running_loop().time()
-        keepalive(transport.get_extra_info("socket"))
 
     def data_received(self, data: bytes) -> None:
         self.last_heard = asyncio.get_running_loop().time()

@@ -27,6 +27,9 @@ from chatapp.protocol import (
     page_frame_bound,
     shares,
 )
+from chatapp.protocol.devices import DeviceInfo
+from chatapp.protocol.fitting import _login_bound
+from chatapp.protocol.friends import RequestCounts
 
 # Text that grows when encoded: escapes, multi-byte characters, control characters.
 TEXT = st.text(st.sampled_from('a"\\\x01é中😀\n'), max_size=40)
@@ -130,6 +133,43 @@ def test_a_login_ack_fits_its_budget_and_flags_what_it_cut(
     assert [g.id for g in ack.groups] == [g.id for g in full.groups[: len(ack.groups)]]
     for kept, whole in zip(ack.groups, full.groups, strict=False):
         assert kept.users == whole.users[: len(kept.users)]
+
+
+@given(
+    friend_list=st.lists(friends, max_size=20),
+    group_list=st.lists(groups, max_size=10),
+    name=NAMES,
+    token=st.one_of(st.none(), TEXT),
+    rid=st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), TEXT),
+    number=st.integers(0, 2**63 - 1),
+    flags=st.booleans(),
+)
+def test_the_quick_bound_of_a_login_ack_without_chats_is_never_below_its_size(
+    *,
+    friend_list: list[FriendInfo],
+    group_list: list[GroupInfo],
+    name: str,
+    token: str | None,
+    rid: int | str | None,
+    number: int,
+    flags: bool,
+) -> None:
+    ack = LoginAck(
+        id=number,
+        name=name,
+        friends=tuple(friend_list),
+        groups=tuple(group_list),
+        last=number if flags else None,
+        token=token,
+        more=flags,
+        more_friends=flags,
+        more_groups=not flags,
+        max_frame=number,
+        requests=RequestCounts(number, number) if flags else None,
+        device=DeviceInfo(number, name) if flags else None,
+        rid=rid,
+    )
+    assert frame_size(ack, Dialect.V2) <= _login_bound(ack)
 
 
 def test_the_legacy_login_ack_shares_room_between_groups_members() -> None:

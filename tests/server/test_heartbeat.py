@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -77,3 +78,20 @@ async def test_legacy_clients_which_cannot_ping_are_not_cut_off(
         await asyncio.sleep(IDLE / 2)
     await watcher.request(msgid=MsgId.ONE_CHAT, toid=1, msg="still there?")
     assert (await legacy.expect(MsgId.ONE_CHAT))["msg"] == "still there?"
+
+
+async def test_each_connection_probes_a_silent_peer_with_tcp_keepalive(
+    quick_server: ChatServer,
+) -> None:
+    """Set on the listening socket, inherited by each connection: a dead legacy client,
+    which cannot PING, is found in about 90 s."""
+    client = await register_and_login(quick_server.port, "console", legacy=True)
+    (session,) = quick_server.sessions
+    sock = session._transport.get_extra_info("socket") if session._transport else None
+    assert sock is not None
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 10
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 3
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    await client.close()

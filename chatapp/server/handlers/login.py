@@ -5,7 +5,6 @@ what waits for it in the LOGIN_ACK."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chatapp.protocol import DeviceInfo, Dialect, Errno, Event, Login, LoginAck, fit_login
@@ -19,7 +18,7 @@ from ..storage import Opened, Pending
 from ..tokens import new_token, token_hash
 from . import checks, devices
 from .accounts import ALREADY_ONLINE, by_password, by_token, check_lock, leave
-from .snapshot import first_pages, login_budget
+from .snapshot import FirstPages, first_pages, login_budget
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -53,12 +52,12 @@ async def login(session: Session, req: Login) -> Event:
     server.logged_in += 1
     log.debug("logged in as %r on device %d", user.name, device.id)
     try:
-        ack, pending = await _session_opened(session, req, opened)
+        first, pending, token = await _session_opened(session, req, opened)
     except BaseException:
         await leave(session, announce=False)
         raise
     server.tally.logins += 1
-    ack = _with_offline(session, ack, pending, user.id)
+    ack = _ack(session, req, first, pending, token)
     if attached.first:  # a friend sees the user online once, however many devices
         await announce_presence(server, user, session.friend_ids, online=True)
     return ack
@@ -66,28 +65,32 @@ async def login(session: Session, req: Login) -> Event:
 
 async def _session_opened(
     session: Session, req: Login, opened: Opened | None
-) -> tuple[LoginAck, Pending]:
+) -> tuple[FirstPages, Pending, str | None]:
     """The login's reads and writes once attached: its first pages, its devices (the
-    others told of a new one), what waits for it, its next token. A LOGIN_ACK without its
-    offline messages, and what waits."""
+    others told of a new one), what waits for it, its next token (current protocol)."""
     server, user, device = session.server, session.user, session.device
     assert user is not None and device is not None
     v2 = req.dialect is Dialect.V2
     # Spent only once the login has succeeded: a refused one keeps its token.
     spent = token_hash(req.token) if req.token is not None else None
     first = await first_pages(server, user.id, req.dialect)
-    session.friend_ids = set(await server.storage.friend_ids(user.id))
-    session.devices = {d.id for d in await server.storage.devices(user.id)}
+    friend_ids = first.friend_ids
+    if friend_ids is None:
+        friend_ids = set(await server.storage.friend_ids(user.id))
+    session.friend_ids = friend_ids
+    session.devices = set(await server.storage.device_ids(user.id))
     if opened is not None:
         await devices.opened(session, user, device, opened)
     page = server.config.sync_page
     after = req.last if v2 and req.last is not None else device.acked_seq
     pending = await server.storage.pending(user.id, after, page + 1)
-    if v2 and req.last is not None and not pending.deliveries:
-        await checks.within_log(server.storage, user.id, req.last, "last")
+    # A position at or below the device's own is one it was given: no need to look.
+    if v2 and after > device.acked_seq and not pending.deliveries:
+        await checks.within_log(server.storage, user.id, after, "last")
     token = None
     now = server.now_ms()
-    if v2:  # the next token replaces the spent one at once
+    resumed = opened is None  # by token: seen now, from here
+    if v2:  # the next token replaces the spent one at once, the device seen with it
         token, session.token_hash = new_token()
         expires = now + int(server.config.resume_token_ttl * 1000)
         await server.storage.save_token(
@@ -97,36 +100,46 @@ async def _session_opened(
             now,
             replacing=spent,
             max_tokens=server.config.max_device_tokens,
+            seen_from=session.host if resumed else None,
         )
-    elif spent is not None:
-        await server.storage.drop_token(spent)
-    if opened is None:
-        await server.storage.touch_device(device.id, now, session.host)
-    ack = replace(
-        first,
+    else:
+        if spent is not None:
+            await server.storage.drop_token(spent)
+        if resumed:
+            await server.storage.touch_device(device.id, now, session.host)
+    return first, pending, token
+
+
+def _ack(
+    session: Session, req: Login, first: FirstPages, pending: Pending, token: str | None
+) -> LoginAck:
+    """The LOGIN_ACK: the first pages, and the first page of what waits, cut to fit; the
+    mailbox counts what it holds as sent, and rings for the rest. A legacy client is not
+    shown the user's own chats (the original knew no other devices), which count as sent
+    all the same."""
+    server, mailbox, user, device = session.server, session.mailbox, session.user, session.device
+    assert mailbox is not None and user is not None and device is not None
+    page = server.config.sync_page
+    events = chat_events(pending.deliveries[:page])
+    shown = [e for e in events if e.id != user.id] if mailbox.legacy else events
+    v2 = not mailbox.legacy
+    ack = LoginAck(
         id=user.id,
         name=user.name,
+        friends=first.friends,
+        groups=first.groups,
+        offlinemsg=tuple(shown),
         last=pending.after if v2 else None,
         token=token,
+        more=len(pending.deliveries) > page,
+        more_friends=first.more_friends,
+        more_groups=first.more_groups,
         max_frame=server.config.max_frame if v2 else None,
+        requests=first.requests,
         device=DeviceInfo(device.id, device.name) if v2 else None,
         rid=req.rid,
     )
-    return ack, pending
-
-
-def _with_offline(session: Session, ack: LoginAck, pending: Pending, user_id: int) -> LoginAck:
-    """The ack with the first page of what waits, cut to fit; the mailbox counts what it
-    holds as sent, and rings for the rest. A legacy client is not shown the user's own
-    chats (the original knew no other devices), which count as sent all the same."""
-    server, mailbox = session.server, session.mailbox
-    assert mailbox is not None
-    page = server.config.sync_page
-    events = chat_events(pending.deliveries[:page])
-    shown = [e for e in events if e.id != user_id] if mailbox.legacy else events
-    ack = replace(ack, offlinemsg=tuple(shown), more=len(pending.deliveries) > page)
-    dialect = Dialect.LEGACY if mailbox.legacy else Dialect.V2
-    ack = fit_login(ack, login_budget(server.config), dialect)
+    ack = fit_login(ack, login_budget(server.config), Dialect.V2 if v2 else Dialect.LEGACY)
     mailbox.sent.restart(pending.after)
     kept = ack.offlinemsg
     top = kept[-1].seq if kept else 0

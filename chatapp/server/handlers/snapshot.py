@@ -3,7 +3,7 @@ deliveries, cut so that the login ack fits in one frame."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chatapp.protocol import (
     LOGIN_FRAME,
@@ -11,7 +11,7 @@ from chatapp.protocol import (
     ONLINE,
     Dialect,
     FriendInfo,
-    LoginAck,
+    GroupInfo,
     RequestCounts,
 )
 
@@ -31,16 +31,28 @@ _LEAST_MEMBERS = 8
 """Members read, at least, for each group of a legacy login ack."""
 
 
+class FirstPages(NamedTuple):
+    """What a login ack lists of the user's friends and groups."""
+
+    friends: tuple[FriendInfo, ...]
+    more_friends: bool
+    groups: tuple[GroupInfo, ...]
+    more_groups: bool
+    requests: RequestCounts | None
+    friend_ids: set[int] | None
+    """Every friend's id, where the first page holds them all (None: ask storage)."""
+
+
 def login_budget(config: Config) -> int:
     """The longest login ack: no longer than the server's frames, nor than what every
     client accepts before it knows that limit."""
     return min(config.max_frame, LOGIN_FRAME)
 
 
-async def first_pages(server: ChatServer, user_id: int, dialect: Dialect) -> LoginAck:
-    """A login ack with the first page of the user's friends, with their presence, and
-    of their groups, with their counts (and, for the legacy dialect, their first
-    members); `more_friends` and `more_groups` say where there are more. A legacy client
+async def first_pages(server: ChatServer, user_id: int, dialect: Dialect) -> FirstPages:
+    """The first page of the user's friends, with their presence, and of their groups,
+    with their counts (and, for the legacy dialect, their first members);
+    `more_friends` and `more_groups` say where there are more. A legacy client
     lists the users it asked to be friends among them, offline until they accept; a
     current one has the counts of friend requests instead."""
     page, storage = server.config.list_page, server.storage
@@ -63,10 +75,14 @@ async def first_pages(server: ChatServer, user_id: int, dialect: Dialect) -> Log
     state = await states(server, everyone)
     state[user_id] = ONLINE
     shown = {**state, **dict.fromkeys(asked, OFFLINE)}  # no presence before they accept
-    return LoginAck(
+    # A current client's friends are the accepted ones only: all of them, where one page
+    # holds them, which spares the login a query.
+    whole = dialect is Dialect.V2 and len(friends) <= page
+    return FirstPages(
         friends=tuple(FriendInfo(f.id, f.name, shown[f.id]) for f in friends[:page]),
         more_friends=len(friends) > page,
         groups=tuple(checks.group_info(g, members.get(g.id, ()), state) for g in groups[:page]),
         more_groups=len(groups) > page,
         requests=counts,
+        friend_ids={f.id for f in friends} if whole else None,
     )

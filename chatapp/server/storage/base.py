@@ -217,11 +217,16 @@ class Tokens(Protocol):
         *,
         replacing: str | None = None,
         max_tokens: int = 4,
+        seen_from: str | None = None,
     ) -> None:
-        """Keeps a resume token's hash for `device` until `expires_ms`; the user's tokens
-        that have expired by `now_ms` are forgotten, and so is the token `replacing` names
-        (the one just spent on a login), in the same transaction; the device keeps at most
-        `max_tokens` (the ones expiring first go)."""
+        """Keeps a resume token's hash for `device` until `expires_ms`. Where `replacing`
+        (the token just spent on a login) is one of the device's, the new token takes its
+        place: the device's count of tokens stays as it was. Otherwise the token
+        `replacing` names (if any) and the user's tokens that have expired by `now_ms` are
+        forgotten, and the device keeps at most `max_tokens` (the ones expiring first go).
+        With `seen_from`, the device is also marked seen at `now_ms` from that address
+        (as touch_device: a login resumed it). All in one transaction: raises NoSuchUser,
+        changing nothing, where the user has no such device."""
 
     async def device_by_token(self, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
         """The user and device a resume token belongs to, if it exists and has not expired."""
@@ -261,6 +266,9 @@ class Devices(Protocol):
 
     async def devices(self, user_id: int) -> list[Device]:
         """The user's devices, by id."""
+
+    async def device_ids(self, user_id: int) -> list[int]:
+        """The ids of the user's devices, in order: `devices` without the rest."""
 
     async def end_device(self, user_id: int, device_id: int) -> bool:
         """Forgets the user's device and its resume tokens; False where the user has no

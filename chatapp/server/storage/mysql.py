@@ -44,6 +44,7 @@ from .mysql_pool import (
     release,
 )
 from .mysql_roles import MySQLGroupRoles
+from .mysql_tokens import MySQLTokens
 from .rows import (
     Contact,
     Conversation,
@@ -64,7 +65,7 @@ T = TypeVar("T")
 
 
 class MySQLStorage(
-    MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQLDevices, MySQLAdmin
+    MySQLFriends, MySQLGroupRoles, MySQLBlocks, MySQLPeople, MySQLDevices, MySQLTokens, MySQLAdmin
 ):
     """Storage in MySQL through a pool of aiomysql connections.
 
@@ -75,8 +76,8 @@ class MySQLStorage(
     are coroutines of a cursor, by concern: mysql_accounts, mysql_social, mysql_log; friend
     requests are MySQLFriends's, groups with roles MySQLGroupRoles's (mysql_groups),
     blocking and message requests MySQLBlocks's (mysql_blocks), people and conversations
-    MySQLPeople's (mysql_people), devices and resume tokens MySQLDevices's (mysql_devices),
-    the operator's MySQLAdmin's (mysql_admin).
+    MySQLPeople's (mysql_people), devices MySQLDevices's (mysql_devices), resume tokens
+    MySQLTokens's (mysql_tokens), the operator's MySQLAdmin's (mysql_admin).
     """
 
     existing = False

@@ -1,5 +1,5 @@
-"""Devices and their resume tokens in MySQLStorage: the queries and the methods that run
-them (the per-device acknowledgements of the log's batches are mysql_acks's).
+"""Devices in MySQLStorage: the queries and the methods that run them (the per-device
+acknowledgements of the log's batches are mysql_acks's, resume tokens mysql_tokens').
 
 Locks are taken in one order everywhere: a user's row (FOR UPDATE where the set of their
 devices changes, shared where a token is added), then devices rows in id order, then
@@ -16,15 +16,14 @@ from typing import Any, TypeVar
 
 from .base import NoSuchUser
 from .device_rows import Device, Opened, reopened
-from .mysql_pool import Cursor, Work, conflicts
-from .rows import User
+from .mysql_pool import Cursor, Work
 
 T = TypeVar("T")
 
 DEVICE_COLUMNS = "id, user_id, name, acked_seq, created_ms, seen_ms, address, legacy"
 _DEVICES = f"SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = %s ORDER BY id"
 _BY_KEY = "FORCE INDEX (PRIMARY)"
-_TOUCH = f"UPDATE devices {_BY_KEY} SET seen_ms = GREATEST(seen_ms, %s), address = %s WHERE id = %s"
+TOUCH = f"UPDATE devices {_BY_KEY} SET seen_ms = GREATEST(seen_ms, %s), address = %s WHERE id = %s"
 
 
 def device_row(row: Sequence[Any]) -> Device:
@@ -36,7 +35,7 @@ def device_row(row: Sequence[Any]) -> Device:
     )  # fmt: skip
 
 
-async def _lock_user(cur: Cursor, user_id: int, how: str = "FOR UPDATE") -> None:
+async def lock_user(cur: Cursor, user_id: int, how: str = "FOR UPDATE") -> None:
     await cur.execute(f"SELECT id FROM users WHERE id = %s {how}", (user_id,))
     if await cur.fetchone() is None:
         raise NoSuchUser(user_id)
@@ -60,12 +59,12 @@ async def open_device(
     named: bool = False,
 ) -> Opened:
     """Storage.open_device; the caller holds a transaction."""
-    await _lock_user(cur, user_id)
+    await lock_user(cur, user_id)
     await cur.execute(_DEVICES + " FOR UPDATE", (user_id,))
     mine = [device_row(row) for row in await cur.fetchall()]
     old = reopened(mine, name, legacy=legacy, named=named)
     if old is not None:
-        await cur.execute(_TOUCH, (now_ms, address, old.id))
+        await cur.execute(TOUCH, (now_ms, address, old.id))
         if not old.legacy:  # opened again by password: what it handed out is void
             await cur.execute("DELETE FROM resume_tokens WHERE device_id = %s", (old.id,))
         device_id = old.id
@@ -98,13 +97,19 @@ async def _end(cur: Cursor, device_ids: Sequence[int]) -> None:
 
 async def touch_device(cur: Cursor, device_id: int, now_ms: int, address: str) -> None:
     """Storage.touch_device; the caller holds a transaction."""
-    await cur.execute(_TOUCH, (now_ms, address, device_id))
+    await cur.execute(TOUCH, (now_ms, address, device_id))
 
 
 async def devices(cur: Cursor, user_id: int) -> list[Device]:
     """Storage.devices."""
     await cur.execute(_DEVICES, (user_id,))
     return [device_row(row) for row in await cur.fetchall()]
+
+
+async def device_ids(cur: Cursor, user_id: int) -> list[int]:
+    """Storage.device_ids."""
+    await cur.execute("SELECT id FROM devices WHERE user_id = %s ORDER BY id", (user_id,))
+    return [int(row[0]) for row in await cur.fetchall()]
 
 
 async def end_devices(cur: Cursor, user_id: int, keep: int | None, only: int | None) -> list[int]:
@@ -119,74 +124,8 @@ async def end_devices(cur: Cursor, user_id: int, keep: int | None, only: int | N
     return ended
 
 
-async def save_token(
-    cur: Cursor,
-    token_hash: str,
-    device: Device,
-    expires_ms: int,
-    now_ms: int,
-    *,
-    replacing: str | None,
-    max_tokens: int,
-) -> None:
-    """Storage.save_token; the caller holds a transaction."""
-    await _lock_user(cur, device.user_id, "LOCK IN SHARE MODE")
-    await cur.execute(
-        "SELECT id FROM devices WHERE id = %s AND user_id = %s FOR UPDATE",
-        (device.id, device.user_id),
-    )
-    if await cur.fetchone() is None:
-        raise NoSuchUser(device.user_id)
-    if replacing is not None:
-        await drop_token(cur, replacing)
-    await cur.execute(
-        "DELETE FROM resume_tokens WHERE user_id = %s AND expires_ms <= %s",
-        (device.user_id, now_ms),
-    )
-    await cur.execute(
-        "SELECT token_hash FROM resume_tokens WHERE device_id = %s"
-        " ORDER BY expires_ms DESC, token_hash",
-        (device.id,),
-    )
-    extra = [row[0] for row in await cur.fetchall()][max(max_tokens - 1, 0) :]
-    if extra:  # room for the new one: the device's tokens expiring first go
-        marks = ", ".join(["%s"] * len(extra))
-        await cur.execute(f"DELETE FROM resume_tokens WHERE token_hash IN ({marks})", extra)
-    with conflicts(missing=NoSuchUser(device.user_id)):
-        await cur.execute(
-            "INSERT INTO resume_tokens (token_hash, user_id, device_id, expires_ms)"
-            " VALUES (%s, %s, %s, %s)",
-            (token_hash, device.user_id, device.id, expires_ms),
-        )
-
-
-async def device_by_token(cur: Cursor, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
-    """Storage.device_by_token."""
-    columns = ", ".join(f"d.{c.strip()}" for c in DEVICE_COLUMNS.split(","))
-    await cur.execute(
-        f"SELECT u.id, u.name, u.password_hash, u.disabled, {columns} FROM resume_tokens t"
-        " JOIN devices d ON d.id = t.device_id JOIN users u ON u.id = t.user_id"
-        " WHERE t.token_hash = %s AND t.expires_ms > %s",
-        (token_hash, now_ms),
-    )
-    row = await cur.fetchone()
-    if row is None:
-        return None
-    return User(row[0], row[1], row[2], bool(row[3])), device_row(row[4:])
-
-
-async def drop_token(cur: Cursor, token_hash: str) -> None:
-    """Storage.drop_token."""
-    await cur.execute("DELETE FROM resume_tokens WHERE token_hash = %s", (token_hash,))
-
-
-async def drop_tokens(cur: Cursor, user_id: int) -> int:
-    """Storage.drop_tokens."""
-    return int(await cur.execute("DELETE FROM resume_tokens WHERE user_id = %s", (user_id,)))
-
-
 class MySQLDevices:
-    """Storage.Devices and Storage.Tokens for MySQLStorage, which provides `_run`."""
+    """Storage.Devices for MySQLStorage, which provides `_run`."""
 
     async def _run(self, work: Work[T], *, write: bool, retry: bool = True) -> T:
         raise NotImplementedError  # MySQLStorage._run
@@ -217,36 +156,12 @@ class MySQLDevices:
     async def devices(self, user_id: int) -> list[Device]:
         return await self._run(lambda cur: devices(cur, user_id), write=False)
 
+    async def device_ids(self, user_id: int) -> list[int]:
+        return await self._run(lambda cur: device_ids(cur, user_id), write=False)
+
     async def end_device(self, user_id: int, device_id: int) -> bool:
         ended = await self._run(lambda cur: end_devices(cur, user_id, None, device_id), write=True)
         return bool(ended)
 
     async def end_devices(self, user_id: int, keep: int | None = None) -> list[int]:
         return await self._run(lambda cur: end_devices(cur, user_id, keep, None), write=True)
-
-    async def save_token(
-        self,
-        token_hash: str,
-        device: Device,
-        expires_ms: int,
-        now_ms: int,
-        *,
-        replacing: str | None = None,
-        max_tokens: int = 4,
-    ) -> None:
-        def work(cur: Cursor) -> Any:
-            return save_token(
-                cur, token_hash, device, expires_ms, now_ms, replacing=replacing,
-                max_tokens=max_tokens,
-            )  # fmt: skip
-
-        await self._run(work, write=True)
-
-    async def device_by_token(self, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
-        return await self._run(lambda cur: device_by_token(cur, token_hash, now_ms), write=False)
-
-    async def drop_token(self, token_hash: str) -> None:
-        await self._run(lambda cur: drop_token(cur, token_hash), write=True)
-
-    async def drop_tokens(self, user_id: int) -> int:
-        return await self._run(lambda cur: drop_tokens(cur, user_id), write=True)

@@ -36,6 +36,7 @@ from .sqlite_db import transaction
 from .sqlite_devices import SQLiteDevices
 from .sqlite_friends import SQLiteFriends
 from .sqlite_roles import SQLiteGroupRoles
+from .sqlite_tokens import SQLiteTokens
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ BUSY_FIRST_PAUSE = 0.0005
 BUSY_LAST_PAUSE = 0.02
 
 
-class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices, SQLiteAdmin):
+class SQLiteStorage(
+    SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices, SQLiteTokens, SQLiteAdmin
+):
     """Storage in one SQLite file, every call run on the event loop.
 
     A call is a few B-tree lookups or a small transaction in WAL mode with no fsync: tens
@@ -61,8 +64,8 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
     (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
     concern: sqlite_accounts, sqlite_social, sqlite_log; friend requests are SQLiteFriends's,
     groups with roles SQLiteGroupRoles's (sqlite_groups), blocking and message requests
-    SQLiteBlocks's (sqlite_blocks), devices and resume tokens SQLiteDevices's
-    (sqlite_devices), the operator's SQLiteAdmin's (sqlite_admin).
+    SQLiteBlocks's (sqlite_blocks), devices SQLiteDevices's (sqlite_devices), resume
+    tokens SQLiteTokens's (sqlite_tokens), the operator's SQLiteAdmin's (sqlite_admin).
     """
 
     def __init__(self, path: str, *, existing: bool = False) -> None:
@@ -91,8 +94,7 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
         or another process), tries again after a pause in which the loop serves others,
         for up to BUSY_SECONDS. `fn` is one transaction, or one statement: a try that
         found the lock taken did nothing."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + BUSY_SECONDS
+        deadline = None  # from the first try that found the lock taken: most never do
         pause = BUSY_FIRST_PAUSE
         while True:
             if self._db is None:
@@ -104,7 +106,9 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
             except sqlite3.Error as exc:
                 if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
                     raise StorageUnavailable(f"sqlite: {exc}") from exc
-                if loop.time() + pause > deadline:
+                now = asyncio.get_running_loop().time()
+                deadline = now + BUSY_SECONDS if deadline is None else deadline
+                if now + pause > deadline:
                     raise StorageUnavailable(f"sqlite: locked for {BUSY_SECONDS:g} s") from exc
             await asyncio.sleep(pause)
             pause = min(pause * 2, BUSY_LAST_PAUSE)

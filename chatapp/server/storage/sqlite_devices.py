@@ -1,4 +1,4 @@
-"""Devices and their resume tokens in SQLiteStorage: the queries, and the methods that run them.
+"""Devices in SQLiteStorage: the queries, and the methods that run them.
 
 SQLiteStorage takes the methods from SQLiteDevices; each runs one function of a connection
 below on the event loop (a function that writes is one transaction, all or nothing).
@@ -10,10 +10,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from .base import NoSuchUser, StorageUnavailable
+from .base import NoSuchUser
 from .device_rows import Device, DeviceAck, Opened, reopened
-from .rows import User
-from .sqlite_db import refused, transaction
+from .sqlite_db import transaction
 
 T = TypeVar("T")
 
@@ -21,6 +20,7 @@ DEVICE_COLUMNS = "id, user_id, name, acked_seq, created_ms, seen_ms, address, le
 """The columns of `devices` that `device_row` reads, in its order."""
 
 _DEVICES = f"SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY id"
+_DEVICE_IDS = "SELECT id FROM devices WHERE user_id = ? ORDER BY id"
 _INSERT = (
     "INSERT INTO devices (user_id, name, legacy, acked_seq, created_ms, seen_ms, address)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -103,6 +103,11 @@ def devices(db: sqlite3.Connection, user_id: int) -> list[Device]:
     return [device_row(row) for row in db.execute(_DEVICES, (user_id,))]
 
 
+def device_ids(db: sqlite3.Connection, user_id: int) -> list[int]:
+    """Storage.device_ids."""
+    return [row[0] for row in db.execute(_DEVICE_IDS, (user_id,))]
+
+
 def end_device(db: sqlite3.Connection, user_id: int, device_id: int) -> bool:
     """Storage.end_device."""
     with transaction(db):
@@ -140,73 +145,8 @@ def acknowledge(
     db.executemany(_FORGET, [(uid, uid) for uid in users])
 
 
-def save_token(
-    db: sqlite3.Connection,
-    token_hash: str,
-    device: Device,
-    expires_ms: int,
-    now_ms: int,
-    *,
-    replacing: str | None,
-    max_tokens: int,
-) -> None:
-    """Storage.save_token."""
-    with transaction(db):
-        known = db.execute(
-            "SELECT 1 FROM devices WHERE id = ? AND user_id = ?", (device.id, device.user_id)
-        ).fetchone()
-        if known is None:
-            raise NoSuchUser(device.user_id)
-        if replacing is not None:
-            drop_token(db, replacing)
-        db.execute(
-            "DELETE FROM resume_tokens WHERE user_id = ? AND expires_ms <= ?",
-            (device.user_id, now_ms),
-        )
-        # Room for the new one: the device's tokens expiring first go.
-        db.execute(
-            "DELETE FROM resume_tokens WHERE token_hash IN (SELECT token_hash FROM resume_tokens"
-            " WHERE device_id = ? ORDER BY expires_ms DESC, token_hash LIMIT -1 OFFSET ?)",
-            (device.id, max(max_tokens - 1, 0)),
-        )
-        try:
-            db.execute(
-                "INSERT INTO resume_tokens (token_hash, user_id, device_id, expires_ms)"
-                " VALUES (?, ?, ?, ?)",
-                (token_hash, device.user_id, device.id, expires_ms),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
-
-
-def device_by_token(
-    db: sqlite3.Connection, token_hash: str, now_ms: int
-) -> tuple[User, Device] | None:
-    """Storage.device_by_token."""
-    columns = ", ".join(f"d.{c.strip()}" for c in DEVICE_COLUMNS.split(","))
-    row = db.execute(
-        f"SELECT u.id, u.name, u.password_hash, u.disabled, {columns} FROM resume_tokens t"
-        " JOIN devices d ON d.id = t.device_id JOIN users u ON u.id = t.user_id"
-        " WHERE t.token_hash = ? AND t.expires_ms > ?",
-        (token_hash, now_ms),
-    ).fetchone()
-    if row is None:
-        return None
-    return User(row[0], row[1], row[2], bool(row[3])), device_row(row[4:])
-
-
-def drop_token(db: sqlite3.Connection, token_hash: str) -> None:
-    """Storage.drop_token."""
-    db.execute("DELETE FROM resume_tokens WHERE token_hash = ?", (token_hash,))
-
-
-def drop_tokens(db: sqlite3.Connection, user_id: int) -> int:
-    """Storage.drop_tokens."""
-    return db.execute("DELETE FROM resume_tokens WHERE user_id = ?", (user_id,)).rowcount
-
-
 class SQLiteDevices:
-    """The Devices and Tokens methods of SQLiteStorage, which provides `_run`."""
+    """The Devices methods of SQLiteStorage, which provides `_run`."""
 
     if TYPE_CHECKING:
 
@@ -242,39 +182,11 @@ class SQLiteDevices:
     async def devices(self, user_id: int) -> list[Device]:
         return await self._run(lambda db: devices(db, user_id))
 
+    async def device_ids(self, user_id: int) -> list[int]:
+        return await self._run(lambda db: device_ids(db, user_id))
+
     async def end_device(self, user_id: int, device_id: int) -> bool:
         return await self._run(lambda db: end_device(db, user_id, device_id))
 
     async def end_devices(self, user_id: int, keep: int | None = None) -> list[int]:
         return await self._run(lambda db: end_devices(db, user_id, keep))
-
-    async def save_token(
-        self,
-        token_hash: str,
-        device: Device,
-        expires_ms: int,
-        now_ms: int,
-        *,
-        replacing: str | None = None,
-        max_tokens: int = 4,
-    ) -> None:
-        await self._run(
-            lambda db: save_token(
-                db,
-                token_hash,
-                device,
-                expires_ms,
-                now_ms,
-                replacing=replacing,
-                max_tokens=max_tokens,
-            )
-        )
-
-    async def device_by_token(self, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
-        return await self._run(lambda db: device_by_token(db, token_hash, now_ms))
-
-    async def drop_token(self, token_hash: str) -> None:
-        await self._run(lambda db: drop_token(db, token_hash))
-
-    async def drop_tokens(self, user_id: int) -> int:
-        return await self._run(lambda db: drop_tokens(db, user_id))
