@@ -32,7 +32,7 @@ from .skeletons import Skeleton
 from .sqlite_admin import SQLiteAdmin
 from .sqlite_blocks import SQLiteBlocks
 from .sqlite_checkpoint import Checkpointer
-from .sqlite_db import transaction
+from .sqlite_db import connect_log, transaction
 from .sqlite_devices import SQLiteDevices
 from .sqlite_friends import SQLiteFriends
 from .sqlite_roles import SQLiteGroupRoles
@@ -71,6 +71,7 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
         # create or upgrade one behind the server's back.
         self.existing = existing
         self._db: sqlite3.Connection | None = None
+        self._log_db: sqlite3.Connection | None = None  # the log's (sqlite_db.connect_log)
         self._checkpointer: Checkpointer | None = None
 
     @classmethod
@@ -121,6 +122,8 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
         if self.path != ":memory:":
             self._checkpointer = Checkpointer(self.path)
             self._checkpointer.start()
+            if not self.existing:  # a second ":memory:" would be another database
+                self._log_db = await asyncio.to_thread(connect_log, self.path)
 
     def _connect(self) -> sqlite3.Connection:
         """Opens the file and applies what migrations it lacks (on a thread: an upgrade of
@@ -174,6 +177,9 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
             await asyncio.to_thread(self._checkpointer.stop)
             self._checkpointer = None
         db, self._db = self._db, None
+        if self._log_db is not None:
+            await asyncio.to_thread(self._log_db.close)
+            self._log_db = None
         if db is not None:
             # The last connection to close checkpoints the WAL and removes it.
             await asyncio.to_thread(db.close)
@@ -241,9 +247,13 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
         seen_ms: int = 0,
         stale_ms: int = 0,
     ) -> list[Logged]:
-        return await self._run(
-            lambda db: sqlite_log.log_messages(db, batch, acks, seen_ms, stale_ms)
-        )
+        def log(db: sqlite3.Connection) -> list[Logged]:
+            own = self._log_db  # None for ":memory:": the one connection, which checks keys
+            return sqlite_log.log_messages(
+                own or db, batch, acks, seen_ms, stale_ms, checked=own is None
+            )
+
+        return await self._run(log)
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
         return await self._run(lambda db: sqlite_log.pending(db, user_id, after, limit))
