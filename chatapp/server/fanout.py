@@ -34,21 +34,25 @@ class Fanout:
         self.deliveries = 0  # of committed chats, to recipients here or elsewhere
         self.publish_seconds = Histogram(SECONDS)  # each publish to other instances
 
-    def post(self, new: NewMessage, msgid: MsgId, rid: Rid) -> Future[Event]:
+    def post(
+        self, new: NewMessage, msgid: MsgId, rid: Rid, *, answered: bool = True
+    ) -> Future[Event | None]:
         """Queues the chat for the log. The future completes with the sender's ACK once
-        the chat is committed and handed on, or fails with the log's error."""
+        the chat is committed and handed on (with None, where the sender's dialect has no
+        ACK: not `answered`), or fails with the log's error."""
         loop = self._loop
         if loop is None or loop.is_closed():  # get_running_loop() costs a getpid() on 3.11
             loop = self._loop = asyncio.get_running_loop()
-        reply: Future[Event] = loop.create_future()
-        self._journal.append(new, partial(self._committed, new, reply, (msgid, rid)))
+        reply: Future[Event | None] = loop.create_future()
+        re = (msgid, rid) if answered else None
+        self._journal.append(new, partial(self._committed, new, reply, re))
         return reply
 
     def _committed(
         self,
         new: NewMessage,
-        reply: Future[Event],
-        re: tuple[MsgId, Rid],
+        reply: Future[Event | None],
+        re: tuple[MsgId, Rid] | None,
         logged: Logged | None,
         exc: BaseException | None,
     ) -> None:
@@ -62,10 +66,7 @@ class Fanout:
         if logged is None:
             reply.set_exception(exc or RuntimeError("the log gave no outcome"))
             return
-        message = new.message
-        carbon = message.sender_id in new.recipients  # rare: checked once, not per delivery
-        seq = _own_copy(logged, message.sender_id) if carbon else None
-        answer = Ack(*re, mid=logged.mid, seq=seq)
+        answer = None if re is None else _ack(re, new, logged)
         rest = self._deliver(new, logged)
         if not rest:
             reply.set_result(answer)
@@ -91,6 +92,14 @@ class Fanout:
         with contextlib.suppress(BusUnavailable):
             await self._bus.publish_elsewhere(deliveries)
             self.publish_seconds.observe(time.perf_counter() - started)
+
+
+def _ack(re: tuple[MsgId, Rid], new: NewMessage, logged: Logged) -> Ack:
+    """The sender's ACK: the chat's mid, and the number of the sender's own copy where
+    their other devices get one (rare: checked once, not per delivery)."""
+    sender = new.message.sender_id
+    seq = _own_copy(logged, sender) if sender in new.recipients else None
+    return Ack(*re, mid=logged.mid, seq=seq)
 
 
 def _own_copy(logged: Logged, sender_id: int) -> int | None:
