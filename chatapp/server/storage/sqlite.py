@@ -58,7 +58,9 @@ class SQLiteStorage(SQLiteFriends, SQLiteGroupRoles, SQLiteBlocks, SQLiteDevices
     machine (about 130 µs of CPU, and up to a GIL switch interval of waiting). Calls
     cannot interleave, so a method that writes several rows is one transaction. What does
     wait on the disk, the checkpoints with their fsyncs, runs on a thread of its own
-    (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
+    (sqlite_checkpoint.Checkpointer). The message log's batches have a connection of
+    their own, which leaves the foreign keys to the log (sqlite_db.connect_log); a file's
+    other calls share one that checks them. The queries are functions of a connection, by
     concern: sqlite_accounts, sqlite_social, sqlite_log; friend requests are SQLiteFriends's,
     groups with roles SQLiteGroupRoles's (sqlite_groups), blocking and message requests
     SQLiteBlocks's (sqlite_blocks), devices and resume tokens SQLiteDevices's
