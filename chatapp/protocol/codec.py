@@ -11,6 +11,7 @@ from collections.abc import Callable
 import orjson
 
 from .blocks import NewMessageRequest
+from .chats import ChatMessage, GroupMessage
 from .codes import Dialect, Errno
 from .devices import DeviceEvent, Sent
 from .errors import ProtocolError
@@ -68,6 +69,8 @@ _NOTICES = (
 )
 """The events the original protocol did not have: a legacy client hears none of them."""
 
+_CHATS = frozenset({ChatMessage, GroupMessage})
+
 
 def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     """The wire form of an event in `dialect`, or None where that dialect expects nothing.
@@ -76,6 +79,8 @@ def encode(event: Event, dialect: Dialect = Dialect.V2) -> bytes | None:
     presence, no friend notices, no acknowledgements. A refused request is still answered
     with ERROR, which the original console client ignores.
     """
+    if type(event) in _CHATS:  # the hot path: a delivery, which every dialect hears
+        return orjson.dumps(event.to_wire(dialect), option=orjson.OPT_APPEND_NEWLINE)
     if dialect is Dialect.LEGACY and isinstance(event, _NOTICES):
         return None
     if dialect is Dialect.LEGACY and isinstance(event, Ack) and not event.page:

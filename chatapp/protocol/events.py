@@ -16,7 +16,7 @@ from .errors import Rid
 from .fields import Fields, errno_of
 from .friends import FriendEvent, RequestInfo, UserRef
 from .groups import GroupEvent, InviteInfo
-from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, optional, with_rid
+from .parts import FriendInfo, GroupInfo, MemberInfo, Wire, with_rid
 from .people import ConversationInfo, Receipt, TypingNotice, UserInfo
 from .settings import SettingsInfo
 
@@ -79,7 +79,13 @@ class Ack:
 
     def to_wire(self, dialect: Dialect = Dialect.V2) -> Wire:
         obj: Wire = {"msgid": MsgId.ACK, "re": int(self.re), "errno": 0}
-        optional(obj, mid=self.mid, groupid=self.groupid, seq=self.seq)
+        # As optional(obj, mid=..., groupid=..., seq=...), spelt out: every chat's ACK.
+        if self.mid is not None:
+            obj["mid"] = self.mid
+        if self.groupid is not None:
+            obj["groupid"] = self.groupid
+        if self.seq is not None:
+            obj["seq"] = self.seq
         if self.friend is not None:
             obj["friend"] = self.friend.to_wire()
         if self.group is not None:
@@ -95,7 +101,9 @@ class Ack:
             obj["settings"] = self.settings.to_wire()
         if self.user is not None:
             obj["user"] = self.user.to_wire()
-        return with_rid(optional(obj, state=self.state), self.rid)
+        if self.state is not None:
+            obj["state"] = self.state
+        return with_rid(obj, self.rid)
 
     @classmethod
     def from_wire(cls, f: Fields) -> Ack:

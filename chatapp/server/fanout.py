@@ -30,19 +30,31 @@ class Fanout:
     def __init__(self, journal: Journal, bus: Bus) -> None:
         self._journal = journal
         self._bus = bus
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.deliveries = 0  # of committed chats, to recipients here or elsewhere
         self.publish_seconds = Histogram(SECONDS)  # each publish to other instances
 
-    def post(self, new: NewMessage, msgid: MsgId, rid: Rid) -> Future[Event]:
+    def post(
+        self, new: NewMessage, msgid: MsgId, rid: Rid, *, answered: bool = True
+    ) -> Future[Event | None]:
         """Queues the chat for the log. The future completes with the sender's ACK once
-        the chat is committed and handed on, or fails with the log's error."""
-        reply: Future[Event] = asyncio.get_running_loop().create_future()
-        ack = partial(Ack, msgid, rid)
-        self._journal.submit(new).add_done_callback(partial(self._committed, new, reply, ack))
+        the chat is committed and handed on (with None, where the sender's dialect has no
+        ACK: not `answered`), or fails with the log's error."""
+        loop = self._loop
+        if loop is None or loop.is_closed():  # get_running_loop() costs a getpid() on 3.11
+            loop = self._loop = asyncio.get_running_loop()
+        reply: Future[Event | None] = loop.create_future()
+        re = (msgid, rid) if answered else None
+        self._journal.append(new, partial(self._committed, new, reply, re))
         return reply
 
     def _committed(
-        self, new: NewMessage, reply: Future[Event], ack: partial[Ack], done: Future[Logged]
+        self,
+        new: NewMessage,
+        reply: Future[Event | None],
+        re: tuple[MsgId, Rid] | None,
+        logged: Logged | None,
+        exc: BaseException | None,
     ) -> None:
         """The commit is done: deliver, then answer. The chat is in the log already, so a
         recipient who is offline, or whose instance cannot be reached now, gets it from
@@ -51,28 +63,27 @@ class Fanout:
         copy, the ACK names its number in the sender's sequence."""
         if reply.done():
             return
-        if done.cancelled():
-            reply.cancel()
+        if logged is None:
+            reply.set_exception(exc or RuntimeError("the log gave no outcome"))
             return
-        if (exc := done.exception()) is not None:
-            reply.set_exception(exc)
-            return
-        logged = done.result()
-        message = new.message
-        carbon = message.sender_id in new.recipients  # rare: checked once, not per delivery
-        answer = ack(mid=logged.mid, seq=_own_copy(logged, message.sender_id) if carbon else None)
-        # A retry delivers the first message again: its first attempt may have been
-        # committed without anyone hearing of it. Who has it already drops the copy.
-        message = logged.first or message
-        self.deliveries += len(logged.deliveries)
-        rest = self._bus.publish_here(
-            [(uid, chat_event(message, seq)) for uid, seq in logged.deliveries]
-        )
+        answer = None if re is None else _ack(re, new, logged)
+        rest = self._deliver(new, logged)
         if not rest:
             reply.set_result(answer)
             return
-        task = asyncio.get_running_loop().create_task(self._elsewhere(rest))
+        assert self._loop is not None  # set by post
+        task = self._loop.create_task(self._elsewhere(rest))
         pass_on(task, reply, lambda _: answer)
+
+    def _deliver(self, new: NewMessage, logged: Logged) -> list[tuple[int, Delivery]]:
+        """Hands the chat to its recipients here; returns those of other instances."""
+        # A retry delivers the first message again: its first attempt may have been
+        # committed without anyone hearing of it. Who has it already drops the copy.
+        message = logged.first or new.message
+        self.deliveries += len(logged.deliveries)
+        return self._bus.publish_here(
+            [(uid, chat_event(message, seq)) for uid, seq in logged.deliveries]
+        )
 
     async def _elsewhere(self, deliveries: list[tuple[int, Delivery]]) -> None:
         """To other instances (the sessions here have theirs), before the sender's next
@@ -81,6 +92,14 @@ class Fanout:
         with contextlib.suppress(BusUnavailable):
             await self._bus.publish_elsewhere(deliveries)
             self.publish_seconds.observe(time.perf_counter() - started)
+
+
+def _ack(re: tuple[MsgId, Rid], new: NewMessage, logged: Logged) -> Ack:
+    """The sender's ACK: the chat's mid, and the number of the sender's own copy where
+    their other devices get one (rare: checked once, not per delivery)."""
+    sender = new.message.sender_id
+    seq = _own_copy(logged, sender) if sender in new.recipients else None
+    return Ack(*re, mid=logged.mid, seq=seq)
 
 
 def _own_copy(logged: Logged, sender_id: int) -> int | None:

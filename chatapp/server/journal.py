@@ -7,8 +7,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
-from .futures import pass_on
 from .logs import shared
 from .storage import DeviceAck, Logged, MessageLog, NewMessage
 from .tally import SECONDS, SIZES, Histogram
@@ -16,6 +16,10 @@ from .tally import SECONDS, SIZES, Histogram
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH = 256
+
+Then = Callable[[Logged | None, BaseException | None], None]
+"""What the writer calls once a message's batch is done: with what the log made of it, or
+with the batch's error."""
 
 
 class Journal:
@@ -40,42 +44,51 @@ class Journal:
         self._max_batch = max_batch
         self._now_ms = now_ms
         self._retention_ms = retention_ms
-        self._queue: list[tuple[NewMessage, asyncio.Future[Logged]]] = []
+        self._queue: list[tuple[NewMessage, Then]] = []
         self._acks: dict[tuple[int, int], int] = {}  # (user id, device id): seq
         self._writer: asyncio.Task[None] | None = None
-        # A retry of a message still being written waits for the first one's result.
-        self._in_flight: dict[tuple[int, str], tuple[NewMessage, asyncio.Future[Logged]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # A retry of a message still being written waits for the first one's result: the
+        # retries of each (sender, cid) in the queue, none as yet for most.
+        self._in_flight: dict[tuple[int, str], list[Then]] = {}
         self._settling: list[asyncio.Future[None]] = []
         # Counted per batch, never per chat, for the metrics.
         self.logged = 0  # chats committed
         self.batch_sizes = Histogram(SIZES)  # chats per batch that held any
         self.commit_seconds = Histogram(SECONDS)  # each transaction that succeeded
 
-    def submit(self, new: NewMessage) -> asyncio.Future[Logged]:
-        """Queues a message for the next batch; the future completes once it is committed
-        (or fails with the batch's error). A handler adds a callback to it, so a chat
-        costs no task of its own."""
-        loop = asyncio.get_running_loop()
+    def append(self, new: NewMessage, then: Then) -> None:
+        """Queues a message for the next batch; the writer calls `then` once it is
+        committed (or with the batch's error). The hot path: a chat costs no future and no
+        turn of the loop between its commit and its deliveries."""
         key = (new.message.sender_id, new.cid) if new.cid is not None else None
-        if key is not None and (first := self._in_flight.get(key)) is not None:
-            # A retry while the first attempt is being written: a duplicate of it.
-            message = first[0].message
-            dup: asyncio.Future[Logged] = loop.create_future()
-            pass_on(first[1], dup, lambda logged: replace(logged, first=logged.first or message))
-            return dup
-        future: asyncio.Future[Logged] = loop.create_future()
-        self._queue.append((new, future))
-        self._kick()
         if key is not None:
-            self._in_flight[key] = (new, future)
-            future.add_done_callback(lambda _: self._in_flight.pop(key, None))
+            if (retries := self._in_flight.get(key)) is not None:
+                retries.append(then)  # a retry while the first attempt is being written
+                return
+            self._in_flight[key] = []
+        self._queue.append((new, then))
+        if self._writer is None:
+            self._kick()
+
+    def submit(self, new: NewMessage) -> asyncio.Future[Logged]:
+        """append, for a caller that awaits: the future completes once the message is
+        committed (or fails with the batch's error)."""
+        future: asyncio.Future[Logged] = self._running_loop().create_future()
+        self.append(new, partial(_resolve, future))
         return future
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        # Kept: asyncio.get_running_loop() makes a getpid() system call on Python 3.11.
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     def settled(self) -> asyncio.Future[None]:
         """A future done once the next batch is written (an empty one where nothing else
         waits), whatever its outcome: the answer to a chat that is not logged (dropped for
         a block) waits for it, so that it takes a logged chat's time."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[None] = self._running_loop().create_future()
         self._settling.append(future)
         self._kick()
         return future
@@ -95,7 +108,7 @@ class Journal:
     def _kick(self) -> None:
         if self._writer is None:
             # Every connection's chats: not the lines of the one whose chat started it.
-            loop = asyncio.get_running_loop()
+            loop = self._running_loop()
             self._writer = loop.create_task(self._write(), context=shared())
 
     async def _write(self) -> None:
@@ -110,7 +123,7 @@ class Journal:
                 device_acks = [DeviceAck(uid, device, seq) for (uid, device), seq in acks.items()]
                 try:
                     results = await self._storage.log_messages(
-                        [n for n, _ in batch],
+                        [new for new, _ in batch],
                         device_acks,
                         seen_ms=now,
                         stale_ms=now - self._retention_ms,
@@ -118,9 +131,8 @@ class Journal:
                 except Exception as exc:  # every waiter hears of it; the writer goes on
                     _settle(settling)
                     log.warning("journal: a batch of %d messages failed: %s", len(batch), exc)
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
+                    for new, then in batch:
+                        self._done(new, then, None, exc)
                     for key, seq in acks.items():
                         self._acks[key] = max(seq, self._acks.get(key, 0))
                     if not batch:
@@ -130,14 +142,38 @@ class Journal:
                 if size := len(batch):
                     self.logged += size
                     self.batch_sizes.observe(size)
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
+                for (new, then), result in zip(batch, results, strict=True):
+                    self._done(new, then, result, None)
                 _settle(settling)
         finally:
             self._writer = None
             _settle(self._settling)  # stopped (shutdown): nobody is kept waiting
             self._settling = []
+
+    def _done(
+        self, new: NewMessage, then: Then, logged: Logged | None, exc: BaseException | None
+    ) -> None:
+        retries = self._in_flight.pop((new.message.sender_id, new.cid), None) if new.cid else None
+        try:
+            then(logged, exc)
+            if retries:  # duplicates of this one: the first message, logged once
+                again = logged and replace(logged, first=logged.first or new.message)
+                for retry in retries:
+                    retry(again, exc)
+        except Exception:  # one waiter's failure is not the batch's, nor the others'
+            log.exception("journal: after a commit")
+
+
+def _resolve(
+    future: asyncio.Future[Logged], logged: Logged | None, exc: BaseException | None
+) -> None:
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        assert logged is not None
+        future.set_result(logged)
 
 
 def _settle(futures: list[asyncio.Future[None]]) -> None:

@@ -40,6 +40,8 @@ from .sequence import SentSequence
 if TYPE_CHECKING:
     from .session import Session
 
+_CHATS = frozenset({ChatMessage, GroupMessage})
+
 
 class Mailbox:
     """The delivery state of one login: made by LOGIN (holding), ended by leaving."""
@@ -70,6 +72,12 @@ class Mailbox:
             return
         if self.held is not None:
             self.held.append(delivery)
+        elif type(delivery) in _CHATS:  # the hot path: one chat, as the fanout delivers it
+            seq = delivery.seq  # type: ignore[union-attr]
+            if not seq or self.sent.add(seq):
+                self._send(delivery)  # type: ignore[arg-type]
+                if self._handover is not None and not self.closed:
+                    self._handover.written(self.sent.floor)
         elif isinstance(delivery, Doorbell):
             self.catch_up()
         elif isinstance(delivery, ChatMessage | GroupMessage):
@@ -137,19 +145,20 @@ class Mailbox:
     def send_chats(self, messages: Sequence[Chat]) -> list[Chat]:
         """Sends the deliveries not sent before; returns them. A legacy client cannot
         acknowledge, so what it was sent counts as delivered once it has left the server."""
-        session = self._session
         fresh = [m for m in messages if not m.seq or self.sent.add(m.seq)]
-        me = self.user_id
         for message in fresh:
-            if message.id != me:
-                session.send(message)
-            elif message.mid in self._posting:  # this device's own chat: it has the ACK
-                self._posting.discard(message.mid)
-            elif not self.legacy:  # the original client knows no carbons
-                session.send(Sent(message))
+            self._send(message)
         if fresh and self._handover is not None and not self.closed:
             self._handover.written(self.sent.floor)
         return fresh
+
+    def _send(self, message: Chat) -> None:
+        if message.id != self.user_id:
+            self._session.send(message)
+        elif message.mid in self._posting:  # this device's own chat: it has the ACK
+            self._posting.discard(message.mid)
+        elif not self.legacy:  # the original client knows no carbons
+            self._session.send(Sent(message))
 
     def writable(self) -> None:
         """The connection takes more again: what left meanwhile counts as delivered."""

@@ -21,8 +21,8 @@ class FramedTransport(asyncio.Protocol):
     # Slots, and the frame queue and write-pause event made only when needed: an idle
     # connection is mostly this object, and servers hold tens of thousands.
     __slots__ = (
-        "_budget", "_config", "_frames", "_paused", "_transport", "_writable", "conn", "host",
-        "last_heard", "peer", "unsent", "written",
+        "_budget", "_config", "_frames", "_loop", "_paused", "_transport", "_writable", "conn",
+        "host", "last_heard", "peer", "unsent", "written",
     )  # fmt: skip
 
     def __init__(self, config: Config, budget: OutboundBudget) -> None:
@@ -31,6 +31,9 @@ class FramedTransport(asyncio.Protocol):
         self.conn = ServerConnection(config.max_frame)
         self.peer = self.host = "?"
         self.last_heard = 0.0
+        # Kept: asyncio.get_running_loop() makes a getpid() system call on Python 3.11,
+        # which every frame read would pay for its time.
+        self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._frames: deque[bytes] | None = None
         self._paused = False
@@ -53,10 +56,10 @@ class FramedTransport(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.host = str(peer[0]) if isinstance(peer, tuple) else self.peer
-        self.last_heard = asyncio.get_running_loop().time()
+        self.last_heard = self._loop.time()
 
     def data_received(self, data: bytes) -> None:
-        self.last_heard = asyncio.get_running_loop().time()
+        self.last_heard = self._loop.time()
         if frames := self.conn.receive(data):
             if self._frames is None:
                 self._frames = deque(frames)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from chatapp.protocol import (
     Ack,
     Delivered,
+    Dialect,
     Errno,
     Event,
     GroupChat,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ..session import Session
 
 
-def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
+def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event | None]:
     me = checks.me(session, req.id)
     text = checks.text(session, req.msg)
     server = session.server
@@ -41,7 +42,7 @@ def one_chat(session: Session, req: OneChat) -> Event | Awaitable[Event]:
 
 def _to_user(
     session: Session, req: OneChat, me: User, text: str, ties: Ties
-) -> Event | Awaitable[Event]:
+) -> Event | Awaitable[Event | None]:
     """A chat to a user known to exist, given the recipient's ties."""
     server = session.server
     message = new_chat(Kind.DIRECT, me, req.toid, text, server.stamps.next())
@@ -49,22 +50,23 @@ def _to_user(
     if (screened := consent.screen(session, ties, message, req)) is not None:
         return screened  # dropped (blocked), refused or held: not for the log
     recipients = _with_carbon(session, (req.toid,), message.mid)
-    return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.ONE_CHAT, req.rid)
+    new = NewMessage(message, recipients, req.cid)
+    return server.fanout.post(new, MsgId.ONE_CHAT, req.rid, answered=_acked(session))
 
 
-async def _once_found(session: Session, req: OneChat) -> Event:
+async def _once_found(session: Session, req: OneChat) -> Event | None:
     if not await session.server.users.exists(req.toid):
         raise ChatError(Errno.NO_SUCH_USER, f"no user with id {req.toid}")
     return await _settled(one_chat(session, req))
 
 
-async def _once_tied(session: Session, req: OneChat, me: User, text: str) -> Event:
+async def _once_tied(session: Session, req: OneChat, me: User, text: str) -> Event | None:
     """The recipient's ties were not in memory: read once (and kept), then the chat goes on."""
     ties = await session.server.ties.load(req.toid)
     return await _settled(_to_user(session, req, me, text, ties))
 
 
-def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
+def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event | None]:
     me = checks.me(session, req.id)
     text = checks.text(session, req.msg)
     server = session.server
@@ -77,7 +79,14 @@ def group_chat(session: Session, req: GroupChat) -> Event | Awaitable[Event]:
     checks.deliverable(session, message)
     others = tuple(sorted(m for m in members if m != me.id))
     recipients = _with_carbon(session, others, message.mid)
-    return server.fanout.post(NewMessage(message, recipients, req.cid), MsgId.GROUP_CHAT, req.rid)
+    new = NewMessage(message, recipients, req.cid)
+    return server.fanout.post(new, MsgId.GROUP_CHAT, req.rid, answered=_acked(session))
+
+
+def _acked(session: Session) -> bool:
+    """Whether the sender hears an ACK: a legacy client does not (the dialect, known
+    since the login, stays while its requests are answered in order), so none is made."""
+    return session.conn.dialect is not Dialect.LEGACY
 
 
 def _with_carbon(session: Session, recipients: tuple[int, ...], mid: int) -> tuple[int, ...]:
@@ -92,13 +101,13 @@ def _with_carbon(session: Session, recipients: tuple[int, ...], mid: int) -> tup
     return (*recipients, me)
 
 
-async def _once_loaded(session: Session, req: GroupChat) -> Event:
+async def _once_loaded(session: Session, req: GroupChat) -> Event | None:
     if await session.server.groups.members(req.groupid) is None:
         raise ChatError(Errno.NO_SUCH_GROUP, f"no group with id {req.groupid}")
     return await _settled(group_chat(session, req))
 
 
-async def _settled(reply: Event | Awaitable[Event]) -> Event:
+async def _settled(reply: Event | Awaitable[Event | None]) -> Event | None:
     return await reply if inspect.isawaitable(reply) else reply
 
 

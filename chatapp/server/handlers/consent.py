@@ -101,7 +101,9 @@ async def _held(session: Session, message: StoredMessage, req: OneChat) -> Event
     if held.accepted:  # the ties cached here were behind: a chat as any other
         server.ties.forget(target)
         new = NewMessage(message, (target,), req.cid)
-        return await server.fanout.post(new, MsgId.ONE_CHAT, req.rid)
+        answer = await server.fanout.post(new, MsgId.ONE_CHAT, req.rid)
+        assert answer is not None  # answered: the default
+        return answer
     if held.fresh:
         preview = (held_preview(message, config.request_preview_chars),)
         sender = SenderInfo(message.sender_id, message.sender_name, held.count, preview)

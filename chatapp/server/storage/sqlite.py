@@ -32,7 +32,7 @@ from .skeletons import Skeleton
 from .sqlite_admin import SQLiteAdmin
 from .sqlite_blocks import SQLiteBlocks
 from .sqlite_checkpoint import Checkpointer
-from .sqlite_db import transaction
+from .sqlite_db import connect_log, transaction
 from .sqlite_devices import SQLiteDevices
 from .sqlite_friends import SQLiteFriends
 from .sqlite_roles import SQLiteGroupRoles
@@ -61,7 +61,9 @@ class SQLiteStorage(
     machine (about 130 µs of CPU, and up to a GIL switch interval of waiting). Calls
     cannot interleave, so a method that writes several rows is one transaction. What does
     wait on the disk, the checkpoints with their fsyncs, runs on a thread of its own
-    (sqlite_checkpoint.Checkpointer). The queries are functions of a connection, by
+    (sqlite_checkpoint.Checkpointer). The message log's batches have a connection of
+    their own, which leaves the foreign keys to the log (sqlite_db.connect_log); a file's
+    other calls share one that checks them. The queries are functions of a connection, by
     concern: sqlite_accounts, sqlite_social, sqlite_log; friend requests are SQLiteFriends's,
     groups with roles SQLiteGroupRoles's (sqlite_groups), blocking and message requests
     SQLiteBlocks's (sqlite_blocks), devices SQLiteDevices's (sqlite_devices), resume
@@ -74,6 +76,7 @@ class SQLiteStorage(
         # create or upgrade one behind the server's back.
         self.existing = existing
         self._db: sqlite3.Connection | None = None
+        self._log_db: sqlite3.Connection | None = None  # the log's (sqlite_db.connect_log)
         self._checkpointer: Checkpointer | None = None
 
     @classmethod
@@ -125,6 +128,8 @@ class SQLiteStorage(
         if self.path != ":memory:":
             self._checkpointer = Checkpointer(self.path)
             self._checkpointer.start()
+            if not self.existing:  # a second ":memory:" would be another database
+                self._log_db = await asyncio.to_thread(connect_log, self.path)
 
     def _connect(self) -> sqlite3.Connection:
         """Opens the file and applies what migrations it lacks (on a thread: an upgrade of
@@ -178,6 +183,9 @@ class SQLiteStorage(
             await asyncio.to_thread(self._checkpointer.stop)
             self._checkpointer = None
         db, self._db = self._db, None
+        if self._log_db is not None:
+            await asyncio.to_thread(self._log_db.close)
+            self._log_db = None
         if db is not None:
             # The last connection to close checkpoints the WAL and removes it.
             await asyncio.to_thread(db.close)
@@ -245,9 +253,13 @@ class SQLiteStorage(
         seen_ms: int = 0,
         stale_ms: int = 0,
     ) -> list[Logged]:
-        return await self._run(
-            lambda db: sqlite_log.log_messages(db, batch, acks, seen_ms, stale_ms)
-        )
+        def log(db: sqlite3.Connection) -> list[Logged]:
+            own = self._log_db  # None for ":memory:": the one connection, which checks keys
+            return sqlite_log.log_messages(
+                own or db, batch, acks, seen_ms, stale_ms, checked=own is None
+            )
+
+        return await self._run(log)
 
     async def pending(self, user_id: int, after: int | None, limit: int) -> Pending:
         return await self._run(lambda db: sqlite_log.pending(db, user_id, after, limit))

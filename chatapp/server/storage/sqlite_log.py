@@ -24,6 +24,9 @@ from .sqlite_devices import acknowledge
 from .sqlite_people import advance_heads
 
 _INSERT_MESSAGE = insert_message("?")
+# A row whose cid is taken is skipped (or one that breaks any other constraint: the
+# batch is then written again with _INSERT_MESSAGE, which says which).
+_INSERT_NEW_MESSAGE = _INSERT_MESSAGE.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 _INSERT_DELIVERY = "INSERT INTO deliveries (user_id, seq, message_id) VALUES (?, ?, ?)"
 _SET_LAST_SEQ = "UPDATE users SET last_seq = ? WHERE id = ?"
 # Matches the partial index messages_by_cid (cid IS NOT NULL), which legacy chats skip.
@@ -42,15 +45,46 @@ def log_messages(
     acks: Sequence[DeviceAck],
     seen_ms: int,
     stale_ms: int,
+    *,
+    checked: bool = True,
 ) -> list[Logged]:
     """Storage.log_messages, in a write transaction of its own.
 
     A statement per batch for each table, not per message: what a message costs is its
-    rows, and the work of the commit is shared by the batch.
+    rows, and the work of the commit is shared by the batch. On a connection that does not
+    check foreign keys (not `checked`: sqlite_db.connect_log), the log checks its own:
+    every sender and recipient is read in the batch's first query (users are never
+    deleted), and a delivery names a message of the same transaction, or the first
+    attempt of a retry, found in it.
+
+    A batch is first written as if no cid of it had been logged before (a retry after a
+    lost ACK is rare), which costs no query per message: the messages' INSERT ignores a
+    row whose cid is taken, and if any was, the transaction is rolled back and written
+    again, looking every cid up.
     """
+    try:
+        return _log_messages(db, batch, acks, seen_ms, stale_ms, checked=checked, guess=True)
+    except _Again:
+        return _log_messages(db, batch, acks, seen_ms, stale_ms, checked=checked, guess=False)
+
+
+class _Again(Exception):
+    """A cid of the batch was logged before: the batch is written again, looking it up."""
+
+
+def _log_messages(
+    db: sqlite3.Connection,
+    batch: Sequence[NewMessage],
+    acks: Sequence[DeviceAck],
+    seen_ms: int,
+    stale_ms: int,
+    *,
+    checked: bool,
+    guess: bool,
+) -> list[Logged]:
     with transaction(db):
         try:
-            logged = _log(db, batch)
+            logged = _log(db, batch, checked=checked, guess=guess)
             if acks:
                 acknowledge(db, acks, seen_ms, stale_ms)
             return logged
@@ -67,11 +101,29 @@ def log_in_transaction(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> l
         raise refused(exc, StorageUnavailable(f"sqlite: {exc}")) from None
 
 
-def _log(db: sqlite3.Connection, batch: Sequence[NewMessage]) -> list[Logged]:
+def _log(
+    db: sqlite3.Connection,
+    batch: Sequence[NewMessage],
+    *,
+    checked: bool = True,
+    guess: bool = False,
+) -> list[Logged]:
     recipients = sorted({uid for new in batch for uid in new.recipients})
-    last = _last_seqs(db, recipients)
-    numbered = number_batch(batch, last, _logged_before(db, batch))
-    db.executemany(_INSERT_MESSAGE, numbered.messages)
+    if checked:
+        last = _last_seqs(db, recipients)
+    else:  # the senders too: nothing else checks that they exist
+        last = _last_seqs(db, sorted({new.message.sender_id for new in batch}.union(recipients)))
+    # Guessed (log_messages): that no cid of the batch was logged before. Only where there
+    # is a cid to look up: OR IGNORE makes SQLite check the constraints ahead of the insert.
+    if guess and any(new.cid is not None for new in batch):
+        numbered = number_batch(batch, last, {})
+        changed = db.total_changes
+        db.executemany(_INSERT_NEW_MESSAGE, numbered.messages)
+        if db.total_changes - changed != len(numbered.messages):
+            raise _Again
+    else:
+        numbered = number_batch(batch, last, _logged_before(db, batch))
+        db.executemany(_INSERT_MESSAGE, numbered.messages)
     advance_heads(db, numbered.messages)
     db.executemany(_INSERT_DELIVERY, numbered.deliveries)
     db.executemany(_SET_LAST_SEQ, [(numbered.last[uid], uid) for uid in recipients])
