@@ -66,6 +66,7 @@ class ChatServer:
         self.stopping = False  # shutdown has begun: /readyz turns new connections away
         self.draining: Draining | None = None  # the drain before a shutdown, once begun
         self.logged_in = 0  # sessions with a login: the rest of `sessions` are anonymous
+        self.resuming: set[str] = set()  # hashes of the resume tokens of logins under way
         self.listener = Listener(self)
         self.budget = OutboundBudget(config.max_outbound_bytes, config.max_outbound_total)
         self.hashing = HashQueue(config.hash_threads, config.hash_queue)

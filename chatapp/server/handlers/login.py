@@ -14,7 +14,7 @@ from ..chats import chat_events
 from ..errors import ChatError
 from ..mailbox import Mailbox
 from ..presence import announce_presence
-from ..storage import Opened, Pending
+from ..storage import Opened, Pending, TokenSpent
 from ..tokens import new_token, token_hash
 from . import checks, devices
 from .accounts import ALREADY_ONLINE, by_password, by_token, check_lock, leave
@@ -30,6 +30,20 @@ async def login(session: Session, req: Login) -> Event:
     if session.user is not None:
         raise ChatError(Errno.ALREADY_LOGGED_IN, "already logged in: log out first")
     check_lock(session)  # an account's lock binds its password, not its resume tokens
+    server = session.server
+    if req.token is not None:
+        spending = token_hash(req.token)
+        if spending in server.resuming:  # one login per token at a time, here
+            raise ChatError(Errno.BUSY, "a login with this resume token is under way")
+        server.resuming.add(spending)
+        try:
+            return await _login(session, req)
+        finally:
+            server.resuming.discard(spending)
+    return await _login(session, req)
+
+
+async def _login(session: Session, req: Login) -> Event:
     server = session.server
     v2 = req.dialect is Dialect.V2
     opened: Opened | None = None  # a device this login opened (by password)
@@ -90,18 +104,25 @@ async def _session_opened(
     token = None
     now = server.now_ms()
     resumed = opened is None  # by token: seen now, from here
+    if not session.alive:  # it waited on storage, and its client gave up meanwhile
+        raise ChatError(Errno.UNAVAILABLE, "the connection closed during the login")
     if v2:  # the next token replaces the spent one at once, the device seen with it
         token, session.token_hash = new_token()
         expires = now + int(server.config.resume_token_ttl * 1000)
-        await server.storage.save_token(
-            session.token_hash,
-            device,
-            expires,
-            now,
-            replacing=spent,
-            max_tokens=server.config.max_device_tokens,
-            seen_from=session.host if resumed else None,
-        )
+        try:
+            await server.storage.save_token(
+                session.token_hash,
+                device,
+                expires,
+                now,
+                replacing=spent,
+                max_tokens=server.config.max_device_tokens,
+                seen_from=session.host if resumed else None,
+            )
+        except TokenSpent:
+            session.token_hash = None
+            log.info("login refused: its resume token was spent by another login meanwhile")
+            raise ChatError(Errno.BAD_CREDENTIALS, "resume token is invalid or expired") from None
     else:
         if spent is not None:
             await server.storage.drop_token(spent)

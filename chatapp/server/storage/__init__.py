@@ -26,6 +26,7 @@ from .base import (
     StorageError,
     StorageUnavailable,
     Tokens,
+    TokenSpent,
     TooManyRequests,
 )
 from .base_admin import Admin, GroupReport, GroupRole, Stats, UserReport, tombstone_name
@@ -158,6 +159,7 @@ __all__ = [
     "StorageUnavailable",
     "StoredMessage",
     "Ties",
+    "TokenSpent",
     "Tokens",
     "TooManyRequests",
     "User",

@@ -79,6 +79,11 @@ class NotAMember(StorageError):
     """The user is not a member of the group."""
 
 
+class TokenSpent(StorageError):
+    """The resume token a login would replace is no longer the device's: another login
+    spent it meanwhile, or it was revoked (a new password, the device ended, logged out)."""
+
+
 class LimitReached(StorageError):
     """A bound was reached: `scope` names which (`blocks`: the user blocks as many as they
     may; `sender`: the sender's held messages; `recipient`: all held for the recipient)."""
@@ -220,10 +225,12 @@ class Tokens(Protocol):
         seen_from: str | None = None,
     ) -> None:
         """Keeps a resume token's hash for `device` until `expires_ms`. Where `replacing`
-        (the token just spent on a login) is one of the device's, the new token takes its
-        place: the device's count of tokens stays as it was. Otherwise the token
-        `replacing` names (if any) and the user's tokens that have expired by `now_ms` are
-        forgotten, and the device keeps at most `max_tokens` (the ones expiring first go).
+        (the token just spent on a login) is given, the new token takes its place: the
+        device's count of tokens stays as it was; where it is no longer one of the
+        device's (spent by another login meanwhile, or revoked), raises TokenSpent and
+        changes nothing, so that a token resumes one login at most. Otherwise the user's
+        tokens that have expired by `now_ms` are forgotten, and the device keeps at most
+        `max_tokens` (the ones expiring first go).
         With `seen_from`, the device is also marked seen at `now_ms` from that address
         (as touch_device: a login resumed it). All in one transaction: raises NoSuchUser,
         changing nothing, where the user has no such device."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from .base import NoSuchUser
+from .base import NoSuchUser, TokenSpent
 from .device_rows import Device
 from .mysql_devices import DEVICE_COLUMNS, TOUCH, device_row, lock_user
 from .mysql_pool import Cursor, Work, conflicts
@@ -56,7 +56,7 @@ async def save_token(
             # A changed key counts as an affected row, whatever else stayed the same.
             if await cur.execute(_SWAP, (token_hash, expires_ms, replacing, device.id)):
                 return
-            await drop_token(cur, replacing)  # not the device's, or gone already
+            raise TokenSpent(device.user_id)  # the caller rolls the seen back
         await _make_room(cur, device, now_ms, max_tokens)
         await cur.execute(
             "INSERT INTO resume_tokens (token_hash, user_id, device_id, expires_ms)"

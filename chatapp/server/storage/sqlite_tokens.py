@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from .base import NoSuchUser, StorageUnavailable
+from .base import NoSuchUser, StorageUnavailable, TokenSpent
 from .device_rows import Device
 from .rows import User
 from .sqlite_db import refused, transaction
@@ -63,7 +63,7 @@ def save_token(
                 swap = (token_hash, expires_ms, replacing, device.id)
                 if db.execute(_SWAP, swap).rowcount:
                     return
-                drop_token(db, replacing)  # not the device's, or gone already
+                raise TokenSpent(device.user_id)  # the transaction rolls the seen back
             db.execute(_EXPIRED, (device.user_id, now_ms))
             db.execute(_ROOM, (device.id, max(max_tokens - 1, 0)))
             db.execute(_INSERT, (token_hash, device.user_id, device.id, expires_ms))

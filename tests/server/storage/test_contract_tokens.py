@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatapp.server.storage import NoSuchUser, Storage
+from chatapp.server.storage import NoSuchUser, Storage, TokenSpent
 from tests.server.storage.test_contract import T0, make_users, token
 from tests.server.storage.test_contract_devices import device
 
@@ -39,18 +39,30 @@ async def test_a_swap_leaves_the_users_expired_tokens_to_the_next_opening(
     assert await held(storage, 1, 3, 4) == [False, True, True]
 
 
-async def test_replacing_another_devices_token_drops_it_and_keeps_the_limit(
+async def test_a_token_that_is_no_longer_the_devices_resumes_no_second_login(
     storage: Storage,
 ) -> None:
+    """Two logins with one token (a stalled one, and its client's retry elsewhere), or a
+    login racing a revocation: the swap that comes second finds the token gone, raises,
+    and changes nothing (not even the device's seen)."""
     (a,) = await make_users(storage, "a")
-    mine, other = await device(storage, a, "one"), await device(storage, a, "two")
+    mine = await device(storage, a, "one", at=T0)
+    other = await device(storage, a, "two")
     await storage.save_token(token(1), mine, T0 + 100, T0)
     await storage.save_token(token(9), other, T0 + 100, T0)
-    await storage.save_token(token(2), mine, T0 + 200, T0, replacing=token(9), max_tokens=1)
-    assert await held(storage, 1, 2, 9) == [False, True, False]
-    # A spent token already gone: the next one is saved all the same.
-    await storage.save_token(token(3), mine, T0 + 300, T0, replacing=token(9), max_tokens=2)
-    assert await held(storage, 2, 3) == [True, True]
+    await storage.save_token(token(2), mine, T0 + 200, T0 + 5, replacing=token(1))
+    with pytest.raises(TokenSpent):  # spent by the first
+        await storage.save_token(
+            token(3), mine, T0 + 200, T0 + 9, replacing=token(1), seen_from="192.0.2.9"
+        )
+    with pytest.raises(TokenSpent):  # another device's
+        await storage.save_token(token(4), mine, T0 + 200, T0, replacing=token(9))
+    assert await held(storage, 1, 2, 3, 4, 9) == [False, True, False, False, True]
+    assert (await storage.devices(a.id))[0].seen_ms == T0
+    await storage.drop_tokens(a.id)  # a new password revokes them: a racing login fails
+    with pytest.raises(TokenSpent):
+        await storage.save_token(token(5), mine, T0 + 200, T0, replacing=token(2))
+    assert await held(storage, 2, 5) == [False, False]
 
 
 async def test_a_token_saved_from_an_address_marks_the_device_seen(storage: Storage) -> None:
