@@ -154,14 +154,18 @@ class Journal:
         self, new: NewMessage, then: Then, logged: Logged | None, exc: BaseException | None
     ) -> None:
         retries = self._in_flight.pop((new.message.sender_id, new.cid), None) if new.cid else None
-        try:
-            then(logged, exc)
-            if retries:  # duplicates of this one: the first message, logged once
-                again = logged and replace(logged, first=logged.first or new.message)
-                for retry in retries:
-                    retry(again, exc)
-        except Exception:  # one waiter's failure is not the batch's, nor the others'
-            log.exception("journal: after a commit")
+        _call(then, logged, exc)
+        if retries:  # duplicates of this one: the first message, logged once
+            again = logged and replace(logged, first=logged.first or new.message)
+            for retry in retries:
+                _call(retry, again, exc)
+
+
+def _call(then: Then, logged: Logged | None, exc: BaseException | None) -> None:
+    try:
+        then(logged, exc)
+    except Exception:  # one waiter's failure is not the batch's, nor the others'
+        log.exception("journal: after a commit")
 
 
 def _resolve(
