@@ -20,18 +20,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_accepting(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    """Returns once 127.0.0.1:port accepts; raises if the process exits or time runs out."""
+def wait_until_accepting(
+    port: int, process: subprocess.Popen[bytes], timeout: float, host: str = "127.0.0.1"
+) -> None:
+    """Returns once host:port accepts; raises if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"process for port {port} exited with {process.returncode}")
+            raise RuntimeError(f"process for {host}:{port} exited with {process.returncode}")
         with socket.socket() as sock:
             sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
+            if sock.connect_ex((host, port)) == 0:
                 return
         time.sleep(0.05)
-    raise TimeoutError(f"nothing accepted on 127.0.0.1:{port} within {timeout} s")
+    raise TimeoutError(f"nothing accepted on {host}:{port} within {timeout} s")
 
 
 class PrivateServer:

@@ -13,30 +13,16 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from chatapp.tools.services import wait_until_accepting
 
 from .netlab import ROOT, Link, NetLab
 
 REDIS_PORT, MYSQL_PORT, CHAT_PORT, METRICS_PORT = 6379, 3306, 7000, 9100
 INSTANCES = 2
-
-
-def wait_accepting(host: str, port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    """Returns once host:port accepts; raises if the process exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process for {host}:{port} exited with {process.returncode}")
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex((host, port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing accepted on {host}:{port} within {timeout} s")
 
 
 def stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
@@ -92,7 +78,7 @@ class Lab:
             "--dir", str(workdir),
         ]  # fmt: skip
         self.redis = self._spawn("redis", argv, workdir / "redis.log")
-        wait_accepting(self.admin_redis, REDIS_PORT, self.redis, 30)
+        wait_until_accepting(REDIS_PORT, self.redis, 30, self.admin_redis)
 
     def _start_mariadb(self) -> None:
         workdir = self.workdir / "mariadb"
@@ -112,7 +98,7 @@ class Lab:
             "--innodb-log-file-size=16M", "--max-connections=500",
         ]  # fmt: skip
         self.mariadb = self._spawn("mysql", argv, workdir / "mariadb.log")
-        wait_accepting(self.admin_mysql, MYSQL_PORT, self.mariadb, 60)
+        wait_until_accepting(MYSQL_PORT, self.mariadb, 60, self.admin_mysql)
         client = shutil.which("mariadb") or shutil.which("mysql") or "mariadb"
         grant = "CREATE USER IF NOT EXISTS 'chat'@'%'; GRANT ALL ON *.* TO 'chat'@'%';"
         subprocess.run(
@@ -152,7 +138,7 @@ class Instance:
             "--register-per-address", "100000", "--log-level", "INFO",
         ]  # fmt: skip
         self.process = self.lab._spawn(f"i{self.index}", argv, self.log)
-        wait_accepting(self.address, CHAT_PORT, self.process, 30)
+        wait_until_accepting(CHAT_PORT, self.process, 30, self.address)
 
     def lines(self, text: str) -> list[str]:
         """The lines of its log that contain `text`."""

@@ -156,6 +156,8 @@ async def launch(tmp_path: Path) -> AsyncIterator[Launch]:
     yield start
     for server in started:
         await server.close()
+        # Shown by pytest only where the test failed: what each server logged.
+        print(f"--- {server.log.name} ---\n{server.output()[-6000:]}")
 
 
 async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

@@ -104,13 +104,31 @@ async def two_workers(
     code, out = await run_cli("--init-db", "--storage", mysql_url)
     assert code == 0, out
     port = free_port()
-    return await launch(
+    server = await launch(
         *("--host", "127.0.0.1", "--port", str(port), "--workers", "2"),
         *("--storage", mysql_url, "--bus", redis_url, "--hash-cost", "10"),
         *("--metrics", f"127.0.0.1:{metrics}", "--drain-timeout", "1"),
         port=port,
         options=False,
     )
+    # The port accepts once one worker listens: wait for both to say they are ready.
+    for probe in (metrics, metrics + 1):
+        await asyncio.to_thread(ready, probe)
+    return server
+
+
+def ready(port: int, timeout: float = 30.0) -> None:
+    """Returns once the worker whose /readyz is on `port` answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"the worker with /readyz on {port} was not ready in {timeout} s")
 
 
 @pytest.mark.mysql

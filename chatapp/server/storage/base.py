@@ -1,8 +1,7 @@
 """The Storage interface, one narrow protocol per concern, and the errors every backend raises.
 
 Methods speak the domain and return the frozen rows of `rows`. Every method is safe to call
-concurrently; a method that writes several rows does it in one transaction.
-"""
+concurrently; a method that writes several rows does it in one transaction."""
 
 from __future__ import annotations
 
@@ -80,8 +79,7 @@ class NotAMember(StorageError):
 
 
 class TokenSpent(StorageError):
-    """The resume token a login would replace is no longer the device's: another login
-    spent it meanwhile, or it was revoked (a new password, the device ended, logged out)."""
+    """The resume token a login would replace is no longer the device's (spent, revoked)."""
 
 
 class LimitReached(StorageError):
@@ -230,10 +228,10 @@ class Tokens(Protocol):
         device's (spent by another login meanwhile, or revoked), raises TokenSpent and
         changes nothing, so that a token resumes one login at most. Otherwise the user's
         tokens that have expired by `now_ms` are forgotten, and the device keeps at most
-        `max_tokens` (the ones expiring first go).
-        With `seen_from`, the device is also marked seen at `now_ms` from that address
-        (as touch_device: a login resumed it). All in one transaction: raises NoSuchUser,
-        changing nothing, where the user has no such device."""
+        `max_tokens` (the ones expiring first go). With `seen_from`, the device is also
+        marked seen at `now_ms` from that address (as touch_device: a login resumed it).
+        All in one transaction: raises NoSuchUser, changing nothing, where the user has
+        no such device."""
 
     async def device_by_token(self, token_hash: str, now_ms: int) -> tuple[User, Device] | None:
         """The user and device a resume token belongs to, if it exists and has not expired."""
