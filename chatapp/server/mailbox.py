@@ -72,7 +72,7 @@ class Mailbox:
             return
         if self.held is not None:
             self.held.append(delivery)
-        elif type(delivery) in _CHATS:  # the hot path: one chat, as the fanout delivers it
+        elif type(delivery) in _CHATS:  # one chat, as send_chats takes it, inline: the hot path
             seq = delivery.seq  # type: ignore[union-attr]
             if not seq or self.sent.add(seq):
                 self._send(delivery)  # type: ignore[arg-type]
@@ -80,8 +80,6 @@ class Mailbox:
                     self._handover.written(self.sent.floor)
         elif isinstance(delivery, Doorbell):
             self.catch_up()
-        elif isinstance(delivery, ChatMessage | GroupMessage):
-            self.send_chats((delivery,))
         elif isinstance(delivery, TieCut):  # a block ended the friendship: presence stops
             self._session.friend_ids.discard(delivery.user_id)
             self._session.send(Presence(delivery.user_id, delivery.name, OFFLINE))
