@@ -8,7 +8,6 @@ and the sender's ACK completes the future. Handlers are never called back.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from asyncio import Future
@@ -30,7 +29,6 @@ class Fanout:
     def __init__(self, journal: Journal, bus: Bus) -> None:
         self._journal = journal
         self._bus = bus
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.deliveries = 0  # of committed chats, to recipients here or elsewhere
         self.publish_seconds = Histogram(SECONDS)  # each publish to other instances
 
@@ -40,10 +38,7 @@ class Fanout:
         """Queues the chat for the log. The future completes with the sender's ACK once
         the chat is committed and handed on (with None, where the sender's dialect has no
         ACK: not `answered`), or fails with the log's error."""
-        loop = self._loop
-        if loop is None or loop.is_closed():  # get_running_loop() costs a getpid() on 3.11
-            loop = self._loop = asyncio.get_running_loop()
-        reply: Future[Event | None] = loop.create_future()
+        reply: Future[Event | None] = self._journal.loop().create_future()
         re = (msgid, rid) if answered else None
         self._journal.append(new, partial(self._committed, new, reply, re))
         return reply
@@ -71,8 +66,7 @@ class Fanout:
         if not rest:
             reply.set_result(answer)
             return
-        assert self._loop is not None  # set by post
-        task = self._loop.create_task(self._elsewhere(rest))
+        task = self._journal.loop().create_task(self._elsewhere(rest))
         pass_on(task, reply, lambda _: answer)
 
     def _deliver(self, new: NewMessage, logged: Logged) -> list[tuple[int, Delivery]]:

@@ -74,12 +74,13 @@ class Journal:
     def submit(self, new: NewMessage) -> asyncio.Future[Logged]:
         """append, for a caller that awaits: the future completes once the message is
         committed (or fails with the batch's error)."""
-        future: asyncio.Future[Logged] = self._running_loop().create_future()
+        future: asyncio.Future[Logged] = self.loop().create_future()
         self.append(new, partial(_resolve, future))
         return future
 
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        # Kept: asyncio.get_running_loop() makes a getpid() system call on Python 3.11.
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The running loop, kept: asyncio.get_running_loop() makes a getpid() system call
+        on Python 3.11, and the journal and the fanout ask for it per chat."""
         if self._loop is None or self._loop.is_closed():
             self._loop = asyncio.get_running_loop()
         return self._loop
@@ -88,7 +89,7 @@ class Journal:
         """A future done once the next batch is written (an empty one where nothing else
         waits), whatever its outcome: the answer to a chat that is not logged (dropped for
         a block) waits for it, so that it takes a logged chat's time."""
-        future: asyncio.Future[None] = self._running_loop().create_future()
+        future: asyncio.Future[None] = self.loop().create_future()
         self._settling.append(future)
         self._kick()
         return future
@@ -108,7 +109,7 @@ class Journal:
     def _kick(self) -> None:
         if self._writer is None:
             # Every connection's chats: not the lines of the one whose chat started it.
-            loop = self._running_loop()
+            loop = self.loop()
             self._writer = loop.create_task(self._write(), context=shared())
 
     async def _write(self) -> None:
