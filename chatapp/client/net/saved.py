@@ -68,11 +68,17 @@ class SavedChats:
         return {str(k): [f for f in v if isinstance(f, str)] for k, v in data.items()}
 
     def _write(self, data: dict[str, list[str]]) -> None:
-        """Replaces the file whole, so that a crash leaves the old one or the new one."""
+        """Replaces the file whole, so that a crash leaves the old one or the new one. What
+        the user wrote is theirs alone, as input history is: a private directory, and a file
+        readable by its owner only (0600)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             spare = self.path.with_suffix(".tmp")
-            spare.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+            spare.unlink(missing_ok=True)  # one left by a crash may have another mode
+            text = json.dumps(data, indent=1) + "\n"
+            fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
             os.replace(spare, self.path)
         except OSError as exc:
             log.warning("cannot save the outbox to %s: %s", self.path, exc)

@@ -7,7 +7,6 @@ import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from importlib.resources import files
-from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
@@ -32,7 +31,7 @@ from .skeletons import Skeleton
 from .sqlite_admin import SQLiteAdmin
 from .sqlite_blocks import SQLiteBlocks
 from .sqlite_checkpoint import Checkpointer
-from .sqlite_db import connect_log, transaction
+from .sqlite_db import connect_log, create_private, transaction
 from .sqlite_devices import SQLiteDevices
 from .sqlite_friends import SQLiteFriends
 from .sqlite_roles import SQLiteGroupRoles
@@ -137,7 +136,7 @@ class SQLiteStorage(
         if self.existing:
             return self._connect_existing()
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")

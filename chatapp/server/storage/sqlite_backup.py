@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .sqlite import SCHEMA_VERSION
+from .sqlite_db import create_private
 
 # Pages per step (4 MiB of 4 KiB pages), and the pause after each: a 1 GiB database is
 # copied in 256 steps with 2.5 s of pauses in all.
@@ -75,9 +76,9 @@ def backup(
     if not src_path.is_file():
         raise BackupError(f"{src_path}: no such database")
     _distinct(src_path, dst_path)
-    dst_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = dst_path.with_name(f".{dst_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
+    create_private(temporary)  # a backup holds what the database holds
     try:
         src = sqlite3.connect(
             _uri(src_path, "rw"), uri=True, timeout=OPEN_TIMEOUT, isolation_level=None
@@ -133,8 +134,9 @@ def restore(
     if not src_path.is_file():
         raise BackupError(f"{src_path}: no such backup")
     _distinct(src_path, db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)  # as the server makes it
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.restoring")
+    temporary.unlink(missing_ok=True)
+    create_private(temporary)  # as the server makes a database; copyfile keeps the mode
     try:
         with closing(sqlite3.connect(_uri(src_path, "ro"), uri=True)) as check:
             version = _schema_version(check, src_path)
@@ -143,6 +145,7 @@ def restore(
         shutil.copyfile(src_path, temporary)
         _sync(temporary)
         if db_path.exists():
+            shutil.copymode(db_path, temporary)  # the operator's choice for the database
             if not force:
                 _ensure_unused(db_path)
             os.replace(db_path, db_path.with_name(db_path.name + ".before-restore"))

@@ -1,11 +1,13 @@
 """What SQLiteStorage's queries share: a write transaction, and its refusals as StorageErrors;
-and the message log's own connection."""
+the message log's own connection; a new database file its owner's alone."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from .base import NoSuchUser, StorageError
 
@@ -42,3 +44,13 @@ def connect_log(path: str) -> sqlite3.Connection:
     db.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's work
     db.execute("PRAGMA busy_timeout=0")  # locked: SQLiteStorage._run waits, not the loop
     return db
+
+
+def create_private(path: str | Path) -> None:
+    """Makes the file at `path` for its owner alone (0600), and its directory (0700), where
+    they do not exist yet; an existing one keeps its mode, as its operator set it. The file
+    holds every message, password hash and address: other users of the machine have no
+    business reading it. SQLite gives the -wal and -shm files the database file's mode."""
+    target = Path(path)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(target, os.O_RDWR | os.O_CREAT, 0o600))

@@ -4,6 +4,8 @@ and go out with their cid after the next login; only a refusal fails them."""
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,19 @@ def test_saved_chats_keep_their_cid_per_user_and_server(tmp_path: Path) -> None:
 def test_the_client_keeps_its_outbox_in_the_data_directory(tmp_path: Path) -> None:
     assert data_path(tmp_path) == tmp_path
     assert data_path().name == "chatapp"
+
+
+def test_the_outbox_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # the common umask, under which a careless file is everyone's
+    try:
+        saved = SavedChats(tmp_path / "data", "example.org", 6000)
+        saved.user = 1
+        saved.add(OneChat(2, "not for other users of this machine", cid="c1"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(saved.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(saved.path.parent.stat().st_mode) == 0o700
+    saved.path.with_suffix(".tmp").write_text("left by a crash")  # 0644, and in the way
+    saved.add(OneChat(2, "again", cid="c2"))
+    assert stat.S_IMODE(saved.path.stat().st_mode) == 0o600
+    assert [c.cid for c in saved.chats(1)] == ["c1", "c2"]

@@ -1,9 +1,13 @@
-"""SQLite only: upgrading a database of an older version in place."""
+"""SQLite only: upgrading a database of an older version in place; a locked database; a new
+database file readable by its owner alone."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -117,3 +121,41 @@ async def test_a_database_locked_for_too_long_is_unavailable(
     finally:
         other.close()
         await storage.close()
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The common umask, under which a file made without care is readable by everyone."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+@pytest.mark.usefixtures("umask_022")
+async def test_a_new_database_is_its_owners_alone(tmp_path: Path) -> None:
+    path = tmp_path / "made" / "here" / "chatapp.db"
+    storage = SQLiteStorage(str(path))
+    await storage.open()
+    try:
+        await storage.create_user("private", "hash")  # the WAL has frames
+        assert mode(path.parent) == 0o700
+        for name in ("chatapp.db", "chatapp.db-wal", "chatapp.db-shm"):
+            assert mode(path.parent / name) == 0o600, name
+    finally:
+        await storage.close()
+
+
+@pytest.mark.usefixtures("umask_022")
+async def test_an_existing_database_keeps_the_mode_its_operator_gave_it(tmp_path: Path) -> None:
+    (tmp_path / "srv").mkdir(mode=0o755)
+    path = tmp_path / "srv" / "shared.db"
+    path.touch()
+    path.chmod(0o640)
+    storage = SQLiteStorage(str(path))
+    await storage.open()
+    await storage.close()
+    assert mode(path) == 0o640 and mode(path.parent) == 0o755
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
