@@ -6,18 +6,50 @@ servers alone.
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+_GIVEN: set[int] = set()  # the ports free_port has handed out in this process
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+
+def free_port(count: int = 1) -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (the first of `count`
+    consecutive ones, where a server takes the port after its own too).
+
+    Drawn below the kernel's ephemeral range, never twice in one process: a port the
+    kernel handed out (bind to 0) is one any outgoing connection may take before the
+    server starts, or while it is down between a stop and a start; CI saw both."""
+    top = min(_ephemeral_low(), 32768) - count
+    for _ in range(1000):
+        first = random.randrange(10_000, top)
+        wanted = range(first, first + count)
+        if _GIVEN.intersection(wanted) or not all(_bindable(port) for port in wanted):
+            continue
+        _GIVEN.update(wanted)
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports between 10000 and {top}")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _ephemeral_low() -> int:
+    """The lowest of the kernel's ephemeral ports (Linux's default where it cannot be read)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def wait_until_accepting(

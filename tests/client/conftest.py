@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -26,14 +25,6 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "data-home"
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     return home
-
-
-def free_port() -> int:
-    """A loopback port that was free a moment ago, for servers that must restart on it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def server_config(tmp_path: Path, port: int = 0, *, sync_page: int = 200) -> Config:

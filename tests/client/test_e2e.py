@@ -20,8 +20,9 @@ from chatapp.client.widgets.message_log import MessageLog
 from chatapp.client.widgets.status_line import StatusLine
 from chatapp.protocol import OneChat
 from chatapp.server.app import ChatServer
+from chatapp.tools.services import free_port
 
-from .conftest import free_port, holds, make_app, quick_connection, server_config, until
+from .conftest import holds, make_app, quick_connection, server_config, until
 
 SIZE = (100, 30)
 

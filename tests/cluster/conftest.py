@@ -12,7 +12,7 @@ import pytest
 
 from chatapp.protocol import Errno, MsgId
 from chatapp.tools.localcluster import STREAM_MODULE, ClusterSpec, LocalCluster
-from tests.redis_service import free_port
+from chatapp.tools.services import free_port
 from tests.services import need_service
 from tests.wire import WireClient
 

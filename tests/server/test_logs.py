@@ -19,12 +19,12 @@ from chatapp.server.journal import Journal
 from chatapp.server.logs import CONNECTION, ConnectionFilter, JsonFormatter
 from chatapp.server.reports import Report
 from chatapp.server.storage import DeviceAck, Logged, NewMessage
+from chatapp.tools.services import free_port
 from tests.server.test_process import (
     REPO,
     SERVER,
     ServerProcess,
     clean_env,
-    free_port,
     run_cli,
 )
 from tests.wire import WireClient

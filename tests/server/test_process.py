@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import re
 import signal
 import socket
@@ -18,6 +17,7 @@ import pytest
 
 from chatapp.protocol import MsgId
 from chatapp.server.config import Config
+from chatapp.tools.services import free_port
 from tests.wire import WireClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,42 +33,6 @@ def with_open_files(files: int) -> list[str]:
         "from chatapp.server.cli import main; sys.exit(main())"
     )
     return [sys.executable, "-c", code]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive ports free on 127.0.0.1 (a worker's /metrics is the
-    first plus its number). Drawn below the kernel's ephemeral range, where no outgoing
-    connection (a test's MySQL or Redis client) can take one of them in the meantime."""
-    low = ephemeral_low()
-    top = low - count if low > 10_000 + count else 30_000
-    for _ in range(100):
-        first = random.randrange(10_000, top)
-        socks = [socket.socket() for _ in range(count)]
-        try:
-            for offset, sock in enumerate(socks):
-                sock.bind(("127.0.0.1", first + offset))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError(f"no {count} consecutive free ports below {top}")
-
-
-def ephemeral_low() -> int:
-    """The lowest of the kernel's ephemeral ports (Linux's default where it cannot be read)."""
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -17,11 +17,10 @@ import pytest
 from chatapp.protocol import MsgId
 from chatapp.server.config import Config
 from chatapp.server.workers import POLL, RESTART_PAUSE, Supervisor, check, for_worker
+from chatapp.tools.services import free_port
 from tests.server.test_process import (
     Launch,
     ServerProcess,
-    free_port,
-    free_ports,
     launch,
     run_cli,
 )
@@ -143,7 +142,7 @@ def ready(port: int, timeout: float = 30.0) -> None:
 async def test_two_workers_share_the_port_and_their_users_chat(
     launch: Launch, mysql_url: str, redis_url: str
 ) -> None:
-    metrics = free_ports(2)
+    metrics = free_port(2)
     server = await two_workers(launch, mysql_url, redis_url, metrics)
     ids = [await server.register(f"user{i}") for i in range(CLIENTS)]
     clients: list[WireClient] = [(await server.login(user))[0] for user in ids]
@@ -172,7 +171,7 @@ async def test_two_workers_share_the_port_and_their_users_chat(
 async def test_a_worker_that_dies_is_started_again_and_serves(
     launch: Launch, mysql_url: str, redis_url: str
 ) -> None:
-    metrics = free_ports(2)
+    metrics = free_port(2)
     server = await two_workers(launch, mysql_url, redis_url, metrics)
     before = pids(server)
     await asyncio.sleep(10.5)  # past the start, where a death is a failure to start
@@ -199,7 +198,7 @@ async def test_a_worker_that_dies_is_started_again_and_serves(
 async def test_the_workers_end_with_their_supervisor(
     launch: Launch, mysql_url: str, redis_url: str
 ) -> None:
-    server = await two_workers(launch, mysql_url, redis_url, free_ports(2))
+    server = await two_workers(launch, mysql_url, redis_url, free_port(2))
     workers = pids(server)
     server.proc.kill()  # SIGKILL: it cannot pass anything on
     await server.proc.wait()

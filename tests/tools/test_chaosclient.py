@@ -10,7 +10,8 @@ from pathlib import Path
 from chatapp.client.net import Connection
 from chatapp.server.app import ChatServer
 from chatapp.tools.chaosclient import PASSWORD, ChaosUser, Ledger
-from tests.client.conftest import free_port, server_config, until
+from chatapp.tools.services import free_port
+from tests.client.conftest import server_config, until
 
 
 async def test_users_log_in_again_and_nothing_is_lost_or_shown_twice(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ from chatapp.protocol import (
     Sync,
 )
 from chatapp.server.app import ChatServer
+from chatapp.tools.services import free_port
 
-from ..conftest import free_port, holds, quick_connection, server_config, until
+from ..conftest import holds, quick_connection, server_config, until
 from .fake_server import FakeServer
 from .proxy import Proxy
 from .test_connection import TIMEOUT, next_matching

@@ -10,8 +10,9 @@ from pathlib import Path
 from chatapp.client.net import LinkChanged, LinkState, LoggedIn, LoginNeeded
 from chatapp.protocol import ChatMessage, OneChat
 from chatapp.server.app import ChatServer
+from chatapp.tools.services import free_port
 
-from ..conftest import free_port, quick_connection, server_config, until
+from ..conftest import quick_connection, server_config, until
 
 
 async def test_a_drained_client_moves_by_itself_and_loses_nothing(tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ from chatapp.client.cli import setup_logging
 from chatapp.client.net import LinkState, RequestFailed
 from chatapp.protocol import OneChat
 from chatapp.server.app import ChatServer
+from chatapp.tools.services import free_port
 
-from ..conftest import free_port, quick_connection, server_config, until
+from ..conftest import quick_connection, server_config, until
 
 
 @pytest.fixture

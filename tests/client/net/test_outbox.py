@@ -22,8 +22,9 @@ from chatapp.client.net.saved import SavedChats
 from chatapp.client.settings import data_path
 from chatapp.protocol import ChatMessage, GroupChat, OneChat
 from chatapp.server.app import ChatServer
+from chatapp.tools.services import free_port
 
-from ..conftest import free_port, server_config, until
+from ..conftest import server_config, until
 
 
 def patient(port: int, outbox: Path | None = None) -> Connection:

@@ -8,8 +8,9 @@ from pathlib import Path
 from chatapp.client.net import LinkState
 from chatapp.protocol import OneChat
 from chatapp.server.app import ChatServer
+from chatapp.tools.services import free_port
 
-from ..conftest import free_port, quick_connection, server_config, until
+from ..conftest import quick_connection, server_config, until
 
 
 async def test_numbers_the_server_never_gave_are_dropped_and_the_login_resumes(

@@ -18,7 +18,8 @@ import pytest
 from chatapp.protocol import MsgId
 from chatapp.server.storage.sqlite import SCHEMA_VERSION
 from chatapp.server.storage.sqlite_backup import BackupError, backup, restore
-from tests.server.test_process import REPO, SERVER, ServerProcess, clean_env, free_port
+from chatapp.tools.services import free_port
+from tests.server.test_process import REPO, SERVER, ServerProcess, clean_env
 from tests.wire import WireClient
 
 PAIRS = 4
