@@ -23,7 +23,8 @@ def free_port(count: int = 1) -> int:
     Drawn below the kernel's ephemeral range, never twice in one process: a port the
     kernel handed out (bind to 0) is one any outgoing connection may take before the
     server starts, or while it is down between a stop and a start; CI saw both."""
-    top = min(_ephemeral_low(), 32768) - count
+    # (A kernel whose ephemeral range starts lower leaves no such room: then 10000-19999.)
+    top = max(min(_ephemeral_low(), 32768), 20_000) - count
     for _ in range(1000):
         first = random.randrange(10_000, top)
         wanted = range(first, first + count)
