@@ -40,6 +40,7 @@ class ClusterNode(PrivateServer):
             "--cluster-enabled", "yes", "--cluster-port", str(self.bus_port),
             "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
             "--cluster-replica-validity-factor", "0",
+            "--repl-diskless-sync-delay", "0",  # a replica's first copy at once, not in 5 s
             "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
         ]  # fmt: skip
 
@@ -77,7 +78,10 @@ class PrivateRedisCluster:
         self.wait_ok()
 
     def wait_ok(self, timeout: float = 30.0) -> None:
-        """Returns once every running node sees the cluster as ok, all slots served."""
+        """Returns once every running node sees the cluster as ok, all slots served, and
+        every replica has its copy of its master: a handover to a replica still without
+        one would lose the master's keys (the leases among them), which no deployment
+        with settled replicas would do."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if all(self._ok(node) for node in self.nodes if node.process is not None):
@@ -91,7 +95,13 @@ class PrivateRedisCluster:
             info = node.cli("cluster", "info")
         except subprocess.SubprocessError:
             return False
-        return "cluster_state:ok" in info and "cluster_slots_ok:16384" in info
+        if "cluster_state:ok" not in info or "cluster_slots_ok:16384" not in info:
+            return False
+        try:
+            replication = node.cli("info", "replication")
+        except subprocess.SubprocessError:
+            return False
+        return "role:master" in replication or "master_link_status:up" in replication
 
     def master_of(self, key: str) -> ClusterNode:
         """The running master serving `key`'s slot now."""
