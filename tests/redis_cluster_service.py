@@ -103,6 +103,14 @@ class PrivateRedisCluster:
             return False
         return "role:master" in replication or "master_link_status:up" in replication
 
+    def master_names(self) -> set[str]:
+        """host:port of every running node that is a master now."""
+        return {
+            f"127.0.0.1:{node.port}"
+            for node in self.nodes
+            if node.process is not None and node.cli("role").startswith("master")
+        }
+
     def master_of(self, key: str) -> ClusterNode:
         """The running master serving `key`'s slot now."""
         running = [node for node in self.nodes if node.process is not None]
