@@ -18,12 +18,7 @@ from chatapp.protocol import MsgId
 from chatapp.server.config import Config
 from chatapp.server.workers import POLL, RESTART_PAUSE, Supervisor, check, for_worker
 from chatapp.tools.services import free_port
-from tests.server.test_process import (
-    Launch,
-    ServerProcess,
-    launch,
-    run_cli,
-)
+from tests.server.test_process import Launch, ServerProcess, launch, run_cli
 from tests.wire import WireClient
 
 __all__ = ["launch"]  # the fixture, imported to be used here

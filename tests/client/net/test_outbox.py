@@ -4,7 +4,6 @@ and go out with their cid after the next login; only a refusal fails them."""
 from __future__ import annotations
 
 import asyncio
-import os
 import stat
 from pathlib import Path
 
@@ -142,14 +141,11 @@ def test_the_client_keeps_its_outbox_in_the_data_directory(tmp_path: Path) -> No
     assert data_path().name == "chatapp"
 
 
+@pytest.mark.usefixtures("umask_022")
 def test_the_outbox_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
-    old = os.umask(0o022)  # the common umask, under which a careless file is everyone's
-    try:
-        saved = SavedChats(tmp_path / "data", "example.org", 6000)
-        saved.user = 1
-        saved.add(OneChat(2, "not for other users of this machine", cid="c1"))
-    finally:
-        os.umask(old)
+    saved = SavedChats(tmp_path / "data", "example.org", 6000)
+    saved.user = 1
+    saved.add(OneChat(2, "not for other users of this machine", cid="c1"))
     assert stat.S_IMODE(saved.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(saved.path.parent.stat().st_mode) == 0o700
     saved.path.with_suffix(".tmp").write_text("left by a crash")  # 0644, and in the way

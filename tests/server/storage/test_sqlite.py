@@ -4,10 +4,8 @@ database file readable by its owner alone."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -121,14 +119,6 @@ async def test_a_database_locked_for_too_long_is_unavailable(
     finally:
         other.close()
         await storage.close()
-
-
-@pytest.fixture
-def umask_022() -> Iterator[None]:
-    """The common umask, under which a file made without care is readable by everyone."""
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
 
 
 @pytest.mark.usefixtures("umask_022")

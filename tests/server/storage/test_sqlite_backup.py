@@ -4,7 +4,6 @@ restore: what was acknowledged before the backup began is in it, and it is whole
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import stat
@@ -176,6 +175,7 @@ def test_restore_refuses_a_damaged_backup(tmp_path: Path) -> None:
         backup(db, db)
 
 
+@pytest.mark.usefixtures("umask_022")
 def test_a_backup_and_a_restored_database_are_their_owners_alone(tmp_path: Path) -> None:
     db, copy, fresh, kept = (tmp_path / n for n in ("db.db", "copy.db", "fresh.db", "kept.db"))
     with sqlite3.connect(db) as made:
@@ -183,11 +183,7 @@ def test_a_backup_and_a_restored_database_are_their_owners_alone(tmp_path: Path)
         made.execute("PRAGMA user_version=1")
     kept.touch()
     kept.chmod(0o640)  # an operator's choice for a database that exists
-    old = os.umask(0o022)  # the common umask, under which a careless file is everyone's
-    try:
-        backup(db, copy)
-        restore(copy, fresh)
-        restore(copy, kept, force=True)
-    finally:
-        os.umask(old)
+    backup(db, copy)
+    restore(copy, fresh)
+    restore(copy, kept, force=True)
     assert [stat.S_IMODE(p.stat().st_mode) for p in (copy, fresh, kept)] == [0o600, 0o600, 0o640]
