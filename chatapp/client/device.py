@@ -31,7 +31,7 @@ def claim_device_name(data_dir: Path) -> str:
     if fcntl is None:
         return base
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # as history and outbox make it
     except OSError:
         return base
     for slot in range(1, MOST_AT_ONCE + 1):
